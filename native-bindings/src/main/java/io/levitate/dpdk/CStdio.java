@@ -20,6 +20,17 @@ public final class CStdio
         NativeLibrary.libc("fclose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle FFLUSH =
         NativeLibrary.libc("fflush", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FILENO =
+        NativeLibrary.libc("fileno", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle DUP =
+        NativeLibrary.libc("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle DUP2 =
+        NativeLibrary.libc("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE =
+        NativeLibrary.libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    /** File descriptor of standard error. */
+    private static final int STDERR_FD = 2;
 
     private CStdio()
     {
@@ -43,6 +54,52 @@ public final class CStdio
         try
         {
             final int ignored = (int)FFLUSH.invokeExact(file);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Points file descriptor 2 at {@code file} (a stream from {@link #open}) and returns a
+     * duplicate of the previous stderr for {@link #restoreStderr}, or -1 when that failed. Native
+     * code that writes to stderr directly (getopt, the EAL's fatal alerts) is then captured too.
+     */
+    public static int redirectStderr(final MemorySegment file)
+    {
+        try
+        {
+            final int saved = (int)DUP.invokeExact(STDERR_FD);
+            if (saved < 0)
+            {
+                return -1;
+            }
+            final int fd = (int)FILENO.invokeExact(file);
+            if ((int)DUP2.invokeExact(fd, STDERR_FD) < 0)
+            {
+                final int ignored = (int)CLOSE.invokeExact(saved);
+                return -1;
+            }
+            return saved;
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Undoes {@link #redirectStderr}. */
+    public static void restoreStderr(final int saved)
+    {
+        if (saved < 0)
+        {
+            return;
+        }
+        try
+        {
+            final int ignored = (int)DUP2.invokeExact(saved, STDERR_FD);
+            final int ignored2 = (int)CLOSE.invokeExact(saved);
         }
         catch (final Throwable t)
         {

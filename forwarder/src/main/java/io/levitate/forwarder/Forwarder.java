@@ -1,0 +1,438 @@
+package io.levitate.forwarder;
+
+import io.levitate.dpdk.CStdio;
+import io.levitate.dpdk.DpdkException;
+import io.levitate.dpdk.DpdkLayouts;
+import io.levitate.dpdk.Eal;
+import io.levitate.dpdk.EthDev;
+import io.levitate.dpdk.Mbuf;
+import io.levitate.dpdk.Mempool;
+import io.levitate.forwarder.worker.L2ForwardAgent;
+import io.levitate.forwarder.worker.WorkerCounters;
+import io.levitate.forwarder.worker.WorkerStartup;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running forwarder: EAL up, ports configured and started, one pinned, DPDK-registered worker
+ * thread per worker. {@link #close()} undoes all of it in reverse order (workers joined, ports
+ * stopped and closed, pools freed, EAL cleaned up), whatever stage start-up reached.
+ */
+public final class Forwarder implements AutoCloseable
+{
+    /** Per-lcore mempool cache; DPDK requires cache <= pool size / 1.5. */
+    private static final int POOL_CACHE = 256;
+    /** How long a worker may take to pin and register before start-up is abandoned. */
+    private static final long WORKER_START_TIMEOUT_MS = 10_000;
+    /** Counter slots: plenty for every worker and port; Agrona needs a power-of-two values buffer. */
+    private static final int COUNTERS_VALUES_BYTES = 64 * 1024;
+
+    private final RunSpec spec;
+    private final PrintStream out;
+    private final Arena arena = Arena.ofShared();
+    private final CountersManager countersManager;
+    private final AtomicCounter workerErrors;
+    private final List<PortState> ports = new ArrayList<>();
+    private final Map<Integer, Long> poolsBySocket = new HashMap<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final List<WorkerCounters> workerCounters = new ArrayList<>();
+    private final List<WorkerStartup> startups = new ArrayList<>();
+    private String ealLog = "";
+    private boolean ealUp;
+    private boolean closed;
+
+    /** A configured port. */
+    public record PortState(int id, PortSpec spec, String driver, byte[] mac, int rxDescriptors, int txDescriptors)
+    {
+        public String macText()
+        {
+            final StringBuilder sb = new StringBuilder();
+            for (final byte b : mac)
+            {
+                if (!sb.isEmpty())
+                {
+                    sb.append(':');
+                }
+                sb.append(String.format(Locale.ROOT, "%02x", b & 0xFF));
+            }
+            return sb.toString();
+        }
+    }
+
+    private Forwarder(final RunSpec spec, final PrintStream out)
+    {
+        this.spec = spec;
+        this.out = out;
+        final UnsafeBuffer metadata = new UnsafeBuffer(
+            ByteBuffer.allocateDirect(COUNTERS_VALUES_BYTES * (CountersManager.METADATA_LENGTH / CountersManager.COUNTER_LENGTH)));
+        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_VALUES_BYTES));
+        countersManager = new CountersManager(metadata, values);
+        workerErrors = countersManager.newCounter("worker errors", 1000);
+    }
+
+    /**
+     * Brings the forwarder up. On failure everything already started is torn down before the
+     * exception propagates.
+     *
+     * @throws LevitateException with a one-line, operator-facing reason.
+     */
+    public static Forwarder start(final RunSpec spec, final PrintStream out)
+    {
+        final Forwarder forwarder = new Forwarder(spec, out);
+        try
+        {
+            forwarder.startEal();
+            forwarder.setUpPorts();
+            forwarder.startWorkers();
+            return forwarder;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            forwarder.close();
+            throw ex;
+        }
+    }
+
+    private void startEal()
+    {
+        try
+        {
+            DpdkLayouts.verify();
+        }
+        catch (final UnsatisfiedLinkError | ExceptionInInitializerError ex)
+        {
+            throw new LevitateException("cannot load DPDK: " + rootMessage(ex) + " (run scripts/setup.sh)", ex);
+        }
+        catch (final DpdkException ex)
+        {
+            throw new LevitateException(ex.getMessage(), ex);
+        }
+
+        final List<String> argv = EalArguments.build(spec, HostCpus.hugepagesFree());
+        out.println("levitate: " + Eal.version() + ", EAL arguments: " + String.join(" ", argv.subList(1, argv.size())));
+        // Capture the EAL's log during initialisation: its lines are the only place DPDK says
+        // *why* a device failed to probe, and a failure must come out as one readable line.
+        final Path logFile;
+        try
+        {
+            logFile = Files.createTempFile("levitate-eal-", ".log");
+        }
+        catch (final IOException ex)
+        {
+            throw new LevitateException("cannot create a temporary file for the EAL log: " + ex.getMessage(), ex);
+        }
+        final MemorySegment stream = CStdio.open(logFile.toString(), "w");
+        int savedStderr = -1;
+        if (stream.address() != 0)
+        {
+            Eal.openLogStream(stream);
+            // getopt and the EAL's fatal alerts write to fd 2 directly: capture them as well.
+            System.err.flush();
+            savedStderr = CStdio.redirectStderr(stream);
+        }
+        DpdkException failure = null;
+        try
+        {
+            Eal.init(argv);
+            ealUp = true;
+        }
+        catch (final DpdkException ex)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            CStdio.restoreStderr(savedStderr);
+        }
+        ealLog = readLog(stream, logFile);
+        if (failure != null)
+        {
+            throw new LevitateException(failure.getMessage() + explain(ealLog, null), failure);
+        }
+        ealLog.lines().forEach(line -> out.println("  " + line));
+    }
+
+    private static String readLog(final MemorySegment stream, final Path logFile)
+    {
+        if (stream.address() == 0)
+        {
+            return "";
+        }
+        try
+        {
+            Eal.openLogStream(MemorySegment.NULL);
+            CStdio.close(stream);
+            // Unbuffered fd-2 writes and the buffered log stream share the file; both are in it now.
+            final String text = Files.readString(logFile);
+            Files.deleteIfExists(logFile);
+            return text;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
+        }
+    }
+
+    /**
+     * The EAL log lines that explain a failure: error-looking lines, preferring those that name
+     * the device. Joined into one line.
+     */
+    static String explain(final String log, final String device)
+    {
+        final List<String> picked = new ArrayList<>();
+        for (final String line : log.split("\n"))
+        {
+            final String l = line.strip();
+            final String lower = l.toLowerCase(Locale.ROOT);
+            final boolean errorish = lower.contains("fail") || lower.contains("unable") || lower.contains("cannot")
+                || lower.contains("couldn't") || lower.contains("invalid") || lower.contains("error")
+                || lower.contains("no such") || lower.contains("not ") || lower.contains("unrecognized")
+                || lower.contains("unknown");
+            if (!l.isEmpty() && errorish && (device == null || l.contains(device) || lower.contains("probe")
+                || lower.contains("open")))
+            {
+                picked.add(l);
+            }
+        }
+        if (picked.isEmpty())
+        {
+            return "";
+        }
+        return " (DPDK: " + String.join("; ", picked.subList(Math.max(0, picked.size() - 3), picked.size())) + ")";
+    }
+
+    private void setUpPorts()
+    {
+        final Set<Integer> seen = new HashSet<>();
+        for (final PortSpec portSpec : spec.ports())
+        {
+            final int id = EthDev.portIdByName(portSpec.deviceName());
+            if (id < 0)
+            {
+                throw new LevitateException("port '" + portSpec.deviceName() + "' did not come up"
+                    + explain(ealLog, portSpec.deviceName())
+                    + "; check the driver name and its arguments (e.g. net_pcap0,rx_pcap=FILE; net_null0; "
+                    + "net_af_packet0,iface=IF) or the PCI address and its binding");
+            }
+            if (!seen.add(id))
+            {
+                throw new LevitateException("port '" + portSpec.deviceName() + "' is given more than once");
+            }
+            final EthDev.DevInfo info = EthDev.info(id);
+            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues())
+            {
+                throw new LevitateException(spec.workers() + " workers need " + spec.workers()
+                    + " RX and TX queues on port '" + portSpec.deviceName() + "' (" + info.driverName()
+                    + "), which has at most " + info.maxRxQueues() + " RX / " + info.maxTxQueues() + " TX queues"
+                    + (info.driverName().contains("pcap") ? "; give net_pcap one rx_pcap= and one tx_pcap= per worker" : ""));
+            }
+            final long pool = poolFor(EthDev.socketId(id));
+            final long rss = spec.workers() > 1 ? (EthDev.RSS_IP | EthDev.RSS_TCP | EthDev.RSS_UDP) & info.flowTypeRssOffloads() : 0;
+            EthDev.configure(id, spec.workers(), spec.workers(), rss, 0);
+            final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
+            for (int q = 0; q < spec.workers(); q++)
+            {
+                EthDev.rxQueueSetup(id, q, desc[0], EthDev.socketId(id), pool);
+                EthDev.txQueueSetup(id, q, desc[1], EthDev.socketId(id));
+            }
+            // Virtual devices may not support promiscuous mode (-ENOTSUP); a NIC needs it only when
+            // traffic is addressed to other MACs, which an L2 forwarder must still pass.
+            EthDev.promiscuousEnable(id);
+            EthDev.start(id);
+            final PortState state = new PortState(id, portSpec, info.driverName(), EthDev.macAddress(id), desc[0], desc[1]);
+            ports.add(state);
+            out.printf(Locale.ROOT, "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors%s%n",
+                id, portSpec.deviceName(), info.driverName(), state.macText(), spec.workers(), spec.workers(),
+                desc[0], desc[1], rss != 0 ? ", RSS on" : "");
+        }
+    }
+
+    private long poolFor(final int socketId)
+    {
+        return poolsBySocket.computeIfAbsent(socketId, socket ->
+        {
+            final int cache = spec.mbufs() >= POOL_CACHE * 3 / 2 ? POOL_CACHE : 0;
+            final String name = "levitate_" + (socket < 0 ? "any" : "s" + socket);
+            final long pool = Mempool.createPktmbufPool(name, spec.mbufs(), cache, Mbuf.DEFAULT_BUF_SIZE, socket);
+            out.printf(Locale.ROOT, "levitate: mbuf pool %s: %d mbufs of %d bytes, cache %d%n",
+                name, spec.mbufs(), Mbuf.DEFAULT_BUF_SIZE, cache);
+            return pool;
+        });
+    }
+
+    private void startWorkers()
+    {
+        final int n = ports.size();
+        final int[] rx = new int[n];
+        final int[] tx = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            rx[i] = ports.get(i).id();
+            tx[i] = ports.get(spec.peerOf(i)).id();
+        }
+        for (int w = 0; w < spec.workers(); w++)
+        {
+            final WorkerCounters counters = new WorkerCounters(countersManager, w);
+            final WorkerStartup startup = new WorkerStartup();
+            final long mbufs = arena.allocate(8L * spec.burst(), 64).address();
+            final L2ForwardAgent agent = new L2ForwardAgent(
+                w, spec.workerCores().get(w), w, spec.burst(), rx, tx, mbufs, counters, startup);
+            final AgentRunner runner = new AgentRunner(
+                new BusySpinIdleStrategy(), this::onWorkerError, workerErrors, agent);
+            workerCounters.add(counters);
+            startups.add(startup);
+            runners.add(runner);
+            AgentRunner.startOnThread(runner);
+        }
+        for (int w = 0; w < spec.workers(); w++)
+        {
+            final RuntimeException failure;
+            try
+            {
+                failure = startups.get(w).await(WORKER_START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new LevitateException("interrupted while starting workers", ex);
+            }
+            if (failure != null)
+            {
+                throw new LevitateException("worker " + w + " could not start on CPU " + spec.workerCores().get(w)
+                    + ": " + rootMessage(failure), failure);
+            }
+            out.printf(Locale.ROOT, "levitate: worker %d on CPU %d as lcore %d, queue %d of every port%n",
+                w, startups.get(w).cpu(), startups.get(w).lcore(), w);
+        }
+    }
+
+    private void onWorkerError(final Throwable t)
+    {
+        System.err.println("levitate: worker error: " + t);
+    }
+
+    /** The counters of worker {@code w}. */
+    public WorkerCounters workerCounters(final int w)
+    {
+        return workerCounters.get(w);
+    }
+
+    public List<PortState> ports()
+    {
+        return List.copyOf(ports);
+    }
+
+    public int workerCount()
+    {
+        return runners.size();
+    }
+
+    /** Heap bytes allocated so far by all worker threads (HotSpot's per-thread allocation counter). */
+    public long workerAllocatedBytes()
+    {
+        final com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (final AgentRunner runner : runners)
+        {
+            final Thread thread = runner.thread();
+            if (thread != null && thread != AgentRunner.TOMBSTONE)
+            {
+                total += Math.max(0, mx.getThreadAllocatedBytes(thread.threadId()));
+            }
+        }
+        return total;
+    }
+
+    /** Stops and joins every worker (idempotent); counters are final afterwards. */
+    public void stopWorkers()
+    {
+        for (final AgentRunner runner : runners)
+        {
+            runner.close();
+        }
+    }
+
+    /** Workers stop, ports stop and close, pools are freed, the EAL is cleaned up. Idempotent. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        stopWorkers();
+        for (final PortState port : ports)
+        {
+            final int stop = EthDev.stop(port.id());
+            final int close = EthDev.close(port.id());
+            if (stop < 0 || close < 0)
+            {
+                System.err.println("levitate: port " + port.id() + " stop/close returned " + stop + "/" + close);
+            }
+        }
+        for (final long pool : poolsBySocket.values())
+        {
+            Mempool.free(pool);
+        }
+        if (ealUp)
+        {
+            Eal.cleanup();
+            ealUp = false;
+            removeRuntimeDirectory();
+            out.println("levitate: stopped: workers joined, " + ports.size() + " ports stopped and closed, EAL cleaned up");
+        }
+        arena.close();
+    }
+
+    /**
+     * The EAL leaves /var/run/dpdk/PREFIX (its runtime files, about 12 MB with shared memory
+     * config) behind even after rte_eal_cleanup; a stopped forwarder should leave nothing.
+     */
+    private void removeRuntimeDirectory()
+    {
+        final Path dir = Path.of("/var/run/dpdk", spec.filePrefix());
+        if (!Files.isDirectory(dir) || spec.filePrefix().contains("/") || spec.filePrefix().contains(".."))
+        {
+            return;
+        }
+        try (var entries = Files.walk(dir))
+        {
+            entries.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException | RuntimeException ignored)
+        {
+            // Best effort: a leftover directory is harmless and DPDK reuses it.
+        }
+    }
+
+    static String rootMessage(final Throwable t)
+    {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause)
+        {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+}

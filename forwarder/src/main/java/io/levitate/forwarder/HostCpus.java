@@ -1,0 +1,90 @@
+package io.levitate.forwarder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/** The CPUs this process may run on (its affinity mask, from /proc/self/status). */
+public final class HostCpus
+{
+    private HostCpus()
+    {
+    }
+
+    /** Allowed CPU ids in ascending order. */
+    public static List<Integer> allowed()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+            {
+                if (line.startsWith("Cpus_allowed_list:"))
+                {
+                    return parseList(line.substring(line.indexOf(':') + 1).strip());
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ignored)
+        {
+            // Fall through to the JVM's count.
+        }
+        final List<Integer> cpus = new ArrayList<>();
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++)
+        {
+            cpus.add(i);
+        }
+        return cpus;
+    }
+
+    /** Parses a Linux CPU list such as "0-3,8,10-11". */
+    public static List<Integer> parseList(final String list)
+    {
+        final TreeSet<Integer> cpus = new TreeSet<>();
+        for (final String part : list.split(","))
+        {
+            final String p = part.strip();
+            if (p.isEmpty())
+            {
+                continue;
+            }
+            final int dash = p.indexOf('-');
+            if (dash < 0)
+            {
+                cpus.add(Integer.parseInt(p));
+            }
+            else
+            {
+                final int from = Integer.parseInt(p.substring(0, dash));
+                final int to = Integer.parseInt(p.substring(dash + 1));
+                for (int c = from; c <= to; c++)
+                {
+                    cpus.add(c);
+                }
+            }
+        }
+        return new ArrayList<>(cpus);
+    }
+
+    /** True when /proc/meminfo reports free hugepages. */
+    public static boolean hugepagesFree()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/meminfo")))
+            {
+                if (line.startsWith("HugePages_Free:"))
+                {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).strip()) > 0;
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ignored)
+        {
+            // No hugepage information: treat as none.
+        }
+        return false;
+    }
+}

@@ -1,0 +1,72 @@
+package io.levitate.forwarder.cli;
+
+import io.levitate.forwarder.LevitateException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * Entry point of {@code levitate}. Exit codes: 0 success (including a stop by SIGINT/SIGTERM),
+ * 1 a runtime failure, 2 bad arguments. Errors an operator can fix are one line on stderr.
+ */
+@Command(
+    name = "levitate",
+    mixinStandardHelpOptions = true,
+    version = "levitate 0.1.0",
+    description = "Maglev-style L4 load balancer on DPDK.",
+    subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+public final class LevitateCli
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (used by main and by tests). */
+    public static int execute(final String... args)
+    {
+        final CommandLine cli = new CommandLine(new LevitateCli());
+        cli.setParameterExceptionHandler((ex, ignored) ->
+        {
+            final PrintWriter err = ex.getCommandLine().getErr();
+            err.println("levitate: " + ex.getMessage() + " (see: levitate " + commandPath(ex.getCommandLine()) + " --help)");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, ignored) ->
+        {
+            final PrintWriter err = commandLine.getErr();
+            if (ex instanceof LevitateException || ex instanceof IllegalArgumentException)
+            {
+                err.println("levitate: " + ex.getMessage());
+                return ex instanceof UsageException ? EXIT_USAGE : EXIT_FAILURE;
+            }
+            // Not an operator error: keep the trace, it is a bug report.
+            err.println("levitate: internal error: " + ex);
+            ex.printStackTrace(err);
+            return EXIT_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    private static String commandPath(final CommandLine commandLine)
+    {
+        final String qualified = commandLine.getCommandSpec().qualifiedName(" ");
+        return qualified.startsWith("levitate ") ? qualified.substring("levitate ".length()) : "";
+    }
+
+    /** Bad arguments found after parsing (e.g. more workers than CPUs): exit code 2. */
+    public static final class UsageException extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(final String message)
+        {
+            super(message);
+        }
+    }
+}

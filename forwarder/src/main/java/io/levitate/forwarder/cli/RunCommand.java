@@ -1,0 +1,314 @@
+package io.levitate.forwarder.cli;
+
+import io.levitate.forwarder.Forwarder;
+import io.levitate.forwarder.HostCpus;
+import io.levitate.forwarder.MemoryMode;
+import io.levitate.forwarder.PortSpec;
+import io.levitate.forwarder.RunSpec;
+import io.levitate.forwarder.LevitateException;
+import io.levitate.forwarder.cli.LevitateCli.UsageException;
+import io.levitate.forwarder.worker.WorkerCounters;
+import io.levitate.dpdk.EthDev;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code levitate run}: bring up the EAL, the ports and the workers, forward until stopped. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Runs the forwarder. Ports forward in pairs like testpmd's io mode: port 0 <-> port 1, 2 <-> 3; a lone",
+        "last port forwards to itself. Stops cleanly (exit 0) on SIGINT/SIGTERM or after --duration."})
+public final class RunCommand implements Callable<Integer>
+{
+    /** Time the JIT needs to reach steady state before allocation is measured (notes/dpdk-ffm.md). */
+    private static final Duration WARM_UP = Duration.ofSeconds(5);
+
+    @Spec
+    CommandSpec commandSpec;
+
+    @Option(names = "--mode", defaultValue = "l2fwd",
+        description = "Forwarding mode: l2fwd (forward frames unchanged between paired ports). Default: ${DEFAULT-VALUE}.")
+    String mode;
+
+    @Option(names = "--port", paramLabel = "PORT",
+        description = "A port: PCI address (0000:03:00.0[,args]) or DPDK vdev (net_pcap0,rx_pcap=F | net_null0 | "
+            + "net_af_packet0,iface=IF). Repeat for each port.")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = "--workers", defaultValue = "1", description = "Busy-poll workers (one RX/TX queue each per port). Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Option(names = "--cores", split = ",", paramLabel = "CPU",
+        description = "CPU per worker, e.g. 1,2. Default: CPUs after the main core, or all CPUs when there are not enough.")
+    List<Integer> cores = new ArrayList<>();
+
+    @Option(names = "--main-core", defaultValue = "0", description = "EAL main lcore (control thread). Default: ${DEFAULT-VALUE}.")
+    int mainCore;
+
+    @Option(names = "--file-prefix", description = "EAL --file-prefix; unique per DPDK process. Default: levitate-PID.")
+    String filePrefix;
+
+    @Option(names = "--in-memory", description = "Use hugepages, process-private (EAL --in-memory).")
+    boolean inMemory;
+
+    @Option(names = "--no-huge", description = "Use ordinary pages (EAL --no-huge -m MB). Default: hugepages when free, else this.")
+    boolean noHuge;
+
+    @Option(names = "--memory-mb", defaultValue = "1024", description = "EAL memory with --no-huge, in MB. Default: ${DEFAULT-VALUE}.")
+    int memoryMb;
+
+    @Option(names = "--mbufs", description = "Mbufs per pool. Default: enough for every ring and cache, at least 8191.")
+    Integer mbufs;
+
+    @Option(names = "--rx-desc", defaultValue = "1024", description = "RX descriptors per queue. Default: ${DEFAULT-VALUE}.")
+    int rxDesc;
+
+    @Option(names = "--tx-desc", defaultValue = "1024", description = "TX descriptors per queue. Default: ${DEFAULT-VALUE}.")
+    int txDesc;
+
+    @Option(names = "--burst", defaultValue = "32", description = "Packets per burst, 1.." + RunSpec.MAX_BURST + ". Default: ${DEFAULT-VALUE}.")
+    int burst;
+
+    @Option(names = "--duration", description = "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
+    Double durationSeconds;
+
+    @Option(names = "--stats-interval", description = "Print counters every this many seconds (default: only at exit).")
+    Double statsIntervalSeconds;
+
+    @Option(names = "--eal-arg", paramLabel = "ARG", description = "Extra EAL argument, passed verbatim; repeatable.")
+    List<String> ealArgs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final RunSpec spec = toSpec(HostCpus.allowed());
+        final PrintStream out = System.out;
+        final CountDownLatch stop = new CountDownLatch(1);
+        // Handle the signals ourselves (not a shutdown hook): the main thread then stops the
+        // workers, ports and EAL in order and exits 0, which a hook cannot do.
+        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+
+        try (Forwarder forwarder = Forwarder.start(spec, out))
+        {
+            out.println("levitate: forwarding (" + spec.workers() + " worker(s)); SIGINT or SIGTERM stops");
+            runUntilStopped(spec, forwarder, stop, out);
+            forwarder.stopWorkers();
+            printSummary(forwarder, out);
+        }
+        return LevitateCli.EXIT_OK;
+    }
+
+    private static void runUntilStopped(final RunSpec spec, final Forwarder forwarder, final CountDownLatch stop,
+        final PrintStream out) throws InterruptedException
+    {
+        final long start = System.nanoTime();
+        final long deadline = spec.duration() == null ? Long.MAX_VALUE : start + spec.duration().toNanos();
+        final long interval = spec.statsInterval() == null ? Long.MAX_VALUE : spec.statsInterval().toNanos();
+        final long warmUpEnd = start + WARM_UP.toNanos();
+        long nextStats = interval == Long.MAX_VALUE ? Long.MAX_VALUE : start + interval;
+        long warmAllocated = -1;
+        long warmAt = 0;
+        final long[] lastRx = new long[forwarder.workerCount()];
+        final long[] lastTx = new long[forwarder.workerCount()];
+        long lastStats = start;
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (warmAllocated < 0 && now >= warmUpEnd)
+            {
+                warmAllocated = forwarder.workerAllocatedBytes();
+                warmAt = now;
+            }
+            if (now >= deadline)
+            {
+                break;
+            }
+            if (now >= nextStats)
+            {
+                printRates(forwarder, lastRx, lastTx, now - lastStats, out);
+                lastStats = now;
+                nextStats += interval;
+            }
+            final long wake = Math.min(Math.min(deadline, nextStats), warmAllocated < 0 ? warmUpEnd : Long.MAX_VALUE);
+            if (stop.await(Math.max(1, Math.min(wake - now, TimeUnit.SECONDS.toNanos(1))), TimeUnit.NANOSECONDS))
+            {
+                out.println("levitate: stop requested");
+                break;
+            }
+        }
+        if (warmAllocated >= 0)
+        {
+            out.printf(Locale.ROOT, "levitate: worker heap allocation after %d s warm-up: %d bytes over %.1f s%n",
+                WARM_UP.toSeconds(), forwarder.workerAllocatedBytes() - warmAllocated, (System.nanoTime() - warmAt) / 1e9);
+        }
+    }
+
+    private static void printRates(final Forwarder forwarder, final long[] lastRx, final long[] lastTx,
+        final long elapsedNanos, final PrintStream out)
+    {
+        final StringBuilder sb = new StringBuilder("levitate: stats:");
+        for (int w = 0; w < forwarder.workerCount(); w++)
+        {
+            final WorkerCounters c = forwarder.workerCounters(w);
+            final long rx = c.rxPackets.get();
+            final long tx = c.txPackets.get();
+            sb.append(String.format(Locale.ROOT, " w%d rx %.3f Mpps tx %.3f Mpps drop %d;", w,
+                (rx - lastRx[w]) * 1e3 / elapsedNanos, (tx - lastTx[w]) * 1e3 / elapsedNanos, c.txDropped.get()));
+            lastRx[w] = rx;
+            lastTx[w] = tx;
+        }
+        out.println(sb);
+    }
+
+    private static void printSummary(final Forwarder forwarder, final PrintStream out)
+    {
+        for (int w = 0; w < forwarder.workerCount(); w++)
+        {
+            final WorkerCounters c = forwarder.workerCounters(w);
+            out.printf(Locale.ROOT, "levitate: worker %d: rx %d tx %d tx-dropped %d bursts %d%n",
+                w, c.rxPackets.get(), c.txPackets.get(), c.txDropped.get(), c.rxBursts.get());
+        }
+        for (final Forwarder.PortState port : forwarder.ports())
+        {
+            final EthDev.Stats s = EthDev.stats(port.id());
+            out.printf(Locale.ROOT, "levitate: port %d %s: ipackets %d opackets %d ibytes %d obytes %d imissed %d "
+                + "ierrors %d oerrors %d rx_nombuf %d%n", port.id(), port.spec().deviceName(), s.ipackets(), s.opackets(),
+                s.ibytes(), s.obytes(), s.imissed(), s.ierrors(), s.oerrors(), s.rxNoMbuf());
+        }
+    }
+
+    /** Validates the options into a {@link RunSpec}; every problem is a one-line {@link UsageException}. */
+    RunSpec toSpec(final List<Integer> allowedCpus)
+    {
+        if (!"l2fwd".equals(mode))
+        {
+            throw new UsageException("unknown --mode '" + mode + "'; supported: l2fwd");
+        }
+        if (ports.isEmpty())
+        {
+            throw new UsageException("no ports: give at least one --port (PCI address or vdev such as net_pcap0,rx_pcap=FILE)");
+        }
+        final List<PortSpec> portSpecs = new ArrayList<>();
+        for (final String p : ports)
+        {
+            try
+            {
+                portSpecs.add(PortSpec.parse(p));
+            }
+            catch (final LevitateException ex)
+            {
+                throw new UsageException(ex.getMessage());
+            }
+        }
+        if (workers < 1)
+        {
+            throw new UsageException("--workers must be at least 1, got " + workers);
+        }
+        if (workers > allowedCpus.size())
+        {
+            throw new UsageException(workers + " workers need " + workers + " CPUs but this process may use "
+                + allowedCpus.size() + " (" + allowedCpus + "); lower --workers");
+        }
+        if (!allowedCpus.contains(mainCore))
+        {
+            throw new UsageException("--main-core " + mainCore + " is not an allowed CPU " + allowedCpus);
+        }
+        final List<Integer> workerCores = cores.isEmpty() ? defaultCores(allowedCpus) : List.copyOf(cores);
+        if (workerCores.size() != workers)
+        {
+            throw new UsageException("--cores lists " + workerCores.size() + " CPUs for " + workers + " workers; give one per worker");
+        }
+        final Set<Integer> distinct = new HashSet<>();
+        for (final int cpu : workerCores)
+        {
+            if (!allowedCpus.contains(cpu))
+            {
+                throw new UsageException("CPU " + cpu + " in --cores is not available to this process " + allowedCpus);
+            }
+            if (!distinct.add(cpu))
+            {
+                throw new UsageException("CPU " + cpu + " appears twice in --cores; a worker needs a CPU of its own");
+            }
+        }
+        if (inMemory && noHuge)
+        {
+            throw new UsageException("--in-memory (hugepages) and --no-huge exclude each other");
+        }
+        if (burst < 1 || burst > RunSpec.MAX_BURST)
+        {
+            throw new UsageException("--burst must be 1.." + RunSpec.MAX_BURST + ", got " + burst);
+        }
+        if (rxDesc < 1 || rxDesc > 32768 || txDesc < 1 || txDesc > 32768)
+        {
+            throw new UsageException("--rx-desc/--tx-desc must be 1..32768");
+        }
+        if (memoryMb < 64)
+        {
+            throw new UsageException("--memory-mb must be at least 64");
+        }
+        final int pool = mbufs != null ? mbufs : defaultMbufs(portSpecs.size());
+        if (pool < 1023)
+        {
+            throw new UsageException("--mbufs must be at least 1023, got " + pool);
+        }
+        final Duration duration = seconds(durationSeconds, "--duration");
+        final Duration statsInterval = seconds(statsIntervalSeconds, "--stats-interval");
+        final MemoryMode memory = inMemory ? MemoryMode.HUGEPAGES : noHuge ? MemoryMode.NO_HUGE : MemoryMode.AUTO;
+        return new RunSpec(portSpecs, workers, workerCores, mainCore,
+            filePrefix != null ? filePrefix : "levitate-" + ProcessHandle.current().pid(),
+            memory, memoryMb, pool, rxDesc, txDesc, burst, duration, statsInterval, ealArgs);
+    }
+
+    /** CPUs after the main core when there are enough, so workers do not share it; else all allowed CPUs. */
+    private List<Integer> defaultCores(final List<Integer> allowedCpus)
+    {
+        final List<Integer> others = new ArrayList<>(allowedCpus);
+        others.remove(Integer.valueOf(mainCore));
+        if (others.size() >= workers)
+        {
+            return others.subList(0, workers);
+        }
+        return allowedCpus.subList(0, workers);
+    }
+
+    /** Every RX ring full, every TX ring full, every worker's burst and cache, rounded to 2^k - 1. */
+    private int defaultMbufs(final int portCount)
+    {
+        final long need = (long)portCount * workers * (rxDesc + txDesc) + (long)workers * (2L * burst + 512);
+        long size = 8191;
+        while (size < need)
+        {
+            size = size * 2 + 1;
+        }
+        return (int)Math.min(size, Integer.MAX_VALUE);
+    }
+
+    private static Duration seconds(final Double value, final String option)
+    {
+        if (value == null)
+        {
+            return null;
+        }
+        if (!(value > 0) || value > 1e7)
+        {
+            throw new UsageException(option + " must be a positive number of seconds, got " + value);
+        }
+        return Duration.ofNanos((long)(value * 1e9));
+    }
+}

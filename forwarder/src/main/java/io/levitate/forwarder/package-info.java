@@ -1,0 +1,9 @@
+/**
+ * The Levitate daemon: EAL and port set-up, busy-poll workers (one per core, one RX/TX queue pair
+ * per port each), counters, clean shutdown, and the {@code levitate} command line.
+ *
+ * <p>Owns: process lifecycle and the wiring of packet, conntrack, maglev and gre into a worker's
+ * duty cycle. Must not: lock or allocate on a worker's packet path, or share a worker's private
+ * state with another thread except through published counters.
+ */
+package io.levitate.forwarder;

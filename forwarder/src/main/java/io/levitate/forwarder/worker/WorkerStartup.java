@@ -1,0 +1,55 @@
+package io.levitate.forwarder.worker;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hand-over from a starting worker thread to the main thread: the lcore and CPU it got, or why
+ * it could not start. The main thread refuses to report "running" until every worker has started.
+ */
+public final class WorkerStartup
+{
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile int lcore = -1;
+    private volatile int cpu = -1;
+    private volatile RuntimeException failure;
+
+    void started(final int lcore, final int cpu)
+    {
+        this.lcore = lcore;
+        this.cpu = cpu;
+        done.countDown();
+    }
+
+    void failed(final RuntimeException failure)
+    {
+        this.failure = failure;
+        done.countDown();
+    }
+
+    /**
+     * Waits for the worker's verdict.
+     *
+     * @return null when started, else the failure; a timeout is reported as a failure.
+     */
+    public RuntimeException await(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        if (!done.await(timeout, unit))
+        {
+            return new IllegalStateException("worker did not start within " + unit.toMillis(timeout) + " ms");
+        }
+        return failure;
+    }
+
+    /** The DPDK lcore id the worker registered as, or -1. */
+    public int lcore()
+    {
+        return lcore;
+    }
+
+    /** The CPU the worker ran on right after pinning, or -1. */
+    public int cpu()
+    {
+        return cpu;
+    }
+}
