@@ -1,0 +1,78 @@
+package io.levitate.packet;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Network-order (big-endian) accessors over a {@link MemorySegment}, the one place the value
+ * layouts live.
+ *
+ * <p>Headers sit at any byte alignment (an Ethernet header is 14 bytes, so the IPv4 header that
+ * follows is only 2-byte aligned), hence the {@code *_UNALIGNED} layouts. Every accessor takes an
+ * absolute {@code long} offset because the forwarder wraps one all-of-memory segment and passes
+ * native addresses as offsets.
+ */
+public final class NetworkOrder {
+    /** One byte; read as unsigned by the helpers below. */
+    public static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    /** 16 bits, big-endian, any alignment. */
+    public static final ValueLayout.OfShort U16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** 32 bits, big-endian, any alignment. */
+    public static final ValueLayout.OfInt U32 =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** 64 bits, big-endian, any alignment (IPv6 address halves). */
+    public static final ValueLayout.OfLong U64 =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private NetworkOrder() {
+    }
+
+    public static int u8(MemorySegment s, long offset) {
+        return s.get(U8, offset) & 0xFF;
+    }
+
+    public static int u16(MemorySegment s, long offset) {
+        return s.get(U16, offset) & 0xFFFF;
+    }
+
+    /** The 32 bits as a Java int (sign carries the top bit; mask with 0xFFFFFFFFL if needed). */
+    public static int i32(MemorySegment s, long offset) {
+        return s.get(U32, offset);
+    }
+
+    public static long u32(MemorySegment s, long offset) {
+        return s.get(U32, offset) & 0xFFFF_FFFFL;
+    }
+
+    public static long i64(MemorySegment s, long offset) {
+        return s.get(U64, offset);
+    }
+
+    /** A 48-bit MAC address in the low bits of a long, first octet most significant. */
+    public static long mac(MemorySegment s, long offset) {
+        return ((long) u16(s, offset) << 32) | u32(s, offset + 2);
+    }
+
+    public static void putU8(MemorySegment s, long offset, int value) {
+        s.set(U8, offset, (byte) value);
+    }
+
+    public static void putU16(MemorySegment s, long offset, int value) {
+        s.set(U16, offset, (short) value);
+    }
+
+    public static void putI32(MemorySegment s, long offset, int value) {
+        s.set(U32, offset, value);
+    }
+
+    public static void putI64(MemorySegment s, long offset, long value) {
+        s.set(U64, offset, value);
+    }
+
+    public static void putMac(MemorySegment s, long offset, long mac) {
+        putU16(s, offset, (int) (mac >>> 32));
+        putI32(s, offset + 2, (int) mac);
+    }
+}

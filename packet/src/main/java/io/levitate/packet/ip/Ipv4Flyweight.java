@@ -1,0 +1,212 @@
+package io.levitate.packet.ip;
+
+import io.levitate.packet.Checksums;
+import io.levitate.packet.DropReason;
+import io.levitate.packet.HeaderFlyweight;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * IPv4 header (RFC 791), options included, fragment fields per RFC 791 section 3.1.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version|  IHL  |  DSCP     |ECN|         Total Length          |  0
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |         Identification        |0|D|M|    Fragment Offset      |  4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Time to Live |    Protocol   |        Header Checksum        |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                       Source Address                          | 12
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Destination Address                        | 16
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |            Options (IHL > 5), padded to 32 bits               | 20
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  D = don't fragment, M = more fragments; offset counts 8-byte units.
+ * </pre>
+ */
+public final class Ipv4Flyweight extends HeaderFlyweight {
+    public static final int VERSION_IHL_OFFSET = 0;
+    public static final int TOS_OFFSET = 1;
+    public static final int TOTAL_LENGTH_OFFSET = 2;
+    public static final int IDENTIFICATION_OFFSET = 4;
+    public static final int FLAGS_FRAGMENT_OFFSET = 6;
+    public static final int TTL_OFFSET = 8;
+    public static final int PROTOCOL_OFFSET = 9;
+    public static final int CHECKSUM_OFFSET = 10;
+    public static final int SOURCE_OFFSET = 12;
+    public static final int DESTINATION_OFFSET = 16;
+    /** Header without options (IHL = 5). */
+    public static final int MIN_HEADER_LENGTH = 20;
+    public static final int VERSION = 4;
+    public static final int MIN_IHL = 5;
+    public static final int FLAG_DONT_FRAGMENT = 0x4000;
+    public static final int FLAG_MORE_FRAGMENTS = 0x2000;
+    public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    /** Largest IPv4 datagram: the 16-bit total length. */
+    public static final int MAX_DATAGRAM = 65535;
+
+    @Override
+    public Ipv4Flyweight wrap(MemorySegment segment, long offset, int length) {
+        super.wrap(segment, offset, length);
+        return this;
+    }
+
+    /**
+     * Checks version, IHL and total length against the bytes present; {@link DropReason#NONE}
+     * means every fixed field and the options may be read and {@link #totalLength()} bytes exist.
+     */
+    public DropReason validate() {
+        if (length < MIN_HEADER_LENGTH) {
+            return DropReason.TRUNCATED_IP;
+        }
+        int vihl = u8(VERSION_IHL_OFFSET);
+        if ((vihl >>> 4) != VERSION) {
+            return DropReason.BAD_IP_VERSION;
+        }
+        int headerLength = (vihl & 0xF) << 2;
+        if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
+            return DropReason.BAD_IHL;
+        }
+        int total = u16(TOTAL_LENGTH_OFFSET);
+        if (total < headerLength || total > length) {
+            return DropReason.BAD_TOTAL_LENGTH;
+        }
+        return DropReason.NONE;
+    }
+
+    public int version() {
+        return u8(VERSION_IHL_OFFSET) >>> 4;
+    }
+
+    /** Header length in bytes (IHL x 4), options included. */
+    public int headerLength() {
+        return (u8(VERSION_IHL_OFFSET) & 0xF) << 2;
+    }
+
+    public int tos() {
+        return u8(TOS_OFFSET);
+    }
+
+    public int totalLength() {
+        return u16(TOTAL_LENGTH_OFFSET);
+    }
+
+    public int identification() {
+        return u16(IDENTIFICATION_OFFSET);
+    }
+
+    /** Flags and fragment offset word as on the wire. */
+    public int flagsAndFragmentOffset() {
+        return u16(FLAGS_FRAGMENT_OFFSET);
+    }
+
+    public boolean dontFragment() {
+        return (u16(FLAGS_FRAGMENT_OFFSET) & FLAG_DONT_FRAGMENT) != 0;
+    }
+
+    public boolean moreFragments() {
+        return (u16(FLAGS_FRAGMENT_OFFSET) & FLAG_MORE_FRAGMENTS) != 0;
+    }
+
+    /** Fragment offset in 8-byte units. */
+    public int fragmentOffset() {
+        return u16(FLAGS_FRAGMENT_OFFSET) & FRAGMENT_OFFSET_MASK;
+    }
+
+    /** True for any fragment: first (MF set, offset 0), middle or last (offset non-zero). */
+    public boolean isFragment() {
+        return (u16(FLAGS_FRAGMENT_OFFSET) & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
+    }
+
+    public int ttl() {
+        return u8(TTL_OFFSET);
+    }
+
+    public int protocol() {
+        return u8(PROTOCOL_OFFSET);
+    }
+
+    public int checksum() {
+        return u16(CHECKSUM_OFFSET);
+    }
+
+    public int source() {
+        return i32(SOURCE_OFFSET);
+    }
+
+    public int destination() {
+        return i32(DESTINATION_OFFSET);
+    }
+
+    /** Offset of the options within the header (they run to {@link #headerLength()}). */
+    public int optionsLength() {
+        return headerLength() - MIN_HEADER_LENGTH;
+    }
+
+    public boolean checksumValid() {
+        return Checksums.ipv4HeaderValid(segment, offset, headerLength());
+    }
+
+    // ---- writers (for encapsulation and ICMP replies) ----
+
+    /** Writes version 4 and the IHL for a header of {@code headerLength} bytes. */
+    public Ipv4Flyweight versionAndHeaderLength(int headerLength) {
+        putU8(VERSION_IHL_OFFSET, (VERSION << 4) | (headerLength >>> 2));
+        return this;
+    }
+
+    public Ipv4Flyweight tos(int tos) {
+        putU8(TOS_OFFSET, tos);
+        return this;
+    }
+
+    public Ipv4Flyweight totalLength(int totalLength) {
+        putU16(TOTAL_LENGTH_OFFSET, totalLength);
+        return this;
+    }
+
+    public Ipv4Flyweight identification(int id) {
+        putU16(IDENTIFICATION_OFFSET, id);
+        return this;
+    }
+
+    public Ipv4Flyweight flagsAndFragmentOffset(int word) {
+        putU16(FLAGS_FRAGMENT_OFFSET, word);
+        return this;
+    }
+
+    public Ipv4Flyweight ttl(int ttl) {
+        putU8(TTL_OFFSET, ttl);
+        return this;
+    }
+
+    public Ipv4Flyweight protocol(int protocol) {
+        putU8(PROTOCOL_OFFSET, protocol);
+        return this;
+    }
+
+    public Ipv4Flyweight checksum(int checksum) {
+        putU16(CHECKSUM_OFFSET, checksum);
+        return this;
+    }
+
+    public Ipv4Flyweight source(int address) {
+        putI32(SOURCE_OFFSET, address);
+        return this;
+    }
+
+    public Ipv4Flyweight destination(int address) {
+        putI32(DESTINATION_OFFSET, address);
+        return this;
+    }
+
+    /** Computes and stores the header checksum (call after every other field is written). */
+    public Ipv4Flyweight updateChecksum() {
+        putU16(CHECKSUM_OFFSET, Checksums.ipv4Header(segment, offset, headerLength()));
+        return this;
+    }
+}

@@ -1,0 +1,137 @@
+package io.levitate.packet.ip;
+
+import io.levitate.packet.DropReason;
+import io.levitate.packet.HeaderFlyweight;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * IPv6 fixed header (RFC 8200 section 3). Extension headers are walked by
+ * {@link Ipv6ExtensionHeaderFlyweight}.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version| Traffic Class |           Flow Label                  |  0
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |         Payload Length        |  Next Header  |   Hop Limit   |  4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                   Source Address (128 bits)                   |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                 Destination Address (128 bits)                | 24
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ */
+public final class Ipv6Flyweight extends HeaderFlyweight {
+    public static final int VERSION_CLASS_FLOW_OFFSET = 0;
+    public static final int PAYLOAD_LENGTH_OFFSET = 4;
+    public static final int NEXT_HEADER_OFFSET = 6;
+    public static final int HOP_LIMIT_OFFSET = 7;
+    public static final int SOURCE_OFFSET = 8;
+    public static final int DESTINATION_OFFSET = 24;
+    public static final int HEADER_LENGTH = 40;
+    public static final int VERSION = 6;
+    public static final int FLOW_LABEL_MASK = 0xFFFFF;
+
+    @Override
+    public Ipv6Flyweight wrap(MemorySegment segment, long offset, int length) {
+        super.wrap(segment, offset, length);
+        return this;
+    }
+
+    /** Checks version and payload length; jumbograms (payload length 0) are refused. */
+    public DropReason validate() {
+        if (length < HEADER_LENGTH) {
+            return DropReason.TRUNCATED_IP;
+        }
+        if ((u8(VERSION_CLASS_FLOW_OFFSET) >>> 4) != VERSION) {
+            return DropReason.BAD_IP_VERSION;
+        }
+        int payload = u16(PAYLOAD_LENGTH_OFFSET);
+        if (payload == 0) {
+            // RFC 2675 jumbograms need a hop-by-hop option and > 64 KiB frames: not on our links.
+            // A zero-length payload is otherwise only "no next header" padding, also not ours.
+            return DropReason.JUMBOGRAM;
+        }
+        if (HEADER_LENGTH + payload > length) {
+            return DropReason.BAD_PAYLOAD_LENGTH;
+        }
+        return DropReason.NONE;
+    }
+
+    public int version() {
+        return u8(VERSION_CLASS_FLOW_OFFSET) >>> 4;
+    }
+
+    public int trafficClass() {
+        return (i32(VERSION_CLASS_FLOW_OFFSET) >>> 20) & 0xFF;
+    }
+
+    public int flowLabel() {
+        return i32(VERSION_CLASS_FLOW_OFFSET) & FLOW_LABEL_MASK;
+    }
+
+    public int payloadLength() {
+        return u16(PAYLOAD_LENGTH_OFFSET);
+    }
+
+    public int nextHeader() {
+        return u8(NEXT_HEADER_OFFSET);
+    }
+
+    public int hopLimit() {
+        return u8(HOP_LIMIT_OFFSET);
+    }
+
+    public long sourceHi() {
+        return i64(SOURCE_OFFSET);
+    }
+
+    public long sourceLo() {
+        return i64(SOURCE_OFFSET + 8);
+    }
+
+    public long destinationHi() {
+        return i64(DESTINATION_OFFSET);
+    }
+
+    public long destinationLo() {
+        return i64(DESTINATION_OFFSET + 8);
+    }
+
+    // ---- writers ----
+
+    /** Writes version 6, the traffic class and the flow label in one word. */
+    public Ipv6Flyweight versionClassFlow(int trafficClass, int flowLabel) {
+        putI32(VERSION_CLASS_FLOW_OFFSET, (VERSION << 28) | ((trafficClass & 0xFF) << 20) | (flowLabel & FLOW_LABEL_MASK));
+        return this;
+    }
+
+    public Ipv6Flyweight payloadLength(int payloadLength) {
+        putU16(PAYLOAD_LENGTH_OFFSET, payloadLength);
+        return this;
+    }
+
+    public Ipv6Flyweight nextHeader(int nextHeader) {
+        putU8(NEXT_HEADER_OFFSET, nextHeader);
+        return this;
+    }
+
+    public Ipv6Flyweight hopLimit(int hopLimit) {
+        putU8(HOP_LIMIT_OFFSET, hopLimit);
+        return this;
+    }
+
+    public Ipv6Flyweight source(long hi, long lo) {
+        putI64(SOURCE_OFFSET, hi);
+        putI64(SOURCE_OFFSET + 8, lo);
+        return this;
+    }
+
+    public Ipv6Flyweight destination(long hi, long lo) {
+        putI64(DESTINATION_OFFSET, hi);
+        putI64(DESTINATION_OFFSET + 8, lo);
+        return this;
+    }
+}

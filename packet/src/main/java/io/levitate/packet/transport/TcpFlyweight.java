@@ -1,0 +1,124 @@
+package io.levitate.packet.transport;
+
+import io.levitate.packet.DropReason;
+import io.levitate.packet.HeaderFlyweight;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * TCP header (RFC 9293 section 3.1; flags CWR/ECE from RFC 3168).
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          Source Port          |       Destination Port        |  0
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                        Sequence Number                        |  4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Acknowledgment Number                      |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Data |       |C|E|U|A|P|R|S|F|                               |
+ * | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             | 12
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |           Checksum            |         Urgent Pointer        | 16
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |              Options (data offset > 5) ...                    | 20
+ * </pre>
+ */
+public final class TcpFlyweight extends HeaderFlyweight {
+    public static final int SOURCE_PORT_OFFSET = 0;
+    public static final int DESTINATION_PORT_OFFSET = 2;
+    public static final int SEQUENCE_OFFSET = 4;
+    public static final int ACKNOWLEDGMENT_OFFSET = 8;
+    public static final int DATA_OFFSET_OFFSET = 12;
+    public static final int FLAGS_OFFSET = 13;
+    public static final int WINDOW_OFFSET = 14;
+    public static final int CHECKSUM_OFFSET = 16;
+    public static final int URGENT_POINTER_OFFSET = 18;
+    public static final int MIN_HEADER_LENGTH = 20;
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+    public static final int URG = 0x20;
+    public static final int ECE = 0x40;
+    public static final int CWR = 0x80;
+
+    @Override
+    public TcpFlyweight wrap(MemorySegment segment, long offset, int length) {
+        super.wrap(segment, offset, length);
+        return this;
+    }
+
+    /** {@code length} must be the segment length (IP payload), so the data offset can be checked. */
+    public DropReason validate() {
+        if (length < MIN_HEADER_LENGTH) {
+            return DropReason.TRUNCATED_TCP;
+        }
+        int header = headerLength();
+        if (header < MIN_HEADER_LENGTH || header > length) {
+            return DropReason.BAD_TCP_DATA_OFFSET;
+        }
+        return DropReason.NONE;
+    }
+
+    public int sourcePort() {
+        return u16(SOURCE_PORT_OFFSET);
+    }
+
+    public int destinationPort() {
+        return u16(DESTINATION_PORT_OFFSET);
+    }
+
+    public long sequence() {
+        return i32(SEQUENCE_OFFSET) & 0xFFFF_FFFFL;
+    }
+
+    public long acknowledgment() {
+        return i32(ACKNOWLEDGMENT_OFFSET) & 0xFFFF_FFFFL;
+    }
+
+    /** Data offset in 32-bit words. */
+    public int dataOffset() {
+        return u8(DATA_OFFSET_OFFSET) >>> 4;
+    }
+
+    /** Header length in bytes, options included. */
+    public int headerLength() {
+        return (u8(DATA_OFFSET_OFFSET) >>> 4) << 2;
+    }
+
+    /** The eight flag bits CWR..FIN. */
+    public int flags() {
+        return u8(FLAGS_OFFSET);
+    }
+
+    public int window() {
+        return u16(WINDOW_OFFSET);
+    }
+
+    public int checksum() {
+        return u16(CHECKSUM_OFFSET);
+    }
+
+    public int urgentPointer() {
+        return u16(URGENT_POINTER_OFFSET);
+    }
+
+    public TcpFlyweight sourcePort(int port) {
+        putU16(SOURCE_PORT_OFFSET, port);
+        return this;
+    }
+
+    public TcpFlyweight destinationPort(int port) {
+        putU16(DESTINATION_PORT_OFFSET, port);
+        return this;
+    }
+
+    public TcpFlyweight checksum(int checksum) {
+        putU16(CHECKSUM_OFFSET, checksum);
+        return this;
+    }
+}
