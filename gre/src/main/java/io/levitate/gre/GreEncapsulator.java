@@ -1,0 +1,204 @@
+package io.levitate.gre;
+
+import io.levitate.packet.Classification;
+import io.levitate.packet.EtherTypes;
+import io.levitate.packet.FlowKey;
+import io.levitate.packet.IpProtocols;
+import io.levitate.packet.ethernet.EthernetFlyweight;
+import io.levitate.packet.ip.Ipv4Flyweight;
+import io.levitate.packet.ip.Ipv6Flyweight;
+import io.levitate.packet.transport.GreFlyweight;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * GRE-encapsulates a classified client packet in place, toward a {@link GreTunnel}.
+ *
+ * <p>The client's Ethernet header (and any VLAN tags) is dropped and replaced, in the bytes just
+ * before the IP header, by:
+ * <pre>
+ *   Ethernet (14: dst = next hop, src = port MAC)
+ *   outer IPv4 (20) or IPv6 (40), by the backend's family
+ *   GRE (4, or 8 with a key; RFC 2784 / RFC 2890; protocol type = inner family's EtherType)
+ *   inner IP packet, unchanged, Ethernet padding trimmed
+ * </pre>
+ * With an untagged client frame the new headers need 24-48 bytes of headroom beyond the 14 the
+ * old Ethernet header frees; DPDK gives 128.
+ *
+ * <p>Outer fields: TOS/traffic class copied from the inner packet (DSCP keeps its meaning
+ * across the tunnel and ECN marks survive, as RFC 6040's normal mode does); IPv4 DF by
+ * {@link DfPolicy}; IPv4 identification from a per-worker counter; IPv6 flow label from the flow
+ * hash (RFC 6438: routers on the way may hash on it); source address fixed or per-flow (see
+ * {@link EncapConfig}).
+ *
+ * <h2>MTU policy</h2>
+ * When the outer packet would exceed the configured MTU:
+ * <ul>
+ *   <li>if the inner packet forbids fragmentation (IPv4 with DF, or any IPv6), the frame is
+ *       rewritten into an ICMP "fragmentation needed" (RFC 792/1191) or ICMPv6 "packet too big"
+ *       (RFC 4443) addressed to the client, from the VIP, advertising MTU minus the tunnel
+ *       overhead, so the client's path MTU discovery shrinks its packets. At most
+ *       {@code icmpPerSecond} (burst {@code icmpBurst}) per worker; beyond that, drop.</li>
+ *   <li>otherwise (IPv4 without DF) the packet is dropped: fragmenting would need a second mbuf
+ *       and the backend would have to reassemble; a client that clears DF also sends small
+ *       packets when it has to (and TCP stacks set DF anyway).</li>
+ * </ul>
+ * Each outcome is counted ({@link #count(EncapVerdict)}).
+ *
+ * <p>One instance per worker: it owns its flyweights, counters, IPv4 id and rate limiter.
+ */
+public final class GreEncapsulator {
+    private static final int ETHERNET = EthernetFlyweight.HEADER_LENGTH;
+
+    private final EncapConfig config;
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
+    private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
+    private final GreFlyweight gre = new GreFlyweight();
+    private final IcmpTooBigWriter tooBig;
+    private final TokenBucket icmpLimiter;
+    private final long[] counters = new long[EncapVerdict.values().length];
+    private int ipIdentification;
+
+    public GreEncapsulator(EncapConfig config) {
+        this.config = config;
+        this.tooBig = new IcmpTooBigWriter(config.portMac);
+        this.icmpLimiter = new TokenBucket(config.icmpPerSecond, config.icmpBurst);
+    }
+
+    /**
+     * Encapsulates the packet described by {@code c} (which must come from classifying this very
+     * frame) toward {@code tunnel}.
+     *
+     * @param segment    the memory holding the frame
+     * @param dataOffset where the frame starts (mbuf data pointer)
+     * @param dataLength the frame's length
+     * @param headroom   writable bytes before {@code dataOffset}
+     * @param c          the frame's classification; {@code c.key} feeds the per-flow hash (put the
+     *                   steered flow's key there for ICMP errors, so they share the flow's outer
+     *                   source address)
+     * @param tunnel     the backend
+     * @param nowNanos   the worker's clock for the ICMP rate limit
+     * @param out        receives the new frame position and the verdict
+     */
+    public EncapVerdict encapsulate(MemorySegment segment, long dataOffset, int dataLength, int headroom,
+                                    Classification c, GreTunnel tunnel, long nowNanos, EncapResult out) {
+        EncapVerdict v = encapsulate0(segment, dataOffset, dataLength, headroom, c, tunnel, nowNanos, out);
+        counters[v.id()]++;
+        return v;
+    }
+
+    private EncapVerdict encapsulate0(MemorySegment segment, long dataOffset, int dataLength, int headroom,
+                                      Classification c, GreTunnel tunnel, long nowNanos, EncapResult out) {
+        if (!describesIpPacket(c, dataOffset, dataLength)) {
+            return out.set(EncapVerdict.NOT_IP, dataOffset, dataLength);
+        }
+        boolean outerV4 = tunnel.family() == FlowKey.FAMILY_IPV4;
+        int outerIp = outerV4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
+        int greLength = tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH;
+        int outerLength = outerIp + greLength + c.l3Length;
+        if (outerLength > config.mtu) {
+            return tooBig(segment, dataOffset, dataLength, headroom, c, outerIp + greLength, nowNanos, out);
+        }
+        long start = c.l3Offset - ETHERNET - outerIp - greLength;
+        if (start < dataOffset - headroom) {
+            return out.set(EncapVerdict.NO_HEADROOM, dataOffset, dataLength);
+        }
+        long hash = flowHash(c.key);
+        int frameLength = ETHERNET + outerLength;
+        long l3 = start + ETHERNET;
+        ethernet.wrap(segment, start, frameLength).destination(tunnel.nextHopMac()).source(config.portMac)
+                .outerEtherType(outerV4 ? EtherTypes.IPV4 : EtherTypes.IPV6);
+        if (outerV4) {
+            writeOuterV4(segment, l3, outerLength, c, tunnel, hash);
+        } else {
+            writeOuterV6(segment, l3, outerLength, c, tunnel, hash);
+        }
+        int innerType = c.key.family == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6;
+        gre.wrap(segment, l3 + outerIp, greLength).write(innerType, tunnel.keyed(), tunnel.key());
+        return out.set(EncapVerdict.ENCAPSULATED, start, frameLength);
+    }
+
+    /** The classification must be of an IP packet lying inside the given frame. */
+    private static boolean describesIpPacket(Classification c, long dataOffset, int dataLength) {
+        return (c.key.family == FlowKey.FAMILY_IPV4 || c.key.family == FlowKey.FAMILY_IPV6)
+                && c.l3Offset >= dataOffset + EthernetFlyweight.HEADER_LENGTH
+                && c.l3Length > 0
+                && c.l3Offset + c.l3Length <= dataOffset + dataLength;
+    }
+
+    private void writeOuterV4(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,
+                              long hash) {
+        int source = config.sourceV4 | ((int) hash & config.sourceV4HostMask);
+        ipv4.wrap(segment, l3, Ipv4Flyweight.MIN_HEADER_LENGTH)
+                .versionAndHeaderLength(Ipv4Flyweight.MIN_HEADER_LENGTH)
+                .tos(c.trafficClass)
+                .totalLength(totalLength)
+                .identification(ipIdentification++ & 0xFFFF)
+                .flagsAndFragmentOffset(outerDontFragment(c) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0)
+                .ttl(config.ttl)
+                .protocol(IpProtocols.GRE)
+                .checksum(0)
+                .source(source)
+                .destination(tunnel.destinationV4())
+                .updateChecksum();
+    }
+
+    private void writeOuterV6(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,
+                              long hash) {
+        long sourceLo = config.sourceV6Lo | (hash & config.sourceV6HostMask);
+        // A zero flow label means "unlabelled"; keep it non-zero so the label always carries entropy.
+        int label = (int) (hash >>> 40) & Ipv6Flyweight.FLOW_LABEL_MASK;
+        ipv6.wrap(segment, l3, Ipv6Flyweight.HEADER_LENGTH)
+                .versionClassFlow(c.trafficClass, label == 0 ? 1 : label)
+                .payloadLength(totalLength - Ipv6Flyweight.HEADER_LENGTH)
+                .nextHeader(IpProtocols.GRE)
+                .hopLimit(config.ttl)
+                .source(config.sourceV6Hi, sourceLo)
+                .destination(tunnel.destinationV6Hi(), tunnel.destinationV6Lo());
+    }
+
+    private boolean outerDontFragment(Classification c) {
+        switch (config.dfPolicy) {
+            case SET:
+                return true;
+            case CLEAR:
+                return false;
+            default:
+                return c.dontFragment;
+        }
+    }
+
+    private EncapVerdict tooBig(MemorySegment segment, long dataOffset, int dataLength, int headroom,
+                                Classification c, int overhead, long nowNanos, EncapResult out) {
+        if (!c.dontFragment) {
+            return out.set(EncapVerdict.TOO_BIG_DROPPED, dataOffset, dataLength);
+        }
+        if (!tooBig.fits(c, dataOffset, headroom)) {
+            return out.set(EncapVerdict.NO_HEADROOM, dataOffset, dataLength);
+        }
+        if (!icmpLimiter.tryAcquire(nowNanos)) {
+            return out.set(EncapVerdict.TOO_BIG_RATE_LIMITED, dataOffset, dataLength);
+        }
+        tooBig.write(segment, c, config.mtu - overhead, out);
+        out.verdict = EncapVerdict.TOO_BIG_ICMP_SENT;
+        return EncapVerdict.TOO_BIG_ICMP_SENT;
+    }
+
+    /**
+     * A well-mixed 64-bit hash of the flow's client side (source address and ports), for the
+     * per-flow outer source and flow label. Stable for a flow; not security relevant.
+     */
+    static long flowHash(FlowKey k) {
+        long h = k.srcHi * 0x9E3779B97F4A7C15L ^ k.srcLo;
+        h = (h ^ ((long) k.srcPort << 16 | k.dstPort) ^ ((long) k.protocol << 40)) * 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 31;
+        h *= 0x94D049BB133111EBL;
+        return h ^ (h >>> 29);
+    }
+
+    /** Packets that ended with verdict {@code v} since start. */
+    public long count(EncapVerdict v) {
+        return counters[v.id()];
+    }
+}
