@@ -16,6 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -123,6 +125,7 @@ public final class RunCommand implements Callable<Integer>
         final long warmUpEnd = start + WARM_UP.toNanos();
         long nextStats = interval == Long.MAX_VALUE ? Long.MAX_VALUE : start + interval;
         long warmAllocated = -1;
+        long warmGcs = 0;
         long warmAt = 0;
         final long[] lastRx = new long[forwarder.workerCount()];
         final long[] lastTx = new long[forwarder.workerCount()];
@@ -133,7 +136,10 @@ public final class RunCommand implements Callable<Integer>
             if (warmAllocated < 0 && now >= warmUpEnd)
             {
                 warmAllocated = forwarder.workerAllocatedBytes();
+                warmGcs = gcCount();
                 warmAt = now;
+                out.printf(Locale.ROOT, "levitate: warm-up done at JVM uptime %d ms%n",
+                    ManagementFactory.getRuntimeMXBean().getUptime());
             }
             if (now >= deadline)
             {
@@ -154,9 +160,20 @@ public final class RunCommand implements Callable<Integer>
         }
         if (warmAllocated >= 0)
         {
-            out.printf(Locale.ROOT, "levitate: worker heap allocation after %d s warm-up: %d bytes over %.1f s%n",
-                WARM_UP.toSeconds(), forwarder.workerAllocatedBytes() - warmAllocated, (System.nanoTime() - warmAt) / 1e9);
+            out.printf(Locale.ROOT, "levitate: after warm-up (%.1f s): worker heap allocation %d bytes, JVM GC cycles %d%n",
+                (System.nanoTime() - warmAt) / 1e9, forwarder.workerAllocatedBytes() - warmAllocated, gcCount() - warmGcs);
         }
+    }
+
+    /** GC cycles of every collector so far. */
+    private static long gcCount()
+    {
+        long total = 0;
+        for (final GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans())
+        {
+            total += Math.max(0, gc.getCollectionCount());
+        }
+        return total;
     }
 
     private static void printRates(final Forwarder forwarder, final long[] lastRx, final long[] lastTx,
@@ -168,8 +185,8 @@ public final class RunCommand implements Callable<Integer>
             final WorkerCounters c = forwarder.workerCounters(w);
             final long rx = c.rxPackets.get();
             final long tx = c.txPackets.get();
-            sb.append(String.format(Locale.ROOT, " w%d rx %.3f Mpps tx %.3f Mpps drop %d;", w,
-                (rx - lastRx[w]) * 1e3 / elapsedNanos, (tx - lastTx[w]) * 1e3 / elapsedNanos, c.txDropped.get()));
+            sb.append(String.format(Locale.ROOT, " w%d rx %d tx %d drop %d (rx %.3f Mpps, tx %.3f Mpps);", w, rx, tx,
+                c.txDropped.get(), (rx - lastRx[w]) * 1e3 / elapsedNanos, (tx - lastTx[w]) * 1e3 / elapsedNanos));
             lastRx[w] = rx;
             lastTx[w] = tx;
         }
