@@ -12,6 +12,7 @@
 #   --no-build       build nothing (fail or skip contenders whose binaries are missing)
 # Environment: LEVITATE_BENCH_DIR (default /var/tmp/levitate-bench: pcaps, logs, l3fwd build),
 #              LEVITATE_JAVA_OPTS (extra JVM options for the Levitate contender, via scripts/levitate).
+# The pcap generator alone: java -cp perf/target/benchmarks.jar io.levitate.perf.bench.PcapGenerator --help
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$LEVITATE_ROOT"
@@ -24,12 +25,13 @@ l3fwd_dir=$bench_dir/l3fwd
 l3fwd_bin=$l3fwd_dir/l3fwd/build/l3fwd
 runner=io.levitate.perf.bench.BenchRunner
 
-rebuild=0 build=1 runner_args=() want_help=0
+rebuild=0 build=1 runner_args=() want_help=0 want_info=0
 for arg in "$@"; do
   case "$arg" in
     --rebuild) rebuild=1 ;;
     --no-build) build=0 ;;
-    -h|--help|-V|--version|--list) want_help=1; runner_args+=("$arg") ;;
+    -h|--help) want_help=1; runner_args+=("$arg") ;;
+    -V|--version|--list) want_info=1; runner_args+=("$arg") ;;
     *) runner_args+=("$arg") ;;
   esac
 done
@@ -39,7 +41,7 @@ log() { echo "bench.sh: $*" >&2; }
 build_perf() {
   if [ "$rebuild" = 1 ] || [ ! -f "$perf_jar" ] || [ -n "$(find perf/src perf/pom.xml -newer "$perf_jar" -print -quit)" ]; then
     log "building $perf_jar"
-    mvn -B -ntp -q -pl perf package -DskipTests
+    mvn -B -ntp -q -pl perf -am package -DskipTests
   fi
 }
 
@@ -70,10 +72,12 @@ build_l3fwd() {
     || { log "l3fwd build failed, see $l3fwd_dir/build.log"; return 1; }
 }
 
-if [ "$want_help" = 1 ]; then
-  [ "$build" = 1 ] && build_perf
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
-  echo
+if [ "$want_help" = 1 ] || [ "$want_info" = 1 ]; then
+  if [ "$build" = 1 ]; then build_perf; fi
+  if [ "$want_help" = 1 ]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    echo
+  fi
   exec "$JAVA_HOME/bin/java" -cp "$perf_jar" "$runner" "${runner_args[@]}"
 fi
 

@@ -34,7 +34,8 @@ final class ContenderRun {
      *
      * @param exitCode the process's exit status after SIGTERM (−1 if it had to be killed)
      */
-    record Sample(int round, double mpps, double rxMpps, double seconds, int exitCode, Path log, String error) {
+    record Sample(int round, double mpps, double rxMpps, double seconds, ThreadCpu.Shares cpu, double loadAverage,
+                  int exitCode, Path log, String error) {
         boolean ok() {
             return error == null;
         }
@@ -50,7 +51,8 @@ final class ContenderRun {
             Files.createDirectories(log.getParent());
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
-            return new Sample(round, Double.NaN, Double.NaN, 0, -1, log, "cannot start: " + e.getMessage());
+            return new Sample(round, Double.NaN, Double.NaN, 0, ThreadCpu.Shares.UNKNOWN, Double.NaN, -1, log,
+                    "cannot start: " + e.getMessage());
         }
         // stdin stays an open pipe: testpmd without -i reads stdin and exits on EOF.
         LIVE.add(process);
@@ -59,6 +61,8 @@ final class ContenderRun {
         double mpps = Double.NaN;
         double rxMpps = Double.NaN;
         double elapsed = 0;
+        ThreadCpu.Shares cpu = ThreadCpu.Shares.UNKNOWN;
+        double load = Double.NaN;
         try (TelemetryClient telemetry = connect(process, prefix, startTimeoutSecs)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startTimeoutSecs);
             int sink = portByName(telemetry, process, RunSetup.SINK_DEVICE, deadline);
@@ -67,11 +71,15 @@ final class ContenderRun {
                 pause(process, deadline, "the sink port transmitted nothing");
             }
             sleepAlive(process, TimeUnit.SECONDS.toMillis(warmupSecs));
+            ThreadCpu.Snapshot cpu0 = ThreadCpu.snapshot(process.toHandle());
             TelemetryClient.PortSample sink0 = telemetry.portStats(sink);
             TelemetryClient.PortSample source0 = telemetry.portStats(source);
             sleepAlive(process, TimeUnit.SECONDS.toMillis(seconds));
             TelemetryClient.PortSample sink1 = telemetry.portStats(sink);
             TelemetryClient.PortSample source1 = telemetry.portStats(source);
+            ThreadCpu.Snapshot cpu1 = ThreadCpu.snapshot(process.toHandle());
+            cpu = ThreadCpu.between(cpu0, cpu1);
+            load = loadAverage();
             if (!process.isAlive()) {
                 throw new IOException("exited during the measurement");
             }
@@ -86,7 +94,16 @@ final class ContenderRun {
         }
         int exit = stop(process);
         removeRuntimeDir(prefix);
-        return new Sample(round, mpps, rxMpps, elapsed, exit, log, error);
+        return new Sample(round, mpps, rxMpps, elapsed, cpu, load, exit, log, error);
+    }
+
+    /** The 1-minute load average at the end of the interval: context for noisy rounds. */
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** Waits for the telemetry socket of {@code prefix} and connects to it. */

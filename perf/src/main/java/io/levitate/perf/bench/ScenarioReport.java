@@ -30,6 +30,12 @@ final class ScenarioReport {
         double median() {
             return ScenarioReport.median(mpps());
         }
+
+        /** Mpps per core-second the forwarding thread actually ran: less sensitive to a shared CPU. */
+        double[] mppsPerCpu() {
+            return samples.stream().filter(ContenderRun.Sample::ok)
+                          .mapToDouble(s -> s.mpps() / s.cpu().onCpu()).filter(Double::isFinite).toArray();
+        }
     }
 
     final Scenario scenario;
@@ -57,6 +63,11 @@ final class ScenarioReport {
                       .map(Entry::median).orElse(Double.NaN);
     }
 
+    private double baselinePerCpu(String name) {
+        return entries.stream().filter(e -> e.contender.name().equals(name)).findFirst()
+                      .map(e -> median(e.mppsPerCpu())).orElse(Double.NaN);
+    }
+
     String table() {
         double testpmd = baseline(Contender.TESTPMD_IO);
         double l3fwd = baseline(Contender.L3FWD_EM);
@@ -66,8 +77,10 @@ final class ScenarioReport {
                 context.get("flows"), context.get("pcap_packets"), context.get("frame_size"), context.get("rounds"),
                 context.get("seconds"), context.get("warmup_seconds"),
                 Boolean.TRUE.equals(context.get("hugepages")) ? "hugepages" : "no hugepages", context.get("mbufs")));
-        sb.append(String.format(Locale.ROOT, "%-18s %8s %8s %8s %12s %12s  %s%n",
-                "contender", "median", "min", "max", "x testpmd-io", "x l3fwd-em", "Mpps per round (rx Mpps)"));
+        double testpmdPerCpu = baselinePerCpu(Contender.TESTPMD_IO);
+        sb.append(String.format(Locale.ROOT, "%-18s %8s %8s %8s %12s %12s %9s %9s  %s%n",
+                "contender", "median", "min", "max", "x testpmd-io", "x l3fwd-em", "Mpps/cpu", "x testpmd",
+                "per round: Mpps (rx Mpps, fwd thread on-CPU %)"));
         for (Entry e : entries) {
             if (e.skipReason != null) {
                 sb.append(String.format(Locale.ROOT, "%-18s skipped: %s%n", e.contender.name(), e.skipReason));
@@ -77,12 +90,15 @@ final class ScenarioReport {
             double med = median(v);
             StringBuilder rounds = new StringBuilder();
             for (ContenderRun.Sample s : e.samples) {
-                rounds.append(s.ok() ? String.format(Locale.ROOT, "%.2f (%.2f) ", s.mpps(), s.rxMpps())
+                rounds.append(s.ok() ? String.format(Locale.ROOT, "%.2f (%.2f, %.0f%%) ", s.mpps(), s.rxMpps(),
+                                             100 * s.cpu().onCpu())
                                      : "FAILED(" + s.error() + ") ");
             }
-            sb.append(String.format(Locale.ROOT, "%-18s %8.2f %8.2f %8.2f %12s %12s  %s%n", e.contender.name(), med,
-                    Arrays.stream(v).min().orElse(Double.NaN), Arrays.stream(v).max().orElse(Double.NaN),
-                    ratio(med, testpmd), ratio(med, l3fwd), rounds.toString().trim()));
+            double perCpu = median(e.mppsPerCpu());
+            sb.append(String.format(Locale.ROOT, "%-18s %8.2f %8.2f %8.2f %12s %12s %9.2f %9s  %s%n", e.contender.name(),
+                    med, Arrays.stream(v).min().orElse(Double.NaN), Arrays.stream(v).max().orElse(Double.NaN),
+                    ratio(med, testpmd), ratio(med, l3fwd), perCpu, ratio(perCpu, testpmdPerCpu),
+                    rounds.toString().trim()));
         }
         return sb.toString();
     }
@@ -120,6 +136,10 @@ final class ScenarioReport {
             c.put("mpps", mpps);
             c.put("ratio_vs_testpmd_io", round3(median(v) / testpmd));
             c.put("ratio_vs_l3fwd_em", round3(median(v) / l3fwd));
+            // Secondary, for shared machines: Mpps per second the forwarding thread was on a CPU.
+            c.put("mpps_per_cpu_median", round3(median(e.mppsPerCpu())));
+            c.put("ratio_per_cpu_vs_testpmd_io", round3(median(e.mppsPerCpu()) / baselinePerCpu(Contender.TESTPMD_IO)));
+            c.put("ratio_per_cpu_vs_l3fwd_em", round3(median(e.mppsPerCpu()) / baselinePerCpu(Contender.L3FWD_EM)));
             List<Object> rounds = new ArrayList<>();
             for (ContenderRun.Sample s : e.samples) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -127,6 +147,9 @@ final class ScenarioReport {
                 r.put("mpps", round3(s.mpps()));
                 r.put("rx_mpps", round3(s.rxMpps()));
                 r.put("measured_seconds", round3(s.seconds()));
+                r.put("fwd_thread_on_cpu_share", round3(s.cpu().onCpu()));
+                r.put("fwd_thread_runqueue_wait_share", round3(s.cpu().waiting()));
+                r.put("loadavg_1m", s.loadAverage());
                 r.put("exit_code", s.exitCode());
                 r.put("error", s.error());
                 r.put("log", s.log().toString());
