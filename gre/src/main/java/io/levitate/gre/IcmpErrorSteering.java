@@ -4,6 +4,7 @@ import io.levitate.packet.Classification;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.FlowKey;
 import io.levitate.packet.IpProtocols;
+import io.levitate.packet.NetworkOrder;
 import io.levitate.packet.Verdict;
 import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6ExtensionHeaderFlyweight;
@@ -118,8 +119,8 @@ public final class IcmpErrorSteering {
         if (available < PORTS_LENGTH) {
             return DropReason.BAD_ICMP_INNER;
         }
-        out.srcPort = io.levitate.packet.NetworkOrder.u16(segment, l4);
-        out.dstPort = io.levitate.packet.NetworkOrder.u16(segment, l4 + 2);
+        out.srcPort = NetworkOrder.u16(segment, l4);
+        out.dstPort = NetworkOrder.u16(segment, l4 + 2);
         return DropReason.NONE;
     }
 }
