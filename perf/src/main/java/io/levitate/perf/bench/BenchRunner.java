@@ -152,10 +152,16 @@ public final class BenchRunner implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         String stamp = OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         int failures = 0;
-        for (Scenario s : selected) {
-            failures += runScenario(s, stamp, pages);
+        try {
+            for (Scenario s : selected) {
+                failures += runScenario(s, stamp, pages);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("bench: error: " + e.getMessage());
+            return 2;
+        } finally {
+            pages.release();
         }
-        pages.release();
         return failures == 0 ? 0 : 1;
     }
 
@@ -166,11 +172,17 @@ public final class BenchRunner implements Callable<Integer> {
         Path pcapDir = Files.createDirectories(workDir.resolve("pcap"));
         Path pcap = pcapDir.resolve(spec.fileStem() + ".pcap");
         Path rules = pcapDir.resolve(spec.fileStem() + ".l3fwd-rules");
+        long mbufs = Math.max(MIN_MBUFS, roundUp(spec.totalPackets() + MBUF_HEADROOM, 1024));
+        int memoryMb = (int) (BASE_MEMORY_MB + (mbufs * MBUF_FOOTPRINT_BYTES >> 20));
+        long availableMb = memAvailableMb();
+        if (memoryMb > availableMb * 8 / 10) {
+            throw new IOException(String.format("%s: replaying %d packets needs ≈ %d MB per contender (every packet "
+                    + "stays in an mbuf with infinite_rx), more than 80%% of the %d MB available; use fewer flows or "
+                    + "--packets (the pcap generator alone writes any size)", scenario.name(), spec.totalPackets(),
+                    memoryMb, availableMb));
+        }
         PcapGenerator.Summary summary = ensurePcap(spec, pcap, rules);
         Path placeholder = writePlaceholderRules(pcapDir, !spec.ipv6());
-
-        long mbufs = Math.max(MIN_MBUFS, roundUp(summary.packets() + MBUF_HEADROOM, 1024));
-        int memoryMb = (int) (BASE_MEMORY_MB + (mbufs * MBUF_FOOTPRINT_BYTES >> 20));
         boolean huge = switch (hugepages) {
             case "no" -> false;
             case "yes" -> {
@@ -194,7 +206,8 @@ public final class BenchRunner implements Callable<Integer> {
                 continue;
             }
             String skip = skipReason(c, summary, mbufs);
-            ScenarioReport.Entry entry = new ScenarioReport.Entry(c, shellWords(c.command(setup, prefix(c, 1))), skip);
+            ScenarioReport.Entry entry = new ScenarioReport.Entry(c,
+                    skip == null ? shellWords(c.command(setup, prefix(c, 1))) : null, skip);
             report.entries.add(entry);
             if (skip == null) {
                 runnable.add(entry);
@@ -305,6 +318,19 @@ public final class BenchRunner implements Callable<Integer> {
         machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         c.put("machine", machine);
         return c;
+    }
+
+    private static long memAvailableMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: no limit known
+        }
+        return Long.MAX_VALUE / 2;
     }
 
     private static String cpuModel() {

@@ -87,7 +87,8 @@ final class ContenderRun {
             mpps = (sink1.opackets() - sink0.opackets()) / elapsed / 1e6;
             rxMpps = (source1.ipackets() - source0.ipackets()) / ((source1.nanos() - source0.nanos()) / 1e9) / 1e6;
         } catch (IOException | RuntimeException e) {
-            error = e.getMessage() + (process.isAlive() ? "" : " (exit " + process.exitValue() + ")");
+            error = process.isAlive() ? e.getMessage()
+                    : "exited with " + process.exitValue() + " before the end of the measurement: " + lastWords(log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error = "interrupted";
@@ -95,6 +96,22 @@ final class ContenderRun {
         int exit = stop(process);
         removeRuntimeDir(prefix);
         return new Sample(round, mpps, rxMpps, elapsed, cpu, load, exit, log, error);
+    }
+
+    /** The last log line that is not part of a stack trace: usually the reason a process quit. */
+    private static String lastWords(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i).strip();
+                if (!l.isEmpty() && !l.startsWith("at ") && !l.startsWith("...") && !l.startsWith("Caused by")) {
+                    return l.length() > 300 ? l.substring(0, 300) + "…" : l;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable log (binary output, gone): say nothing more
+        }
+        return "see the log";
     }
 
     /** The 1-minute load average at the end of the interval: context for noisy rounds. */

@@ -29,9 +29,12 @@ final class Hugepages {
             if (free >= needPages) {
                 return true;
             }
-            long total = Long.parseLong(Files.readString(NR).trim());
-            Files.writeString(NR, Long.toString(total + needPages - free));
-            restoreTo = total;
+            // Pages in use (including surplus pages, which the write turns into persistent ones)
+            // stay in use; the pool must grow by what is missing on top of them.
+            long inUse = meminfo("HugePages_Total:") - free;
+            long persistent = Long.parseLong(Files.readString(NR).trim());
+            Files.writeString(NR, Long.toString(inUse + needPages));
+            restoreTo = persistent;
             long nowFree = meminfo("HugePages_Free:");
             if (nowFree < needPages) {
                 System.err.printf("bench: asked for %d hugepages, only %d free; falling back to --no-huge%n",
