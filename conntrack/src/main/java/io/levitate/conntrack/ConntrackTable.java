@@ -249,14 +249,20 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     private long findInBucket(long base, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
+        // Tags first, the full key only on a tag match (a false match is 1 in 2^31 per entry): the
+        // loop stays small enough for the JIT to inline into lookup.
         for (int i = 0; i < BUCKET; i++) {
             final long e = base + (long) i * ENTRY_BYTES;
-            if (mem.get(INT, e + TAG) == tag && mem.get(INT, e + PORTS) == ports && keyEquals(e, sHi, sLo, dHi, dLo)
-                    && mem.get(BYTE, e + PROTO) == (byte) proto) {
+            if (mem.get(INT, e + TAG) == tag && matches(e, sHi, sLo, dHi, dLo, ports, proto)) {
                 return e;
             }
         }
         return -1;
+    }
+
+    private boolean matches(long e, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
+        return mem.get(INT, e + PORTS) == ports && mem.get(BYTE, e + PROTO) == (byte) proto
+                && keyEquals(e, sHi, sLo, dHi, dLo);
     }
 
     private boolean keyEquals(long e, long sHi, long sLo, long dHi, long dLo) {
