@@ -309,7 +309,9 @@ public final class BenchRunner implements Callable<Integer> {
         cores.put("forwarding", fwdCore);
         c.put("cores", cores);
         c.put("method", "sink port (net_null0) opackets read over the DPDK telemetry socket at t0 (after warm-up) "
-                + "and t1; Mpps = delta / (t1 - t0). rx_mpps: source port (net_pcap0) ipackets over the same interval.");
+                + "and t1; Mpps = delta / (t1 - t0). rx_mpps: source port (net_pcap0) ipackets over the same interval. "
+                + "fwd_thread_on_cpu_share: the contender's busiest thread's on-CPU time over the interval "
+                + "(/proc/<pid>/task/*/schedstat), a noise gauge; mpps_per_cpu = Mpps / that share.");
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("nproc", Runtime.getRuntime().availableProcessors());
         machine.put("cpu_model", cpuModel());
