@@ -82,7 +82,9 @@ class TooBigAndSteeringTest {
         assertEquals(1, encap.count(EncapVerdict.TOO_BIG_DROPPED));
         assertEquals(1, encap.count(EncapVerdict.ENCAPSULATED));
 
-        List<Map<String, String>> t = Tshark.fields(PcapWriter.write(dir.resolve("toobig.pcap"), replies),
+        Path pcap = PcapWriter.write(dir.resolve("toobig.pcap"), replies);
+        assertEquals("", Tshark.complaints(pcap), "tshark -V flags these");
+        List<Map<String, String>> t = Tshark.fields(pcap,
                 "eth.dst", "eth.src", "vlan.id", "ip.src", "ip.dst", "ip.len", "ip.checksum.status", "icmp.type",
                 "icmp.code", "icmp.mtu", "icmp.checksum.status", "ipv6.src", "ipv6.dst", "ipv6.plen",
                 "icmpv6.type", "icmpv6.code", "icmpv6.mtu", "icmpv6.checksum.status", "tcp.srcport");
@@ -157,11 +159,11 @@ class TooBigAndSteeringTest {
             assertTrue(original.sameAs(steered), original + " vs " + steered);
 
             // IPv6: a packet-too-big quoting a reply that carried a destination-options header.
-            byte[] flow6 = v6Client().udp(6000, 53).build();
+            byte[] flow6 = v6Client().udp(6000, 33000).build();
             classifier.classify(Frames.place(arena, flow6), Frames.HEADROOM, flow6.length, c);
             original.copyFrom(c.key);
             byte[] reply6 = new FrameBuilder().ipv6("2001:db8:ffff::10", "2001:db8:1::7").optionsHeader(60, 0)
-                    .udp(53, 6000).payload(1400).buildL3();
+                    .udp(33000, 6000).payload(1400).buildL3();
             byte[] error6 = new FrameBuilder().ipv6("2001:db8:aaaa::1", "2001:db8:ffff::10").icmpv6(2, 0, 1280)
                     .payload(Arrays.copyOf(reply6, 1232)).build();
             s = Frames.place(arena, error6);

@@ -68,6 +68,34 @@ public final class Tshark {
         return run(cmd);
     }
 
+    /**
+     * Runs {@code -V} and returns every line where the dissector flags a malformed packet or a
+     * bad checksum, prefixed by its frame; empty when there is none. Inside an ICMP error the
+     * quoted packet is skipped (tshark nests it, indented): a quote is truncated by design, so
+     * its TCP/UDP checksum cannot verify.
+     */
+    public static String complaints(Path pcap) {
+        StringBuilder found = new StringBuilder();
+        String frame = "";
+        boolean inQuote = false;
+        for (String line : verbose(pcap).split("\n")) {
+            if (line.startsWith("Frame ")) {
+                frame = line;
+                inQuote = false;
+                continue;
+            }
+            if (line.startsWith(" ") && line.trim().startsWith("Internet Protocol Version")) {
+                inQuote = true;
+            }
+            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            if (!inQuote && (lower.contains("malformed packet") || lower.contains("status: bad")
+                    || lower.contains("incorrect, should be"))) {
+                found.append(frame).append(": ").append(line.trim()).append('\n');
+            }
+        }
+        return found.toString();
+    }
+
     private static String run(List<String> cmd) {
         try {
             Path err = Files.createTempFile("tshark", ".err");
