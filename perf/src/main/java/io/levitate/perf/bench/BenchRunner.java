@@ -144,6 +144,15 @@ public final class BenchRunner implements Callable<Integer> {
             }
             selected.add(s);
         }
+        if (only != null) {
+            List<String> known = selected.stream().flatMap(s -> s.contenders().stream()).map(Contender::name).toList();
+            for (String name : only) {
+                if (!known.contains(name)) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown contender " + name + " for the selected scenarios; known: " + known);
+                }
+            }
+        }
         Hugepages pages = new Hugepages();
         Thread hook = new Thread(() -> {
             ContenderRun.stopAll();
