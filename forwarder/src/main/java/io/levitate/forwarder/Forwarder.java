@@ -59,6 +59,7 @@ public final class Forwarder implements AutoCloseable
     private final List<WorkerStartup> startups = new ArrayList<>();
     private String ealLog = "";
     private boolean ealUp;
+    private boolean ealAttempted;
     private boolean closed;
 
     /** A configured port. */
@@ -151,6 +152,7 @@ public final class Forwarder implements AutoCloseable
             savedStderr = CStdio.redirectStderr(stream);
         }
         DpdkException failure = null;
+        ealAttempted = true;
         try
         {
             Eal.init(argv);
@@ -399,8 +401,11 @@ public final class Forwarder implements AutoCloseable
         {
             Eal.cleanup();
             ealUp = false;
-            removeRuntimeDirectory();
             out.println("levitate: stopped: workers joined, " + ports.size() + " ports stopped and closed, EAL cleaned up");
+        }
+        if (ealAttempted)
+        {
+            removeRuntimeDirectory();
         }
         arena.close();
     }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -103,8 +104,13 @@ public final class RunCommand implements Callable<Integer>
         final CountDownLatch stop = new CountDownLatch(1);
         // Handle the signals ourselves (not a shutdown hook): the main thread then stops the
         // workers, ports and EAL in order and exits 0, which a hook cannot do.
-        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        final SignalHandler previousInt = Signal.handle(new Signal("INT"), signal -> stop.countDown());
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+        if (previousInt == SignalHandler.SIG_IGN)
+        {
+            // The JVM keeps an inherited "ignore" (bash starts a script's background jobs so).
+            out.println("levitate: SIGINT is ignored in this process (started in the background); stop it with SIGTERM");
+        }
 
         try (Forwarder forwarder = Forwarder.start(spec, out))
         {
