@@ -5,6 +5,7 @@ import io.levitate.dpdk.DpdkException;
 import io.levitate.dpdk.DpdkLayouts;
 import io.levitate.dpdk.Eal;
 import io.levitate.dpdk.EthDev;
+import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
 import io.levitate.forwarder.worker.L2ForwardAgent;
@@ -248,14 +249,15 @@ public final class Forwarder implements AutoCloseable
                     + "), which has at most " + info.maxRxQueues() + " RX / " + info.maxTxQueues() + " TX queues"
                     + (info.driverName().contains("pcap") ? "; give net_pcap one rx_pcap= and one tx_pcap= per worker" : ""));
             }
-            final long pool = poolFor(EthDev.socketId(id));
+            final int socket = portSocket(id);
+            final long pool = poolFor(socket);
             final long rss = spec.workers() > 1 ? (EthDev.RSS_IP | EthDev.RSS_TCP | EthDev.RSS_UDP) & info.flowTypeRssOffloads() : 0;
             EthDev.configure(id, spec.workers(), spec.workers(), rss, 0);
             final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
             for (int q = 0; q < spec.workers(); q++)
             {
-                EthDev.rxQueueSetup(id, q, desc[0], EthDev.socketId(id), pool);
-                EthDev.txQueueSetup(id, q, desc[1], EthDev.socketId(id));
+                EthDev.rxQueueSetup(id, q, desc[0], socket, pool);
+                EthDev.txQueueSetup(id, q, desc[1], socket);
             }
             // Virtual devices may not support promiscuous mode (-ENOTSUP); a NIC needs it only when
             // traffic is addressed to other MACs, which an L2 forwarder must still pass.
@@ -269,12 +271,22 @@ public final class Forwarder implements AutoCloseable
         }
     }
 
+    /**
+     * The NUMA socket whose memory serves a port: the device's own, or the main lcore's for
+     * devices that report none (virtual devices say -1), so that ports share one pool per socket.
+     */
+    private static int portSocket(final int port)
+    {
+        final int socket = EthDev.socketId(port);
+        return socket >= 0 ? socket : Math.max(0, Lcore.socketId());
+    }
+
     private long poolFor(final int socketId)
     {
         return poolsBySocket.computeIfAbsent(socketId, socket ->
         {
             final int cache = spec.mbufs() >= POOL_CACHE * 3 / 2 ? POOL_CACHE : 0;
-            final String name = "levitate_" + (socket < 0 ? "any" : "s" + socket);
+            final String name = "levitate_s" + socket;
             final long pool = Mempool.createPktmbufPool(name, spec.mbufs(), cache, Mbuf.DEFAULT_BUF_SIZE, socket);
             out.printf(Locale.ROOT, "levitate: mbuf pool %s: %d mbufs of %d bytes, cache %d%n",
                 name, spec.mbufs(), Mbuf.DEFAULT_BUF_SIZE, cache);
