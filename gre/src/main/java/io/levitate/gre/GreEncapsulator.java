@@ -130,18 +130,9 @@ public final class GreEncapsulator {
     private void writeOuterV4(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,
                               long hash) {
         int source = config.sourceV4 | ((int) hash & config.sourceV4HostMask);
-        ipv4.wrap(segment, l3, Ipv4Flyweight.MIN_HEADER_LENGTH)
-                .versionAndHeaderLength(Ipv4Flyweight.MIN_HEADER_LENGTH)
-                .tos(c.trafficClass)
-                .totalLength(totalLength)
-                .identification(ipIdentification++ & 0xFFFF)
-                .flagsAndFragmentOffset(outerDontFragment(c) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0)
-                .ttl(config.ttl)
-                .protocol(IpProtocols.GRE)
-                .checksum(0)
-                .source(source)
-                .destination(tunnel.destinationV4())
-                .updateChecksum();
+        ipv4.wrap(segment, l3, Ipv4Flyweight.MIN_HEADER_LENGTH).writeHeader(c.trafficClass, totalLength,
+                ipIdentification++ & 0xFFFF, outerDontFragment(c) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0,
+                config.ttl, IpProtocols.GRE, source, tunnel.destinationV4());
     }
 
     private void writeOuterV6(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,

@@ -119,21 +119,26 @@ public final class PacketClassifier {
         if (r != DropReason.NONE) {
             return out.drop(r);
         }
-        int headerLength = ip.headerLength();
-        int total = ip.totalLength();
+        // Three word loads instead of one per field: fewer memory accesses keep the compiled
+        // classifier under C2's inlining node budget.
+        int w0 = ip.word0();
+        int w1 = ip.word1();
+        int w2 = ip.word2();
+        int headerLength = (w0 >>> 22) & 0x3C;
+        int total = w0 & 0xFFFF;
         out.l3Offset = l3;
         out.l3Length = total;
         out.ipHeaderLength = headerLength;
-        out.ttl = ip.ttl();
-        out.trafficClass = ip.tos();
-        out.dontFragment = ip.dontFragment();
+        out.ttl = w2 >>> 24;
+        out.trafficClass = (w0 >>> 16) & 0xFF;
+        out.dontFragment = (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0;
         FlowKey key = out.key;
         key.family = FlowKey.FAMILY_IPV4;
-        key.protocol = ip.protocol();
+        key.protocol = (w2 >>> 16) & 0xFF;
         key.srcLo = ip.source() & 0xFFFF_FFFFL;
         key.dstLo = ip.destination() & 0xFFFF_FFFFL;
-        if (ip.isFragment()) {
-            return ipv4Fragment(ip, headerLength, total, out);
+        if ((w1 & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0) {
+            return ipv4Fragment(w1 & Ipv4Flyweight.FRAGMENT_OFFSET_MASK, headerLength, total, out);
         }
         return classifyTransport(segment, key.protocol, l3 + headerLength, total - headerLength, false, out);
     }
@@ -154,13 +159,13 @@ public final class PacketClassifier {
         return DropReason.NONE;
     }
 
-    private Verdict ipv4Fragment(Ipv4Flyweight ip, int headerLength, int total, Classification out) {
+    private static Verdict ipv4Fragment(int fragmentOffset, int headerLength, int total, Classification out) {
         // Reassembled size would exceed the 16-bit total length: an attack, never valid.
-        if ((ip.fragmentOffset() << 3) + total - headerLength > Ipv4Flyweight.MAX_DATAGRAM) {
+        if ((fragmentOffset << 3) + total - headerLength > Ipv4Flyweight.MAX_DATAGRAM) {
             return out.drop(DropReason.BAD_FRAGMENT);
         }
         out.key.fragment = true;
-        if (ip.fragmentOffset() == 0) {
+        if (fragmentOffset == 0) {
             out.l4Offset = out.l3Offset + headerLength;
             out.l4Length = total - headerLength;
         }
