@@ -74,18 +74,8 @@ final class IcmpTooBigWriter {
     private int writeV4(MemorySegment s, long l3, Classification c, int mtu) {
         int quote = Math.min(c.l3Length, MAX_ICMPV4_DATAGRAM - V4_HEADERS);
         int total = V4_HEADERS + quote;
-        ipv4.wrap(s, l3, Ipv4Flyweight.MIN_HEADER_LENGTH)
-                .versionAndHeaderLength(Ipv4Flyweight.MIN_HEADER_LENGTH)
-                .tos(0)
-                .totalLength(total)
-                .identification(identification++ & 0xFFFF)
-                .flagsAndFragmentOffset(0)
-                .ttl(TTL)
-                .protocol(IpProtocols.ICMP)
-                .checksum(0)
-                .source(c.key.dstV4())
-                .destination(c.key.srcV4())
-                .updateChecksum();
+        ipv4.wrap(s, l3, Ipv4Flyweight.MIN_HEADER_LENGTH).writeHeader(0, total, identification++ & 0xFFFF, 0,
+                TTL, IpProtocols.ICMP, c.key.dstV4(), c.key.srcV4());
         icmp.wrap(s, l3 + Ipv4Flyweight.MIN_HEADER_LENGTH, IcmpFlyweight.HEADER_LENGTH + quote)
                 .type(IcmpFlyweight.TYPE_DESTINATION_UNREACHABLE)
                 .code(IcmpFlyweight.CODE_FRAGMENTATION_NEEDED)

@@ -27,9 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Feeds at least ten million random and mutated frames through the classifier, the ICMP steering
  * helper, the encapsulator and the decapsulator. Properties: nothing throws, every frame gets a
  * verdict, a drop always has a reason and only a drop has one, and nothing reads or writes
- * outside the frame: each frame is given as a segment that ends exactly at its last byte (an
- * over-read throws), and the flyweights' assertions (on under failsafe) check every field against
- * the validated length.
+ * outside the frame: each frame is given as a segment that ends exactly at its last byte, so an
+ * over-read throws, and the encapsulator's output must stay inside the buffer.
  *
  * <p>Mutations: truncation at any length, random bytes at random places (weighted to the first
  * 80 bytes, where the length fields are), length fields forced to extreme values, garbage tails,
