@@ -301,8 +301,9 @@ public final class PacketClassifier {
         if (r != DropReason.NONE) {
             return out.drop(r);
         }
-        out.key.srcPort = t.sourcePort();
-        out.key.dstPort = t.destinationPort();
+        int ports = t.ports();
+        out.key.srcPort = ports >>> 16;
+        out.key.dstPort = ports & 0xFFFF;
         out.tcpFlags = t.flags();
         return out.verdict(Verdict.VIP_CANDIDATE);
     }
@@ -313,8 +314,9 @@ public final class PacketClassifier {
         if (r != DropReason.NONE) {
             return out.drop(r);
         }
-        out.key.srcPort = u.sourcePort();
-        out.key.dstPort = u.destinationPort();
+        int ports = u.ports();
+        out.key.srcPort = ports >>> 16;
+        out.key.dstPort = ports & 0xFFFF;
         return out.verdict(Verdict.VIP_CANDIDATE);
     }
 

@@ -43,6 +43,11 @@ public final class UdpFlyweight extends HeaderFlyweight {
         return DropReason.NONE;
     }
 
+    /** Both ports in one load: source in the high 16 bits, destination in the low 16. */
+    public int ports() {
+        return i32(SOURCE_PORT_OFFSET);
+    }
+
     public int sourcePort() {
         return u16(SOURCE_PORT_OFFSET);
     }
