@@ -8,12 +8,12 @@ import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
+import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.forwarder.worker.L2ForwardAgent;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -22,7 +22,6 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,8 +44,6 @@ public final class Forwarder implements AutoCloseable
     private static final int POOL_CACHE = 256;
     /** How long a worker may take to pin and register before start-up is abandoned. */
     private static final long WORKER_START_TIMEOUT_MS = 10_000;
-    /** Counter slots: plenty for every worker and port; Agrona needs a power-of-two values buffer. */
-    private static final int COUNTERS_VALUES_BYTES = 64 * 1024;
 
     private final RunSpec spec;
     private final PrintStream out;
@@ -81,15 +78,12 @@ public final class Forwarder implements AutoCloseable
         }
     }
 
-    private Forwarder(final RunSpec spec, final PrintStream out)
+    private Forwarder(final RunSpec spec, final PrintStream out, final CountersManager countersManager)
     {
         this.spec = spec;
         this.out = out;
-        final UnsafeBuffer metadata = new UnsafeBuffer(
-            ByteBuffer.allocateDirect(COUNTERS_VALUES_BYTES * (CountersManager.METADATA_LENGTH / CountersManager.COUNTER_LENGTH)));
-        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_VALUES_BYTES));
-        countersManager = new CountersManager(metadata, values);
-        workerErrors = countersManager.newCounter("worker errors", 1000);
+        this.countersManager = countersManager;
+        workerErrors = countersManager.newCounter("worker errors", CountersLayout.TYPE_WORKER_ERRORS);
     }
 
     /**
@@ -98,9 +92,9 @@ public final class Forwarder implements AutoCloseable
      *
      * @throws LevitateException with a one-line, operator-facing reason.
      */
-    public static Forwarder start(final RunSpec spec, final PrintStream out)
+    public static Forwarder start(final RunSpec spec, final PrintStream out, final CountersManager counters)
     {
-        final Forwarder forwarder = new Forwarder(spec, out);
+        final Forwarder forwarder = new Forwarder(spec, out, counters);
         try
         {
             forwarder.startEal();

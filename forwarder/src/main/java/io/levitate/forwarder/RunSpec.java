@@ -21,6 +21,8 @@ import java.util.List;
  * @param duration      stop after this long; null runs until SIGINT/SIGTERM.
  * @param statsInterval print counters this often; null prints only at exit.
  * @param extraEalArgs  passed to the EAL verbatim, after Levitate's own.
+ * @param instance      instance name: names the counters file.
+ * @param countersDir   directory of instances' counters files.
  */
 public record RunSpec(
     List<PortSpec> ports,
@@ -36,7 +38,9 @@ public record RunSpec(
     int burst,
     Duration duration,
     Duration statsInterval,
-    List<String> extraEalArgs)
+    List<String> extraEalArgs,
+    String instance,
+    java.nio.file.Path countersDir)
 {
     /** Largest burst: the worker's mbuf pointer arrays are sized for it. */
     public static final int MAX_BURST = 512;

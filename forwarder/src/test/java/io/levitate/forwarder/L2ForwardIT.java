@@ -107,11 +107,23 @@ class L2ForwardIT
         final Path in = dir.resolve("loop.pcap");
         PcapFile.write(in, frames(512, 3));
         final String prefix = "levitate-it-" + ProcessHandle.current().pid();
+        final Path countersDir = dir.resolve("counters");
         try (LevitateProcess levitate = LevitateProcess.start("run", "--no-huge", "--file-prefix", prefix,
+            "--instance", "it", "--counters-dir", countersDir.toString(),
             "--port", "net_pcap0,rx_pcap=" + in + ",infinite_rx=1", "--port", "net_null0,no-rx=1", "--stats-interval", "0.5"))
         {
             // Wait until it is really forwarding (a stats line with a non-zero tx count).
             levitate.awaitLine(l -> l.startsWith("levitate: stats: w0 rx ") && !l.contains(" tx 0 "), TIMEOUT);
+
+            // levitate stat, from another process, sees the live counters.
+            try (LevitateProcess stat = LevitateProcess.start("stat", "--instance", "it", "--counters-dir", countersDir.toString()))
+            {
+                assertEquals(0, stat.awaitExit(TIMEOUT), String.join("\n", stat.stderr()));
+                final List<String> lines = stat.stdout();
+                assertTrue(lines.getFirst().contains("pid " + levitate.pid()) && lines.getFirst().endsWith("ALIVE"), lines.getFirst());
+                final String rx = lines.stream().filter(l -> l.contains("worker 0: rx packets")).findFirst().orElseThrow();
+                assertTrue(Long.parseLong(rx.substring(rx.lastIndexOf(' ') + 1).replace(",", "")) > 0, rx);
+            }
             levitate.interrupt();
             assertEquals(0, levitate.awaitExit(TIMEOUT), String.join("\n", levitate.stderr()));
             assertTrue(levitate.stdout().contains("levitate: stop requested"));
@@ -119,5 +131,6 @@ class L2ForwardIT
             assertEquals(List.of(), levitate.stderr());
         }
         assertFalse(Files.exists(Path.of("/var/run/dpdk", prefix)), "EAL runtime directory left behind");
+        assertFalse(Files.exists(countersDir.resolve("it")), "counters file left behind");
     }
 }

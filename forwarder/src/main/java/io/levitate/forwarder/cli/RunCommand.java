@@ -7,6 +7,8 @@ import io.levitate.forwarder.PortSpec;
 import io.levitate.forwarder.RunSpec;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.cli.LevitateCli.UsageException;
+import io.levitate.forwarder.counters.CountersFile;
+import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.dpdk.EthDev;
 import picocli.CommandLine.Command;
@@ -16,7 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -38,6 +42,9 @@ import java.util.concurrent.TimeUnit;
         "last port forwards to itself. Stops cleanly (exit 0) on SIGINT/SIGTERM or after --duration."})
 public final class RunCommand implements Callable<Integer>
 {
+    /** Counter values bytes: 512 counters of 128 bytes, room for every worker, service and backend. */
+    private static final int COUNTERS_VALUES_BYTES = 64 * 1024;
+
     /** Time the JIT needs to reach steady state before allocation is measured (notes/dpdk-ffm.md). */
     private static final Duration WARM_UP = Duration.ofSeconds(5);
 
@@ -96,6 +103,14 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--eal-arg", paramLabel = "ARG", description = "Extra EAL argument, passed verbatim; repeatable.")
     List<String> ealArgs = new ArrayList<>();
 
+    @Option(names = "--instance", defaultValue = "default",
+        description = "Instance name; the counters file is COUNTERS_DIR/NAME/counters.dat. Default: ${DEFAULT-VALUE}.")
+    String instance;
+
+    @Option(names = "--counters-dir", defaultValue = CountersLayout.DEFAULT_DIRECTORY,
+        description = "Directory of counters files. Default: ${DEFAULT-VALUE}.")
+    Path countersDir;
+
     @Override
     public Integer call() throws InterruptedException
     {
@@ -112,18 +127,30 @@ public final class RunCommand implements Callable<Integer>
             out.println("levitate: SIGINT is ignored in this process (started in the background); stop it with SIGTERM");
         }
 
-        try (Forwarder forwarder = Forwarder.start(spec, out))
+        final CountersFile counters;
+        try
         {
-            out.println("levitate: forwarding (" + spec.workers() + " worker(s)); SIGINT or SIGTERM stops");
-            runUntilStopped(spec, forwarder, stop, out);
+            counters = CountersFile.create(CountersFile.pathOf(spec.countersDir(), spec.instance()), COUNTERS_VALUES_BYTES);
+        }
+        catch (final IOException | IllegalStateException ex)
+        {
+            throw new LevitateException("cannot create the counters file: " + ex.getMessage(), ex);
+        }
+        try (counters; Forwarder forwarder = Forwarder.start(spec, out, counters.manager()))
+        {
+            counters.state(CountersLayout.STATE_RUNNING);
+            out.println("levitate: forwarding (" + spec.workers() + " worker(s)); counters in " + counters.path()
+                + "; SIGINT or SIGTERM stops");
+            runUntilStopped(spec, forwarder, counters, stop, out);
+            counters.state(CountersLayout.STATE_STOPPING);
             forwarder.stopWorkers();
             printSummary(forwarder, out);
         }
         return LevitateCli.EXIT_OK;
     }
 
-    private static void runUntilStopped(final RunSpec spec, final Forwarder forwarder, final CountDownLatch stop,
-        final PrintStream out) throws InterruptedException
+    private static void runUntilStopped(final RunSpec spec, final Forwarder forwarder, final CountersFile counters,
+        final CountDownLatch stop, final PrintStream out) throws InterruptedException
     {
         final long start = System.nanoTime();
         final long deadline = spec.duration() == null ? Long.MAX_VALUE : start + spec.duration().toNanos();
@@ -138,6 +165,7 @@ public final class RunCommand implements Callable<Integer>
         long lastStats = start;
         while (true)
         {
+            counters.heartbeat(System.currentTimeMillis());
             final long now = System.nanoTime();
             if (warmAllocated < 0 && now >= warmUpEnd)
             {
@@ -158,7 +186,8 @@ public final class RunCommand implements Callable<Integer>
                 nextStats += interval;
             }
             final long wake = Math.min(Math.min(deadline, nextStats), warmAllocated < 0 ? warmUpEnd : Long.MAX_VALUE);
-            if (stop.await(Math.max(1, Math.min(wake - now, TimeUnit.SECONDS.toNanos(1))), TimeUnit.NANOSECONDS))
+            final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(CountersLayout.HEARTBEAT_INTERVAL_MS);
+            if (stop.await(Math.max(1, Math.min(wake - now, heartbeatNanos)), TimeUnit.NANOSECONDS))
             {
                 out.println("levitate: stop requested");
                 break;
@@ -219,6 +248,10 @@ public final class RunCommand implements Callable<Integer>
     /** Validates the options into a {@link RunSpec}; every problem is a one-line {@link UsageException}. */
     RunSpec toSpec(final List<Integer> allowedCpus)
     {
+        if (instance == null || !instance.matches("[A-Za-z0-9_.-]{1,64}") || instance.startsWith("."))
+        {
+            throw new UsageException("--instance must be 1-64 characters of A-Z a-z 0-9 _ . - (not starting with a dot)");
+        }
         if (!"l2fwd".equals(mode))
         {
             throw new UsageException("unknown --mode '" + mode + "'; supported: l2fwd");
@@ -295,7 +328,7 @@ public final class RunCommand implements Callable<Integer>
         final MemoryMode memory = inMemory ? MemoryMode.HUGEPAGES : noHuge ? MemoryMode.NO_HUGE : MemoryMode.AUTO;
         return new RunSpec(portSpecs, workers, workerCores, mainCore,
             filePrefix != null ? filePrefix : "levitate-" + ProcessHandle.current().pid(),
-            memory, memoryMb, pool, rxDesc, txDesc, burst, duration, statsInterval, ealArgs);
+            memory, memoryMb, pool, rxDesc, txDesc, burst, duration, statsInterval, ealArgs, instance, countersDir);
     }
 
     /** CPUs after the main core when there are enough, so workers do not share it; else all allowed CPUs. */

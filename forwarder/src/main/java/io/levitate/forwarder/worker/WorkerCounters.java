@@ -1,5 +1,6 @@
 package io.levitate.forwarder.worker;
 
+import io.levitate.forwarder.counters.CountersLayout;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -13,13 +14,6 @@ import org.agrona.concurrent.status.CountersManager;
  */
 public final class WorkerCounters
 {
-    /** Counter type ids, stable so tools can find counters by type (Aeron's convention). */
-    public static final int TYPE_RX_PACKETS = 1001;
-    public static final int TYPE_TX_PACKETS = 1002;
-    public static final int TYPE_TX_DROPPED = 1003;
-    public static final int TYPE_RX_BURSTS = 1004;
-    public static final int TYPE_HEARTBEAT = 1005;
-
     public final AtomicCounter rxPackets;
     public final AtomicCounter txPackets;
     /** Packets the TX ring did not take (ring full); freed, never retried. */
@@ -32,10 +26,16 @@ public final class WorkerCounters
     public WorkerCounters(final CountersManager counters, final int worker)
     {
         final String prefix = "worker " + worker + ": ";
-        rxPackets = counters.newCounter(prefix + "rx packets", TYPE_RX_PACKETS);
-        txPackets = counters.newCounter(prefix + "tx packets", TYPE_TX_PACKETS);
-        txDropped = counters.newCounter(prefix + "tx dropped (ring full)", TYPE_TX_DROPPED);
-        rxBursts = counters.newCounter(prefix + "rx bursts", TYPE_RX_BURSTS);
-        heartbeat = counters.newCounter(prefix + "heartbeat (epoch ms)", TYPE_HEARTBEAT);
+        rxPackets = newCounter(counters, worker, prefix + "rx packets", CountersLayout.TYPE_WORKER_RX_PACKETS);
+        txPackets = newCounter(counters, worker, prefix + "tx packets", CountersLayout.TYPE_WORKER_TX_PACKETS);
+        txDropped = newCounter(counters, worker, prefix + "tx dropped (ring full)", CountersLayout.TYPE_WORKER_TX_DROPPED);
+        rxBursts = newCounter(counters, worker, prefix + "rx bursts", CountersLayout.TYPE_WORKER_RX_BURSTS);
+        heartbeat = newCounter(counters, worker, prefix + "heartbeat (epoch ms)", CountersLayout.TYPE_WORKER_HEARTBEAT);
+    }
+
+    /** A counter keyed by the worker index (int32 at key offset 0, docs/COUNTERS.md). */
+    static AtomicCounter newCounter(final CountersManager counters, final int worker, final String label, final int type)
+    {
+        return counters.newCounter(label, type, key -> key.putInt(0, worker));
     }
 }
