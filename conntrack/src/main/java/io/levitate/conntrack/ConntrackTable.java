@@ -15,6 +15,7 @@ import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * One worker's connection table: flow key &rarr; (backend, service, last seen, TCP state), in fixed
@@ -23,29 +24,39 @@ import java.lang.foreign.ValueLayout;
  * {@code expireSlice}); {@link #counters()} may be read by any thread.
  *
  * <h2>Layout</h2>
- * An array of 64-byte entries, 64-byte aligned, so an entry is exactly one cache line, grouped in
- * buckets of {@value #BUCKET} adjacent entries (512 bytes).
- * IPv4 and IPv6 flows share it: an IPv4 address is stored in its IPv4-mapped IPv6 form
- * ({@code ::ffff:a.b.c.d}). Memory is 64 bytes per entry and nothing else per entry (8 M entries:
- * 512 MB), plus 8 bytes per service for quotas.
+ * Buckets of {@value #BUCKET} entries, 512 bytes each, 64-byte aligned: two cache lines of per-bucket
+ * metadata (the bucket header) followed by the eight 48-byte key/backend records. Everything a
+ * probe, an insert's choice of victim or an expiry sweep needs (tags, protocol, TCP state, service,
+ * last seen) sits in the header, so a lookup reads both candidate buckets' tag groups (two cache
+ * lines, loaded together), then only the record whose tag matches; an insert or an expiry slice
+ * reads records only on a tag match. Memory is 64 bytes per entry and nothing else per entry
+ * (8 M entries: 512 MB; 8 Mi entries: 512 MiB), plus 8 bytes per service for quotas.
+ * IPv4 and IPv6 flows share the table: an IPv4 address is stored in its IPv4-mapped IPv6 form
+ * ({@code ::ffff:a.b.c.d}).
  * <pre>
- *  0               8               16              24              32
- *  +---------------+---------------+---------------+---------------+
- *  | src addr hi   | src addr lo   | dst addr hi   | dst addr lo   |   key: 4 x 8 bytes
- *  +-------+-------+---+---+-------+-------+-------+---------------+
- *  32      36      40  41  42      44      48                      56      64
- *  | ports | tag   |pro|st | svc   |backend| last seen (ms)        | spare |
- *  +-------+-------+---+---+-------+-------+-----------------------+-------+
- *  ports = srcPort &lt;&lt; 16 | dstPort; tag = high hash bits | 1, 0 marks a free entry;
- *  pro = IP protocol; st = TCP state bits; svc = service id (16 bits); backend = caller's id
+ *  bucket header, line 0                                         line 1
+ *  0          16       24       32         48        64           64                      128
+ *  +----------+--------+--------+----------+---------+            +------------------------+
+ *  | 8 x tag  | 8 x st | 8 x pro| 8 x svc  | spare   |            | 8 x last seen (ms)     |
+ *  | 16 bit   | 8 bit  | 8 bit  | 16 bit   |         |            | 64 bit                 |
+ *  +----------+--------+--------+----------+---------+            +------------------------+
+ *  record k at 128 + 48 k (k = 0..7):
+ *  0               8               16              24              32      36      40      48
+ *  +---------------+---------------+---------------+---------------+-------+-------+-------+
+ *  | src addr hi   | src addr lo   | dst addr hi   | dst addr lo   | ports |backend| spare |
+ *  +---------------+---------------+---------------+---------------+-------+-------+-------+
+ *  tag = 16 hash bits not used to pick the buckets, 0 marks a free entry (a hash giving 0 uses 1);
+ *  ports = srcPort &lt;&lt; 16 | dstPort; pro = IP protocol; st = TCP state bits;
+ *  svc = service id; backend = caller's id. Header fields are little-endian, so the eight tags of
+ *  a bucket are two 64-bit words compared four lanes at a time.
  * </pre>
  *
  * <h2>Probing and eviction</h2>
  * A key may live in either of two buckets chosen by its hash (two-choice hashing): its probe window of
- * 2 &times; {@value #BUCKET} entries. Lookups compare a 32-bit tag before the key and scan the first
- * bucket, then the second (entries are removed without tombstones, so a hole does not end a search);
- * the loads within a bucket are independent and adjacent, so a bucket costs about one memory
- * latency. An insert takes, in order: the entry of the same key; a free or expired entry (an expired
+ * 2 &times; {@value #BUCKET} entries. Lookups load both buckets' tag groups at once, compare the
+ * 16-bit tags (entries are removed without tombstones, so a hole does not end a search) and read the
+ * record only of a matching tag (a false match costs one extra record read, 1 in 65535 per occupied
+ * entry): a lookup costs about two memory latencies, a hit two to four cache lines. An insert takes, in order: the entry of the same key; a free or expired entry (an expired
  * one is reclaimed and counted as an expiration) in whichever bucket has more room, the first on a
  * tie; and when both buckets are full of live entries it evicts the least recently seen entry
  * <em>of the same service</em> in the window (counted as an eviction). It never evicts another
@@ -75,9 +86,9 @@ import java.lang.foreign.ValueLayout;
  * never reads a clock.
  */
 public final class ConntrackTable implements AutoCloseable {
-    /** Bytes per entry: one cache line. */
+    /** Bytes per entry, header share included: a bucket of 8 is 512 bytes, eight cache lines. */
     public static final int ENTRY_BYTES = 64;
-    /** Entries per bucket: 8 adjacent cache lines, a span hardware prefetchers serve well. */
+    /** Entries per bucket: one header's worth (8 tags of 16 bits are two 64-bit words). */
     public static final int BUCKET = 8;
     /** Entries a key may occupy: its two buckets. */
     public static final int WINDOW = 2 * BUCKET;
@@ -118,18 +129,26 @@ public final class ConntrackTable implements AutoCloseable {
     static final int ST_NON_SYN = 0x02;    // a segment without SYN has been seen: past the handshake
     static final int ST_FIN_RST = 0x04;    // a FIN or RST has been seen
 
-    // Field offsets inside an entry (see the diagram).
+    // Bucket header offsets (see the diagram); entry k's field is at offset + k * field size.
+    static final long H_TAG = 0;           // 8 x 16 bit
+    static final long H_STATE = 16;        // 8 x 8 bit
+    static final long H_PROTO = 24;        // 8 x 8 bit
+    static final long H_SERVICE = 32;      // 8 x 16 bit
+    static final long H_LAST_SEEN = 64;    // 8 x 64 bit
+    /** Offset of record 0 in a bucket; records are {@value #RECORD_BYTES} bytes apart. */
+    static final long RECORDS = 128;
+    static final int RECORD_BYTES = 48;
+    // Record offsets.
     static final long SRC_HI = 0;
     static final long SRC_LO = 8;
     static final long DST_HI = 16;
     static final long DST_LO = 24;
     static final long PORTS = 32;
-    static final long TAG = 36;
-    static final long PROTO = 40;
-    static final long STATE = 41;
-    static final long SERVICE = 42;
-    static final long BACKEND = 44;
-    static final long LAST_SEEN = 48;
+    static final long BACKEND = 36;
+
+    /** One in each 16-bit lane: broadcasts a tag over a word of four tags. */
+    private static final long LANES_ONE = 0x0001_0001_0001_0001L;
+    private static final long LANES_LOW15 = 0x7FFF_7FFF_7FFF_7FFFL;
 
     /** High word of an IPv4-mapped IPv6 address is 0; the low word carries 0xffff above the IPv4 address. */
     private static final long V4_MAPPED = 0x0000_FFFF_0000_0000L;
@@ -138,9 +157,12 @@ public final class ConntrackTable implements AutoCloseable {
     /** The flood guard has not seen a clock value yet. */
     private static final long CLOCK_UNSET = Long.MIN_VALUE;
 
+    // Records are native order (only this process reads them); header words are little-endian so
+    // that tag k is lane k of a 64-bit word on every platform (free on x86 and arm64).
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     private final Arena arena;
@@ -187,7 +209,7 @@ public final class ConntrackTable implements AutoCloseable {
                 : config.defaultServiceQuota());
         // A shared arena: the table is often built by the main thread and used by a worker.
         this.arena = Arena.ofShared();
-        this.mem = arena.allocate((long) slots * ENTRY_BYTES, ENTRY_BYTES); // zeroed: every tag 0, all free
+        this.mem = arena.allocate((long) slots * ENTRY_BYTES, 64); // zeroed: every tag 0, all free
     }
 
     // ================================================================ per-packet: lookup
@@ -221,53 +243,86 @@ public final class ConntrackTable implements AutoCloseable {
 
     private int lookup(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags,
                        long now) {
-        final long e = find(h, sHi, sLo, dHi, dLo, ports, proto);
-        if (e < 0) {
+        final long x = find(h, sHi, sLo, dHi, dLo, ports, proto);
+        if (x < 0) {
             counters.incrementRelease(MISSES);
             return MISS;
         }
-        final int st = mem.get(BYTE, e + STATE);
-        if (expired(proto, st, mem.get(LONG, e + LAST_SEEN), now) || reopened(proto, st, tcpFlags)) {
-            free(e);
+        final long base = base(x);
+        final int k = lane(x);
+        final int st = mem.get(BYTE, base + H_STATE + k);
+        final long seenAt = base + H_LAST_SEEN + 8L * k;
+        if (expired(proto, st, mem.get(LONG_LE, seenAt), now) || reopened(proto, st, tcpFlags)) {
+            free(x);
             counters.incrementRelease(EXPIRATIONS);
             counters.incrementRelease(MISSES);
             return MISS;
         }
-        mem.set(BYTE, e + STATE, (byte) (st | stateBits(proto, tcpFlags)));
-        mem.set(LONG, e + LAST_SEEN, now);
+        mem.set(BYTE, base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
+        mem.set(LONG_LE, seenAt, now);
         counters.incrementRelease(HITS);
-        lastHit = e;
-        final int backend = mem.get(INT, e + BACKEND);
+        lastHit = x;
+        final int backend = mem.get(INT, record(base, k) + BACKEND);
         return backendStates.isDown(backend) ? RESOLVE : backend;
     }
 
-    /** The entry of {@code key} in its two buckets, or -1. */
+    /** The entry (index) of the key in its two buckets, or -1. */
     private long find(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
-        final int tag = tag(h);
-        final long e = findInBucket(bucket1(h), tag, sHi, sLo, dHi, dLo, ports, proto);
-        return e >= 0 ? e : findInBucket(bucket2(h), tag, sHi, sLo, dHi, dLo, ports, proto);
+        final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
+        final long b1 = bucket1(h);
+        final long b2 = bucket2(h);
+        // All four tag words first: the two buckets' header lines are fetched in parallel.
+        final long m1 = zeroLanes(mem.get(LONG_LE, b1 + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(mem.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        final long m3 = zeroLanes(mem.get(LONG_LE, b2 + H_TAG) ^ pattern);
+        final long m4 = zeroLanes(mem.get(LONG_LE, b2 + H_TAG + 8) ^ pattern);
+        if ((m1 | m2 | m3 | m4) == 0) {
+            return -1;
+        }
+        long x = findIn(b1, 0, m1, sHi, sLo, dHi, dLo, ports, proto);
+        if (x < 0) {
+            x = findIn(b1, 4, m2, sHi, sLo, dHi, dLo, ports, proto);
+            if (x < 0) {
+                x = findIn(b2, 0, m3, sHi, sLo, dHi, dLo, ports, proto);
+                if (x < 0) {
+                    x = findIn(b2, 4, m4, sHi, sLo, dHi, dLo, ports, proto);
+                }
+            }
+        }
+        return x;
     }
 
-    private long findInBucket(long base, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
-        // Tags first, the full key only on a tag match (a false match is 1 in 2^31 per entry): the
-        // loop stays small enough for the JIT to inline into lookup.
-        for (int i = 0; i < BUCKET; i++) {
-            final long e = base + (long) i * ENTRY_BYTES;
-            if (mem.get(INT, e + TAG) == tag && matches(e, sHi, sLo, dHi, dLo, ports, proto)) {
-                return e;
+    /** Among the lanes flagged in {@code matches} (entries {@code first..first+3}), the one holding the key. */
+    private long findIn(long base, int first, long matches, long sHi, long sLo, long dHi, long dLo, int ports,
+                        int proto) {
+        while (matches != 0) {
+            final int k = first + (Long.numberOfTrailingZeros(matches) >>> 4);
+            if (mem.get(BYTE, base + H_PROTO + k) == (byte) proto
+                    && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
+                return entry(base, k);
             }
+            matches &= matches - 1;
         }
         return -1;
     }
 
-    private boolean matches(long e, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
-        return mem.get(INT, e + PORTS) == ports && mem.get(BYTE, e + PROTO) == (byte) proto
-                && keyEquals(e, sHi, sLo, dHi, dLo);
+    /**
+     * The high bit of each 16-bit lane of {@code v} that is zero, and no other bit (exact: no carry
+     * crosses a lane, unlike the shorter {@code (v - ones) & ~v} test).
+     */
+    private static long zeroLanes(long v) {
+        return ~(((v & LANES_LOW15) + LANES_LOW15) | v | LANES_LOW15);
     }
 
-    private boolean keyEquals(long e, long sHi, long sLo, long dHi, long dLo) {
-        return mem.get(LONG, e + SRC_LO) == sLo && mem.get(LONG, e + DST_LO) == dLo
-                && mem.get(LONG, e + SRC_HI) == sHi && mem.get(LONG, e + DST_HI) == dHi;
+    private boolean keyEquals(long r, long sHi, long sLo, long dHi, long dLo, int ports) {
+        return mem.get(LONG, r + SRC_LO) == sLo && mem.get(LONG, r + DST_LO) == dLo
+                && mem.get(INT, r + PORTS) == ports
+                && mem.get(LONG, r + SRC_HI) == sHi && mem.get(LONG, r + DST_HI) == dHi;
+    }
+
+    /** True if entry {@code x} holds a flow (it has a tag). */
+    private boolean used(long x) {
+        return mem.get(SHORT_LE, base(x) + H_TAG + 2L * lane(x)) != 0;
     }
 
     /**
@@ -275,32 +330,32 @@ public final class ConntrackTable implements AutoCloseable {
      * choice. Counted as a rebind. No effect if there was no hit or {@code backend} is negative.
      */
     public void rebindLastHit(int backend) {
-        final long e = lastHit;
-        if (e >= 0 && backend >= 0 && mem.get(INT, e + TAG) != 0) {
-            mem.set(INT, e + BACKEND, backend);
+        final long x = lastHit;
+        if (x >= 0 && backend >= 0 && used(x)) {
+            mem.set(INT, record(base(x), lane(x)) + BACKEND, backend);
             counters.incrementRelease(REBINDS);
         }
     }
 
     /** After a hit: removes the entry (for example when its service has no backend left). */
     public void removeLastHit() {
-        final long e = lastHit;
-        if (e >= 0 && mem.get(INT, e + TAG) != 0) {
-            free(e);
+        final long x = lastHit;
+        if (x >= 0 && used(x)) {
+            free(x);
         }
         lastHit = -1;
     }
 
     /** Service id of the last hit's entry, or -1. */
     public int lastHitService() {
-        final long e = lastHit;
-        return e >= 0 && mem.get(INT, e + TAG) != 0 ? Short.toUnsignedInt(mem.get(SHORT, e + SERVICE)) : -1;
+        final long x = lastHit;
+        return x >= 0 && used(x) ? Short.toUnsignedInt(mem.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x))) : -1;
     }
 
     /** Backend id stored in the last hit's entry (whatever its state), or -1. */
     public int lastHitBackend() {
-        final long e = lastHit;
-        return e >= 0 && mem.get(INT, e + TAG) != 0 ? mem.get(INT, e + BACKEND) : -1;
+        final long x = lastHit;
+        return x >= 0 && used(x) ? mem.get(INT, record(base(x), lane(x)) + BACKEND) : -1;
     }
 
     // ================================================================ per-packet: insert
@@ -348,38 +403,41 @@ public final class ConntrackTable implements AutoCloseable {
         int room2 = 0;
         long ownOldest = -1;
         long ownOldestSeen = Long.MAX_VALUE;
+        // Only the two headers are read, plus a record on a tag match.
         for (int i = 0; i < WINDOW; i++) {
             final boolean first = i < BUCKET;
-            final long e = (first ? b1 : b2) + (long) (i & (BUCKET - 1)) * ENTRY_BYTES;
-            final int t = mem.get(INT, e + TAG);
+            final long base = first ? b1 : b2;
+            final int k = i & (BUCKET - 1);
+            final int t = Short.toUnsignedInt(mem.get(SHORT_LE, base + H_TAG + 2L * k));
             boolean empty = t == 0;
             if (!empty) {
-                final int eProto = Byte.toUnsignedInt(mem.get(BYTE, e + PROTO));
-                final long seen = mem.get(LONG, e + LAST_SEEN);
-                if (t == tag && mem.get(INT, e + PORTS) == ports && eProto == proto
-                        && keyEquals(e, sHi, sLo, dHi, dLo)) {
+                final int eProto = Byte.toUnsignedInt(mem.get(BYTE, base + H_PROTO + k));
+                final long seen = mem.get(LONG_LE, base + H_LAST_SEEN + 8L * k);
+                if (t == tag && eProto == proto && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
                     // Same key (an insert without a lookup, or after RESOLVE): rewrite in place.
-                    unaccount(e);
-                    write(e, tag, sHi, sLo, dHi, dLo, ports, proto, tcpFlags, backend, service, now);
+                    final long x = entry(base, k);
+                    unaccount(x);
+                    write(base, k, tag, sHi, sLo, dHi, dLo, ports, proto, tcpFlags, backend, service, now);
                     account(service);
                     return INSERTED;
                 }
-                if (expired(eProto, mem.get(BYTE, e + STATE), seen, now)) {
-                    free(e);
+                if (expired(eProto, mem.get(BYTE, base + H_STATE + k), seen, now)) {
+                    free(entry(base, k));
                     counters.incrementRelease(EXPIRATIONS);
                     empty = true;
-                } else if (Short.toUnsignedInt(mem.get(SHORT, e + SERVICE)) == service && seen < ownOldestSeen) {
-                    ownOldest = e;
+                } else if (Short.toUnsignedInt(mem.get(SHORT_LE, base + H_SERVICE + 2L * k)) == service
+                        && seen < ownOldestSeen) {
+                    ownOldest = entry(base, k);
                     ownOldestSeen = seen;
                 }
             }
             if (empty) {
                 if (first) {
                     room1++;
-                    free1 = free1 < 0 ? e : free1;
+                    free1 = free1 < 0 ? entry(base, k) : free1;
                 } else if (b2 != b1) {
                     room2++;
-                    free2 = free2 < 0 ? e : free2;
+                    free2 = free2 < 0 ? entry(base, k) : free2;
                 }
             }
         }
@@ -399,7 +457,7 @@ public final class ConntrackTable implements AutoCloseable {
             counters.incrementRelease(serviceEntries[service] < serviceQuota[service] ? WINDOW_FULL_SKIPS : QUOTA_SKIPS);
             return serviceEntries[service] < serviceQuota[service] ? SKIPPED_WINDOW_FULL : SKIPPED_QUOTA;
         }
-        write(target, tag, sHi, sLo, dHi, dLo, ports, proto, tcpFlags, backend, service, now);
+        write(base(target), lane(target), tag, sHi, sLo, dHi, dLo, ports, proto, tcpFlags, backend, service, now);
         account(service);
         if (floodRate > 0) {
             floodTokens -= TOKEN;
@@ -408,19 +466,20 @@ public final class ConntrackTable implements AutoCloseable {
         return INSERTED;
     }
 
-    private void write(long e, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags,
-                       int backend, int service, long now) {
-        mem.set(LONG, e + SRC_HI, sHi);
-        mem.set(LONG, e + SRC_LO, sLo);
-        mem.set(LONG, e + DST_HI, dHi);
-        mem.set(LONG, e + DST_LO, dLo);
-        mem.set(INT, e + PORTS, ports);
-        mem.set(BYTE, e + PROTO, (byte) proto);
-        mem.set(BYTE, e + STATE, (byte) stateBits(proto, tcpFlags));
-        mem.set(SHORT, e + SERVICE, (short) service);
-        mem.set(INT, e + BACKEND, backend);
-        mem.set(LONG, e + LAST_SEEN, now);
-        mem.set(INT, e + TAG, tag);
+    private void write(long base, int k, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto,
+                       int tcpFlags, int backend, int service, long now) {
+        final long r = record(base, k);
+        mem.set(LONG, r + SRC_HI, sHi);
+        mem.set(LONG, r + SRC_LO, sLo);
+        mem.set(LONG, r + DST_HI, dHi);
+        mem.set(LONG, r + DST_LO, dLo);
+        mem.set(INT, r + PORTS, ports);
+        mem.set(INT, r + BACKEND, backend);
+        mem.set(BYTE, base + H_PROTO + k, (byte) proto);
+        mem.set(BYTE, base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
+        mem.set(SHORT_LE, base + H_SERVICE + 2L * k, (short) service);
+        mem.set(LONG_LE, base + H_LAST_SEEN + 8L * k, now);
+        mem.set(SHORT_LE, base + H_TAG + 2L * k, (short) tag);
     }
 
     private boolean floodTokenAvailable(long now) {
@@ -443,7 +502,7 @@ public final class ConntrackTable implements AutoCloseable {
      * Examines the next {@code maxEntries} entries (cyclically) and removes the expired ones. Call it
      * from the worker's housekeeping: the whole table is swept every
      * {@code slots / maxEntries} calls, so, for example, 8 Mi entries at 8192 per call every
-     * millisecond is a full sweep per second, each call touching 512 KiB.
+     * millisecond is a full sweep per second, each call touching 128 KiB (bucket headers only).
      *
      * @return entries removed
      */
@@ -452,14 +511,17 @@ public final class ConntrackTable implements AutoCloseable {
         int removed = 0;
         final int n = Math.min(Math.max(maxEntries, 0), slots);
         for (int i = 0; i < n; i++) {
-            final long e = cursor * ENTRY_BYTES;
+            final long x = cursor;
             if (++cursor == slots) {
                 cursor = 0;
             }
-            if (mem.get(INT, e + TAG) != 0
-                    && expired(Byte.toUnsignedInt(mem.get(BYTE, e + PROTO)), mem.get(BYTE, e + STATE),
-                    mem.get(LONG, e + LAST_SEEN), now)) {
-                free(e);
+            // Headers only: a slice reads two cache lines per bucket of eight entries.
+            final long base = base(x);
+            final int k = lane(x);
+            if (mem.get(SHORT_LE, base + H_TAG + 2L * k) != 0
+                    && expired(Byte.toUnsignedInt(mem.get(BYTE, base + H_PROTO + k)), mem.get(BYTE, base + H_STATE + k),
+                    mem.get(LONG_LE, base + H_LAST_SEEN + 8L * k), now)) {
+                free(x);
                 removed++;
             }
         }
@@ -554,16 +616,16 @@ public final class ConntrackTable implements AutoCloseable {
         return bits;
     }
 
-    private void free(long e) {
-        unaccount(e);
-        mem.set(INT, e + TAG, 0);
-        if (lastHit == e) {
+    private void free(long x) {
+        unaccount(x);
+        mem.set(SHORT_LE, base(x) + H_TAG + 2L * lane(x), (short) 0);
+        if (lastHit == x) {
             lastHit = -1;
         }
     }
 
-    private void unaccount(long e) {
-        serviceEntries[Short.toUnsignedInt(mem.get(SHORT, e + SERVICE))]--;
+    private void unaccount(long x) {
+        serviceEntries[Short.toUnsignedInt(mem.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x)))]--;
         counters.addRelease(OCCUPANCY, -1);
         occupancy--;
     }
@@ -598,9 +660,30 @@ public final class ConntrackTable implements AutoCloseable {
         return (srcPort & 0xFFFF) << 16 | (dstPort & 0xFFFF);
     }
 
-    /** Low hash bits (the buckets use the high ones); never 0, which marks a free entry. */
+    /** Low 16 hash bits (the first bucket uses the high ones); never 0, which marks a free entry. */
     private static int tag(long h) {
-        return (int) h | 1;
+        final int t = (int) h & 0xFFFF;
+        return t | (t - 1) >>> 31;       // 0 becomes 1
+    }
+
+    /** Entry index (bucket * 8 + lane) of lane {@code k} of the bucket at byte offset {@code base}. */
+    private static long entry(long base, int k) {
+        return (base >>> 6) + k;
+    }
+
+    /** Byte offset of entry {@code x}'s bucket. */
+    private static long base(long x) {
+        return (x >>> 3) * BUCKET_BYTES;
+    }
+
+    /** Lane of entry {@code x} in its bucket. */
+    private static int lane(long x) {
+        return (int) x & (BUCKET - 1);
+    }
+
+    /** Byte offset of lane {@code k}'s record in the bucket at {@code base}. */
+    private static long record(long base, int k) {
+        return base + RECORDS + (long) k * RECORD_BYTES;
     }
 
     // The table's own hash: murmur3-style 64-bit block mixing of the key words, seeded per process,
