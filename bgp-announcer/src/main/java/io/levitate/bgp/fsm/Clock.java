@@ -1,0 +1,14 @@
+package io.levitate.bgp.fsm;
+
+/** Monotonic milliseconds for timers (never wall time: NTP steps must not fire a hold timer). */
+public final class Clock
+{
+    private Clock()
+    {
+    }
+
+    public static long monotonicMillis()
+    {
+        return System.nanoTime() / 1_000_000L;
+    }
+}
