@@ -6,14 +6,19 @@ package io.levitate.gre;
  * prepend) and sets data_len = pkt_len = {@code dataLength}.
  */
 public final class EncapResult {
-    public EncapVerdict verdict = EncapVerdict.NOT_IP;
+    /** Kept as an id: a reference store per packet would cost a GC write barrier. */
+    private int verdictId = EncapVerdict.NOT_IP.id();
     /** New start of the frame (absolute, same space as the input offset). */
     public long dataOffset;
     /** New frame length. */
     public int dataLength;
 
+    public EncapVerdict verdict() {
+        return EncapVerdict.byId(verdictId);
+    }
+
     EncapVerdict set(EncapVerdict v, long offset, int length) {
-        verdict = v;
+        verdictId = v.id();
         dataOffset = offset;
         dataLength = length;
         return v;
@@ -21,6 +26,6 @@ public final class EncapResult {
 
     @Override
     public String toString() {
-        return "EncapResult{" + verdict + " offset=" + dataOffset + " length=" + dataLength + "}";
+        return "EncapResult{" + verdict() + " offset=" + dataOffset + " length=" + dataLength + "}";
     }
 }

@@ -19,6 +19,8 @@ public enum EncapVerdict {
     /** The classification does not describe an IP packet in this buffer: drop. */
     NOT_IP(5, true);
 
+    private static final EncapVerdict[] BY_ID = values();
+
     private final int id;
     private final boolean drop;
 
@@ -29,6 +31,10 @@ public enum EncapVerdict {
 
     public int id() {
         return id;
+    }
+
+    public static EncapVerdict byId(int id) {
+        return BY_ID[id];
     }
 
     /** True when the caller must free the mbuf instead of transmitting it. */

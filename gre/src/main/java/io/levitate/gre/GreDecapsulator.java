@@ -27,7 +27,7 @@ public final class GreDecapsulator {
         out.clear();
         Verdict v = classifier.classify(segment, offset, length, outer);
         if (v == Verdict.MALFORMED) {
-            out.dropReason = outer.dropReason;
+            out.dropReason = outer.dropReason();
             return false;
         }
         if (outer.key.protocol != IpProtocols.GRE || outer.key.fragment || outer.l4Offset < 0) {

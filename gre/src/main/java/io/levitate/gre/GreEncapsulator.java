@@ -172,8 +172,7 @@ public final class GreEncapsulator {
             return out.set(EncapVerdict.TOO_BIG_RATE_LIMITED, dataOffset, dataLength);
         }
         tooBig.write(segment, c, config.mtu - overhead, out);
-        out.verdict = EncapVerdict.TOO_BIG_ICMP_SENT;
-        return EncapVerdict.TOO_BIG_ICMP_SENT;
+        return out.set(EncapVerdict.TOO_BIG_ICMP_SENT, out.dataOffset, out.dataLength);
     }
 
     /**

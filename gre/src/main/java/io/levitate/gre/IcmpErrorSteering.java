@@ -42,7 +42,7 @@ public final class IcmpErrorSteering {
      */
     public DropReason steer(MemorySegment segment, Classification c, FlowKey out) {
         out.clear();
-        if (c.verdict != Verdict.ICMP_ERROR || c.l4Length < IcmpFlyweight.HEADER_LENGTH) {
+        if (c.verdictId() != Verdict.ICMP_ERROR.id() || c.l4Length < IcmpFlyweight.HEADER_LENGTH) {
             return DropReason.BAD_ICMP_INNER;
         }
         long quote = c.l4Offset + IcmpFlyweight.HEADER_LENGTH;

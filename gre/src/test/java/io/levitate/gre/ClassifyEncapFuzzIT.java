@@ -81,10 +81,10 @@ class ClassifyEncapFuzzIT {
                     PacketClassifier classifier = (i & 1) == 0 ? strict : lenient;
                     Verdict v = classifier.classify(s, HEADROOM, length, c);
                     assertNotNull(v);
-                    assertEquals(v, c.verdict);
-                    assertEquals(v == Verdict.MALFORMED, c.dropReason != DropReason.NONE);
+                    assertEquals(v, c.verdict());
+                    assertEquals(v == Verdict.MALFORMED, c.dropReason() != DropReason.NONE);
                     verdicts[v.id()]++;
-                    reasons[c.dropReason.id()]++;
+                    reasons[c.dropReasonId()]++;
                     if (v == Verdict.ICMP_ERROR && steering.steer(s, c, steered) == DropReason.NONE) {
                         assertNotEquals(FlowKey.FAMILY_NONE, steered.family);
                         c.key.copyFrom(steered);

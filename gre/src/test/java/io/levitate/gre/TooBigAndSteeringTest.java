@@ -53,7 +53,7 @@ class TooBigAndSteeringTest {
         classifier.classify(s, Frames.HEADROOM, frame.length, c);
         EncapVerdict v = encap.encapsulate(s, Frames.HEADROOM, frame.length, Frames.HEADROOM, c, tunnel, now, r);
         assertEquals(expected, v, c.toString());
-        assertEquals(expected, r.verdict);
+        assertEquals(expected, r.verdict());
         return Frames.bytes(s, r.dataOffset, r.dataLength);
     }
 

@@ -4,16 +4,18 @@ import io.levitate.packet.ethernet.EthernetFlyweight;
 
 /**
  * The classifier's answer for one frame: a reusable mutable holder, one per worker, overwritten
- * by every {@link PacketClassifier#classify} call. All offsets are absolute (in the same space as
- * the offset passed to the classifier), so the forwarder can use them as native addresses.
+ * by every {@link PacketClassifier#classify} call. Only primitives are written per packet (the
+ * verdict and drop reason are kept as their ids): a reference store costs a GC write barrier.
+ * All offsets are absolute (in the same space as the offset passed to the classifier), so the
+ * forwarder can use them as native addresses.
  * Fields past the point where the classifier stopped keep their reset values.
  */
 public final class Classification {
     /** Offset value meaning "this layer is absent". */
     public static final long NO_OFFSET = -1;
 
-    public Verdict verdict = Verdict.OTHER;
-    public DropReason dropReason = DropReason.NONE;
+    private int verdictId = Verdict.OTHER.id();
+    private int dropReasonId = DropReason.NONE.id();
 
     public long frameOffset;
     public int frameLength;
@@ -54,8 +56,8 @@ public final class Classification {
 
     /** Called by the classifier at the start of every frame. */
     public void reset(long frameOffset, int frameLength) {
-        verdict = Verdict.OTHER;
-        dropReason = DropReason.NONE;
+        verdictId = Verdict.OTHER.id();
+        dropReasonId = DropReason.NONE.id();
         this.frameOffset = frameOffset;
         this.frameLength = frameLength;
         l2Length = 0;
@@ -79,19 +81,39 @@ public final class Classification {
 
     /** Marks the frame malformed; returns {@link Verdict#MALFORMED} for tail calls. */
     public Verdict drop(DropReason reason) {
-        dropReason = reason;
-        verdict = Verdict.MALFORMED;
+        dropReasonId = reason.id();
+        verdictId = Verdict.MALFORMED.id();
         return Verdict.MALFORMED;
     }
 
+    /** Sets the verdict; returns it for tail calls. */
     public Verdict verdict(Verdict v) {
-        verdict = v;
+        verdictId = v.id();
         return v;
+    }
+
+    public Verdict verdict() {
+        return Verdict.byId(verdictId);
+    }
+
+    /** {@link DropReason#NONE} unless the verdict is {@link Verdict#MALFORMED}. */
+    public DropReason dropReason() {
+        return DropReason.byId(dropReasonId);
+    }
+
+    /** The verdict's stable id (a counter index). */
+    public int verdictId() {
+        return verdictId;
+    }
+
+    /** The drop reason's stable id (a counter index). */
+    public int dropReasonId() {
+        return dropReasonId;
     }
 
     @Override
     public String toString() {
-        return "Classification{" + verdict + (dropReason != DropReason.NONE ? "/" + dropReason : "")
+        return "Classification{" + verdict() + (dropReasonId != 0 ? "/" + dropReason() : "")
                 + " l2=" + l2Length + " type=0x" + Integer.toHexString(etherType)
                 + " l3=" + l3Offset + "+" + l3Length + " l4=" + l4Offset + "+" + l4Length + " " + key + "}";
     }

@@ -25,7 +25,11 @@ public abstract class HeaderFlyweight {
 
     /** Re-points this flyweight; reads nothing. */
     public HeaderFlyweight wrap(MemorySegment segment, long offset, int length) {
-        this.segment = segment;
+        // Storing a reference costs a G1 write barrier (with a StoreLoad fence for old objects)
+        // every time; the forwarder always passes the same segment, so store only on change.
+        if (this.segment != segment) {
+            this.segment = segment;
+        }
         this.offset = offset;
         this.length = length;
         return this;

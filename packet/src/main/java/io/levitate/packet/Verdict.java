@@ -15,6 +15,8 @@ public enum Verdict {
     /** Dropped; see the {@link DropReason}. */
     MALFORMED(5);
 
+    private static final Verdict[] BY_ID = values();
+
     private final int id;
 
     Verdict(int id) {
@@ -23,5 +25,9 @@ public enum Verdict {
 
     public int id() {
         return id;
+    }
+
+    public static Verdict byId(int id) {
+        return BY_ID[id];
     }
 }

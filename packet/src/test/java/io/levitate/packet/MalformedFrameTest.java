@@ -32,7 +32,7 @@ class MalformedFrameTest {
             MemorySegment s = Frames.place(arena, frame);
             Verdict v = classifier.classify(s, Frames.HEADROOM, frame.length, out);
             assertEquals(Verdict.MALFORMED, v, out::toString);
-            assertEquals(reason, out.dropReason, out::toString);
+            assertEquals(reason, out.dropReason(), out::toString);
         }
     }
 

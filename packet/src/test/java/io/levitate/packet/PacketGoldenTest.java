@@ -225,7 +225,7 @@ class PacketGoldenTest {
 
     private static void checkTransport(MemorySegment s, Classification out, Map<String, String> t, String ctx) {
         // In an ICMP error the TCP/UDP fields tshark shows belong to the quoted packet (gre's steering tests).
-        boolean quoted = out.verdict == Verdict.ICMP_ERROR;
+        boolean quoted = out.verdict() == Verdict.ICMP_ERROR;
         if (!t.get("tcp.srcport").isEmpty() && !quoted) {
             TcpFlyweight tcp = new TcpFlyweight().wrap(s, out.l4Offset, out.l4Length);
             assertEquals(DropReason.NONE, tcp.validate(), ctx);

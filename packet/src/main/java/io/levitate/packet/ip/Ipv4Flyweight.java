@@ -63,16 +63,23 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
         if (length < MIN_HEADER_LENGTH) {
             return DropReason.TRUNCATED_IP;
         }
-        int vihl = u8(VERSION_IHL_OFFSET);
-        if ((vihl >>> 4) != VERSION) {
+        return validate(word0(), length);
+    }
+
+    /**
+     * The same checks from an already loaded first word (version/IHL/TOS/total length), for a
+     * caller that read it anyway and has checked that {@link #MIN_HEADER_LENGTH} bytes exist.
+     */
+    public static DropReason validate(int word0, int available) {
+        if ((word0 >>> 28) != VERSION) {
             return DropReason.BAD_IP_VERSION;
         }
-        int headerLength = (vihl & 0xF) << 2;
-        if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
+        int headerLength = (word0 >>> 22) & 0x3C;
+        if (headerLength < MIN_HEADER_LENGTH || headerLength > available) {
             return DropReason.BAD_IHL;
         }
-        int total = u16(TOTAL_LENGTH_OFFSET);
-        if (total < headerLength || total > length) {
+        int total = word0 & 0xFFFF;
+        if (total < headerLength || total > available) {
             return DropReason.BAD_TOTAL_LENGTH;
         }
         return DropReason.NONE;

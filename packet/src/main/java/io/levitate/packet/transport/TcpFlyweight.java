@@ -95,6 +95,11 @@ public final class TcpFlyweight extends HeaderFlyweight {
         return (u8(DATA_OFFSET_OFFSET) >>> 4) << 2;
     }
 
+    /** Data offset, reserved bits and flags as one 16-bit word (data offset in the top 4 bits). */
+    public int dataOffsetAndFlags() {
+        return u16(DATA_OFFSET_OFFSET);
+    }
+
     /** The eight flag bits CWR..FIN. */
     public int flags() {
         return u8(FLAGS_OFFSET);
