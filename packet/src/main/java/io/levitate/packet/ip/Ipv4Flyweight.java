@@ -149,7 +149,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
         return i32(DESTINATION_OFFSET);
     }
 
-    /** Offset of the options within the header (they run to {@link #headerLength()}). */
+    /** Bytes of options: they start at {@link #MIN_HEADER_LENGTH} and run to {@link #headerLength()}. */
     public int optionsLength() {
         return headerLength() - MIN_HEADER_LENGTH;
     }
