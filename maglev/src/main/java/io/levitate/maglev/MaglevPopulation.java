@@ -45,6 +45,9 @@ public final class MaglevPopulation {
      */
     private static final double TAIL_FACTOR = 1.0;
 
+    /** Largest M the tail phase runs at: M^2 &lt; 2^52 keeps its double-precision reduction exact. */
+    private static final int TAIL_MAX_M = 1 << 26;
+
     private MaglevPopulation() {
     }
 
@@ -114,7 +117,9 @@ public final class MaglevPopulation {
         // weights passed here directly may be larger, so keep the original long arithmetic.
         final long[] credit = equalWeights ? null : new long[eligibleCount];
 
-        final int probeFills = m - Math.max(1, Math.min(tail, m));
+        // The tail's step count is exact only while M^2 stays within a double's 53 bits.
+        final int tailLength = m <= TAIL_MAX_M ? Math.max(1, Math.min(tail, m)) : 1;
+        final int probeFills = m - tailLength;
         final long[] claimed = new long[(m + 63) >>> 6];
         int filled = 0;
         int e = 0;
@@ -197,24 +202,21 @@ public final class MaglevPopulation {
                 }
                 final int p = next[e];
                 final long inv = inverse[e];
-                long bestSteps = Long.MAX_VALUE;
-                int best = 0;
+                // Branch-free: steps < 2^26 and k < 2^31 packed in one long, so the least packed
+                // value names the empty slot with the fewest steps (steps are distinct: the
+                // permutation is a bijection).
+                long least = Long.MAX_VALUE;
                 for (int k = 0; k < emptyCount; k++) {
                     int diff = empty[k] - p;
                     diff += (diff >> 31) & m;                 // (s - p) mod M, in [0, M)
-                    final long x = diff * inv;                // < M^2 < 2^48: exact in a long and a double
+                    final long x = diff * inv;                // < M^2 < 2^52: exact in a long and a double
                     long steps = x - (long) (x * reciprocal) * m;
-                    // The double quotient is off by at most one either way.
-                    if (steps < 0) {
-                        steps += m;
-                    } else if (steps >= m) {
-                        steps -= m;
-                    }
-                    if (steps < bestSteps) {
-                        bestSteps = steps;
-                        best = k;
-                    }
+                    // The double quotient is off by at most one either way: bring steps into [0, M).
+                    steps += m & (steps >> 63);
+                    steps -= m & ~((steps - m) >> 63);
+                    least = Math.min(least, steps << 32 | k);
                 }
+                final int best = (int) least;
                 final int slot = empty[best];
                 empty[best] = empty[--emptyCount];
                 table[slot] = index[e];

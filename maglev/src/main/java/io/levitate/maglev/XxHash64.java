@@ -125,41 +125,6 @@ public final class XxHash64 {
         return avalanche(h);
     }
 
-    /**
-     * XXH64 of {@code words} written as big-endian 64-bit words (the same value as
-     * {@link #hashBigEndianWords(int, long, IntToLongFunction)} over them), without a callback per word.
-     */
-    public static long hashBigEndianWords(long[] words, long seed) {
-        final int count = words.length;
-        int i = 0;
-        long h;
-        if (count >= 4) {
-            long v1 = seed + P1 + P2;
-            long v2 = seed + P2;
-            long v3 = seed;
-            long v4 = seed - P1;
-            do {
-                v1 = round(v1, Long.reverseBytes(words[i]));
-                v2 = round(v2, Long.reverseBytes(words[i + 1]));
-                v3 = round(v3, Long.reverseBytes(words[i + 2]));
-                v4 = round(v4, Long.reverseBytes(words[i + 3]));
-                i += 4;
-            } while (i + 4 <= count);
-            h = Long.rotateLeft(v1, 1) + Long.rotateLeft(v2, 7) + Long.rotateLeft(v3, 12) + Long.rotateLeft(v4, 18);
-            h = mergeRound(h, v1);
-            h = mergeRound(h, v2);
-            h = mergeRound(h, v3);
-            h = mergeRound(h, v4);
-        } else {
-            h = seed + P5;
-        }
-        h += (long) count * 8;
-        for (; i < count; i++) {
-            h = lane8(h, Long.reverseBytes(words[i]));
-        }
-        return avalanche(h);
-    }
-
     // The steps below are shared with the fixed-length flow hashes in FlowHash, which unroll the
     // algorithm for their input sizes so a flow hash has no loops and no array.
 
