@@ -1,0 +1,127 @@
+package io.levitate.forwarder.config;
+
+import io.levitate.maglev.TableSizes;
+
+import java.time.Duration;
+
+/**
+ * Every default and range of the file in one place, each with its reason; {@code docs/CONFIG.md}
+ * quotes them.
+ */
+public final class ConfigDefaults
+{
+    private ConfigDefaults()
+    {
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Largest file read: a config with thousands of backends is ~1 MB; anything far larger is a mistake or an attack. */
+    public static final int MAX_FILE_BYTES = 4 << 20;
+    /** Deepest nesting of lists and mappings; the schema needs 6, and the YAML composer recurses per level. */
+    public static final int MAX_NESTING_DEPTH = 64;
+    /**
+     * Nodes a document may have once its aliases are expanded: 20 x a config with thousands of
+     * backends, while a "billion laughs" bomb (10^9) is refused after a few of its levels.
+     */
+    public static final int MAX_EXPANDED_NODES = 1_000_000;
+    /** The YAML library's own count of aliases to collections, a backstop behind {@link #MAX_EXPANDED_NODES}. */
+    public static final int MAX_ALIASES = 10_000;
+    /** Nodes the validator may visit (aliases visit their target again): bounds the work an alias web can cause. */
+    public static final int MAX_VISITED_NODES = 2_000_000;
+    /** Errors reported before the rest are summarised in one line; a generated file can have a million. */
+    public static final int MAX_ERRORS = 1000;
+
+    // ---------------------------------------------------------------- instance
+
+    /** Instance and service names: they become a directory and label names. */
+    public static final String NAME_PATTERN = "[A-Za-z0-9_.-]{1,64}";
+    /** Where counters files live: tmpfs, so readers map them without disk I/O. */
+    public static final String COUNTERS_DIR = "/dev/shm/levitate";
+    /** Ethernet's usual MTU. */
+    public static final int MTU = 1500;
+    /** IPv4's minimum MTU (RFC 791). */
+    public static final int MIN_MTU = 68;
+    /** The largest jumbo frame common NICs accept. */
+    public static final int MAX_MTU = 9600;
+    public static final int WORKERS = 1;
+    /** DPDK's RTE_MAX_LCORE in Debian's build: no more lcores exist. */
+    public static final int MAX_WORKERS = 128;
+    /** Largest CPU number accepted (Linux's usual NR_CPUS). */
+    public static final int MAX_CPU = 8191;
+    public static final int MAIN_CORE = 0;
+    /** EAL memory without hugepages; the same default as {@code levitate run --memory-mb}. */
+    public static final int MEMORY_MB = 1024;
+    /** Less than this and the EAL cannot hold a single pool of default size. */
+    public static final int MIN_MEMORY_MB = 64;
+    public static final int MAX_MEMORY_MB = 1 << 20;
+    /** A pool smaller than one RX ring of 1024 descriptors starves at start. */
+    public static final int MIN_MBUFS = 1023;
+    /** 2^28 - 1 mbufs is ~512 GiB of 2 KiB buffers: beyond any machine. */
+    public static final int MAX_MBUFS = (1 << 28) - 1;
+
+    // ---------------------------------------------------------------- conntrack
+
+    /** 1 Mi entries per worker: 64 MiB, minutes of a busy VIP's flows. */
+    public static final int CONNTRACK_CAPACITY = 1 << 20;
+    /** A few probe windows; smaller is not a flow table. */
+    public static final int MIN_CONNTRACK_CAPACITY = 1024;
+    /** 4 GiB per worker. */
+    public static final int MAX_CONNTRACK_CAPACITY = 1 << 26;
+    public static final Duration TCP_ESTABLISHED = Duration.ofSeconds(300);
+    public static final Duration TCP_CLOSING = Duration.ofSeconds(10);
+    public static final Duration TCP_SYN = Duration.ofSeconds(5);
+    public static final Duration UDP = Duration.ofSeconds(30);
+    /** Timeouts shorter than this expire flows between two packets of a healthy connection. */
+    public static final Duration MIN_TIMEOUT = Duration.ofMillis(100);
+    /** Longer than a day keeps dead flows for no benefit. */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+    /** Off, as in conntrack's defaults: a flood guard rate is a property of the site. */
+    public static final int FLOOD_GUARD = 0;
+    public static final int MAX_FLOOD_GUARD = 1_000_000_000;
+
+    // ---------------------------------------------------------------- services
+
+    /** Weights are 16-bit in the file (Backend allows more; this leaves room). */
+    public static final int MAX_WEIGHT = 65535;
+    public static final int WEIGHT = 100;
+    /** Smallest table a service may ask for (2, the smallest prime) and the largest maglev builds. */
+    public static final int MAX_TABLE_SIZE = TableSizes.MAX_CONFIGURED;
+
+    // ---------------------------------------------------------------- health checks
+
+    public static final Duration HEALTH_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration MIN_HEALTH_INTERVAL = Duration.ofMillis(100);
+    public static final Duration MAX_HEALTH_INTERVAL = Duration.ofHours(1);
+    public static final int RISE = 2;
+    public static final int FALL = 3;
+    public static final int MAX_RISE_FALL = 100;
+    public static final String HTTP_PATH = "/";
+    public static final int HTTP_STATUS = 200;
+
+    // ---------------------------------------------------------------- metrics, control
+
+    /** Loopback: counters reveal traffic; exposing them is a decision. */
+    public static final String METRICS_LISTEN = "127.0.0.1:9100";
+    public static final String CONTROL_SOCKET = "/run/levitate/control.sock";
+    /** sun_path holds 108 bytes including the terminating NUL. */
+    public static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    // ---------------------------------------------------------------- bgp
+
+    /** RFC 4271's suggested hold time. */
+    public static final Duration BGP_HOLD_TIME = Duration.ofSeconds(90);
+    /** RFC 4271: a non-zero hold time is at least 3 s; it travels in 16 bits of seconds. */
+    public static final Duration MIN_BGP_HOLD_TIME = Duration.ofSeconds(3);
+    public static final Duration MAX_BGP_HOLD_TIME = Duration.ofSeconds(65535);
+    public static final Duration BGP_CONNECT_RETRY = Duration.ofSeconds(1);
+    public static final Duration MIN_BGP_CONNECT_RETRY = Duration.ofMillis(100);
+    /** The backoff cap: an initial value above it would never be used. */
+    public static final Duration MAX_BGP_CONNECT_RETRY = Duration.ofSeconds(120);
+    public static final Duration BGP_GRACEFUL_SHUTDOWN_WAIT = Duration.ofSeconds(5);
+    public static final Duration MAX_BGP_GRACEFUL_SHUTDOWN_WAIT = Duration.ofMinutes(10);
+    public static final int BGP_PORT = 179;
+    /** Linux's TCP_MD5SIG_MAXKEYLEN. */
+    public static final int MAX_MD5_PASSWORD_BYTES = 80;
+}

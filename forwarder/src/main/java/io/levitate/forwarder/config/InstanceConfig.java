@@ -1,0 +1,43 @@
+package io.levitate.forwarder.config;
+
+import io.levitate.forwarder.MemoryMode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * This machine: its name, ports, CPUs, memory and the addresses the data plane uses.
+ *
+ * @param name            instance name, {@code [A-Za-z0-9_.-]{1,64}}; names the counters file
+ * @param countersDir     directory of the counters file ({@code <countersDir>/<name>/counters.dat})
+ * @param ports           the DPDK ports, at least one, devices distinct
+ * @param workers         busy-poll workers, at least one
+ * @param cores           CPU per worker (size == workers, distinct), or empty for the default
+ * @param mainCore        the EAL main lcore
+ * @param hugepages       hugepages mode ({@code auto | yes | no})
+ * @param memoryMb        EAL memory without hugepages
+ * @param mbufs           mbufs per pool, or 0 for the forwarder's default
+ * @param addresses       our own addresses on the data ports
+ * @param gateways        next hops the data plane resolves
+ * @param greSourcePrefix per-flow GRE outer source prefix, or null
+ */
+public record InstanceConfig(
+    String name,
+    Path countersDir,
+    List<PortConfig> ports,
+    int workers,
+    List<Integer> cores,
+    int mainCore,
+    MemoryMode hugepages,
+    int memoryMb,
+    int mbufs,
+    AddressPair addresses,
+    AddressPair gateways,
+    Cidr greSourcePrefix)
+{
+    public InstanceConfig
+    {
+        ports = List.copyOf(ports);
+        cores = List.copyOf(cores);
+    }
+}
