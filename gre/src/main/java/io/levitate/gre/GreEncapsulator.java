@@ -4,6 +4,7 @@ import io.levitate.packet.Classification;
 import io.levitate.packet.EtherTypes;
 import io.levitate.packet.FlowKey;
 import io.levitate.packet.IpProtocols;
+import io.levitate.packet.Verdict;
 import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
@@ -162,7 +163,9 @@ public final class GreEncapsulator {
 
     private EncapVerdict tooBig(MemorySegment segment, long dataOffset, int dataLength, int headroom,
                                 Classification c, int overhead, long nowNanos, EncapResult out) {
-        if (!c.dontFragment) {
+        // Never answer an ICMP error with one (RFC 1122 section 3.2.2): with the minimum MTU
+        // EncapConfig enforces, a steered error is never too big anyway; this keeps it true.
+        if (!c.dontFragment || c.verdictId() == Verdict.ICMP_ERROR.id()) {
             return out.set(EncapVerdict.TOO_BIG_DROPPED, dataOffset, dataLength);
         }
         if (!tooBig.fits(c, dataOffset, headroom)) {
