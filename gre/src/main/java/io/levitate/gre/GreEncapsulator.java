@@ -43,6 +43,7 @@ import java.lang.foreign.MemorySegment;
  *   <li>otherwise (IPv4 without DF) the packet is dropped: fragmenting would need a second mbuf
  *       and the backend would have to reassemble; a client that clears DF also sends small
  *       packets when it has to (and TCP stacks set DF anyway).</li>
+ *   <li>an ICMP error is never answered with another (dropped as above).</li>
  * </ul>
  * Each outcome is counted ({@link #count(EncapVerdict)}).
  *
