@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -151,6 +152,17 @@ class ConfigReaderTest
         final ConfigResult r = ConfigReader.read(example);
         assertEquals(List.of(), r.errors());
         assertEquals(3, r.config().services().size());
+    }
+
+    @Test
+    void theSchemaInConfigMdIsValid() throws Exception
+    {
+        final String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/CONFIG.md"));
+        final int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
+        final String schema = doc.substring(start, doc.indexOf("```", start));
+        final ConfigResult r = ConfigReader.parse(schema, "CONFIG.md");
+        assertEquals(List.of(), r.errors());
+        assertEquals(HealthCheckConfig.Type.HTTP, r.config().service("web").healthCheck().type());
     }
 
     @Test
