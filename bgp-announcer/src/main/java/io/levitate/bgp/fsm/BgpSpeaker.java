@@ -114,6 +114,12 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
      */
     public CompletableFuture<Void> gracefulShutdown(final String message)
     {
+        return gracefulShutdown(message, config.gracefulShutdownMillis());
+    }
+
+    /** As {@link #gracefulShutdown(String)} with an explicit wait (0: withdraw at once). */
+    public CompletableFuture<Void> gracefulShutdown(final String message, final long waitMillis)
+    {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         frozen = true;
         submit(now ->
@@ -135,7 +141,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
             {
                 s.syncRoutes(now);
             }
-            shutdownDeadline = gshut.isEmpty() ? now : now + config.gracefulShutdownMillis();
+            shutdownDeadline = gshut.isEmpty() ? now : now + waitMillis;
             Log.info("graceful shutdown: " + gshut.size() + " routes re-announced with GRACEFUL_SHUTDOWN (65535:0); " +
                 "withdraw in " + (shutdownDeadline - now) + " ms");
         });

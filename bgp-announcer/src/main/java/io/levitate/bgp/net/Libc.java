@@ -79,6 +79,7 @@ public final class Libc
     private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL = handle("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
         LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -255,6 +256,20 @@ public final class Libc
         try
         {
             return (int)CLOSE.invokeExact(cs, fd);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static final int SIGUSR1 = 10;
+
+    public static int kill(final MemorySegment cs, final int pid, final int signal)
+    {
+        try
+        {
+            return (int)KILL.invokeExact(cs, pid, signal);
         }
         catch (final Throwable t)
         {

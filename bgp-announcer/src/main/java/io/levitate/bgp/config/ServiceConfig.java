@@ -1,0 +1,28 @@
+package io.levitate.bgp.config;
+
+import java.net.InetAddress;
+
+/**
+ * The part of a {@code services[]} entry the announcer reads.
+ *
+ * @param name     service name (for logs and metrics).
+ * @param vip      the VIP announced as a host route.
+ * @param port     1..65535, or 0 for "any" (as the counters file's service key encodes it).
+ * @param protocol IP protocol number: 6 TCP, 17 UDP.
+ * @param announce whether the announcer announces this VIP at all.
+ */
+public record ServiceConfig(String name, InetAddress vip, int port, int protocol, boolean announce)
+{
+    /** The 20-byte service key of docs/COUNTERS.md: family, protocol, port (big-endian), address. */
+    public byte[] counterKey()
+    {
+        final byte[] key = new byte[20];
+        final byte[] raw = vip.getAddress();
+        key[0] = (byte)(raw.length == 4 ? 4 : 6);
+        key[1] = (byte)protocol;
+        key[2] = (byte)(port >>> 8);
+        key[3] = (byte)port;
+        System.arraycopy(raw, 0, key, 4, raw.length);
+        return key;
+    }
+}

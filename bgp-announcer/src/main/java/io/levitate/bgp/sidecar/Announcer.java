@@ -1,0 +1,294 @@
+package io.levitate.bgp.sidecar;
+
+import io.levitate.bgp.Log;
+import io.levitate.bgp.PeerStatus;
+import io.levitate.bgp.config.AnnouncerConfig;
+import io.levitate.bgp.config.ServiceConfig;
+import io.levitate.bgp.fsm.BgpSpeaker;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The sidecar: watches the forwarder through its counters file and tells the speaker which VIPs
+ * to carry. Its watch thread ("health-watch") polls every {@link #POLL_MILLIS}; with the 500 ms
+ * heartbeat rule that bounds the withdraw after a forwarder dies at ~0.55 s plus one BGP message.
+ * The speaker's own thread keeps the sessions; this thread never touches a socket.
+ */
+public final class Announcer implements AutoCloseable
+{
+    static final long POLL_MILLIS = 50;
+    /** The status file is rewritten at most this often (and on every change of what is announced). */
+    static final long STATUS_FILE_MILLIS = 1_000;
+
+    /** One announced address and the services behind it. */
+    public record Vip(InetAddress address, List<Integer> serviceIndexes, List<String> serviceNames, VipPolicy policy)
+    {
+    }
+
+    private final AnnouncerConfig config;
+    private final BgpSpeaker speaker;
+    private final ForwarderCounters counters;
+    private final List<Vip> vips = new ArrayList<>();
+    private final Thread watcher;
+    private volatile boolean running = true;
+    private volatile boolean draining;
+    private volatile Map<InetAddress, Boolean> announced = Map.of();
+    private volatile String forwarderReason = "not read yet";
+    private volatile boolean forwarderAlive;
+    private volatile long forwarderState = -1;
+    private volatile String[] vipPhases;
+    private final long startedAt = System.currentTimeMillis();
+    private long lastStatusWrite;
+    private MetricsServer metrics;
+
+    public Announcer(final AnnouncerConfig config)
+    {
+        this.config = config;
+        this.speaker = new BgpSpeaker(config.speaker());
+        final List<ServiceConfig> services = config.services();
+        final byte[][] keys = new byte[services.size()][];
+        final Map<InetAddress, List<Integer>> byVip = new LinkedHashMap<>();
+        for (int i = 0; i < services.size(); i++)
+        {
+            keys[i] = services.get(i).counterKey();
+            if (services.get(i).announce())
+            {
+                byVip.computeIfAbsent(services.get(i).vip(), v -> new ArrayList<>()).add(i);
+            }
+        }
+        for (final Map.Entry<InetAddress, List<Integer>> e : byVip.entrySet())
+        {
+            final List<String> names = e.getValue().stream().map(i -> services.get(i).name()).toList();
+            vips.add(new Vip(e.getKey(), List.copyOf(e.getValue()), names,
+                new VipPolicy(config.announceDelayMillis(), config.speaker().gracefulShutdownMillis())));
+        }
+        vipPhases = new String[vips.size()];
+        java.util.Arrays.fill(vipPhases, "withdrawn");
+        this.counters = new ForwarderCounters(config.countersFile(), keys);
+        this.watcher = new Thread(this::watch, "health-watch");
+        this.watcher.setDaemon(true);
+    }
+
+    public Announcer start() throws IOException
+    {
+        speaker.start();
+        if (config.metricsListen() != null)
+        {
+            metrics = new MetricsServer(config.metricsListen(), this);
+        }
+        watcher.start();
+        Log.info("announcer for instance '" + config.instanceName() + "': " + vips.size() + " VIPs, " +
+            config.speaker().peers().size() + " peers, watching " + config.countersFile() +
+            (metrics != null ? ", metrics on http://" + config.metricsListen().getHostString() + ":" + metrics.port() + "/metrics" : ""));
+        return this;
+    }
+
+    private void watch()
+    {
+        String lastForwarderReason = "";
+        while (running)
+        {
+            final long wall = System.currentTimeMillis();
+            final long now = System.nanoTime() / 1_000_000L;
+            try
+            {
+                final boolean alive = counters.poll(wall);
+                final long state = counters.state();
+                forwarderAlive = alive;
+                forwarderState = state;
+                forwarderReason = counters.reason();
+                final String fwd = alive ? "forwarder state " + state : counters.reason();
+                if (!fwd.equals(lastForwarderReason) && !(fwd.startsWith("heartbeat is") && lastForwarderReason.startsWith("heartbeat is")))
+                {
+                    Log.info("forwarder: " + fwd);
+                    lastForwarderReason = fwd;
+                }
+                final Map<InetAddress, Boolean> want = new LinkedHashMap<>();
+                for (int v = 0; v < vips.size(); v++)
+                {
+                    final Vip vip = vips.get(v);
+                    long healthy = 0;
+                    for (final int s : vip.serviceIndexes())
+                    {
+                        healthy = Math.max(healthy, counters.healthyBackends(s));
+                    }
+                    final boolean up = alive && state == CountersLayout.STATE_RUNNING && healthy > 0;
+                    final boolean drainingForwarder = alive && state == CountersLayout.STATE_DRAINING;
+                    final String why = !alive ? counters.reason() : state != CountersLayout.STATE_RUNNING &&
+                        !drainingForwarder ? "forwarder state " + state : healthy > 0 ? healthy + " healthy backends" :
+                        "no healthy backend";
+                    final VipPolicy.Verdict verdict = vip.policy().step(now, up, drainingForwarder, why);
+                    vipPhases[v] = vip.policy().phase();
+                    if (verdict != VipPolicy.Verdict.WITHDRAW)
+                    {
+                        want.put(vip.address(), verdict == VipPolicy.Verdict.ANNOUNCE_GRACEFUL_SHUTDOWN);
+                    }
+                }
+                if (!draining && !want.equals(announced))
+                {
+                    logChanges(announced, want);
+                    announced = Map.copyOf(want);
+                    speaker.setRoutes(want);
+                    writeStatus(wall);
+                }
+                if (wall - lastStatusWrite >= STATUS_FILE_MILLIS)
+                {
+                    writeStatus(wall);
+                }
+            }
+            catch (final RuntimeException e)
+            {
+                // A surprise in the reader must not stop the watch: log it and keep going.
+                Log.warn("health watch: " + e);
+            }
+            LockSupport.parkNanos(POLL_MILLIS * 1_000_000L);
+        }
+    }
+
+    private void logChanges(final Map<InetAddress, Boolean> before, final Map<InetAddress, Boolean> after)
+    {
+        for (final Vip vip : vips)
+        {
+            final Boolean b = before.get(vip.address());
+            final Boolean a = after.get(vip.address());
+            if (!java.util.Objects.equals(a, b))
+            {
+                final String what = a == null ? "withdraw" : a ? "announce with GRACEFUL_SHUTDOWN" : "announce";
+                Log.info(what + " " + vip.address().getHostAddress() + " " + vip.serviceNames() + ": " + vip.policy().lastReason());
+            }
+        }
+    }
+
+    /** RFC 8326 drain of every VIP, then Cease to every peer; the sessions stay down. */
+    public CompletableFuture<Void> drain(final String message)
+    {
+        return drain(message, config.speaker().gracefulShutdownMillis());
+    }
+
+    public CompletableFuture<Void> drain(final String message, final long waitMillis)
+    {
+        draining = true;
+        Log.info("drain: graceful shutdown of " + announced.size() + " announced VIPs (" + message + ")");
+        return speaker.gracefulShutdown(message, waitMillis).whenComplete((v, t) ->
+        {
+            announced = Map.of();
+            writeStatus(System.currentTimeMillis());
+        });
+    }
+
+    public boolean draining()
+    {
+        return draining;
+    }
+
+    public AnnouncerConfig config()
+    {
+        return config;
+    }
+
+    public List<PeerStatus> peers()
+    {
+        return speaker.status();
+    }
+
+    public List<Vip> vips()
+    {
+        return vips;
+    }
+
+    public Map<InetAddress, Boolean> announced()
+    {
+        return announced;
+    }
+
+    public boolean forwarderAlive()
+    {
+        return forwarderAlive;
+    }
+
+    public long forwarderState()
+    {
+        return forwarderState;
+    }
+
+    public String forwarderReason()
+    {
+        return forwarderReason;
+    }
+
+    public String vipPhase(final int index)
+    {
+        return vipPhases[index];
+    }
+
+    public long startedAt()
+    {
+        return startedAt;
+    }
+
+    /** The status file (JSON, see package-info): replaced atomically so readers never see half of it. */
+    private synchronized void writeStatus(final long wall)
+    {
+        lastStatusWrite = wall;
+        final Path target = config.statusFile();
+        try
+        {
+            Files.createDirectories(target.getParent());
+            final Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.writeString(tmp, StatusRenderer.json(this), StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException e)
+        {
+            if (lastStatusWrite == wall)
+            {
+                Log.warn("cannot write " + target + ": " + e.getMessage());
+            }
+        }
+    }
+
+    public int metricsPort()
+    {
+        return metrics == null ? -1 : metrics.port();
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        watcher.interrupt();
+        try
+        {
+            watcher.join(2_000);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (metrics != null)
+        {
+            metrics.close();
+        }
+        speaker.close();
+        counters.close();
+        try
+        {
+            Files.deleteIfExists(config.statusFile());
+        }
+        catch (final IOException e)
+        {
+            // Best effort: a stale status file says "not running" through its timestamp.
+        }
+    }
+}

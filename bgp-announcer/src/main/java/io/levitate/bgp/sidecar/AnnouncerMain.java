@@ -1,0 +1,208 @@
+package io.levitate.bgp.sidecar;
+
+import io.levitate.bgp.Log;
+import io.levitate.bgp.config.AnnouncerConfig;
+import io.levitate.bgp.config.ConfigException;
+import io.levitate.bgp.config.ConfigLoader;
+import io.levitate.bgp.net.Libc;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code levitate-announcer --config FILE [--drain-on-exit]}: runs the sidecar until a signal.
+ *
+ * <ul>
+ * <li>SIGUSR1, or {@code levitate-announcer drain --config FILE}: drain (RFC 8326 graceful
+ *     shutdown of every VIP, then Cease); the process stays up with sessions down until stopped.</li>
+ * <li>SIGTERM: graceful shutdown (drain with the configured wait), then exit 0.</li>
+ * <li>SIGINT: withdraw at once and Cease, exit 0; with {@code --drain-on-exit} SIGINT drains
+ *     like SIGTERM.</li>
+ * </ul>
+ * Exit codes: 0 after a signal, 2 for a config error, 1 when it cannot start.
+ */
+@Command(name = "levitate-announcer", mixinStandardHelpOptions = true,
+    description = "BGP sidecar: announces Levitate VIPs while the forwarder is alive and healthy.",
+    subcommands = {AnnouncerMain.Drain.class, AnnouncerMain.Status.class})
+public final class AnnouncerMain implements Callable<Integer>
+{
+    @Option(names = "--config", description = "the shared config file", defaultValue = "/etc/levitate/levitate.yaml")
+    Path config;
+
+    @Option(names = "--drain-on-exit", description = "SIGINT drains (GRACEFUL_SHUTDOWN, wait, withdraw) like SIGTERM")
+    boolean drainOnExit;
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new AnnouncerMain()).execute(args));
+    }
+
+    static AnnouncerConfig load(final Path file)
+    {
+        try
+        {
+            return ConfigLoader.load(file);
+        }
+        catch (final ConfigException e)
+        {
+            System.err.println("levitate-announcer: " + e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final AnnouncerConfig cfg = load(config);
+        if (cfg == null)
+        {
+            return 2;
+        }
+        final Announcer announcer;
+        try
+        {
+            announcer = new Announcer(cfg).start();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            System.err.println("levitate-announcer: cannot start: " + e.getMessage());
+            return 1;
+        }
+        try
+        {
+            Files.createDirectories(cfg.pidFile().getParent());
+            Files.writeString(cfg.pidFile(), ProcessHandle.current().pid() + "\n");
+        }
+        catch (final IOException e)
+        {
+            Log.warn("cannot write " + cfg.pidFile() + " (levitate-announcer drain will not find us): " + e.getMessage());
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final AtomicBoolean stopping = new AtomicBoolean();
+        final long wait = cfg.speaker().gracefulShutdownMillis();
+        Signal.handle(new Signal("USR1"), s -> announcer.drain("levitate-announcer drain"));
+        Signal.handle(new Signal("TERM"), s -> stop(announcer, stopping, stopped, wait, "SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> stop(announcer, stopping, stopped, drainOnExit ? wait : 0, "SIGINT"));
+        stopped.await();
+        try
+        {
+            Files.deleteIfExists(cfg.pidFile());
+        }
+        catch (final IOException e)
+        {
+            // Next start overwrites it.
+        }
+        Log.info("stopped");
+        return 0;
+    }
+
+    private static void stop(final Announcer announcer, final AtomicBoolean stopping, final CountDownLatch stopped,
+        final long waitMillis, final String why)
+    {
+        if (!stopping.compareAndSet(false, true))
+        {
+            return;
+        }
+        final Thread t = new Thread(() ->
+        {
+            Log.info(why + ": graceful shutdown (" + waitMillis + " ms with GRACEFUL_SHUTDOWN, then withdraw and Cease)");
+            try
+            {
+                announcer.drain("levitate-announcer stopping (" + why + ")", waitMillis)
+                    .get(waitMillis + 10_000, TimeUnit.MILLISECONDS);
+            }
+            catch (final Exception e)
+            {
+                Log.warn("graceful shutdown did not complete: " + e);
+            }
+            announcer.close();
+            stopped.countDown();
+        }, "shutdown");
+        t.start();
+    }
+
+    /** {@code levitate-announcer drain --config FILE}: signals the running announcer of that instance. */
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+        description = "Drain the running announcer of the config's instance (SIGUSR1 to the pid in its pid file).")
+    static final class Drain implements Callable<Integer>
+    {
+        @Option(names = "--config", defaultValue = "/etc/levitate/levitate.yaml")
+        Path config;
+
+        @Override
+        public Integer call()
+        {
+            final AnnouncerConfig cfg = load(config);
+            if (cfg == null)
+            {
+                return 2;
+            }
+            final long pid;
+            try
+            {
+                pid = Long.parseLong(Files.readString(cfg.pidFile()).trim());
+            }
+            catch (final IOException | NumberFormatException e)
+            {
+                System.err.println("levitate-announcer drain: no running announcer for instance '" + cfg.instanceName() +
+                    "' (" + cfg.pidFile() + ": " + e.getMessage() + ")");
+                return 1;
+            }
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            {
+                System.err.println("levitate-announcer drain: pid " + pid + " from " + cfg.pidFile() + " is not running");
+                return 1;
+            }
+            try (Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment cs = Libc.newCaptureState(arena);
+                if (Libc.kill(cs, (int)pid, Libc.SIGUSR1) < 0)
+                {
+                    System.err.println("levitate-announcer drain: kill " + pid + ": " + Libc.strerror(Libc.errno(cs)));
+                    return 1;
+                }
+            }
+            System.out.println("drain requested from announcer pid " + pid + " (instance " + cfg.instanceName() + ")");
+            return 0;
+        }
+    }
+
+    /** {@code levitate-announcer status --config FILE}: prints the status file of the running announcer. */
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the running announcer's status JSON.")
+    static final class Status implements Callable<Integer>
+    {
+        @Option(names = "--config", defaultValue = "/etc/levitate/levitate.yaml")
+        Path config;
+
+        @Override
+        public Integer call()
+        {
+            final AnnouncerConfig cfg = load(config);
+            if (cfg == null)
+            {
+                return 2;
+            }
+            try
+            {
+                System.out.print(Files.readString(cfg.statusFile()));
+                return 0;
+            }
+            catch (final IOException e)
+            {
+                System.err.println("levitate-announcer status: " + cfg.statusFile() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}

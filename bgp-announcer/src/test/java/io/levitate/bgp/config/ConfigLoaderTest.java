@@ -1,0 +1,166 @@
+package io.levitate.bgp.config;
+
+import io.levitate.bgp.PeerConfig;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ConfigLoaderTest
+{
+    /** The example of docs/CONFIG.md, forwarder keys included (the announcer ignores them). */
+    static final String EXAMPLE = """
+        instance:
+          name: lb1
+          counters_dir: /dev/shm/levitate
+          ports:
+            - device: "net_af_packet0,iface=veth-lb1"
+              mtu: 1500
+          workers: 1
+          addresses:
+            ipv4: 10.0.1.2
+        hash_seed: 0x6c657669746174
+        conntrack:
+          capacity: 1048576
+        services:
+          - name: web
+            vip: 198.18.0.10
+            port: 80
+            protocol: tcp
+            announce: true
+            backends:
+              - address: 10.0.2.11
+          - name: dns6
+            vip: "2001:db8::53"
+            port: any
+            protocol: udp
+          - name: hidden
+            vip: 198.18.0.99
+            port: 443
+            protocol: tcp
+            announce: false
+        metrics:
+          listen: 127.0.0.1:9100
+        bgp:
+          local_as: 4200000001
+          router_id: 10.0.1.2
+          hold_time: 9s
+          connect_retry: 1s
+          graceful_shutdown_wait: 5s
+          med: 100
+          communities: ["65001:100"]
+          large_communities: ["65001:1:2"]
+          peers:
+            - address: 10.0.1.1
+              remote_as: 65000
+              port: 179
+              local_address: 10.0.1.2
+              next_hop: 10.0.1.2
+              md5_password: "s3cret"
+              passive: false
+              hold_time: 3s
+            - address: "fd00:1::1"
+              remote_as: 65000
+        """;
+
+    private static AnnouncerConfig parse(final String yaml) throws ConfigException
+    {
+        return ConfigLoader.parse(Path.of("test.yaml"), yaml);
+    }
+
+    @Test
+    void readsTheSchemaExample() throws Exception
+    {
+        final AnnouncerConfig c = parse(EXAMPLE);
+        assertEquals("lb1", c.instanceName());
+        assertEquals(Path.of("/dev/shm/levitate/lb1/counters.dat"), c.countersFile());
+        assertEquals(4_200_000_001L, c.speaker().localAs());
+        assertEquals(0x0A000102, c.speaker().routerId());
+        assertEquals(9, c.speaker().holdTimeSeconds());
+        assertEquals(1_000, c.speaker().connectRetryMillis());
+        assertEquals(5_000, c.speaker().gracefulShutdownMillis());
+        assertEquals(100, c.speaker().med());
+        assertArrayEquals(new int[] {(65001 << 16) | 100}, c.speaker().communities());
+        assertArrayEquals(new int[] {65001, 1, 2}, c.speaker().largeCommunities());
+        final PeerConfig p = c.speaker().peers().get(0);
+        assertEquals(InetAddress.ofLiteral("10.0.1.1"), p.address());
+        assertEquals("s3cret", p.md5Password());
+        assertEquals(3, p.holdTimeSeconds());
+        assertEquals(179, c.speaker().peers().get(1).port());
+        assertNull(c.speaker().listen(), "no passive peer, no listener");
+        assertEquals(3, c.services().size());
+        assertEquals(0, c.services().get(1).port(), "any");
+        assertEquals(17, c.services().get(1).protocol());
+        assertFalse(c.services().get(2).announce());
+        assertEquals(9101, c.metricsListen().getPort());
+    }
+
+    @Test
+    void errorsNameFileLineColumnAndReason()
+    {
+        // {text, the value the error must point at, reason}
+        final String[][] cases = {
+            {EXAMPLE.replace("local_as: 4200000001", "local_as: 4294967296"), "4294967296", "AS number must be 1..4294967295"},
+            {EXAMPLE.replace("router_id: 10.0.1.2", "router_id: fd00::1"), "fd00::1", "router_id must be"},
+            {EXAMPLE.replace("hold_time: 9s", "hold_time: 2s"), "2s", "hold_time must be 0 or 3s"},
+            {EXAMPLE.replace("md5_password: \"s3cret\"", "md5_pasword: \"s3cret\""), "\"s3cret\"", "unknown key 'md5_pasword'"},
+            {EXAMPLE.replace("communities: [\"65001:100\"]", "communities: [\"65001:70000\"]"), "\"65001:70000\"",
+                "community part out of range"},
+            {EXAMPLE.replace("vip: 198.18.0.10", "vip: web.example"), "web.example", "not an IP address"},
+            {EXAMPLE.replace("protocol: udp", "protocol: sctp"), "sctp", "protocol must be tcp or udp"},
+        };
+        for (final String[] c : cases)
+        {
+            final ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[2]);
+            final int at = c[0].indexOf(c[1]);
+            final int line = (int)c[0].substring(0, at).chars().filter(ch -> ch == '\n').count() + 1;
+            final int column = at - c[0].lastIndexOf('\n', at - 1);
+            assertEquals("test.yaml:" + line + ":" + column + ": " + c[2],
+                e.getMessage().substring(0, Math.min(e.getMessage().length(), ("test.yaml:" + line + ":" + column + ": " + c[2]).length())),
+                e.getMessage());
+        }
+        final String[][] others = {
+            {EXAMPLE.replace("    - address: \"fd00:1::1\"\n      remote_as: 65000\n", "    - address: \"fd00:1::1\"\n"),
+                "missing required key 'remote_as'"},
+            {"bgp: [1, 2", "test.yaml:1:11:"},
+            {"instance:\n  name: lb1\n", "no 'bgp:' section"},
+        };
+        for (final String[] c : others)
+        {
+            final ConfigException e = assertThrows(ConfigException.class, () -> parse(c[0]), c[1]);
+            assertTrue(e.getMessage().startsWith("test.yaml") && e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void passivePeerOpensAListener() throws Exception
+    {
+        final AnnouncerConfig c = parse(EXAMPLE.replace("passive: false", "passive: true"));
+        assertEquals(179, c.speaker().listen().getPort());
+    }
+
+    @Test
+    void randomGarbageNeverEscapesAsAnythingButConfigException()
+    {
+        final java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        final String alphabet = "ab:- \n\t[]{}\"'#&*!|>%@`0123456789.";
+        for (int i = 0; i < 1_000; i++)
+        {
+            final char[] chars = EXAMPLE.toCharArray();
+            for (int k = 0; k < 1 + r.nextInt(4); k++)
+            {
+                chars[r.nextInt(chars.length)] = alphabet.charAt(r.nextInt(alphabet.length()));
+            }
+            try
+            {
+                parse(new String(chars));
+            }
+            catch (final ConfigException e)
+            {
+                assertTrue(e.getMessage().startsWith("test.yaml"), e.getMessage());
+            }
+        }
+    }
+}
