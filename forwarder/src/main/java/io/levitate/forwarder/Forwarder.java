@@ -9,6 +9,19 @@ import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
 import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.conntrack.ConntrackTable;
+import io.levitate.forwarder.config.AddressPair;
+import io.levitate.forwarder.config.Cidr;
+import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.lb.ControlResponder;
+import io.levitate.forwarder.lb.DataPlaneSnapshot;
+import io.levitate.forwarder.lb.LoadBalancerAgent;
+import io.levitate.forwarder.lb.Neighbours;
+import io.levitate.forwarder.lb.ServiceState;
+import io.levitate.forwarder.lb.SnapshotBuilder;
+import io.levitate.forwarder.lb.WorkerStats;
+import io.levitate.gre.EncapConfig;
+import io.levitate.gre.GreEncapsulator;
 import io.levitate.forwarder.worker.L2ForwardAgent;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
@@ -32,6 +45,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running forwarder: EAL up, ports configured and started, one pinned, DPDK-registered worker
@@ -55,6 +69,11 @@ public final class Forwarder implements AutoCloseable
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<WorkerCounters> workerCounters = new ArrayList<>();
     private final List<WorkerStartup> startups = new ArrayList<>();
+    private final List<WorkerStats> workerStats = new ArrayList<>();
+    private final List<ConntrackTable> conntracks = new ArrayList<>();
+    private final SnapshotBuilder snapshots = new SnapshotBuilder();
+    private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
+    private Neighbours neighbours;
     private String ealLog = "";
     private boolean ealUp;
     private boolean ealAttempted;
@@ -63,6 +82,17 @@ public final class Forwarder implements AutoCloseable
     /** A configured port. */
     public record PortState(int id, PortSpec spec, String driver, byte[] mac, int rxDescriptors, int txDescriptors)
     {
+        /** The MAC as 48 bits in a long, first octet most significant (the packet module's form). */
+        public long macLong()
+        {
+            long v = 0;
+            for (final byte b : mac)
+            {
+                v = v << 8 | (b & 0xFF);
+            }
+            return v;
+        }
+
         public String macText()
         {
             final StringBuilder sb = new StringBuilder();
@@ -290,6 +320,116 @@ public final class Forwarder implements AutoCloseable
 
     private void startWorkers()
     {
+        if (spec.config() != null)
+        {
+            startLoadBalancers();
+        }
+        else
+        {
+            startL2Forwarders();
+        }
+        awaitWorkers();
+    }
+
+    private void startLoadBalancers()
+    {
+        final LevitateConfig config = spec.config();
+        final AddressPair ours = config.instance().addresses();
+        final AddressPair gateways = config.instance().gateways();
+        neighbours = new Neighbours(
+            ours.ipv4() != null ? SnapshotBuilder.v4(ours.ipv4()) : 0, ours.ipv4() != null,
+            ours.ipv6() != null ? SnapshotBuilder.hi(ours.ipv6()) : 0, ours.ipv6() != null ? SnapshotBuilder.lo(ours.ipv6()) : 0,
+            ours.ipv6() != null,
+            gateways.ipv4() != null ? SnapshotBuilder.v4(gateways.ipv4()) : 0, gateways.ipv4() != null,
+            gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
+            gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null);
+        final DataPlaneSnapshot first = snapshots.build(config, Map.of());
+        published.setRelease(first);
+        for (final ServiceState service : first.services())
+        {
+            out.printf(Locale.ROOT, "levitate: service %s: table size %d, digest %s, %d healthy backend(s)%n",
+                service.name, service.table.size(), service.table.digestHex(), service.healthyBackends);
+        }
+        final int[] portIds = new int[ports.size()];
+        for (int i = 0; i < portIds.length; i++)
+        {
+            portIds[i] = ports.get(i).id();
+        }
+        for (int w = 0; w < spec.workers(); w++)
+        {
+            final ConntrackTable conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(config.hashSeed() + w)
+                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
+            for (final var service : config.services())
+            {
+                if (service.quota() > 0)
+                {
+                    conntrack.serviceQuota(snapshots.serviceId(service.name()), service.quota());
+                }
+            }
+            conntracks.add(conntrack);
+            final GreEncapsulator[] encapsulators = new GreEncapsulator[ports.size()];
+            final ControlResponder[] responders = new ControlResponder[ports.size()];
+            for (int i = 0; i < ports.size(); i++)
+            {
+                final long mac = ports.get(i).macLong();
+                encapsulators[i] = new GreEncapsulator(encapConfig(config, mac, config.instance().ports().get(i).mtu()));
+                responders[i] = new ControlResponder(mac, neighbours);
+            }
+            final WorkerCounters counters = new WorkerCounters(countersManager, w);
+            final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
+            final WorkerStartup startup = new WorkerStartup();
+            final long rx = arena.allocate(8L * spec.burst(), 64).address();
+            final long tx = arena.allocate(8L * spec.burst(), 64).address();
+            final long drop = arena.allocate(8L * spec.burst(), 64).address();
+            final LoadBalancerAgent agent = new LoadBalancerAgent(w, spec.workerCores().get(w), w, spec.burst(), portIds,
+                rx, tx, drop, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
+                responders, stats, counters, startup);
+            launch(agent, counters, startup);
+            workerStats.add(stats);
+        }
+    }
+
+    private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu)
+    {
+        final EncapConfig.Builder b = EncapConfig.builder().portMac(mac).mtu(Math.max(EncapConfig.MIN_MTU, mtu));
+        final AddressPair ours = config.instance().addresses();
+        final Cidr prefix = config.instance().greSourcePrefix();
+        if (ours.ipv4() != null)
+        {
+            if (prefix != null && prefix.network() instanceof java.net.Inet4Address)
+            {
+                b.sourceV4(prefix.network().getHostAddress(), prefix.length());
+            }
+            else
+            {
+                b.sourceV4(ours.ipv4().getHostAddress());
+            }
+        }
+        if (ours.ipv6() != null)
+        {
+            if (prefix != null && prefix.network() instanceof java.net.Inet6Address)
+            {
+                b.sourceV6(prefix.network().getHostAddress(), prefix.length());
+            }
+            else
+            {
+                b.sourceV6(ours.ipv6().getHostAddress());
+            }
+        }
+        return b.build();
+    }
+
+    private void launch(final org.agrona.concurrent.Agent agent, final WorkerCounters counters, final WorkerStartup startup)
+    {
+        final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), this::onWorkerError, workerErrors, agent);
+        workerCounters.add(counters);
+        startups.add(startup);
+        runners.add(runner);
+        AgentRunner.startOnThread(runner);
+    }
+
+    private void startL2Forwarders()
+    {
         final int n = ports.size();
         final int[] rx = new int[n];
         final int[] tx = new int[n];
@@ -305,13 +445,12 @@ public final class Forwarder implements AutoCloseable
             final long mbufs = arena.allocate(8L * spec.burst(), 64).address();
             final L2ForwardAgent agent = new L2ForwardAgent(
                 w, spec.workerCores().get(w), w, spec.burst(), rx, tx, mbufs, counters, startup);
-            final AgentRunner runner = new AgentRunner(
-                new BusySpinIdleStrategy(), this::onWorkerError, workerErrors, agent);
-            workerCounters.add(counters);
-            startups.add(startup);
-            runners.add(runner);
-            AgentRunner.startOnThread(runner);
+            launch(agent, counters, startup);
         }
+    }
+
+    private void awaitWorkers()
+    {
         for (int w = 0; w < spec.workers(); w++)
         {
             final RuntimeException failure;
@@ -337,6 +476,29 @@ public final class Forwarder implements AutoCloseable
     private void onWorkerError(final Throwable t)
     {
         System.err.println("levitate: worker error: " + t);
+    }
+
+    /** Load-balancing statistics of worker {@code w} (empty list in L2 mode). */
+    public List<WorkerStats> workerStats()
+    {
+        return List.copyOf(workerStats);
+    }
+
+    /** Conntrack tables, one per worker (empty in L2 mode); their counters are readable from any thread. */
+    public List<ConntrackTable> conntracks()
+    {
+        return List.copyOf(conntracks);
+    }
+
+    /** The snapshot workers currently use (null in L2 mode). */
+    public DataPlaneSnapshot snapshot()
+    {
+        return published.getAcquire();
+    }
+
+    public Neighbours neighbours()
+    {
+        return neighbours;
     }
 
     /** The counters of worker {@code w}. */
@@ -402,6 +564,10 @@ public final class Forwarder implements AutoCloseable
         for (final long pool : poolsBySocket.values())
         {
             Mempool.free(pool);
+        }
+        for (final ConntrackTable conntrack : conntracks)
+        {
+            conntrack.close();
         }
         if (ealUp)
         {

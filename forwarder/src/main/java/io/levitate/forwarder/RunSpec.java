@@ -23,6 +23,7 @@ import java.util.List;
  * @param extraEalArgs  passed to the EAL verbatim, after Levitate's own.
  * @param instance      instance name: names the counters file.
  * @param countersDir   directory of instances' counters files.
+ * @param config        the load-balancing configuration, or null for the L2 forwarding mode.
  */
 public record RunSpec(
     List<PortSpec> ports,
@@ -40,7 +41,8 @@ public record RunSpec(
     Duration statsInterval,
     List<String> extraEalArgs,
     String instance,
-    java.nio.file.Path countersDir)
+    java.nio.file.Path countersDir,
+    io.levitate.forwarder.config.LevitateConfig config)
 {
     /** Largest burst: the worker's mbuf pointer arrays are sized for it. */
     public static final int MAX_BURST = 512;

@@ -11,7 +11,7 @@ class EalArgumentsTest
     private static RunSpec spec(final MemoryMode memory, final List<PortSpec> ports, final List<Integer> cores)
     {
         return new RunSpec(ports, cores.size(), cores, 0, "lv-test", memory, 512, 8191, 1024, 1024, 32, null, null,
-            List.of("--log-level=pmd.net.pcap:debug"), "default", java.nio.file.Path.of("/tmp"));
+            List.of("--log-level=pmd.net.pcap:debug"), "default", java.nio.file.Path.of("/tmp"), null);
     }
 
     @Test

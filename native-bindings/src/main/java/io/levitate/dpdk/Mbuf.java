@@ -107,6 +107,12 @@ public final class Mbuf
         return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + DATA_LEN_OFFSET));
     }
 
+    /** buf_len: size of the data room, headroom included. */
+    public static int bufferLength(final long mbuf)
+    {
+        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + BUF_LEN_OFFSET));
+    }
+
     /** pkt_len: bytes of data in the whole chain. */
     public static int packetLength(final long mbuf)
     {

@@ -10,6 +10,20 @@ import io.levitate.forwarder.cli.LevitateCli.UsageException;
 import io.levitate.forwarder.counters.CountersFile;
 import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.forwarder.worker.WorkerCounters;
+import io.levitate.forwarder.config.ConfigReader;
+import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.InstanceConfig;
+import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.config.PortConfig;
+import io.levitate.forwarder.lb.DataPlaneSnapshot;
+import io.levitate.forwarder.lb.ForwardDrop;
+import io.levitate.forwarder.lb.LbCountersPublisher;
+import io.levitate.forwarder.lb.ServiceState;
+import io.levitate.forwarder.lb.WorkerStats;
+import io.levitate.packet.DropReason;
+import io.levitate.forwarder.metrics.PrometheusExporter;
+import org.HdrHistogram.SingleWriterRecorder;
+import java.net.InetSocketAddress;
 import io.levitate.dpdk.EthDev;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,8 +56,45 @@ import java.util.concurrent.TimeUnit;
         "last port forwards to itself. Stops cleanly (exit 0) on SIGINT/SIGTERM or after --duration."})
 public final class RunCommand implements Callable<Integer>
 {
-    /** Counter values bytes: 512 counters of 128 bytes, room for every worker, service and backend. */
-    private static final int COUNTERS_VALUES_BYTES = 64 * 1024;
+    /** Counter values bytes: 8192 counters of 128 bytes, room for every worker, reason, service and backend. */
+    private static final int COUNTERS_VALUES_BYTES = 1024 * 1024;
+
+    private PrometheusExporter exporter;
+
+    private PrometheusExporter startExporter(final RunSpec spec, final CountersFile counters, final Forwarder forwarder,
+        final PrintStream out)
+    {
+        final InetSocketAddress listen;
+        try
+        {
+            if (metricsListen != null)
+            {
+                final int colon = metricsListen.lastIndexOf(':');
+                listen = new InetSocketAddress(metricsListen.substring(0, colon).replace("[", "").replace("]", ""),
+                    Integer.parseInt(metricsListen.substring(colon + 1)));
+            }
+            else if (spec.config() != null && spec.config().metrics() != null)
+            {
+                listen = spec.config().metrics().listen();
+            }
+            else
+            {
+                return null;
+            }
+            final List<SingleWriterRecorder> recorders = new ArrayList<>();
+            forwarder.workerStats().forEach(s -> recorders.add(s.burstLatency));
+            final PrometheusExporter started = new PrometheusExporter(listen, counters.reader(), recorders);
+            out.println("levitate: metrics on http://" + listen.getHostString() + ":" + started.address().getPort() + "/metrics");
+            return started;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new LevitateException("cannot serve metrics on " + metricsListen + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Control-thread work done every heartbeat: heartbeat, counters aggregation. */
+    private Runnable controlTick = () -> { };
 
     /** Time the JIT needs to reach steady state before allocation is measured (notes/dpdk-ffm.md). */
     private static final Duration WARM_UP = Duration.ofSeconds(5);
@@ -107,6 +158,14 @@ public final class RunCommand implements Callable<Integer>
         description = "Instance name; the counters file is COUNTERS_DIR/NAME/counters.dat. Default: ${DEFAULT-VALUE}.")
     String instance;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+        description = "Serve Prometheus metrics here (port 0: any free port). Default: the config's metrics.listen; none without a config.")
+    String metricsListen;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Load-balancer configuration (docs/CONFIG.md): ports, workers, services. Implies --mode lb.")
+    Path configFile;
+
     @Option(names = "--counters-dir", defaultValue = CountersLayout.DEFAULT_DIRECTORY,
         description = "Directory of counters files. Default: ${DEFAULT-VALUE}.")
     Path countersDir;
@@ -114,7 +173,7 @@ public final class RunCommand implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException
     {
-        final RunSpec spec = toSpec(HostCpus.allowed());
+        final RunSpec spec = configFile != null ? fromConfig(loadConfig(configFile), HostCpus.allowed()) : toSpec(HostCpus.allowed());
         final PrintStream out = System.out;
         final CountDownLatch stop = new CountDownLatch(1);
         // Handle the signals ourselves (not a shutdown hook): the main thread then stops the
@@ -138,18 +197,37 @@ public final class RunCommand implements Callable<Integer>
         }
         try (counters; Forwarder forwarder = Forwarder.start(spec, out, counters.manager()))
         {
+            final LbCountersPublisher lbCounters = spec.config() == null ? null
+                : new LbCountersPublisher(counters.manager(), forwarder.workerStats(), forwarder.conntracks());
+            controlTick = () ->
+            {
+                counters.heartbeat(System.currentTimeMillis());
+                if (lbCounters != null)
+                {
+                    lbCounters.update(forwarder.snapshot());
+                }
+            };
+            exporter = startExporter(spec, counters, forwarder, out);
             counters.state(CountersLayout.STATE_RUNNING);
             out.println("levitate: forwarding (" + spec.workers() + " worker(s)); counters in " + counters.path()
                 + "; SIGINT or SIGTERM stops");
             runUntilStopped(spec, forwarder, counters, stop, out);
             counters.state(CountersLayout.STATE_STOPPING);
             forwarder.stopWorkers();
+            controlTick.run();
             printSummary(forwarder, out);
+        }
+        finally
+        {
+            if (exporter != null)
+            {
+                exporter.close();
+            }
         }
         return LevitateCli.EXIT_OK;
     }
 
-    private static void runUntilStopped(final RunSpec spec, final Forwarder forwarder, final CountersFile counters,
+    private void runUntilStopped(final RunSpec spec, final Forwarder forwarder, final CountersFile counters,
         final CountDownLatch stop, final PrintStream out) throws InterruptedException
     {
         final long start = System.nanoTime();
@@ -165,7 +243,7 @@ public final class RunCommand implements Callable<Integer>
         long lastStats = start;
         while (true)
         {
-            counters.heartbeat(System.currentTimeMillis());
+            controlTick.run();
             final long now = System.nanoTime();
             if (warmAllocated < 0 && now >= warmUpEnd)
             {
@@ -236,6 +314,7 @@ public final class RunCommand implements Callable<Integer>
             out.printf(Locale.ROOT, "levitate: worker %d: rx %d tx %d tx-dropped %d bursts %d%n",
                 w, c.rxPackets.get(), c.txPackets.get(), c.txDropped.get(), c.rxBursts.get());
         }
+        printLoadBalancerSummary(forwarder, out);
         for (final Forwarder.PortState port : forwarder.ports())
         {
             final EthDev.Stats s = EthDev.stats(port.id());
@@ -243,6 +322,116 @@ public final class RunCommand implements Callable<Integer>
                 + "ierrors %d oerrors %d rx_nombuf %d%n", port.id(), port.spec().deviceName(), s.ipackets(), s.opackets(),
                 s.ibytes(), s.obytes(), s.imissed(), s.ierrors(), s.oerrors(), s.rxNoMbuf());
         }
+    }
+
+    /** Per-worker verdicts, drops by reason, per service and backend figures (LB mode only). */
+    private static void printLoadBalancerSummary(final Forwarder forwarder, final PrintStream out)
+    {
+        final List<WorkerStats> all = forwarder.workerStats();
+        for (int w = 0; w < all.size(); w++)
+        {
+            final WorkerStats stats = all.get(w);
+            final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "levitate: worker %d lb: rx %d tx %d encapsulated %d replies %d drops:", w, stats.rxPackets(),
+                stats.txPackets(), stats.encapsulatedPackets(), stats.replyPackets()));
+            for (final DropReason r : DropReason.values())
+            {
+                if (r != DropReason.NONE && stats.drop(r.id()) > 0)
+                {
+                    sb.append(' ').append(r.name().toLowerCase(Locale.ROOT)).append('=').append(stats.drop(r.id()));
+                }
+            }
+            for (final ForwardDrop r : ForwardDrop.values())
+            {
+                if (stats.drop(r.id()) > 0)
+                {
+                    sb.append(' ').append(r.name().toLowerCase(Locale.ROOT)).append('=').append(stats.drop(r.id()));
+                }
+            }
+            out.println(sb);
+        }
+        final DataPlaneSnapshot snapshot = forwarder.snapshot();
+        if (snapshot == null)
+        {
+            return;
+        }
+        for (final ServiceState service : snapshot.services())
+        {
+            long packets = 0;
+            long flows = 0;
+            for (final WorkerStats stats : all)
+            {
+                packets += stats.service(service.index, 0);
+                flows += stats.service(service.index, 2);
+            }
+            out.printf(Locale.ROOT, "levitate: service %s: packets %d new-flows %d%n", service.name, packets, flows);
+        }
+        for (int id = 0; id < snapshot.backendCount(); id++)
+        {
+            long packets = 0;
+            long flows = 0;
+            for (final WorkerStats stats : all)
+            {
+                packets += stats.backend(id, 0);
+                flows += stats.backend(id, 2);
+            }
+            out.printf(Locale.ROOT, "levitate: backend %s: packets %d new-flows %d%n", snapshot.backendName(id), packets, flows);
+        }
+    }
+
+    private static LevitateConfig loadConfig(final Path file)
+    {
+        final ConfigResult result;
+        try
+        {
+            result = ConfigReader.read(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new LevitateException("cannot read " + file + ": " + ex.getMessage(), ex);
+        }
+        if (!result.valid())
+        {
+            final List<String> lines = new ArrayList<>();
+            result.errors().forEach(e -> lines.add(e.toString()));
+            throw new LevitateException("invalid configuration (" + lines.size() + " error(s); levitate check "
+                + file + " lists them): " + lines.getFirst());
+        }
+        return result.config();
+    }
+
+    /** A {@link RunSpec} from a configuration file; command-line run options still apply. */
+    RunSpec fromConfig(final LevitateConfig config, final List<Integer> allowedCpus)
+    {
+        if (!ports.isEmpty())
+        {
+            throw new UsageException("--port and --config exclude each other: the configuration lists the ports");
+        }
+        final InstanceConfig instanceConfig = config.instance();
+        for (final PortConfig p : instanceConfig.ports())
+        {
+            ports.add(p.device().spec());
+        }
+        workers = instanceConfig.workers();
+        cores = new ArrayList<>(instanceConfig.cores());
+        mainCore = instanceConfig.mainCore();
+        noHuge = instanceConfig.hugepages() == MemoryMode.NO_HUGE || noHuge;
+        inMemory = instanceConfig.hugepages() == MemoryMode.HUGEPAGES && !noHuge;
+        memoryMb = instanceConfig.memoryMb();
+        if (mbufs == null && instanceConfig.mbufs() > 0)
+        {
+            mbufs = instanceConfig.mbufs();
+        }
+        instance = instanceConfig.name();
+        if (instanceConfig.countersDir() != null)
+        {
+            countersDir = instanceConfig.countersDir();
+        }
+        mode = "l2fwd";
+        final RunSpec base = toSpec(allowedCpus);
+        return new RunSpec(base.ports(), base.workers(), base.workerCores(), base.mainCore(), base.filePrefix(),
+            base.memoryMode(), base.memoryMb(), base.mbufs(), base.rxDescriptors(), base.txDescriptors(), base.burst(),
+            base.duration(), base.statsInterval(), base.extraEalArgs(), base.instance(), base.countersDir(), config);
     }
 
     /** Validates the options into a {@link RunSpec}; every problem is a one-line {@link UsageException}. */
@@ -328,7 +517,7 @@ public final class RunCommand implements Callable<Integer>
         final MemoryMode memory = inMemory ? MemoryMode.HUGEPAGES : noHuge ? MemoryMode.NO_HUGE : MemoryMode.AUTO;
         return new RunSpec(portSpecs, workers, workerCores, mainCore,
             filePrefix != null ? filePrefix : "levitate-" + ProcessHandle.current().pid(),
-            memory, memoryMb, pool, rxDesc, txDesc, burst, duration, statsInterval, ealArgs, instance, countersDir);
+            memory, memoryMb, pool, rxDesc, txDesc, burst, duration, statsInterval, ealArgs, instance, countersDir, null);
     }
 
     /** CPUs after the main core when there are enough, so workers do not share it; else all allowed CPUs. */

@@ -99,6 +99,12 @@ public final class CountersFile implements AutoCloseable
         }
     }
 
+    /** In-process reader over the same buffers (the metrics exporter's view). */
+    public org.agrona.concurrent.status.CountersReader reader()
+    {
+        return manager;
+    }
+
     public CountersManager manager()
     {
         return manager;

@@ -14,14 +14,14 @@ public final class WorkerStartup
     private volatile int cpu = -1;
     private volatile RuntimeException failure;
 
-    void started(final int lcore, final int cpu)
+    public void started(final int lcore, final int cpu)
     {
         this.lcore = lcore;
         this.cpu = cpu;
         done.countDown();
     }
 
-    void failed(final RuntimeException failure)
+    public void failed(final RuntimeException failure)
     {
         this.failure = failure;
         done.countDown();

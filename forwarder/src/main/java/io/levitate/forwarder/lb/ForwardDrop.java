@@ -1,0 +1,44 @@
+package io.levitate.forwarder.lb;
+
+/**
+ * Why the forwarder (as opposed to the packet parser, see {@link io.levitate.packet.DropReason})
+ * dropped or consumed a frame. Ids are stable counter keys: type id 1100 + id in the counters file;
+ * they start at 100 so they never collide with the parser's reasons.
+ */
+public enum ForwardDrop
+{
+    /** IP traffic to an address that is no VIP of a configured service (nor ours to answer). */
+    NO_SERVICE(100),
+    /** The service has no backend that may take the flow (all down, or all drained with no state). */
+    NO_BACKEND(101),
+    /** The next hop's MAC is not resolved yet (or expired): nowhere to send the tunnel packet. */
+    NO_NEIGHBOUR(102),
+    /** The encapsulated packet would exceed the MTU and the inner one may be fragmented (policy: drop). */
+    TOO_BIG(103),
+    /** Too big, DF set, but the ICMP rate limit is exhausted. */
+    TOO_BIG_RATE_LIMITED(104),
+    /** Not enough mbuf headroom to prepend the outer headers. */
+    NO_HEADROOM(105),
+    /** An ICMP error whose quoted packet is not a flow of ours. */
+    ICMP_NOT_STEERABLE(106),
+    /** Well-formed but not ours to handle (other EtherTypes, protocols, ICMP we do not answer). */
+    NOT_HANDLED(107),
+    /** ARP/ND that needs no answer (consumed after learning). */
+    NEIGHBOUR_CONSUMED(108),
+    /** Chained (multi-segment) mbuf: the parser reads one segment only. */
+    MULTI_SEGMENT(109),
+    /** The TX ring was full. */
+    TX_FULL(110);
+
+    private final int id;
+
+    ForwardDrop(final int id)
+    {
+        this.id = id;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+}

@@ -1,0 +1,181 @@
+package io.levitate.forwarder.lb;
+
+import io.levitate.conntrack.ConntrackCounters;
+import io.levitate.conntrack.ConntrackTable;
+import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.packet.DropReason;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Control-thread side of the load balancer's counters: sums what workers published
+ * ({@link WorkerStats}, conntrack counters) into the counters file (docs/COUNTERS.md), every
+ * heartbeat. Workers never touch these counters, so each has a single writer.
+ */
+public final class LbCountersPublisher
+{
+    /** Conntrack figures per worker: 4001 + index in {@link #CONNTRACK_FIGURES}. */
+    public static final int TYPE_CONNTRACK_BASE = 4001;
+    private static final int[] CONNTRACK_FIGURES = {
+        ConntrackCounters.HITS, ConntrackCounters.MISSES, ConntrackCounters.INSERTS, ConntrackCounters.EVICTIONS,
+        ConntrackCounters.EXPIRATIONS, ConntrackCounters.FLOOD_GUARD_SKIPS, ConntrackCounters.OCCUPANCY};
+    private static final String[] CONNTRACK_NAMES = {
+        "hits", "misses", "inserts", "evictions", "expirations", "flood-guard skips", "occupancy"};
+
+    private final CountersManager manager;
+    private final List<WorkerStats> workers;
+    private final List<ConntrackTable> conntracks;
+    private final List<int[]> reasonIds = new ArrayList<>();
+    private final List<AtomicCounter[]> drops = new ArrayList<>();
+    private final List<AtomicCounter[]> conntrackCounters = new ArrayList<>();
+    private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
+    private final Map<Integer, AtomicCounter[]> backends = new HashMap<>();
+
+    public LbCountersPublisher(final CountersManager manager, final List<WorkerStats> workers,
+        final List<ConntrackTable> conntracks)
+    {
+        this.manager = manager;
+        this.workers = workers;
+        this.conntracks = conntracks;
+        final List<Integer> ids = new ArrayList<>();
+        final List<String> names = new ArrayList<>();
+        for (final DropReason r : DropReason.values())
+        {
+            if (r != DropReason.NONE)
+            {
+                ids.add(r.id());
+                names.add(r.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        for (final ForwardDrop r : ForwardDrop.values())
+        {
+            ids.add(r.id());
+            names.add(r.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        for (int w = 0; w < workers.size(); w++)
+        {
+            final int worker = w;
+            final int[] reasonArray = ids.stream().mapToInt(Integer::intValue).toArray();
+            final AtomicCounter[] counters = new AtomicCounter[reasonArray.length];
+            for (int i = 0; i < reasonArray.length; i++)
+            {
+                counters[i] = manager.newCounter("worker " + w + ": drop " + names.get(i),
+                    CountersLayout.TYPE_WORKER_DROP_BASE + reasonArray[i], key -> key.putInt(0, worker));
+            }
+            reasonIds.add(reasonArray);
+            drops.add(counters);
+            final AtomicCounter[] ct = new AtomicCounter[CONNTRACK_FIGURES.length];
+            for (int i = 0; i < ct.length; i++)
+            {
+                ct[i] = manager.newCounter("worker " + w + ": conntrack " + CONNTRACK_NAMES[i], TYPE_CONNTRACK_BASE + i,
+                    key -> key.putInt(0, worker));
+            }
+            conntrackCounters.add(ct);
+        }
+    }
+
+    /** Sums worker statistics into the counters file; call on the control thread only. */
+    public void update(final DataPlaneSnapshot snapshot)
+    {
+        for (int w = 0; w < workers.size(); w++)
+        {
+            final WorkerStats stats = workers.get(w);
+            final int[] ids = reasonIds.get(w);
+            final AtomicCounter[] counters = drops.get(w);
+            for (int i = 0; i < ids.length; i++)
+            {
+                counters[i].setRelease(stats.drop(ids[i]));
+            }
+            final ConntrackCounters ct = conntracks.get(w).counters();
+            final AtomicCounter[] ctCounters = conntrackCounters.get(w);
+            for (int i = 0; i < CONNTRACK_FIGURES.length; i++)
+            {
+                ctCounters[i].setRelease(ct.getAcquire(CONNTRACK_FIGURES[i]));
+            }
+        }
+        for (final ServiceState service : snapshot.services())
+        {
+            final AtomicCounter[] c = services.computeIfAbsent(service.index, i -> serviceCounters(service));
+            long packets = 0;
+            long bytes = 0;
+            long flows = 0;
+            for (final WorkerStats stats : workers)
+            {
+                packets += stats.service(service.index, 0);
+                bytes += stats.service(service.index, 1);
+                flows += stats.service(service.index, 2);
+            }
+            c[0].setRelease(service.healthyBackends);
+            c[1].setRelease(packets);
+            c[2].setRelease(bytes);
+            c[3].setRelease(flows);
+        }
+        for (int id = 0; id < snapshot.backendCount(); id++)
+        {
+            final int service = snapshot.backendService(id);
+            if (service < 0)
+            {
+                continue;
+            }
+            final int backendId = id;
+            final AtomicCounter[] c = backends.computeIfAbsent(id, i -> backendCounters(snapshot, backendId));
+            long packets = 0;
+            long bytes = 0;
+            long flows = 0;
+            for (final WorkerStats stats : workers)
+            {
+                packets += stats.backend(id, 0);
+                bytes += stats.backend(id, 1);
+                flows += stats.backend(id, 2);
+            }
+            c[0].setRelease(packets);
+            c[1].setRelease(bytes);
+            c[2].setRelease(flows);
+            c[3].setRelease(snapshot.backendStates.isDown(id) ? 0 : 1);
+        }
+    }
+
+    private AtomicCounter[] serviceCounters(final ServiceState service)
+    {
+        final byte[] key = serviceKey(service.table.config().vip(), service.table.config().protocol(),
+            service.table.config().port());
+        final String p = "service " + service.name + ": ";
+        return new AtomicCounter[] {
+            manager.newCounter(p + "healthy backends", CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "packets", CountersLayout.TYPE_SERVICE_PACKETS, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "bytes", CountersLayout.TYPE_SERVICE_BYTES, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "new flows", CountersLayout.TYPE_SERVICE_NEW_FLOWS, k -> k.putBytes(0, key))};
+    }
+
+    private AtomicCounter[] backendCounters(final DataPlaneSnapshot snapshot, final int id)
+    {
+        final ServiceState service = snapshot.services().get(snapshot.backendService(id));
+        final byte[] key = serviceKey(service.table.config().vip(), service.table.config().protocol(),
+            service.table.config().port());
+        final String p = "backend " + snapshot.backendName(id) + ": ";
+        return new AtomicCounter[] {
+            manager.newCounter(p + "packets", CountersLayout.TYPE_BACKEND_PACKETS, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "bytes", CountersLayout.TYPE_BACKEND_BYTES, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "new flows", CountersLayout.TYPE_BACKEND_NEW_FLOWS, k -> k.putBytes(0, key)),
+            manager.newCounter(p + "up", CountersLayout.TYPE_BACKEND_HEALTH, k -> k.putBytes(0, key))};
+    }
+
+    /** The 20-byte service key of docs/COUNTERS.md. */
+    static byte[] serviceKey(final InetAddress vip, final int protocol, final int port)
+    {
+        final byte[] key = new byte[20];
+        final byte[] address = vip.getAddress();
+        key[0] = (byte)(address.length == 4 ? 4 : 6);
+        key[1] = (byte)protocol;
+        key[2] = (byte)(port >>> 8);
+        key[3] = (byte)port;
+        System.arraycopy(address, 0, key, 4, address.length);
+        return key;
+    }
+}

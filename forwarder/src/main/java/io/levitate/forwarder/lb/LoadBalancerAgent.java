@@ -1,0 +1,482 @@
+package io.levitate.forwarder.lb;
+
+import io.levitate.conntrack.ConntrackTable;
+import io.levitate.dpdk.Affinity;
+import io.levitate.dpdk.EthDev;
+import io.levitate.dpdk.Lcore;
+import io.levitate.dpdk.Mbuf;
+import io.levitate.forwarder.worker.WorkerCounters;
+import io.levitate.forwarder.worker.WorkerStartup;
+import io.levitate.gre.EncapResult;
+import io.levitate.gre.EncapVerdict;
+import io.levitate.gre.GreEncapsulator;
+import io.levitate.gre.GreTunnel;
+import io.levitate.gre.IcmpErrorSteering;
+import io.levitate.packet.Classification;
+import io.levitate.packet.DropReason;
+import io.levitate.packet.FlowKey;
+import io.levitate.packet.NetworkOrder;
+import io.levitate.packet.PacketClassifier;
+import io.levitate.packet.Verdict;
+import org.agrona.concurrent.Agent;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.levitate.dpdk.NativeMemory.ALL;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A load-balancing worker: one core, queue {@code queue} of every port, one-armed (what arrives
+ * on a port leaves on it: tunnel packets toward the gateway, replies toward the asker).
+ *
+ * <p>Per burst: acquire the newest {@link DataPlaneSnapshot}; rx; per packet classify, then
+ * <ul>
+ *   <li>VIP traffic: service by (VIP, port, protocol) falling back to the VIP's any-port service;
+ *       backend from conntrack, else Maglev (then remembered); GRE-encapsulated in place toward
+ *       the backend with the gateway's MAC;</li>
+ *   <li>ARP / ND: gateway MACs learnt, our addresses answered in place;</li>
+ *   <li>ICMP errors about a VIP flow: steered to that flow's backend;</li>
+ *   <li>ICMP echo to our addresses and VIPs: answered in place;</li>
+ *   <li>everything else: dropped and counted by reason;</li>
+ * </ul>
+ * then one tx burst per port and one bulk free of the drops. Housekeeping every 2^10 cycles:
+ * conntrack expiry slice, statistics publication, heartbeat, and (worker 0) gateway resolution.
+ * Nothing on this path allocates, locks or throws.
+ */
+public final class LoadBalancerAgent implements Agent
+{
+    private static final int HOUSEKEEPING_MASK = (1 << 10) - 1;
+    /** Conntrack entries examined per housekeeping pass: a 1 M table is swept in ~0.5 s. */
+    private static final int EXPIRY_SLICE = 2048;
+    private static final long POINTER = 8;
+
+    private final int worker;
+    private final int cpu;
+    private final int queue;
+    private final int burst;
+    private final int[] ports;
+    private final long rx;
+    private final long tx;
+    private final long drop;
+    private final long pool;
+    private final AtomicReference<DataPlaneSnapshot> published;
+    private final Neighbours neighbours;
+    private final ConntrackTable conntrack;
+    /** By port position: each port has its own MAC. */
+    private final GreEncapsulator[] encapsulators;
+    private final ControlResponder[] responders;
+    private GreEncapsulator encapsulator;
+    private ControlResponder responder;
+    private final PacketClassifier classifier = new PacketClassifier();
+    private final IcmpErrorSteering steering = new IcmpErrorSteering();
+    private final Classification c = new Classification();
+    private final FlowKey steered = new FlowKey();
+    private final EncapResult encapResult = new EncapResult();
+    private final WorkerStats stats;
+    private final WorkerCounters counters;
+    private final WorkerStartup startup;
+
+    private DataPlaneSnapshot snapshot;
+    private int cycles;
+    private long nextNeighbourRequestMs;
+
+    /**
+     * @param rx, tx, drop addresses of three off-heap arrays of {@code burst} mbuf pointers.
+     * @param pool the mbuf pool worker 0 allocates gateway requests from.
+     */
+    public LoadBalancerAgent(
+        final int worker, final int cpu, final int queue, final int burst, final int[] ports,
+        final long rx, final long tx, final long drop, final long pool,
+        final AtomicReference<DataPlaneSnapshot> published, final Neighbours neighbours, final ConntrackTable conntrack,
+        final GreEncapsulator[] encapsulators, final ControlResponder[] responders, final WorkerStats stats,
+        final WorkerCounters counters, final WorkerStartup startup)
+    {
+        this.worker = worker;
+        this.cpu = cpu;
+        this.queue = queue;
+        this.burst = burst;
+        this.ports = ports.clone();
+        this.rx = rx;
+        this.tx = tx;
+        this.drop = drop;
+        this.pool = pool;
+        this.published = published;
+        this.neighbours = neighbours;
+        this.conntrack = conntrack;
+        this.encapsulators = encapsulators.clone();
+        this.responders = responders.clone();
+        this.encapsulator = encapsulators[0];
+        this.responder = responders[0];
+        this.stats = stats;
+        this.counters = counters;
+        this.startup = startup;
+    }
+
+    @Override
+    public void onStart()
+    {
+        try
+        {
+            Affinity.pinCurrentThread(cpu);
+            final int lcore = Lcore.registerThread();
+            counters.heartbeat.setRelease(System.currentTimeMillis());
+            startup.started(lcore, Affinity.currentCpu());
+        }
+        catch (final RuntimeException ex)
+        {
+            startup.failed(ex);
+            throw ex;
+        }
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long nowNanos = System.nanoTime();
+        final long nowMs = nowNanos / 1_000_000;
+        final DataPlaneSnapshot s = published.getAcquire();
+        if (s != snapshot)
+        {
+            snapshot = s;
+            conntrack.backendStates(s.backendStates);
+        }
+        int work = 0;
+        for (int i = 0; i < ports.length; i++)
+        {
+            encapsulator = encapsulators[i];
+            responder = responders[i];
+            work += poll(ports[i], s, nowNanos, nowMs);
+        }
+        if ((++cycles & HOUSEKEEPING_MASK) == 0)
+        {
+            housekeeping(nowMs);
+        }
+        return work;
+    }
+
+    private int poll(final int port, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    {
+        final int received = EthDev.rxBurst(port, queue, rx, burst);
+        if (received == 0)
+        {
+            return 0;
+        }
+        int sends = 0;
+        int drops = 0;
+        for (int i = 0; i < received; i++)
+        {
+            final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
+            if (handle(m, s, nowNanos, nowMs))
+            {
+                ALL.set(JAVA_LONG, tx + sends++ * POINTER, m);
+            }
+            else
+            {
+                ALL.set(JAVA_LONG, drop + drops++ * POINTER, m);
+            }
+        }
+        transmit(port, sends);
+        if (drops > 0)
+        {
+            Mbuf.freeBulk(drop, drops);
+        }
+        stats.rxPackets += received;
+        stats.burstLatency.recordValue(System.nanoTime() - nowNanos);
+        return received;
+    }
+
+    private void transmit(final int port, final int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        final int sent = EthDev.txBurst(port, queue, tx, count);
+        if (sent < count)
+        {
+            Mbuf.freeBulk(tx + sent * POINTER, count - sent);
+            stats.drops[ForwardDrop.TX_FULL.id()] += count - sent;
+        }
+        stats.txPackets += sent;
+    }
+
+    /** @return true to transmit the (possibly rewritten) mbuf, false to free it. */
+    private boolean handle(final long m, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    {
+        if (Mbuf.segmentCount(m) != 1)
+        {
+            return dropped(ForwardDrop.MULTI_SEGMENT);
+        }
+        final long address = Mbuf.dataAddress(m);
+        final Verdict verdict = classifier.classify(ALL, address, Mbuf.dataLength(m), c);
+        switch (verdict)
+        {
+            case VIP_CANDIDATE:
+                return vip(m, address, s, nowNanos, nowMs);
+            case ARP:
+                return replied(m, responder.arp(ALL, c, nowMs));
+            case ND:
+                return replied(m, responder.neighbourDiscovery(ALL, c, bufferEnd(m), nowMs));
+            case ICMP_ERROR:
+                return icmpError(m, address, s, nowNanos, nowMs);
+            case OTHER:
+                return replied(m, c.key.family != FlowKey.FAMILY_NONE ? responder.echo(ALL, c, s.vips)
+                    : -ForwardDrop.NOT_HANDLED.id());
+            default:
+                stats.drops[c.dropReasonId()]++;
+                return false;
+        }
+    }
+
+    private boolean vip(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    {
+        final int service = s.vips.find(c.key);
+        if (service == VipTable.NONE)
+        {
+            return dropped(ForwardDrop.NO_SERVICE);
+        }
+        final ServiceState state = s.services[service];
+        final int backend = selectBackend(state, c.key, c.tcpFlags, nowMs);
+        if (backend < 0)
+        {
+            return dropped(ForwardDrop.NO_BACKEND);
+        }
+        final int packetBytes = c.l3Length;
+        if (!encapsulate(m, address, s, backend, nowNanos, nowMs))
+        {
+            return false;
+        }
+        stats.servicePackets[service]++;
+        stats.serviceBytes[service] += packetBytes;
+        stats.backendPackets[backend]++;
+        stats.backendBytes[backend] += packetBytes;
+        return true;
+    }
+
+    /** Conntrack first; Maglev for new flows (remembered) and for flows whose backend went down. */
+    private int selectBackend(final ServiceState state, final FlowKey k, final int tcpFlags, final long nowMs)
+    {
+        if (k.fragment)
+        {
+            // 3-tuple: every fragment of a datagram must reach one backend; no per-flow state.
+            return maglev(state, k);
+        }
+        final int hit = k.family == FlowKey.FAMILY_IPV4
+            ? conntrack.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs)
+            : conntrack.lookupV6(k.srcHi, k.srcLo, k.dstHi, k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs);
+        if (hit >= 0)
+        {
+            return hit;
+        }
+        final int backend = maglev(state, k);
+        if (hit == ConntrackTable.RESOLVE)
+        {
+            if (backend >= 0)
+            {
+                conntrack.rebindLastHit(backend);
+            }
+            else
+            {
+                conntrack.removeLastHit();
+            }
+            return backend;
+        }
+        if (backend >= 0)
+        {
+            remember(state, k, tcpFlags, backend, nowMs);
+        }
+        return backend;
+    }
+
+    private void remember(final ServiceState state, final FlowKey k, final int tcpFlags, final int backend, final long nowMs)
+    {
+        // A negative result means "forward statelessly" (flood guard, quota): Maglev still agrees.
+        if (k.family == FlowKey.FAMILY_IPV4)
+        {
+            conntrack.insertV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, backend,
+                state.index, nowMs);
+        }
+        else
+        {
+            conntrack.insertV6(k.srcHi, k.srcLo, k.dstHi, k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, backend,
+                state.index, nowMs);
+        }
+        stats.serviceNewFlows[state.index]++;
+        stats.backendNewFlows[backend]++;
+    }
+
+    private static int maglev(final ServiceState state, final FlowKey k)
+    {
+        final int slot = k.family == FlowKey.FAMILY_IPV4
+            ? state.table.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, k.fragment)
+            : state.table.lookupV6(k.srcHi, k.srcLo, k.dstHi, k.dstLo, k.srcPort, k.dstPort, k.protocol, k.fragment);
+        return slot < 0 ? -1 : state.backendId(slot);
+    }
+
+    /** Steers an ICMP error about a VIP flow to the backend that owns the flow. */
+    private boolean icmpError(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos,
+        final long nowMs)
+    {
+        final DropReason why = steering.steer(ALL, c, steered);
+        if (why != DropReason.NONE)
+        {
+            stats.drops[why.id()]++;
+            return false;
+        }
+        final int service = s.vips.find(steered);
+        if (service == VipTable.NONE)
+        {
+            return dropped(ForwardDrop.ICMP_NOT_STEERABLE);
+        }
+        final int backend = selectBackend(s.services[service], steered, 0, nowMs);
+        if (backend < 0)
+        {
+            return dropped(ForwardDrop.NO_BACKEND);
+        }
+        // The encapsulator derives the per-flow outer source from c.key: use the steered flow's.
+        c.key.copyFrom(steered);
+        return encapsulate(m, address, s, backend, nowNanos, nowMs);
+    }
+
+    private boolean encapsulate(final long m, final long address, final DataPlaneSnapshot s, final int backend,
+        final long nowNanos, final long nowMs)
+    {
+        final GreTunnel tunnel = s.tunnels[backend];
+        final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
+        if (mac == 0)
+        {
+            return dropped(ForwardDrop.NO_NEIGHBOUR);
+        }
+        final EncapVerdict v = encapsulator.encapsulate(
+            ALL, address, c.frameLength, Mbuf.dataOffset(m), c, tunnel, nowNanos, encapResult);
+        if (v.isDrop())
+        {
+            return dropped(encapDrop(v));
+        }
+        moveData(m, address, encapResult.dataOffset, encapResult.dataLength);
+        if (v == EncapVerdict.ENCAPSULATED)
+        {
+            NetworkOrder.putMac(ALL, encapResult.dataOffset, mac);
+            stats.encapsulated++;
+        }
+        else
+        {
+            stats.replies++;
+        }
+        return true;
+    }
+
+    private static ForwardDrop encapDrop(final EncapVerdict v)
+    {
+        switch (v)
+        {
+            case TOO_BIG_RATE_LIMITED:
+                return ForwardDrop.TOO_BIG_RATE_LIMITED;
+            case TOO_BIG_DROPPED:
+                return ForwardDrop.TOO_BIG;
+            case NO_HEADROOM:
+                return ForwardDrop.NO_HEADROOM;
+            default:
+                return ForwardDrop.NOT_HANDLED;
+        }
+    }
+
+    /** Points the mbuf at a frame that now starts at {@code start} (in its headroom) and has {@code length} bytes. */
+    private static void moveData(final long m, final long oldStart, final long start, final int length)
+    {
+        if (start < oldStart)
+        {
+            Mbuf.prepend(m, (int)(oldStart - start));
+        }
+        else if (start > oldStart)
+        {
+            Mbuf.adjust(m, (int)(start - oldStart));
+        }
+        Mbuf.setLength(m, length);
+    }
+
+    private boolean replied(final long m, final int result)
+    {
+        if (result <= 0)
+        {
+            stats.drops[-result]++;
+            return false;
+        }
+        if (result != Mbuf.dataLength(m))
+        {
+            Mbuf.setLength(m, result);
+        }
+        stats.replies++;
+        return true;
+    }
+
+    private boolean dropped(final ForwardDrop reason)
+    {
+        stats.drops[reason.id()]++;
+        return false;
+    }
+
+    /** End of the mbuf's data room: in-place replies may grow the frame up to here. */
+    private static long bufferEnd(final long m)
+    {
+        return ALL.get(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET) + Mbuf.bufferLength(m);
+    }
+
+    private void housekeeping(final long nowMs)
+    {
+        conntrack.expireSlice(nowMs, EXPIRY_SLICE);
+        stats.publish();
+        counters.rxPackets.setRelease(stats.rxPackets);
+        counters.txPackets.setRelease(stats.txPackets);
+        counters.txDropped.setRelease(stats.drops[ForwardDrop.TX_FULL.id()]);
+        counters.heartbeat.setRelease(System.currentTimeMillis());
+        if (worker == 0 && nowMs >= nextNeighbourRequestMs)
+        {
+            nextNeighbourRequestMs = nowMs + Neighbours.RETRY_MS;
+            resolveGateways(nowMs);
+        }
+    }
+
+    /** Worker 0 asks for gateway MACs that are unknown or due for refresh, on its first port. */
+    private void resolveGateways(final long nowMs)
+    {
+        if (neighbours.needsRequest(4, nowMs) && neighbours.hasV4)
+        {
+            sendRequest(true);
+        }
+        if (neighbours.needsRequest(6, nowMs) && neighbours.hasV6)
+        {
+            sendRequest(false);
+        }
+    }
+
+    private void sendRequest(final boolean v4)
+    {
+        final long m = Mbuf.alloc(pool);
+        if (m == 0)
+        {
+            return;
+        }
+        final long frame = Mbuf.dataAddress(m);
+        final int length = v4 ? responders[0].arpRequest(ALL, frame) : responders[0].neighbourSolicitation(ALL, frame);
+        Mbuf.setLength(m, length);
+        ALL.set(JAVA_LONG, tx, m);
+        transmit(ports[0], 1);
+    }
+
+    @Override
+    public void onClose()
+    {
+        stats.publish();
+        if (startup.lcore() >= 0)
+        {
+            Lcore.unregisterThread();
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "levitate-lb-worker-" + worker;
+    }
+}

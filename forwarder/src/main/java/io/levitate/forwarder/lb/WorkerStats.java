@@ -1,0 +1,116 @@
+package io.levitate.forwarder.lb;
+
+import org.HdrHistogram.SingleWriterRecorder;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One worker's statistics: counted in plain fields on the packet path, published to the
+ * {@code published*} arrays with release stores during housekeeping, and read (acquire) and
+ * summed over workers by the control thread, which writes the counters file. So a worker never
+ * shares a cache line it writes per packet, and readers never see torn values.
+ */
+public final class WorkerStats
+{
+    /** Drop/consume reasons by id: the parser's (below 100) and the forwarder's (100 and up). */
+    public static final int REASONS = 128;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    // Worker-private running totals.
+    final long[] drops = new long[REASONS];
+    final long[] servicePackets;
+    final long[] serviceBytes;
+    final long[] serviceNewFlows;
+    final long[] backendPackets;
+    final long[] backendBytes;
+    final long[] backendNewFlows;
+    long rxPackets;
+    long txPackets;
+    long encapsulated;
+    long replies;
+
+    // Published copies.
+    private final long[] publishedDrops = new long[REASONS];
+    private final long[] publishedService;
+    private final long[] publishedBackend;
+    private final long[] publishedTotals = new long[4];
+
+    /** Burst latency (ns from rx to tx of a non-empty burst); wait-free, allocation-free record. */
+    public final SingleWriterRecorder burstLatency = new SingleWriterRecorder(1, 10_000_000_000L, 3);
+
+    public WorkerStats(final int maxServices, final int maxBackends)
+    {
+        servicePackets = new long[maxServices];
+        serviceBytes = new long[maxServices];
+        serviceNewFlows = new long[maxServices];
+        backendPackets = new long[maxBackends];
+        backendBytes = new long[maxBackends];
+        backendNewFlows = new long[maxBackends];
+        publishedService = new long[maxServices * 3];
+        publishedBackend = new long[maxBackends * 3];
+    }
+
+    /** Worker thread: makes the running totals visible to readers. */
+    void publish()
+    {
+        for (int i = 0; i < REASONS; i++)
+        {
+            LONGS.setRelease(publishedDrops, i, drops[i]);
+        }
+        for (int i = 0; i < servicePackets.length; i++)
+        {
+            LONGS.setRelease(publishedService, 3 * i, servicePackets[i]);
+            LONGS.setRelease(publishedService, 3 * i + 1, serviceBytes[i]);
+            LONGS.setRelease(publishedService, 3 * i + 2, serviceNewFlows[i]);
+        }
+        for (int i = 0; i < backendPackets.length; i++)
+        {
+            LONGS.setRelease(publishedBackend, 3 * i, backendPackets[i]);
+            LONGS.setRelease(publishedBackend, 3 * i + 1, backendBytes[i]);
+            LONGS.setRelease(publishedBackend, 3 * i + 2, backendNewFlows[i]);
+        }
+        LONGS.setRelease(publishedTotals, 0, rxPackets);
+        LONGS.setRelease(publishedTotals, 1, txPackets);
+        LONGS.setRelease(publishedTotals, 2, encapsulated);
+        LONGS.setRelease(publishedTotals, 3, replies);
+    }
+
+    public long drop(final int reasonId)
+    {
+        return (long)LONGS.getAcquire(publishedDrops, reasonId);
+    }
+
+    /** what: 0 packets, 1 bytes, 2 new flows. */
+    public long service(final int service, final int what)
+    {
+        return (long)LONGS.getAcquire(publishedService, 3 * service + what);
+    }
+
+    /** what: 0 packets, 1 bytes, 2 new flows. */
+    public long backend(final int backend, final int what)
+    {
+        return (long)LONGS.getAcquire(publishedBackend, 3 * backend + what);
+    }
+
+    public long rxPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 0);
+    }
+
+    public long txPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 1);
+    }
+
+    public long encapsulatedPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 2);
+    }
+
+    public long replyPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 3);
+    }
+}
