@@ -60,12 +60,16 @@ public final class GreEncapsulator {
     private final IcmpTooBigWriter tooBig;
     private final TokenBucket icmpLimiter;
     private final long[] counters = new long[EncapVerdict.values().length];
+    private final boolean dfSet;
+    private final boolean dfCopyInner;
     private int ipIdentification;
 
     public GreEncapsulator(EncapConfig config) {
         this.config = config;
         this.tooBig = new IcmpTooBigWriter(config.portMac);
         this.icmpLimiter = new TokenBucket(config.icmpPerSecond, config.icmpBurst);
+        this.dfSet = config.dfPolicy == DfPolicy.SET;
+        this.dfCopyInner = config.dfPolicy == DfPolicy.COPY_INNER;
     }
 
     /**
@@ -152,14 +156,8 @@ public final class GreEncapsulator {
     }
 
     private boolean outerDontFragment(Classification c) {
-        switch (config.dfPolicy) {
-            case SET:
-                return true;
-            case CLEAR:
-                return false;
-            default:
-                return c.dontFragment;
-        }
+        // Booleans resolved at construction: no enum switch (a $SwitchMap lookup) per packet.
+        return dfCopyInner ? c.dontFragment : dfSet;
     }
 
     private EncapVerdict tooBig(MemorySegment segment, long dataOffset, int dataLength, int headroom,
