@@ -1,8 +1,14 @@
 /**
  * The BGP-4 announce-only speaker and the sidecar that ties VIP announcements to the forwarder's
- * health, read from the forwarder's counters file.
+ * health, read from the forwarder's counters file. See bgp-announcer/README.md for operation.
  *
- * <p>Owns: sessions, the FSM, timers and UPDATE encoding. Must not: install routes or depend on
- * other Levitate modules.
+ * <p>This package holds the speaker's API types ({@link io.levitate.bgp.SpeakerConfig},
+ * {@link io.levitate.bgp.PeerConfig}, {@link io.levitate.bgp.PeerStatus}). Sub-packages by role:
+ * {@code wire} (message codec), {@code fsm} (sessions, timers, the speaker thread), {@code net}
+ * (libc sockets and TCP_MD5SIG through FFM), {@code config} (the announcer's part of the shared
+ * config file), {@code sidecar} (counters-file watcher, hysteresis, metrics, main).
+ *
+ * <p>Owns: sessions, the FSM, timers and UPDATE encoding. Must not: install routes, depend on
+ * other Levitate modules, or reset a session because routes changed.
  */
 package io.levitate.bgp;

@@ -55,7 +55,12 @@ public final class ConfigLoader
         "listen", "graceful_restart_time");
     private static final Set<String> PEER_KEYS = Set.of("address", "remote_as", "port", "local_address", "next_hop",
         "next_hop_v6", "md5_password", "passive", "hold_time");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    /** docs/CONFIG.md "Limits on the file itself". */
+    static final int MAX_FILE_BYTES = 4 << 20;
+    static final long MIN_CONNECT_RETRY_MILLIS = 100;
+    static final long MAX_CONNECT_RETRY_MILLIS = 120_000;
+    static final long MAX_GRACEFUL_SHUTDOWN_MILLIS = 600_000;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final String file;
@@ -70,6 +75,10 @@ public final class ConfigLoader
         final String text;
         try
         {
+            if (Files.size(path) > MAX_FILE_BYTES)
+            {
+                throw new ConfigException(path.toString(), "larger than " + MAX_FILE_BYTES + " bytes");
+            }
             text = Files.readString(path, StandardCharsets.UTF_8);
         }
         catch (final IOException e)
@@ -89,7 +98,8 @@ public final class ConfigLoader
         final Node root;
         try
         {
-            final LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(false).build();
+            final LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(false)
+                .setCodePointLimit(MAX_FILE_BYTES).build();
             root = new Compose(settings).composeReader(Reader.of(text)).orElse(null);
         }
         catch (final MarkedYamlEngineException e)
@@ -143,9 +153,10 @@ public final class ConfigLoader
             throw error(routerIdNode, "router_id must be a non-zero IPv4 dotted quad");
         }
         final int hold = bgp.containsKey("hold_time") ? holdTime(bgp.get("hold_time")) : DEFAULT_HOLD_SECONDS;
-        final long retry = bgp.containsKey("connect_retry") ? positiveMillis(bgp.get("connect_retry")) : DEFAULT_CONNECT_RETRY_MILLIS;
-        final long gshutWait = bgp.containsKey("graceful_shutdown_wait") ? millis(bgp.get("graceful_shutdown_wait")) :
-            DEFAULT_GRACEFUL_SHUTDOWN_MILLIS;
+        final long retry = bgp.containsKey("connect_retry") ? millisIn(bgp.get("connect_retry"), MIN_CONNECT_RETRY_MILLIS,
+            MAX_CONNECT_RETRY_MILLIS, "connect_retry must be 100ms..120s") : DEFAULT_CONNECT_RETRY_MILLIS;
+        final long gshutWait = bgp.containsKey("graceful_shutdown_wait") ? millisIn(bgp.get("graceful_shutdown_wait"), 0,
+            MAX_GRACEFUL_SHUTDOWN_MILLIS, "graceful_shutdown_wait must be 0s..10m") : DEFAULT_GRACEFUL_SHUTDOWN_MILLIS;
         final long med = bgp.containsKey("med") ? uint32(bgp.get("med"), "med") : -1;
         final int[] communities = bgp.containsKey("communities") ? communities(bgp.get("communities")) : new int[0];
         final int[] large = bgp.containsKey("large_communities") ? largeCommunities(bgp.get("large_communities")) : new int[0];
@@ -389,15 +400,25 @@ public final class ConfigLoader
     private InetAddress address(final Node node) throws ConfigException
     {
         final String s = scalar(node);
+        final InetAddress a;
         try
         {
             // ofLiteral never resolves names: a hostname here is an error, not a DNS lookup.
-            return InetAddress.ofLiteral(s);
+            a = InetAddress.ofLiteral(s);
         }
         catch (final IllegalArgumentException e)
         {
             throw error(node, "not an IP address: '" + s + "'");
         }
+        if (s.indexOf(':') >= 0 && a instanceof Inet4Address)
+        {
+            throw error(node, "IPv4-mapped IPv6 address: write the IPv4 address: '" + s + "'");
+        }
+        if (a.isAnyLocalAddress() || a.isMulticastAddress() || "255.255.255.255".equals(s))
+        {
+            throw error(node, "must be a unicast address: '" + s + "'");
+        }
+        return a;
     }
 
     private long millis(final Node node) throws ConfigException
@@ -432,19 +453,19 @@ public final class ConfigLoader
         return v * scale;
     }
 
-    private long positiveMillis(final Node node) throws ConfigException
+    private long millisIn(final Node node, final long min, final long max, final String message) throws ConfigException
     {
         final long v = millis(node);
-        if (v <= 0)
+        if (v < min || v > max)
         {
-            throw error(node, "must be positive");
+            throw error(node, message);
         }
         return v;
     }
 
     private int holdTime(final Node node) throws ConfigException
     {
-        final long ms = millis(node);
+        final long ms = "0".equals(scalar(node)) ? 0 : millis(node);
         if (ms % 1000 != 0)
         {
             throw error(node, "hold_time is whole seconds on the wire (RFC 4271 §4.2)");

@@ -125,6 +125,10 @@ class ConfigLoaderTest
             {EXAMPLE.replace("    - address: \"fd00:1::1\"\n      remote_as: 65000\n", "    - address: \"fd00:1::1\"\n"),
                 "missing required key 'remote_as'"},
             {"bgp: [1, 2", "test.yaml:1:11:"},
+            {EXAMPLE.replace("connect_retry: 1s", "connect_retry: 50ms"), "connect_retry must be 100ms..120s"},
+            {EXAMPLE.replace("graceful_shutdown_wait: 5s", "graceful_shutdown_wait: 5"), "expected a duration"},
+            {EXAMPLE.replace("address: 10.0.1.1", "address: \"::ffff:10.0.1.1\""), "IPv4-mapped"},
+            {EXAMPLE.replace("address: 10.0.1.1", "address: 224.0.0.5"), "must be a unicast address"},
             {"instance:\n  name: lb1\n", "no 'bgp:' section"},
         };
         for (final String[] c : others)
