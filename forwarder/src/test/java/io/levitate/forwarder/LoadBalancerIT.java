@@ -241,7 +241,27 @@ class LoadBalancerIT
         assertTrue(summary.contains("levitate: service dns: packets 40 new-flows 20"), summary);
         assertTrue(summary.contains("levitate: service web6: packets 40 new-flows 20"), summary);
 
-        // 6. Run again: the same input gives the same frames, byte for byte.
+        // 6. Logs say what happened; `levitate tables` prints the digests the daemon built.
+        assertTrue(summary.contains("levitate: IPv4 gateway resolved to 02:00:00:00:00:01"), summary);
+        assertTrue(summary.contains("levitate: IPv6 gateway resolved to 02:00:00:00:00:01"), summary);
+        try (LevitateProcess tables = LevitateProcess.start("tables", config(in, out).toString()))
+        {
+            assertEquals(0, tables.awaitExit(Duration.ofSeconds(60)), String.join("\n", tables.stderr()));
+            int services = 0;
+            for (final String line : tables.stdout())
+            {
+                if (line.startsWith("service "))
+                {
+                    final String name = line.split(" ")[1];
+                    final String digest = line.substring(line.indexOf("digest=") + 7);
+                    assertTrue(summary.contains("levitate: service " + name + ": table size 65537, digest " + digest), line);
+                    services++;
+                }
+            }
+            assertEquals(3, services);
+        }
+
+        // 7. Run again: the same input gives the same frames, byte for byte.
         final Path again = dir.resolve("again.pcap");
         run(config(in, again));
         L2ForwardIT.assertSameFrames(PcapFile.read(out), PcapFile.read(again));

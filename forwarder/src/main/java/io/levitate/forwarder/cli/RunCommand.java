@@ -18,6 +18,7 @@ import io.levitate.forwarder.config.PortConfig;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.ForwardDrop;
 import io.levitate.forwarder.lb.LbCountersPublisher;
+import io.levitate.forwarder.lb.Neighbours;
 import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.WorkerStats;
 import io.levitate.packet.DropReason;
@@ -60,6 +61,23 @@ public final class RunCommand implements Callable<Integer>
     private static final int COUNTERS_VALUES_BYTES = 1024 * 1024;
 
     private PrometheusExporter exporter;
+
+    /** Logs when a gateway's MAC is learnt, changes or expires (never per packet: at most on change). */
+    private static void logNeighbourChanges(final Neighbours neighbours, final long[] known, final PrintStream out)
+    {
+        final long nowMs = System.nanoTime() / 1_000_000;
+        for (int i = 0; i < 2; i++)
+        {
+            final int family = i == 0 ? 4 : 6;
+            final long mac = neighbours.macAcquire(family, nowMs);
+            if (mac != known[i])
+            {
+                out.println("levitate: IPv" + family + " gateway " + (mac == 0 ? "unresolved (expired)"
+                    : "resolved to " + io.levitate.packet.Addresses.formatMac(mac)));
+                known[i] = mac;
+            }
+        }
+    }
 
     private PrometheusExporter startExporter(final RunSpec spec, final CountersFile counters, final Forwarder forwarder,
         final PrintStream out)
@@ -199,12 +217,15 @@ public final class RunCommand implements Callable<Integer>
         {
             final LbCountersPublisher lbCounters = spec.config() == null ? null
                 : new LbCountersPublisher(counters.manager(), forwarder.workerStats(), forwarder.conntracks());
+            final long[] knownMacs = new long[2];
             controlTick = () ->
             {
-                counters.heartbeat(System.currentTimeMillis());
+                final long now = System.currentTimeMillis();
+                counters.heartbeat(now);
                 if (lbCounters != null)
                 {
                     lbCounters.update(forwarder.snapshot());
+                    logNeighbourChanges(forwarder.neighbours(), knownMacs, out);
                 }
             };
             exporter = startExporter(spec, counters, forwarder, out);

@@ -1,0 +1,65 @@
+package io.levitate.forwarder.cli;
+
+import io.levitate.forwarder.LevitateException;
+import io.levitate.forwarder.config.ConfigReader;
+import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.config.ServiceDefinition;
+import io.levitate.maglev.Backend;
+import io.levitate.maglev.ServiceTable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code levitate tables FILE}: the Maglev table of every service as this configuration builds it,
+ * with its digest and each backend's slots. Tables depend only on the configuration (seed,
+ * backends, weights, states, table size), so every machine with the same file prints the same
+ * digests: compare them across the cluster. A running forwarder prints the same digests at start.
+ */
+@Command(
+    name = "tables",
+    mixinStandardHelpOptions = true,
+    description = "Prints each service's Maglev table digest and per-backend slot counts for a configuration file.")
+public final class TablesCommand implements Callable<Integer>
+{
+    @Parameters(index = "0", paramLabel = "FILE", description = "Configuration file.")
+    Path file;
+
+    @Override
+    public Integer call()
+    {
+        final ConfigResult result;
+        try
+        {
+            result = ConfigReader.read(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new LevitateException("cannot read " + file + ": " + ex.getMessage(), ex);
+        }
+        if (!result.valid())
+        {
+            throw new LevitateException("invalid configuration: " + result.errors().getFirst() + " (levitate check "
+                + file + " lists every error)");
+        }
+        final LevitateConfig config = result.config();
+        for (final ServiceDefinition service : config.services())
+        {
+            final ServiceTable table = service.buildTable(config.hashSeed());
+            System.out.printf(Locale.ROOT, "service %s %s: M=%d digest=%s%n", service.name(), service.match(), table.size(),
+                table.digestHex());
+            for (int i = 0; i < table.backendCount(); i++)
+            {
+                final Backend b = table.backend(i);
+                System.out.printf(Locale.ROOT, "  %-40s weight %6d %-8s slots %7d (%6.2f%%)%n", b.identity(), b.weight(),
+                    b.state().name().toLowerCase(Locale.ROOT), table.slotCount(i), 100.0 * table.slotCount(i) / table.size());
+            }
+        }
+        return LevitateCli.EXIT_OK;
+    }
+}
