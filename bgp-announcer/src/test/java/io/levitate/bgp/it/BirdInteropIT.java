@@ -21,6 +21,8 @@ class BirdInteropIT
     private static Lab lab;
     private static Bird bird;
     private static final InetAddress VIP4 = Lab.parse("198.18.0.10");
+    /** Our listener for the passive test: not 179, so the root namespace's port 179 stays free. */
+    private static final int PASSIVE_PORT = 1179;
     private static final InetAddress VIP6 = Lab.parse("2001:db8:10::10");
 
     @BeforeAll
@@ -40,7 +42,8 @@ class BirdInteropIT
             protocol bgp p_as4 from lb { neighbor %4$s as 4200000001; }
             protocol bgp p_md5 from lb { neighbor %5$s as 65002; password "s3cret"; }
             protocol bgp p_ibgp from lb { neighbor %6$s as 65000; direct; }
-            """.formatted(lab.v4(1), Bird.FAST, lab.v4(2), lab.v4(3), lab.v4(4), lab.v4(5));
+            protocol bgp p_passive from lb { neighbor %7$s port %8$d as 65006; }
+            """.formatted(lab.v4(1), Bird.FAST, lab.v4(2), lab.v4(3), lab.v4(4), lab.v4(5), lab.v4(6), PASSIVE_PORT);
         bird = new Bird(lab, "bird", conf);
     }
 
@@ -126,6 +129,25 @@ class BirdInteropIT
             final String routes = bird.birdc("show", "route", "all", "protocol", "p_ibgp");
             assertTrue(routes.contains("BGP.local_pref: 100"), routes);
             assertTrue(routes.contains("BGP.as_path: \n") || routes.contains("BGP.as_path:\n") || routes.matches("(?s).*BGP.as_path: *\n.*"), routes);
+        }
+    }
+
+    @Test
+    void passivePeerConnectsToOurListener()
+    {
+        final io.levitate.bgp.PeerConfig passive = new io.levitate.bgp.PeerConfig(lab.addr4(1), 65000, 179, null, null, null,
+            null, true, -1);
+        final io.levitate.bgp.SpeakerConfig base = Speakers.config(65006, 6, List.of(passive));
+        final io.levitate.bgp.SpeakerConfig cfg = new io.levitate.bgp.SpeakerConfig(base.localAs(), base.routerId(),
+            base.holdTimeSeconds(), base.connectRetryMillis(), base.gracefulShutdownMillis(), base.med(), base.communities(),
+            base.largeCommunities(), base.gracefulRestartSeconds(), new java.net.InetSocketAddress(lab.addr4(6), PASSIVE_PORT),
+            base.peers());
+        try (BgpSpeaker s = Speakers.start(cfg))
+        {
+            assertEquals("Active", Speakers.status(s).state(), "a passive session waits");
+            s.setRoutes(Speakers.routes(Lab.parse("198.18.0.16")));
+            Poll.until(Duration.ofSeconds(15), () -> bird.birdc("show", "route", "all", "protocol", "p_passive")
+                .contains("BGP.next_hop: " + lab.v4(6)), () -> bird.protocol("p_passive") + Speakers.status(s));
         }
     }
 
