@@ -12,7 +12,6 @@ import static io.levitate.conntrack.ConntrackCounters.QUOTA_SKIPS;
 import static io.levitate.conntrack.ConntrackCounters.REBINDS;
 import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -159,14 +158,28 @@ public final class ConntrackTable implements AutoCloseable {
 
     // Records are native order (only this process reads them); header words are little-endian so
     // that tag k is lane k of a 64-bit word on every platform (free on x86 and arm64).
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    // Every access is naturally aligned by construction (64-byte aligned buckets, fields at
+    // multiples of their size), so the unaligned layouts only drop a redundant alignment check.
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
-    private final Arena arena;
-    private final MemorySegment mem;
+    /**
+     * All of memory, addressed absolutely: a constant segment of the global scope, so an access
+     * carries no liveness check and a bounds check the JIT folds, and the per-packet methods stay
+     * under the JIT's inlining node budget (with the table's own segment they did not: the counter
+     * update, the record read and the backend check were left as calls). The price: an access after
+     * {@link #close()} is not caught but reads freed memory; the owner closes the table only after
+     * its worker has stopped. Needs native access enabled (the project's JVM flags do).
+     */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private final TableMemory memory;
+    /** Address of the table: bucket b starts at {@code addr + b * 512}. */
+    private final long addr;
     private final long buckets;
     private final int slots;
     private final long seed;
@@ -188,7 +201,10 @@ public final class ConntrackTable implements AutoCloseable {
     private long expiryCursor;
     private long occupancy;
 
-    /** Allocates and zeroes {@code config.slots() * 64} bytes off-heap. */
+    /**
+     * Allocates and zeroes {@code config.slots() * 64} bytes off-heap (on Linux, for 2 MiB and more,
+     * with a transparent-huge-page hint and every page touched: see {@link TableMemory}).
+     */
     public ConntrackTable(ConntrackConfig config) {
         this.slots = config.slots();
         this.buckets = slots / BUCKET;
@@ -207,9 +223,8 @@ public final class ConntrackTable implements AutoCloseable {
         this.serviceQuota = new int[config.maxServices()];
         java.util.Arrays.fill(serviceQuota, config.defaultServiceQuota() == 0 ? Integer.MAX_VALUE
                 : config.defaultServiceQuota());
-        // A shared arena: the table is often built by the main thread and used by a worker.
-        this.arena = Arena.ofShared();
-        this.mem = arena.allocate((long) slots * ENTRY_BYTES, 64); // zeroed: every tag 0, all free
+        this.memory = TableMemory.allocate((long) slots * ENTRY_BYTES); // zeroed: every tag 0, all free
+        this.addr = memory.address;
     }
 
     // ================================================================ per-packet: lookup
@@ -250,19 +265,19 @@ public final class ConntrackTable implements AutoCloseable {
         }
         final long base = base(x);
         final int k = lane(x);
-        final int st = mem.get(BYTE, base + H_STATE + k);
+        final int st = ALL.get(BYTE, base + H_STATE + k);
         final long seenAt = base + H_LAST_SEEN + 8L * k;
-        if (expired(proto, st, mem.get(LONG_LE, seenAt), now) || reopened(proto, st, tcpFlags)) {
+        if (expired(proto, st, ALL.get(LONG_LE, seenAt), now) || reopened(proto, st, tcpFlags)) {
             free(x);
             counters.incrementRelease(EXPIRATIONS);
             counters.incrementRelease(MISSES);
             return MISS;
         }
-        mem.set(BYTE, base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
-        mem.set(LONG_LE, seenAt, now);
+        ALL.set(BYTE, base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
+        ALL.set(LONG_LE, seenAt, now);
         counters.incrementRelease(HITS);
         lastHit = x;
-        final int backend = mem.get(INT, record(base, k) + BACKEND);
+        final int backend = ALL.get(INT, record(base, k) + BACKEND);
         return backendStates.isDown(backend) ? RESOLVE : backend;
     }
 
@@ -272,10 +287,10 @@ public final class ConntrackTable implements AutoCloseable {
         final long b1 = bucket1(h);
         final long b2 = bucket2(h);
         // All four tag words first: the two buckets' header lines are fetched in parallel.
-        final long m1 = zeroLanes(mem.get(LONG_LE, b1 + H_TAG) ^ pattern);
-        final long m2 = zeroLanes(mem.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
-        final long m3 = zeroLanes(mem.get(LONG_LE, b2 + H_TAG) ^ pattern);
-        final long m4 = zeroLanes(mem.get(LONG_LE, b2 + H_TAG + 8) ^ pattern);
+        final long m1 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        final long m3 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG) ^ pattern);
+        final long m4 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG + 8) ^ pattern);
         if ((m1 | m2 | m3 | m4) == 0) {
             return -1;
         }
@@ -297,7 +312,7 @@ public final class ConntrackTable implements AutoCloseable {
                         int proto) {
         while (matches != 0) {
             final int k = first + (Long.numberOfTrailingZeros(matches) >>> 4);
-            if (mem.get(BYTE, base + H_PROTO + k) == (byte) proto
+            if (ALL.get(BYTE, base + H_PROTO + k) == (byte) proto
                     && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
                 return entry(base, k);
             }
@@ -315,14 +330,14 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     private boolean keyEquals(long r, long sHi, long sLo, long dHi, long dLo, int ports) {
-        return mem.get(LONG, r + SRC_LO) == sLo && mem.get(LONG, r + DST_LO) == dLo
-                && mem.get(INT, r + PORTS) == ports
-                && mem.get(LONG, r + SRC_HI) == sHi && mem.get(LONG, r + DST_HI) == dHi;
+        return ALL.get(LONG, r + SRC_LO) == sLo && ALL.get(LONG, r + DST_LO) == dLo
+                && ALL.get(INT, r + PORTS) == ports
+                && ALL.get(LONG, r + SRC_HI) == sHi && ALL.get(LONG, r + DST_HI) == dHi;
     }
 
     /** True if entry {@code x} holds a flow (it has a tag). */
     private boolean used(long x) {
-        return mem.get(SHORT_LE, base(x) + H_TAG + 2L * lane(x)) != 0;
+        return ALL.get(SHORT_LE, base(x) + H_TAG + 2L * lane(x)) != 0;
     }
 
     /**
@@ -332,7 +347,7 @@ public final class ConntrackTable implements AutoCloseable {
     public void rebindLastHit(int backend) {
         final long x = lastHit;
         if (x >= 0 && backend >= 0 && used(x)) {
-            mem.set(INT, record(base(x), lane(x)) + BACKEND, backend);
+            ALL.set(INT, record(base(x), lane(x)) + BACKEND, backend);
             counters.incrementRelease(REBINDS);
         }
     }
@@ -349,13 +364,13 @@ public final class ConntrackTable implements AutoCloseable {
     /** Service id of the last hit's entry, or -1. */
     public int lastHitService() {
         final long x = lastHit;
-        return x >= 0 && used(x) ? Short.toUnsignedInt(mem.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x))) : -1;
+        return x >= 0 && used(x) ? Short.toUnsignedInt(ALL.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x))) : -1;
     }
 
     /** Backend id stored in the last hit's entry (whatever its state), or -1. */
     public int lastHitBackend() {
         final long x = lastHit;
-        return x >= 0 && used(x) ? mem.get(INT, record(base(x), lane(x)) + BACKEND) : -1;
+        return x >= 0 && used(x) ? ALL.get(INT, record(base(x), lane(x)) + BACKEND) : -1;
     }
 
     // ================================================================ per-packet: insert
@@ -408,11 +423,11 @@ public final class ConntrackTable implements AutoCloseable {
             final boolean first = i < BUCKET;
             final long base = first ? b1 : b2;
             final int k = i & (BUCKET - 1);
-            final int t = Short.toUnsignedInt(mem.get(SHORT_LE, base + H_TAG + 2L * k));
+            final int t = Short.toUnsignedInt(ALL.get(SHORT_LE, base + H_TAG + 2L * k));
             boolean empty = t == 0;
             if (!empty) {
-                final int eProto = Byte.toUnsignedInt(mem.get(BYTE, base + H_PROTO + k));
-                final long seen = mem.get(LONG_LE, base + H_LAST_SEEN + 8L * k);
+                final int eProto = Byte.toUnsignedInt(ALL.get(BYTE, base + H_PROTO + k));
+                final long seen = ALL.get(LONG_LE, base + H_LAST_SEEN + 8L * k);
                 if (t == tag && eProto == proto && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
                     // Same key (an insert without a lookup, or after RESOLVE): rewrite in place.
                     final long x = entry(base, k);
@@ -421,11 +436,11 @@ public final class ConntrackTable implements AutoCloseable {
                     account(service);
                     return INSERTED;
                 }
-                if (expired(eProto, mem.get(BYTE, base + H_STATE + k), seen, now)) {
+                if (expired(eProto, ALL.get(BYTE, base + H_STATE + k), seen, now)) {
                     free(entry(base, k));
                     counters.incrementRelease(EXPIRATIONS);
                     empty = true;
-                } else if (Short.toUnsignedInt(mem.get(SHORT_LE, base + H_SERVICE + 2L * k)) == service
+                } else if (Short.toUnsignedInt(ALL.get(SHORT_LE, base + H_SERVICE + 2L * k)) == service
                         && seen < ownOldestSeen) {
                     ownOldest = entry(base, k);
                     ownOldestSeen = seen;
@@ -469,17 +484,17 @@ public final class ConntrackTable implements AutoCloseable {
     private void write(long base, int k, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto,
                        int tcpFlags, int backend, int service, long now) {
         final long r = record(base, k);
-        mem.set(LONG, r + SRC_HI, sHi);
-        mem.set(LONG, r + SRC_LO, sLo);
-        mem.set(LONG, r + DST_HI, dHi);
-        mem.set(LONG, r + DST_LO, dLo);
-        mem.set(INT, r + PORTS, ports);
-        mem.set(INT, r + BACKEND, backend);
-        mem.set(BYTE, base + H_PROTO + k, (byte) proto);
-        mem.set(BYTE, base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
-        mem.set(SHORT_LE, base + H_SERVICE + 2L * k, (short) service);
-        mem.set(LONG_LE, base + H_LAST_SEEN + 8L * k, now);
-        mem.set(SHORT_LE, base + H_TAG + 2L * k, (short) tag);
+        ALL.set(LONG, r + SRC_HI, sHi);
+        ALL.set(LONG, r + SRC_LO, sLo);
+        ALL.set(LONG, r + DST_HI, dHi);
+        ALL.set(LONG, r + DST_LO, dLo);
+        ALL.set(INT, r + PORTS, ports);
+        ALL.set(INT, r + BACKEND, backend);
+        ALL.set(BYTE, base + H_PROTO + k, (byte) proto);
+        ALL.set(BYTE, base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
+        ALL.set(SHORT_LE, base + H_SERVICE + 2L * k, (short) service);
+        ALL.set(LONG_LE, base + H_LAST_SEEN + 8L * k, now);
+        ALL.set(SHORT_LE, base + H_TAG + 2L * k, (short) tag);
     }
 
     private boolean floodTokenAvailable(long now) {
@@ -518,9 +533,9 @@ public final class ConntrackTable implements AutoCloseable {
             // Headers only: a slice reads two cache lines per bucket of eight entries.
             final long base = base(x);
             final int k = lane(x);
-            if (mem.get(SHORT_LE, base + H_TAG + 2L * k) != 0
-                    && expired(Byte.toUnsignedInt(mem.get(BYTE, base + H_PROTO + k)), mem.get(BYTE, base + H_STATE + k),
-                    mem.get(LONG_LE, base + H_LAST_SEEN + 8L * k), now)) {
+            if (ALL.get(SHORT_LE, base + H_TAG + 2L * k) != 0
+                    && expired(Byte.toUnsignedInt(ALL.get(BYTE, base + H_PROTO + k)), ALL.get(BYTE, base + H_STATE + k),
+                    ALL.get(LONG_LE, base + H_LAST_SEEN + 8L * k), now)) {
                 free(x);
                 removed++;
             }
@@ -570,7 +585,7 @@ public final class ConntrackTable implements AutoCloseable {
 
     /** Off-heap bytes held: {@code capacity() * ENTRY_BYTES}. */
     public long memoryBytes() {
-        return mem.byteSize();
+        return memory.bytes;
     }
 
     /** Entries stored now, live or expired-not-yet-removed (owner thread, plain). */
@@ -578,10 +593,18 @@ public final class ConntrackTable implements AutoCloseable {
         return occupancy;
     }
 
-    /** Frees the off-heap memory. The table must not be used afterwards. */
+    /** True if the table's memory was mapped with a huge-page hint (diagnostics, benchmarks). */
+    public boolean hugePageHint() {
+        return memory.hugePageHint;
+    }
+
+    /**
+     * Frees the off-heap memory. The table must not be used afterwards: accesses are by absolute
+     * address and would not be caught.
+     */
     @Override
     public void close() {
-        arena.close();
+        memory.close();
     }
 
     // ================================================================ helpers
@@ -618,14 +641,14 @@ public final class ConntrackTable implements AutoCloseable {
 
     private void free(long x) {
         unaccount(x);
-        mem.set(SHORT_LE, base(x) + H_TAG + 2L * lane(x), (short) 0);
+        ALL.set(SHORT_LE, base(x) + H_TAG + 2L * lane(x), (short) 0);
         if (lastHit == x) {
             lastHit = -1;
         }
     }
 
     private void unaccount(long x) {
-        serviceEntries[Short.toUnsignedInt(mem.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x)))]--;
+        serviceEntries[Short.toUnsignedInt(ALL.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x)))]--;
         counters.addRelease(OCCUPANCY, -1);
         occupancy--;
     }
@@ -639,21 +662,21 @@ public final class ConntrackTable implements AutoCloseable {
     /** Tests: byte offsets of an IPv4 key's two buckets. */
     long[] bucketsV4(int src, int dst, int srcPort, int dstPort, int proto) {
         final long h = hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);
-        return new long[] {bucket1(h), bucket2(h)};
+        return new long[] {bucket1(h) - addr, bucket2(h) - addr};
     }
 
     /**
-     * Byte offset of a key's first bucket: the hash's high 32 bits scaled to the bucket count
+     * Address of a key's first bucket: the hash's high 32 bits scaled to the bucket count
      * (multiply-shift, so the bucket count need not be a power of two and the table is exactly
      * as large as configured).
      */
     private long bucket1(long h) {
-        return ((h >>> 32) * buckets >>> 32) * BUCKET_BYTES;
+        return addr + ((h >>> 32) * buckets >>> 32) * BUCKET_BYTES;
     }
 
-    /** Byte offset of the second bucket: the same scaling of a second, independent-looking word. */
+    /** Address of the second bucket: the same scaling of a second, independent-looking word. */
     private long bucket2(long h) {
-        return (((h * 0x9E3779B97F4A7C15L) >>> 32) * buckets >>> 32) * BUCKET_BYTES;
+        return addr + (((h * 0x9E3779B97F4A7C15L) >>> 32) * buckets >>> 32) * BUCKET_BYTES;
     }
 
     private static int ports(int srcPort, int dstPort) {
@@ -666,14 +689,14 @@ public final class ConntrackTable implements AutoCloseable {
         return t | (t - 1) >>> 31;       // 0 becomes 1
     }
 
-    /** Entry index (bucket * 8 + lane) of lane {@code k} of the bucket at byte offset {@code base}. */
-    private static long entry(long base, int k) {
-        return (base >>> 6) + k;
+    /** Entry index (bucket * 8 + lane) of lane {@code k} of the bucket at address {@code base}. */
+    private long entry(long base, int k) {
+        return ((base - addr) >>> 6) + k;
     }
 
-    /** Byte offset of entry {@code x}'s bucket. */
-    private static long base(long x) {
-        return (x >>> 3) * BUCKET_BYTES;
+    /** Address of entry {@code x}'s bucket. */
+    private long base(long x) {
+        return addr + (x >>> 3) * BUCKET_BYTES;
     }
 
     /** Lane of entry {@code x} in its bucket. */
@@ -681,7 +704,7 @@ public final class ConntrackTable implements AutoCloseable {
         return (int) x & (BUCKET - 1);
     }
 
-    /** Byte offset of lane {@code k}'s record in the bucket at {@code base}. */
+    /** Address of lane {@code k}'s record in the bucket at {@code base}. */
     private static long record(long base, int k) {
         return base + RECORDS + (long) k * RECORD_BYTES;
     }
