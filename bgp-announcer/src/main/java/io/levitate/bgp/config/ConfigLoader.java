@@ -301,14 +301,9 @@ public final class ConfigLoader
         {
             if (!allowed.contains(e.getKey()))
             {
-                throw keyError(e.getValue(), "unknown key '" + e.getKey() + "' in " + where);
+                throw error(e.getValue(), "unknown key '" + e.getKey() + "' in " + where);
             }
         }
-    }
-
-    private ConfigException keyError(final Node value, final String reason)
-    {
-        return error(value, reason);
     }
 
     private List<Node> sequence(final Node node) throws ConfigException

@@ -32,9 +32,4 @@ public final class Backoff
     {
         current = initialMillis;
     }
-
-    public long peekBase()
-    {
-        return current;
-    }
 }

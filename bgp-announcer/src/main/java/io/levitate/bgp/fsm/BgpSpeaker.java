@@ -221,9 +221,10 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                 {
                     finishShutdown(now);
                 }
-                for (final PeerSession s : sessions)
+                // Indexed loops: this runs every wake-up and must not allocate iterators.
+                for (int i = 0; i < sessions.size(); i++)
                 {
-                    s.onTimers(now);
+                    sessions.get(i).onTimers(now);
                 }
                 int n = 0;
                 fds[n] = wakeFd;
@@ -236,8 +237,9 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                     owners[n++] = null;
                 }
                 long deadline = now + MAX_POLL_MILLIS;
-                for (final PeerSession s : sessions)
+                for (int j = 0; j < sessions.size(); j++)
                 {
+                    final PeerSession s = sessions.get(j);
                     final int added = s.pollDescriptors(fds, events, n);
                     for (int i = 0; i < added; i++)
                     {
@@ -366,7 +368,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                 InetAddress key = p.address();
                 if (v6 && key.getAddress().length == 4)
                 {
-                    key = mapped(key);
+                    key = SocketAddresses.ipv4Mapped(key.getAddress());
                 }
                 TcpMd5.encode(sig, key, p.md5Password());
                 if (Libc.setsockopt(cs, fd, Libc.IPPROTO_TCP, Libc.TCP_MD5SIG, sig, TcpMd5.STRUCT_LENGTH) < 0)
@@ -386,22 +388,6 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         }
         listenFd = fd;
         Log.info("listening for BGP connections on " + config.listen());
-    }
-
-    private static InetAddress mapped(final InetAddress v4)
-    {
-        final byte[] raw = new byte[16];
-        raw[10] = (byte)0xFF;
-        raw[11] = (byte)0xFF;
-        System.arraycopy(v4.getAddress(), 0, raw, 12, 4);
-        try
-        {
-            return Inet6Address.getByAddress(null, raw, -1);
-        }
-        catch (final java.net.UnknownHostException e)
-        {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void accept(final MemorySegment cs, final MemorySegment addr, final MemorySegment len, final long now)

@@ -5,6 +5,7 @@ import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.SpeakerConfig;
 import io.levitate.bgp.net.Libc;
+import io.levitate.bgp.net.SocketAddresses;
 import io.levitate.bgp.wire.BgpWire;
 import io.levitate.bgp.wire.DecodeResult;
 import io.levitate.bgp.wire.MessageDecoder;
@@ -457,10 +458,7 @@ public final class PeerSession
         {
             // IPv4-mapped IPv6 (RFC 4291 §2.5.5.2): what other speakers send for IPv6 routes
             // over an IPv4 session when no IPv6 next hop is configured.
-            nh6 = new byte[16];
-            nh6[10] = (byte)0xFF;
-            nh6[11] = (byte)0xFF;
-            System.arraycopy(nh4, 0, nh6, 12, 4);
+            nh6 = SocketAddresses.ipv4MappedBytes(nh4);
         }
         return new PathAttributes(speaker.localAs(), ibgp, open.fourOctetAs() >= 0, nh4, nh6, speaker.med(),
             BgpWire.DEFAULT_LOCAL_PREF, speaker.communities(), speaker.largeCommunities());

@@ -54,6 +54,29 @@ public final class SocketAddresses
         return SOCKADDR_IN6_LENGTH;
     }
 
+    /** ::ffff:a.b.c.d (RFC 4291 §2.5.5.2) as raw bytes. */
+    public static byte[] ipv4MappedBytes(final byte[] v4)
+    {
+        final byte[] raw = new byte[16];
+        raw[10] = (byte)0xFF;
+        raw[11] = (byte)0xFF;
+        System.arraycopy(v4, 0, raw, 12, 4);
+        return raw;
+    }
+
+    /** ::ffff:a.b.c.d as an Inet6Address (InetAddress.getByAddress would turn it back into IPv4). */
+    public static InetAddress ipv4Mapped(final byte[] v4)
+    {
+        try
+        {
+            return Inet6Address.getByAddress(null, ipv4MappedBytes(v4), -1);
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Reads the address of a sockaddr_in / sockaddr_in6, or null for another family. */
     public static InetAddress readAddress(final MemorySegment in)
     {
