@@ -28,8 +28,12 @@ import java.nio.ByteOrder;
  * probe, an insert's choice of victim or an expiry sweep needs (tags, protocol, TCP state, service,
  * last seen) sits in the header, so a lookup reads both candidate buckets' tag groups (two cache
  * lines, loaded together), then only the record whose tag matches; an insert or an expiry slice
- * reads records only on a tag match. Memory is 64 bytes per entry and nothing else per entry
- * (8 M entries: 512 MB; 8 Mi entries: 512 MiB), plus 8 bytes per service for quotas.
+ * reads records only on a tag match. Memory is 64 bytes per entry, header share included, and
+ * nothing else per entry (8 M entries: 512 MB; 8 Mi entries: 512 MiB; 8 M flows at the recommended
+ * 90 % load, 8.9 M entries: 569 MB), plus 8 bytes per service for quotas. On Linux a table of 2 MiB
+ * or more is mapped 2 MiB aligned (2 MiB more address space, never touched) with a transparent
+ * huge-page hint and prefaulted, so random lookups do not also pay a TLB miss and page walk each
+ * (see {@code TableMemory}).
  * IPv4 and IPv6 flows share the table: an IPv4 address is stored in its IPv4-mapped IPv6 form
  * ({@code ::ffff:a.b.c.d}).
  * <pre>
@@ -55,7 +59,9 @@ import java.nio.ByteOrder;
  * 2 &times; {@value #BUCKET} entries. Lookups load both buckets' tag groups at once, compare the
  * 16-bit tags (entries are removed without tombstones, so a hole does not end a search) and read the
  * record only of a matching tag (a false match costs one extra record read, 1 in 65535 per occupied
- * entry): a lookup costs about two memory latencies, a hit two to four cache lines. An insert takes, in order: the entry of the same key; a free or expired entry (an expired
+ * entry): a miss costs about one memory latency (two cache lines fetched in parallel), a hit about
+ * two (then the record and the last-seen line, again in parallel). An insert takes, in order: the
+ * entry of the same key; a free or expired entry (an expired
  * one is reclaimed and counted as an expiration) in whichever bucket has more room, the first on a
  * tie; and when both buckets are full of live entries it evicts the least recently seen entry
  * <em>of the same service</em> in the window (counted as an eviction). It never evicts another

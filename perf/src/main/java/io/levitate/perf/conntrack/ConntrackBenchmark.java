@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * entries (the sizing the class comment recommends): a hit on a random live flow, a miss, and an
  * insert of a new flow (the table is then full, so inserts evict: the worst case). Keys are computed
  * from an index (no key arrays), random via xorshift, so at 8 M flows nearly every access misses the
- * CPU caches. The set-up prints the table's off-heap bytes and the process RSS growth. Expect 0 B/op.
+ * CPU caches. The set-up prints the table's off-heap bytes, the process RSS growth and whether the
+ * table got transparent huge pages (system-wide AnonHugePages). Expect 0 B/op.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,9 +53,10 @@ public class ConntrackBenchmark {
         next = flows;
         long rssAfter = rssBytes();
         System.out.printf("%nconntrack: %d flows in %d entries, %d bytes off-heap (%.1f B per entry, %.1f B per flow),"
-                        + " occupancy %d, RSS +%d MiB%n", flows, table.capacity(), table.memoryBytes(),
-                (double) table.memoryBytes() / table.capacity(), (double) table.memoryBytes() / flows,
-                table.occupancy(), (rssAfter - rssBefore) >> 20);
+                        + " occupancy %d, RSS +%d MiB, huge-page hint %b, AnonHugePages %d MiB%n", flows,
+                table.capacity(), table.memoryBytes(), (double) table.memoryBytes() / table.capacity(),
+                (double) table.memoryBytes() / flows, table.occupancy(), (rssAfter - rssBefore) >> 20,
+                table.hugePageHint(), status("/proc/meminfo", "AnonHugePages:") >> 20);
     }
 
     @TearDown(Level.Trial)
@@ -99,8 +101,13 @@ public class ConntrackBenchmark {
     }
 
     private static long rssBytes() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
+        return status("/proc/self/status", "VmRSS:");
+    }
+
+    /** A "Name: N kB" line of a /proc file, in bytes (0 if absent). */
+    private static long status(String file, String name) throws Exception {
+        for (String line : Files.readAllLines(Path.of(file))) {
+            if (line.startsWith(name)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
