@@ -50,7 +50,9 @@ final class ConfigBuilder
     private static final List<String> METRICS_KEYS = List.of("listen");
     private static final List<String> CONTROL_KEYS = List.of("socket");
     private static final List<String> BGP_KEYS = List.of("local_as", "router_id", "hold_time", "connect_retry",
-        "graceful_shutdown_wait", "med", "communities", "large_communities", "peers");
+        "graceful_shutdown_wait", "med", "communities", "large_communities", "peers",
+        // Read by the announcer only (bgp-announcer's ConfigLoader); checked here for shape.
+        "metrics_listen", "announce_delay", "listen", "graceful_restart_time");
     private static final List<String> PEER_KEYS = List.of("address", "remote_as", "port", "local_address", "next_hop",
         "next_hop_v6", "md5_password", "passive", "hold_time");
 
@@ -732,6 +734,27 @@ final class ConfigBuilder
 
     // ---------------------------------------------------------------- metrics, control
 
+    /** An optional IP:PORT value; errors go to the sink. */
+    private void listenAddress(final Node node, final String path)
+    {
+        if (node == null)
+        {
+            return;
+        }
+        final String text = Values.string(sink, node, path);
+        if (text == null)
+        {
+            return;
+        }
+        final Matcher match = LISTEN.matcher(text);
+        final boolean ok = match.matches() && (match.group(1) != null ? Addresses.parseIpv6(match.group(1))
+            : Addresses.parseIpv4(match.group(2))) != null && Integer.parseInt(match.group(3)) <= 0xFFFF;
+        if (!ok)
+        {
+            sink.at(node, path + ": '" + Values.shorten(text) + "' is not ADDRESS:PORT with an IP address");
+        }
+    }
+
     private MetricsConfig metrics(final Node node, final Node owner)
     {
         final InetSocketAddress fallback = new InetSocketAddress(Addresses.parseIpv4("127.0.0.1"), 9100);
@@ -814,6 +837,11 @@ final class ConfigBuilder
         final List<String> large = communities(m.get("large_communities"), m.child("large_communities"), true);
         final Node peersNode = m.require("peers");
         final List<BgpPeerConfig> peers = peersNode == null ? List.of() : peers(peersNode, m.child("peers"));
+        // Announcer-only keys: validated for shape so a typo fails `levitate check`, not the sidecar.
+        optionalDuration(m, "announce_delay", Duration.ZERO, Duration.ofMinutes(10), Duration.ZERO);
+        optionalInt(m, "graceful_restart_time", 0, 4095, 0);
+        listenAddress(m.get("metrics_listen"), m.child("metrics_listen"));
+        listenAddress(m.get("listen"), m.child("listen"));
         if (localAs == null || routerId == null || hold == null || retry == null || gshut == null || med == null
             || communities == null || large == null)
         {
