@@ -351,9 +351,11 @@ public final class Forwarder implements AutoCloseable
                 service.name, service.table.size(), service.table.digestHex(), service.healthyBackends);
         }
         final int[] portIds = new int[ports.size()];
+        final int[] peers = new int[ports.size()];
         for (int i = 0; i < portIds.length; i++)
         {
             portIds[i] = ports.get(i).id();
+            peers[i] = spec.peerOf(i);
         }
         for (int w = 0; w < spec.workers(); w++)
         {
@@ -372,7 +374,9 @@ public final class Forwarder implements AutoCloseable
             for (int i = 0; i < ports.size(); i++)
             {
                 final long mac = ports.get(i).macLong();
-                encapsulators[i] = new GreEncapsulator(encapConfig(config, mac, config.instance().ports().get(i).mtu()));
+                // MTU from the configured port; ports given on the command line instead get Ethernet's 1500.
+                final int mtu = i < config.instance().ports().size() ? config.instance().ports().get(i).mtu() : 1500;
+                encapsulators[i] = new GreEncapsulator(encapConfig(config, mac, mtu));
                 responders[i] = new ControlResponder(mac, neighbours);
             }
             final WorkerCounters counters = new WorkerCounters(countersManager, w);
@@ -380,9 +384,10 @@ public final class Forwarder implements AutoCloseable
             final WorkerStartup startup = new WorkerStartup();
             final long rx = arena.allocate(8L * spec.burst(), 64).address();
             final long tx = arena.allocate(8L * spec.burst(), 64).address();
+            final long replies = arena.allocate(8L * spec.burst(), 64).address();
             final long drop = arena.allocate(8L * spec.burst(), 64).address();
             final LoadBalancerAgent agent = new LoadBalancerAgent(w, spec.workerCores().get(w), w, spec.burst(), portIds,
-                rx, tx, drop, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
+                peers, rx, tx, replies, drop, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
                 responders, stats, counters, startup);
             launch(agent, counters, startup);
             workerStats.add(stats);

@@ -82,7 +82,7 @@ class RunCommandTest
             {"--port", "net_null0", "--burst", "100000"},
             {"--port", "net_null0", "--duration", "-1"},
             {"--port", "net_null0", "--mbufs", "10"},
-            {"--port", "net_null0", "--mode", "lb"},
+            {"--port", "net_null0", "--mode", "teleport"},
         };
         for (final String[] args : bad)
         {

@@ -121,7 +121,8 @@ public final class RunCommand implements Callable<Integer>
     CommandSpec commandSpec;
 
     @Option(names = "--mode", defaultValue = "l2fwd",
-        description = "Forwarding mode: l2fwd (forward frames unchanged between paired ports). Default: ${DEFAULT-VALUE}.")
+        description = "Forwarding mode: l2fwd (forward frames unchanged between paired ports) or lb (load-balance the "
+            + "--config services: tunnels leave on the paired port, or the same port when alone). Default: ${DEFAULT-VALUE}, lb with --config.")
     String mode;
 
     @Option(names = "--port", paramLabel = "PORT",
@@ -191,6 +192,10 @@ public final class RunCommand implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException
     {
+        if ("lb".equals(mode) && configFile == null)
+        {
+            throw new UsageException("--mode lb needs --config FILE (the services to balance)");
+        }
         final RunSpec spec = configFile != null ? fromConfig(loadConfig(configFile), HostCpus.allowed()) : toSpec(HostCpus.allowed());
         final PrintStream out = System.out;
         final CountDownLatch stop = new CountDownLatch(1);
@@ -421,24 +426,46 @@ public final class RunCommand implements Callable<Integer>
         return result.config();
     }
 
+    private boolean given(final String option)
+    {
+        return commandSpec != null && commandSpec.commandLine().getParseResult() != null
+            && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     /** A {@link RunSpec} from a configuration file; command-line run options still apply. */
     RunSpec fromConfig(final LevitateConfig config, final List<Integer> allowedCpus)
     {
-        if (!ports.isEmpty())
-        {
-            throw new UsageException("--port and --config exclude each other: the configuration lists the ports");
-        }
         final InstanceConfig instanceConfig = config.instance();
-        for (final PortConfig p : instanceConfig.ports())
+        // --port given with --config replaces the configuration's ports (benchmarks, tests).
+        if (ports.isEmpty())
         {
-            ports.add(p.device().spec());
+            for (final PortConfig p : instanceConfig.ports())
+            {
+                ports.add(p.device().spec());
+            }
         }
-        workers = instanceConfig.workers();
-        cores = new ArrayList<>(instanceConfig.cores());
-        mainCore = instanceConfig.mainCore();
-        noHuge = instanceConfig.hugepages() == MemoryMode.NO_HUGE || noHuge;
-        inMemory = instanceConfig.hugepages() == MemoryMode.HUGEPAGES && !noHuge;
-        memoryMb = instanceConfig.memoryMb();
+        // Options given on the command line win over the file (benchmarks, one-off runs).
+        if (!given("--workers"))
+        {
+            workers = instanceConfig.workers();
+        }
+        if (!given("--cores"))
+        {
+            cores = new ArrayList<>(instanceConfig.cores());
+        }
+        if (!given("--main-core"))
+        {
+            mainCore = instanceConfig.mainCore();
+        }
+        if (!given("--no-huge") && !given("--in-memory"))
+        {
+            noHuge = instanceConfig.hugepages() == MemoryMode.NO_HUGE;
+            inMemory = instanceConfig.hugepages() == MemoryMode.HUGEPAGES;
+        }
+        if (!given("--memory-mb"))
+        {
+            memoryMb = instanceConfig.memoryMb();
+        }
         if (mbufs == null && instanceConfig.mbufs() > 0)
         {
             mbufs = instanceConfig.mbufs();
@@ -462,9 +489,9 @@ public final class RunCommand implements Callable<Integer>
         {
             throw new UsageException("--instance must be 1-64 characters of A-Z a-z 0-9 _ . - (not starting with a dot)");
         }
-        if (!"l2fwd".equals(mode))
+        if (!"l2fwd".equals(mode) && !"lb".equals(mode))
         {
-            throw new UsageException("unknown --mode '" + mode + "'; supported: l2fwd");
+            throw new UsageException("unknown --mode '" + mode + "'; supported: l2fwd, lb (with --config)");
         }
         if (ports.isEmpty())
         {

@@ -26,8 +26,10 @@ import static io.levitate.dpdk.NativeMemory.ALL;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A load-balancing worker: one core, queue {@code queue} of every port, one-armed (what arrives
- * on a port leaves on it: tunnel packets toward the gateway, replies toward the asker).
+ * A load-balancing worker: one core, queue {@code queue} of every port. Ports pair like the L2
+ * mode's: tunnel packets for traffic received on a port leave on its peer (two-armed: a
+ * client-facing and a backend-facing NIC), or on the same port when it has no peer (one-armed);
+ * replies (ARP, ND, echo, too-big) always leave on the port they answer.
  *
  * <p>Per burst: acquire the newest {@link DataPlaneSnapshot}; rx; per packet classify, then
  * <ul>
@@ -55,8 +57,11 @@ public final class LoadBalancerAgent implements Agent
     private final int queue;
     private final int burst;
     private final int[] ports;
+    /** Position (in {@link #ports}) of the port tunnel packets leave on, per receiving port. */
+    private final int[] peers;
     private final long rx;
     private final long tx;
+    private final long replies;
     private final long drop;
     private final long pool;
     private final AtomicReference<DataPlaneSnapshot> published;
@@ -85,8 +90,8 @@ public final class LoadBalancerAgent implements Agent
      * @param pool the mbuf pool worker 0 allocates gateway requests from.
      */
     public LoadBalancerAgent(
-        final int worker, final int cpu, final int queue, final int burst, final int[] ports,
-        final long rx, final long tx, final long drop, final long pool,
+        final int worker, final int cpu, final int queue, final int burst, final int[] ports, final int[] peers,
+        final long rx, final long tx, final long replies, final long drop, final long pool,
         final AtomicReference<DataPlaneSnapshot> published, final Neighbours neighbours, final ConntrackTable conntrack,
         final GreEncapsulator[] encapsulators, final ControlResponder[] responders, final WorkerStats stats,
         final WorkerCounters counters, final WorkerStartup startup)
@@ -96,8 +101,10 @@ public final class LoadBalancerAgent implements Agent
         this.queue = queue;
         this.burst = burst;
         this.ports = ports.clone();
+        this.peers = peers.clone();
         this.rx = rx;
         this.tx = tx;
+        this.replies = replies;
         this.drop = drop;
         this.pool = pool;
         this.published = published;
@@ -143,9 +150,10 @@ public final class LoadBalancerAgent implements Agent
         int work = 0;
         for (int i = 0; i < ports.length; i++)
         {
-            encapsulator = encapsulators[i];
+            // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
+            encapsulator = encapsulators[peers[i]];
             responder = responders[i];
-            work += poll(ports[i], s, nowNanos, nowMs);
+            work += poll(ports[i], ports[peers[i]], s, nowNanos, nowMs);
         }
         if ((++cycles & HOUSEKEEPING_MASK) == 0)
         {
@@ -154,7 +162,7 @@ public final class LoadBalancerAgent implements Agent
         return work;
     }
 
-    private int poll(final int port, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    private int poll(final int port, final int outPort, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
         final int received = EthDev.rxBurst(port, queue, rx, burst);
         if (received == 0)
@@ -162,20 +170,27 @@ public final class LoadBalancerAgent implements Agent
             return 0;
         }
         int sends = 0;
+        int answers = 0;
         int drops = 0;
         for (int i = 0; i < received; i++)
         {
             final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
-            if (handle(m, s, nowNanos, nowMs))
+            final int action = handle(m, s, nowNanos, nowMs);
+            if (action == FORWARD)
             {
                 ALL.set(JAVA_LONG, tx + sends++ * POINTER, m);
+            }
+            else if (action == REPLY)
+            {
+                ALL.set(JAVA_LONG, replies + answers++ * POINTER, m);
             }
             else
             {
                 ALL.set(JAVA_LONG, drop + drops++ * POINTER, m);
             }
         }
-        transmit(port, sends);
+        transmit(outPort, tx, sends);
+        transmit(port, replies, answers);
         if (drops > 0)
         {
             Mbuf.freeBulk(drop, drops);
@@ -185,27 +200,32 @@ public final class LoadBalancerAgent implements Agent
         return received;
     }
 
-    private void transmit(final int port, final int count)
+    private void transmit(final int port, final long array, final int count)
     {
         if (count == 0)
         {
             return;
         }
-        final int sent = EthDev.txBurst(port, queue, tx, count);
+        final int sent = EthDev.txBurst(port, queue, array, count);
         if (sent < count)
         {
-            Mbuf.freeBulk(tx + sent * POINTER, count - sent);
+            Mbuf.freeBulk(array + sent * POINTER, count - sent);
             stats.drops[ForwardDrop.TX_FULL.id()] += count - sent;
         }
         stats.txPackets += sent;
     }
 
-    /** @return true to transmit the (possibly rewritten) mbuf, false to free it. */
-    private boolean handle(final long m, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    /** What to do with a handled mbuf. */
+    private static final int DROP = 0;
+    private static final int FORWARD = 1;
+    private static final int REPLY = 2;
+
+    /** @return {@link #FORWARD} (tunnel, to the peer port), {@link #REPLY} (back where it came from) or {@link #DROP}. */
+    private int handle(final long m, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
         if (Mbuf.segmentCount(m) != 1)
         {
-            return dropped(ForwardDrop.MULTI_SEGMENT);
+            return drop(ForwardDrop.MULTI_SEGMENT);
         }
         final long address = Mbuf.dataAddress(m);
         final Verdict verdict = classifier.classify(ALL, address, Mbuf.dataLength(m), c);
@@ -224,33 +244,33 @@ public final class LoadBalancerAgent implements Agent
                     : -ForwardDrop.NOT_HANDLED.id());
             default:
                 stats.drops[c.dropReasonId()]++;
-                return false;
+                return DROP;
         }
     }
 
-    private boolean vip(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    private int vip(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
         final int service = s.vips.find(c.key);
         if (service == VipTable.NONE)
         {
-            return dropped(ForwardDrop.NO_SERVICE);
+            return drop(ForwardDrop.NO_SERVICE);
         }
         final ServiceState state = s.services[service];
         final int backend = selectBackend(state, c.key, c.tcpFlags, nowMs);
         if (backend < 0)
         {
-            return dropped(ForwardDrop.NO_BACKEND);
+            return drop(ForwardDrop.NO_BACKEND);
         }
         final int packetBytes = c.l3Length;
-        if (!encapsulate(m, address, s, backend, nowNanos, nowMs))
+        final int action = encapsulate(m, address, s, backend, nowNanos, nowMs);
+        if (action == FORWARD)
         {
-            return false;
+            stats.servicePackets[service]++;
+            stats.serviceBytes[service] += packetBytes;
+            stats.backendPackets[backend]++;
+            stats.backendBytes[backend] += packetBytes;
         }
-        stats.servicePackets[service]++;
-        stats.serviceBytes[service] += packetBytes;
-        stats.backendPackets[backend]++;
-        stats.backendBytes[backend] += packetBytes;
-        return true;
+        return action;
     }
 
     /** Conntrack first; Maglev for new flows (remembered) and for flows whose backend went down. */
@@ -314,56 +334,55 @@ public final class LoadBalancerAgent implements Agent
     }
 
     /** Steers an ICMP error about a VIP flow to the backend that owns the flow. */
-    private boolean icmpError(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos,
+    private int icmpError(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos,
         final long nowMs)
     {
         final DropReason why = steering.steer(ALL, c, steered);
         if (why != DropReason.NONE)
         {
             stats.drops[why.id()]++;
-            return false;
+            return DROP;
         }
         final int service = s.vips.find(steered);
         if (service == VipTable.NONE)
         {
-            return dropped(ForwardDrop.ICMP_NOT_STEERABLE);
+            return drop(ForwardDrop.ICMP_NOT_STEERABLE);
         }
         final int backend = selectBackend(s.services[service], steered, 0, nowMs);
         if (backend < 0)
         {
-            return dropped(ForwardDrop.NO_BACKEND);
+            return drop(ForwardDrop.NO_BACKEND);
         }
         // The encapsulator derives the per-flow outer source from c.key: use the steered flow's.
         c.key.copyFrom(steered);
         return encapsulate(m, address, s, backend, nowNanos, nowMs);
     }
 
-    private boolean encapsulate(final long m, final long address, final DataPlaneSnapshot s, final int backend,
+    private int encapsulate(final long m, final long address, final DataPlaneSnapshot s, final int backend,
         final long nowNanos, final long nowMs)
     {
         final GreTunnel tunnel = s.tunnels[backend];
         final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
         if (mac == 0)
         {
-            return dropped(ForwardDrop.NO_NEIGHBOUR);
+            return drop(ForwardDrop.NO_NEIGHBOUR);
         }
         final EncapVerdict v = encapsulator.encapsulate(
             ALL, address, c.frameLength, Mbuf.dataOffset(m), c, tunnel, nowNanos, encapResult);
         if (v.isDrop())
         {
-            return dropped(encapDrop(v));
+            return drop(encapDrop(v));
         }
         moveData(m, address, encapResult.dataOffset, encapResult.dataLength);
         if (v == EncapVerdict.ENCAPSULATED)
         {
             NetworkOrder.putMac(ALL, encapResult.dataOffset, mac);
             stats.encapsulated++;
+            return FORWARD;
         }
-        else
-        {
-            stats.replies++;
-        }
-        return true;
+        // TOO_BIG_ICMP_SENT: the frame is now an ICMP error for the client, back where it came from.
+        stats.replies++;
+        return REPLY;
     }
 
     private static ForwardDrop encapDrop(final EncapVerdict v)
@@ -395,25 +414,25 @@ public final class LoadBalancerAgent implements Agent
         Mbuf.setLength(m, length);
     }
 
-    private boolean replied(final long m, final int result)
+    private int replied(final long m, final int result)
     {
         if (result <= 0)
         {
             stats.drops[-result]++;
-            return false;
+            return DROP;
         }
         if (result != Mbuf.dataLength(m))
         {
             Mbuf.setLength(m, result);
         }
         stats.replies++;
-        return true;
+        return REPLY;
     }
 
-    private boolean dropped(final ForwardDrop reason)
+    private int drop(final ForwardDrop reason)
     {
         stats.drops[reason.id()]++;
-        return false;
+        return DROP;
     }
 
     /** End of the mbuf's data room: in-place replies may grow the frame up to here. */
@@ -437,7 +456,7 @@ public final class LoadBalancerAgent implements Agent
         }
     }
 
-    /** Worker 0 asks for gateway MACs that are unknown or due for refresh, on its first port. */
+    /** Worker 0 asks for gateway MACs that are unknown or due for refresh, on the port tunnels leave by. */
     private void resolveGateways(final long nowMs)
     {
         if (neighbours.needsRequest(4, nowMs) && neighbours.hasV4)
@@ -458,10 +477,11 @@ public final class LoadBalancerAgent implements Agent
             return;
         }
         final long frame = Mbuf.dataAddress(m);
-        final int length = v4 ? responders[0].arpRequest(ALL, frame) : responders[0].neighbourSolicitation(ALL, frame);
+        final ControlResponder out = responders[peers[0]];
+        final int length = v4 ? out.arpRequest(ALL, frame) : out.neighbourSolicitation(ALL, frame);
         Mbuf.setLength(m, length);
         ALL.set(JAVA_LONG, tx, m);
-        transmit(ports[0], 1);
+        transmit(ports[peers[0]], tx, 1);
     }
 
     @Override

@@ -179,8 +179,9 @@ public final class BenchRunner implements Callable<Integer> {
         TrafficSpec spec = new TrafficSpec(flows != null ? flows : scenario.flows(), packets,
                 synShare != null ? synShare : scenario.synShare(), ipv6 || scenario.ipv6(), frameSize, 1, 80, seed);
         Path pcapDir = Files.createDirectories(workDir.resolve("pcap"));
-        Path pcap = pcapDir.resolve(spec.fileStem() + ".pcap");
-        Path rules = pcapDir.resolve(spec.fileStem() + ".l3fwd-rules");
+        String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gwarp" : "");
+        Path pcap = pcapDir.resolve(stem + ".pcap");
+        Path rules = pcapDir.resolve(stem + ".l3fwd-rules");
         long mbufs = Math.max(MIN_MBUFS, roundUp(spec.totalPackets() + MBUF_HEADROOM, 1024));
         int memoryMb = (int) (BASE_MEMORY_MB + (mbufs * MBUF_FOOTPRINT_BYTES >> 20));
         long availableMb = memAvailableMb();
@@ -190,7 +191,7 @@ public final class BenchRunner implements Callable<Integer> {
                     + "--packets (the pcap generator alone writes any size)", scenario.name(), spec.totalPackets(),
                     memoryMb, availableMb));
         }
-        PcapGenerator.Summary summary = ensurePcap(spec, pcap, rules);
+        PcapGenerator.Summary summary = ensurePcap(spec, pcap, rules, scenario.gatewayArp());
         Path placeholder = writePlaceholderRules(pcapDir, !spec.ipv6());
         boolean huge = switch (hugepages) {
             case "no" -> false;
@@ -264,7 +265,7 @@ public final class BenchRunner implements Callable<Integer> {
         };
     }
 
-    private PcapGenerator.Summary ensurePcap(TrafficSpec spec, Path pcap, Path rules) throws IOException {
+    private PcapGenerator.Summary ensurePcap(TrafficSpec spec, Path pcap, Path rules, boolean gatewayArp) throws IOException {
         Path tmpPcap = pcap.resolveSibling(pcap.getFileName() + ".tmp");
         Path tmpRules = rules.resolveSibling(rules.getFileName() + ".tmp");
         // Regenerating is cheap next to a run and always gives the same bytes (seeded), so a file
@@ -272,7 +273,7 @@ public final class BenchRunner implements Callable<Integer> {
         if (!(Files.isRegularFile(pcap) && Files.isRegularFile(rules))) {
             System.out.printf("bench: generating %s%n", pcap);
             PcapGenerator.generate(spec, PcapGenerator.parseVip(PcapGenerator.DEFAULT_VIP4), tmpPcap, tmpRules,
-                    1 /* the sink's port id */);
+                    1 /* the sink's port id */, gatewayArp);
             Files.move(tmpRules, rules, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmpPcap, pcap, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }

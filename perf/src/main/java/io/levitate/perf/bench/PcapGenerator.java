@@ -110,6 +110,30 @@ public final class PcapGenerator implements Callable<Integer> {
      * Deterministic: the same spec gives the same bytes.
      */
     static Summary generate(TrafficSpec spec, int vip4, Path pcap, Path rules, int rulePort) throws IOException {
+        return generate(spec, vip4, pcap, rules, rulePort, false);
+    }
+
+    /** The gateway perf/bench/lb.yaml names, and its MAC in the leading ARP reply. */
+    static final byte[] GATEWAY_IP = {10, 0, 1, 1};
+    static final byte[] GATEWAY_MAC = {0x02, 0, 0, 0, 0, 0x01};
+    static final byte[] LB_IP = {10, 0, 1, 2};
+
+    /** An ARP reply from the gateway to the load balancer (RFC 826), padded to 60 bytes. */
+    static byte[] gatewayArpReply() {
+        ByteBuffer b = ByteBuffer.allocate(60);
+        b.put(new byte[] {-1, -1, -1, -1, -1, -1}).put(GATEWAY_MAC).putShort((short) 0x0806)
+                .putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 2)
+                .put(GATEWAY_MAC).put(GATEWAY_IP).put(new byte[6]).put(LB_IP);
+        return b.array();
+    }
+
+    /**
+     * As {@link #generate(TrafficSpec, int, Path, Path, int)}; with {@code gatewayArp} the capture
+     * starts with {@link #gatewayArpReply()} (not counted in the summary), so a forwarder that
+     * resolves its next hop from the wire learns it on every replay.
+     */
+    static Summary generate(TrafficSpec spec, int vip4, Path pcap, Path rules, int rulePort, boolean gatewayArp)
+            throws IOException {
         long total = spec.totalPackets();
         long synBudget = Math.round(total * spec.synShare());
         if (spec.flows() + synBudget > FlowKeys.CAPACITY) {
@@ -121,6 +145,10 @@ public final class PcapGenerator implements Callable<Integer> {
         long synPackets = 0;
         long established = 0;
         try (PcapFileWriter writer = new PcapFileWriter(pcap)) {
+            if (gatewayArp) {
+                byte[] arp = gatewayArpReply();
+                writer.write(arp, arp.length);
+            }
             for (long i = 0; i < total; i++) {
                 // Exactly synBudget SYNs, spread uniformly: selection sampling (Knuth's Algorithm S).
                 boolean syn = rng.nextLong(total - i) < synBudget - synPackets;

@@ -19,19 +19,39 @@ import java.util.stream.Collectors;
  * @param contenders  in launch order; rounds alternate through them (A B C A B C …)
  */
 record Scenario(String name, String description, long flows, double synShare, boolean ipv6,
-                List<Contender> contenders) {
+                List<Contender> contenders, boolean gatewayArp) {
+
+    /** A scenario whose pcap needs no gateway ARP (L2 contenders only). */
+    Scenario(String name, String description, long flows, double synShare, boolean ipv6, List<Contender> contenders) {
+        this(name, description, flows, synShare, ipv6, contenders, false);
+    }
+
+    /**
+     * The load-balancing contender: perf/bench/lb.yaml (the VIP of the generated pcap, 10 backends);
+     * the bench's --port arguments replace the file's ports.
+     */
+    static Contender levitateLb(String name, String... more) {
+        String[] args = new String[more.length + 2];
+        args[0] = "--config";
+        args[1] = "perf/bench/lb.yaml";
+        System.arraycopy(more, 0, args, 2, more.length);
+        return Contender.levitate(name, "lb", args);
+    }
 
     static final List<Scenario> ALL = List.of(
             new Scenario("l2fwd",
                     "plain forwarding, no per-packet work: Levitate --mode l2fwd vs testpmd io (ceiling) and l3fwd EM",
                     1024, 0.0, false,
-                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), Contender.levitate("levitate-l2fwd", "l2fwd"))));
-    // Candidates once the forwarder has the modes (names are suggestions, flags follow the contract):
-    //   new Scenario("lb", "full LB pipeline", 65536, 0.0, false,
-    //           List.of(Contender.testpmdIo(), Contender.l3fwdEm(), Contender.levitate("levitate-lb", "lb")))
-    //   new Scenario("lb-syn", "SYN-flood mix", 65536, 0.5, false, …same contenders…)
-    //   new Scenario("lb-1m", "1 M flows (pool ≈ 2.5 GB)", 1_000_000, 0.0, false, …)
-    //   new Scenario("lb-2w", "2 workers", …, Contender.levitate("levitate-lb-2w", "lb", "--workers", "2", "--cores", "1,2"))
+                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), Contender.levitate("levitate-l2fwd", "l2fwd"))),
+            // The pcap starts with the gateway's ARP reply: Levitate resolves next hops itself
+            // (no static MAC), and the replayed capture must tell it, as a real gateway would.
+            new Scenario("lb",
+                    "full load-balancing pipeline (classify, VIP, conntrack, Maglev, GRE) on 64-byte TCP: Levitate --mode lb "
+                            + "vs testpmd io and l3fwd EM",
+                    10_000, 0.0, false,
+                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), levitateLb("levitate-lb")), true));
+    // Further candidates: lb with --flows 1000000 (pool ≈ 2.5 GB), a SYN mix (--syn-share 0.5), and
+    // 2 workers (levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1") on a machine with a CPU to spare).
 
     static final Map<String, Scenario> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Scenario::name, Function.identity()));
