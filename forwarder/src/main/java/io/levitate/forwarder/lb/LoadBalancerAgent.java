@@ -1,9 +1,7 @@
 package io.levitate.forwarder.lb;
 
 import io.levitate.conntrack.ConntrackTable;
-import io.levitate.dpdk.Affinity;
 import io.levitate.dpdk.EthDev;
-import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
@@ -122,18 +120,7 @@ public final class LoadBalancerAgent implements Agent
     @Override
     public void onStart()
     {
-        try
-        {
-            Affinity.pinCurrentThread(cpu);
-            final int lcore = Lcore.registerThread();
-            counters.heartbeat.setRelease(System.currentTimeMillis());
-            startup.started(lcore, Affinity.currentCpu());
-        }
-        catch (final RuntimeException ex)
-        {
-            startup.failed(ex);
-            throw ex;
-        }
+        startup.enterWorkerThread(cpu, counters);
     }
 
     @Override
@@ -488,10 +475,7 @@ public final class LoadBalancerAgent implements Agent
     public void onClose()
     {
         stats.publish();
-        if (startup.lcore() >= 0)
-        {
-            Lcore.unregisterThread();
-        }
+        startup.leaveWorkerThread();
     }
 
     @Override

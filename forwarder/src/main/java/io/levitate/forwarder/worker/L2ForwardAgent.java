@@ -1,8 +1,6 @@
 package io.levitate.forwarder.worker;
 
-import io.levitate.dpdk.Affinity;
 import io.levitate.dpdk.EthDev;
-import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import org.agrona.concurrent.Agent;
 
@@ -58,20 +56,7 @@ public final class L2ForwardAgent implements Agent
     @Override
     public void onStart()
     {
-        try
-        {
-            // Pin first: DPDK records the thread's affinity at registration, and threads inherit
-            // the main lcore's mask from rte_eal_init otherwise.
-            Affinity.pinCurrentThread(cpu);
-            final int lcore = Lcore.registerThread();
-            counters.heartbeat.setRelease(System.currentTimeMillis());
-            startup.started(lcore, Affinity.currentCpu());
-        }
-        catch (final RuntimeException ex)
-        {
-            startup.failed(ex);
-            throw ex;
-        }
+        startup.enterWorkerThread(cpu, counters);
     }
 
     @Override
@@ -112,10 +97,7 @@ public final class L2ForwardAgent implements Agent
     @Override
     public void onClose()
     {
-        if (startup.lcore() >= 0)
-        {
-            Lcore.unregisterThread();
-        }
+        startup.leaveWorkerThread();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.levitate.forwarder.worker;
 
+import io.levitate.dpdk.Affinity;
+import io.levitate.dpdk.Lcore;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -14,14 +17,45 @@ public final class WorkerStartup
     private volatile int cpu = -1;
     private volatile RuntimeException failure;
 
-    public void started(final int lcore, final int cpu)
+    /**
+     * Run on the worker thread before its first duty cycle: pin to {@code cpu}, register with
+     * DPDK, publish a first heartbeat and report. Pinning comes first: DPDK records the thread's
+     * affinity at registration, and threads inherit the main lcore's mask from rte_eal_init
+     * otherwise. A failure is reported to the waiting main thread and rethrown.
+     */
+    public void enterWorkerThread(final int cpu, final WorkerCounters counters)
+    {
+        try
+        {
+            Affinity.pinCurrentThread(cpu);
+            final int lcore = Lcore.registerThread();
+            counters.heartbeat.setRelease(System.currentTimeMillis());
+            started(lcore, Affinity.currentCpu());
+        }
+        catch (final RuntimeException ex)
+        {
+            failed(ex);
+            throw ex;
+        }
+    }
+
+    /** Run on the worker thread as it ends: gives the lcore id back if it got one. */
+    public void leaveWorkerThread()
+    {
+        if (lcore >= 0)
+        {
+            Lcore.unregisterThread();
+        }
+    }
+
+    void started(final int lcore, final int cpu)
     {
         this.lcore = lcore;
         this.cpu = cpu;
         done.countDown();
     }
 
-    public void failed(final RuntimeException failure)
+    void failed(final RuntimeException failure)
     {
         this.failure = failure;
         done.countDown();
