@@ -52,6 +52,19 @@ class AnnouncerProcessIT
                 {
                     Poll.until(Duration.ofSeconds(30), () -> bird.birdc("show", "route", "all").contains(VIP + "/32"),
                         () -> log(lab) + bird.protocol("lb1"));
+                    // The router has the route; the announcer's gauges follow within its next update.
+                    final String advertised = "levitate_bgp_prefixes_advertised{peer=\"" + lab.v4(1) + "\",afi=\"ipv4\"} 1";
+                    Poll.until(Duration.ofSeconds(10), () ->
+                    {
+                        try
+                        {
+                            return get("http://127.0.0.1:" + metricsPort + "/metrics").contains(advertised);
+                        }
+                        catch (final Exception notYet)
+                        {
+                            return false;
+                        }
+                    }, () -> log(lab));
                     final String metrics = get("http://127.0.0.1:" + metricsPort + "/metrics");
                     assertTrue(metrics.contains("levitate_bgp_session_state{peer=\"" + lab.v4(1) + "\"} 5"), metrics);
                     assertTrue(metrics.contains("levitate_bgp_prefixes_advertised{peer=\"" + lab.v4(1) + "\",afi=\"ipv4\"} 1"), metrics);
