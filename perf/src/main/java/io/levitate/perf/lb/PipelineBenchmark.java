@@ -89,6 +89,9 @@ public class PipelineBenchmark
         final ControlResponder responder = new ControlResponder(mac, neighbours);
         final CountersManager counters = new CountersManager(new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)),
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
+        manualEncap = encap;
+        manualSnapshot = snapshot;
+        manualConntrack = conntrack;
         agent = new LoadBalancerAgent(0, 0, 0, 32, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0,
             new AtomicReference<>(snapshot), neighbours, conntrack, new GreEncapsulator[] {encap},
             new ControlResponder[] {responder}, new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS),
@@ -128,6 +131,30 @@ public class PipelineBenchmark
         next = i + 1 == flows ? 0 : i + 1;
         restore(i);
         return agent.handleOne(mbufs[i], now);
+    }
+
+    private final io.levitate.packet.PacketClassifier classifier = new io.levitate.packet.PacketClassifier();
+    private final io.levitate.packet.Classification c = new io.levitate.packet.Classification();
+    private final io.levitate.gre.EncapResult result = new io.levitate.gre.EncapResult();
+    private GreEncapsulator manualEncap;
+    private DataPlaneSnapshot manualSnapshot;
+    private ConntrackTable manualConntrack;
+
+    /** The same parts called directly (no agent): classify, VIP, conntrack, encapsulate. */
+    @Benchmark
+    public int manualPipeline()
+    {
+        final int i = next;
+        next = i + 1 == flows ? 0 : i + 1;
+        restore(i);
+        final long a = mbufs[i] + Mbuf.SIZE + Mbuf.HEADROOM;
+        classifier.classify(all, a, FRAME, c);
+        final int svc = manualSnapshot.vips.find(c.key);
+        final io.levitate.packet.FlowKey k = c.key;
+        final int backend = manualConntrack.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol,
+            c.tcpFlags, now / 1_000_000);
+        manualEncap.encapsulate(all, a, FRAME, Mbuf.HEADROOM, c, manualSnapshot.tunnel(Math.max(0, backend)), now, result);
+        return svc + result.dataLength;
     }
 
     /** The restore alone, to subtract. */
