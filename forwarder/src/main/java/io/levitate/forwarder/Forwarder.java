@@ -12,7 +12,12 @@ import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
+import io.levitate.forwarder.config.BackendDefinition;
+import io.levitate.forwarder.config.HealthCheckConfig;
 import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.config.ServiceDefinition;
+import io.levitate.forwarder.health.HealthChecker;
+import io.levitate.maglev.BackendState;
 import io.levitate.forwarder.lb.ControlResponder;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.LoadBalancerAgent;
@@ -74,6 +79,7 @@ public final class Forwarder implements AutoCloseable
     private final SnapshotBuilder snapshots = new SnapshotBuilder();
     private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
     private Neighbours neighbours;
+    private HealthChecker health;
     private String ealLog = "";
     private boolean ealUp;
     private boolean ealAttempted;
@@ -345,6 +351,7 @@ public final class Forwarder implements AutoCloseable
             gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null);
         final DataPlaneSnapshot first = snapshots.build(config, Map.of());
         published.setRelease(first);
+        startHealthChecks(config);
         for (final ServiceState service : first.services())
         {
             out.printf(Locale.ROOT, "levitate: service %s: table size %d, digest %s, %d healthy backend(s)%n",
@@ -392,6 +399,60 @@ public final class Forwarder implements AutoCloseable
             launch(agent, counters, startup);
             workerStats.add(stats);
         }
+    }
+
+    /**
+     * Health checks on their own threads: a transition rebuilds the snapshot with the down
+     * backends overridden and publishes it (release store); workers pick it up at their next
+     * burst. Tables of services without a changed backend come out identical (same digest).
+     */
+    private void startHealthChecks(final LevitateConfig config)
+    {
+        final List<HealthChecker.Target> targets = new ArrayList<>();
+        for (final ServiceDefinition service : config.services())
+        {
+            for (final BackendDefinition backend : service.backends())
+            {
+                final HealthCheckConfig check = backend.healthCheck() != null ? backend.healthCheck() : service.healthCheck();
+                if (check != null)
+                {
+                    targets.add(new HealthChecker.Target(service.name() + "/" + backend.toBackend().identity(),
+                        backend.address(), backend.port(), check));
+                }
+            }
+        }
+        if (targets.isEmpty())
+        {
+            return;
+        }
+        health = new HealthChecker(targets, Math.min(4, targets.size()), (up, transition) ->
+        {
+            final Map<String, BackendState> overrides = new HashMap<>();
+            up.forEach((label, isUp) ->
+            {
+                if (!isUp)
+                {
+                    overrides.put(label, BackendState.DOWN);
+                }
+            });
+            synchronized (snapshots)
+            {
+                final DataPlaneSnapshot before = published.getAcquire();
+                final DataPlaneSnapshot next = snapshots.build(config, overrides);
+                published.setRelease(next);
+                out.println("levitate: health: " + transition);
+                for (final ServiceState service : next.services())
+                {
+                    final ServiceState old = before.services().get(service.index);
+                    if (old.table.digest() != service.table.digest())
+                    {
+                        out.printf(Locale.ROOT, "levitate: service %s: table rebuilt, digest %s -> %s, %d healthy backend(s)%n",
+                            service.name, old.table.digestHex(), service.table.digestHex(), service.healthyBackends);
+                    }
+                }
+            }
+        });
+        out.println("levitate: health checks for " + targets.size() + " backend(s)");
     }
 
     private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu)
@@ -556,6 +617,10 @@ public final class Forwarder implements AutoCloseable
             return;
         }
         closed = true;
+        if (health != null)
+        {
+            health.close();
+        }
         stopWorkers();
         for (final PortState port : ports)
         {
