@@ -80,6 +80,8 @@ public final class Forwarder implements AutoCloseable
     private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
     private Neighbours neighbours;
     private HealthChecker health;
+    /** The configuration the published snapshot was built from; changed only under the snapshots lock. */
+    private volatile LevitateConfig currentConfig;
     private String ealLog = "";
     private boolean ealUp;
     private boolean ealAttempted;
@@ -349,6 +351,7 @@ public final class Forwarder implements AutoCloseable
             gateways.ipv4() != null ? SnapshotBuilder.v4(gateways.ipv4()) : 0, gateways.ipv4() != null,
             gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
             gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null);
+        currentConfig = config;
         final DataPlaneSnapshot first = snapshots.build(config, Map.of());
         published.setRelease(first);
         startHealthChecks(config);
@@ -408,6 +411,11 @@ public final class Forwarder implements AutoCloseable
      */
     private void startHealthChecks(final LevitateConfig config)
     {
+        startHealthChecks(config, Map.of());
+    }
+
+    private void startHealthChecks(final LevitateConfig config, final Map<String, Boolean> initial)
+    {
         final List<HealthChecker.Target> targets = new ArrayList<>();
         for (final ServiceDefinition service : config.services())
         {
@@ -427,32 +435,134 @@ public final class Forwarder implements AutoCloseable
         }
         health = new HealthChecker(targets, Math.min(4, targets.size()), (up, transition) ->
         {
-            final Map<String, BackendState> overrides = new HashMap<>();
-            up.forEach((label, isUp) ->
-            {
-                if (!isUp)
-                {
-                    overrides.put(label, BackendState.DOWN);
-                }
-            });
             synchronized (snapshots)
             {
                 final DataPlaneSnapshot before = published.getAcquire();
-                final DataPlaneSnapshot next = snapshots.build(config, overrides);
+                final DataPlaneSnapshot next = snapshots.build(currentConfig, downOverrides(up));
                 published.setRelease(next);
                 out.println("levitate: health: " + transition);
                 for (final ServiceState service : next.services())
                 {
-                    final ServiceState old = before.services().get(service.index);
-                    if (old.table.digest() != service.table.digest())
+                    final ServiceState old = before.service(service.name);
+                    if (old != null && old.table.digest() != service.table.digest())
                     {
                         out.printf(Locale.ROOT, "levitate: service %s: table rebuilt, digest %s -> %s, %d healthy backend(s)%n",
                             service.name, old.table.digestHex(), service.table.digestHex(), service.healthyBackends);
                     }
                 }
             }
-        });
+        }, initial);
         out.println("levitate: health checks for " + targets.size() + " backend(s)");
+    }
+
+    private static Map<String, BackendState> downOverrides(final Map<String, Boolean> up)
+    {
+        final Map<String, BackendState> overrides = new HashMap<>();
+        up.forEach((label, isUp) ->
+        {
+            if (!isUp)
+            {
+                overrides.put(label, BackendState.DOWN);
+            }
+        });
+        return overrides;
+    }
+
+    /**
+     * Applies a new, already validated configuration without stopping workers: services added,
+     * removed or changed get new tables, unchanged ones keep theirs (same digest), and the whole
+     * snapshot is published at once. What needs a restart (ports, workers, cores, memory, our
+     * addresses, gateways, conntrack sizing, metrics) is refused and the running configuration stays.
+     *
+     * @return one line per service saying what happened, or the reason for refusing.
+     */
+    public List<String> reload(final LevitateConfig next)
+    {
+        final List<String> report = new ArrayList<>();
+        synchronized (snapshots)
+        {
+            final LevitateConfig running = currentConfig;
+            if (running == null)
+            {
+                return List.of("refused: not running in load-balancing mode");
+            }
+            final List<String> restart = restartOnlyChanges(running, next);
+            if (!restart.isEmpty())
+            {
+                return List.of("refused: " + String.join(", ", restart) + " changed; that needs a restart "
+                    + "(the running configuration stays)");
+            }
+            final Map<String, Boolean> verdicts = health != null ? health.states() : Map.of();
+            if (health != null)
+            {
+                health.close();
+                health = null;
+            }
+            final DataPlaneSnapshot before = published.getAcquire();
+            currentConfig = next;
+            final DataPlaneSnapshot after = snapshots.build(next, downOverrides(verdicts));
+            published.setRelease(after);
+            final Map<String, ServiceState> old = new HashMap<>();
+            before.services().forEach(s -> old.put(s.name, s));
+            for (final ServiceState s : after.services())
+            {
+                final ServiceState was = old.remove(s.name);
+                if (was == null)
+                {
+                    report.add("service " + s.name + ": added, digest " + s.table.digestHex());
+                }
+                else if (was.table.digest() == s.table.digest())
+                {
+                    report.add("service " + s.name + ": unchanged, digest " + s.table.digestHex());
+                }
+                else
+                {
+                    report.add("service " + s.name + ": table rebuilt, digest " + was.table.digestHex() + " -> "
+                        + s.table.digestHex() + ", " + s.healthyBackends + " healthy backend(s)");
+                }
+            }
+            old.keySet().forEach(name -> report.add("service " + name + ": removed"));
+            startHealthChecks(next, verdicts);
+        }
+        return report;
+    }
+
+    /** What a reload cannot change: the parts of the configuration the EAL, ports and workers were built from. */
+    static List<String> restartOnlyChanges(final LevitateConfig a, final LevitateConfig b)
+    {
+        final List<String> changed = new ArrayList<>();
+        final var ia = a.instance();
+        final var ib = b.instance();
+        if (!ia.ports().equals(ib.ports()))
+        {
+            changed.add("instance.ports");
+        }
+        if (ia.workers() != ib.workers() || !ia.cores().equals(ib.cores()) || ia.mainCore() != ib.mainCore())
+        {
+            changed.add("instance.workers/cores");
+        }
+        if (ia.hugepages() != ib.hugepages() || ia.memoryMb() != ib.memoryMb() || ia.mbufs() != ib.mbufs())
+        {
+            changed.add("instance memory");
+        }
+        if (!ia.addresses().equals(ib.addresses()) || !ia.gateways().equals(ib.gateways())
+            || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix()))
+        {
+            changed.add("instance addresses/gateways");
+        }
+        if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
+        {
+            changed.add("instance name/counters_dir");
+        }
+        if (!a.conntrack().equals(b.conntrack()))
+        {
+            changed.add("conntrack");
+        }
+        if (!java.util.Objects.equals(a.metrics(), b.metrics()) || !java.util.Objects.equals(a.control(), b.control()))
+        {
+            changed.add("metrics/control");
+        }
+        return changed;
     }
 
     private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu)

@@ -15,7 +15,7 @@ import java.io.PrintWriter;
     mixinStandardHelpOptions = true,
     version = "levitate 0.1.0",
     description = "Maglev-style L4 load balancer on DPDK.",
-    subcommands = {RunCommand.class, StatCommand.class, TablesCommand.class, CheckCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, StatCommand.class, TablesCommand.class, ReloadCommand.class, CheckCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
 public final class LevitateCli
 {
     public static final int EXIT_OK = 0;

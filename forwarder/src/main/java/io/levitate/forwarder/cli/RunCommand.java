@@ -18,6 +18,8 @@ import io.levitate.forwarder.config.PortConfig;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.ForwardDrop;
 import io.levitate.forwarder.lb.LbCountersPublisher;
+import io.levitate.forwarder.control.ControlServer;
+import java.util.concurrent.CompletableFuture;
 import io.levitate.forwarder.lb.Neighbours;
 import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.WorkerStats;
@@ -61,6 +63,63 @@ public final class RunCommand implements Callable<Integer>
     private static final int COUNTERS_VALUES_BYTES = 1024 * 1024;
 
     private PrometheusExporter exporter;
+    private ControlServer control;
+
+    private static ControlServer startControl(final Path socket)
+    {
+        try
+        {
+            return new ControlServer(socket);
+        }
+        catch (final IOException ex)
+        {
+            throw new LevitateException("cannot open the control socket " + socket + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Control thread: applies queued reloads (levitate reload, SIGHUP) and answers them. */
+    private void processReloads(final Forwarder forwarder, final ControlServer server, final PrintStream out)
+    {
+        if (server == null)
+        {
+            return;
+        }
+        for (CompletableFuture<List<String>> request = server.nextRequest(); request != null; request = server.nextRequest())
+        {
+            request.complete(reload(forwarder, out));
+        }
+    }
+
+    /** Re-reads the configuration file; applies it only when valid in full. */
+    private List<String> reload(final Forwarder forwarder, final PrintStream out)
+    {
+        final List<String> lines = new ArrayList<>();
+        ConfigResult result = null;
+        try
+        {
+            result = ConfigReader.read(configFile);
+        }
+        catch (final IOException ex)
+        {
+            lines.add("rejected: cannot read " + configFile + ": " + ex.getMessage() + "; the running configuration stays");
+        }
+        if (result != null && !result.valid())
+        {
+            lines.add("rejected: " + result.errors().size() + " error(s) in " + configFile
+                + "; the running configuration stays:");
+            result.errors().stream().limit(20).forEach(e -> lines.add("  " + e));
+        }
+        else if (result != null)
+        {
+            lines.addAll(forwarder.reload(result.config()));
+            if (lines.stream().noneMatch(l -> l.startsWith("refused")))
+            {
+                lines.add("ok");
+            }
+        }
+        lines.forEach(l -> out.println("levitate: reload: " + l));
+        return lines;
+    }
 
     /** Logs when a gateway's MAC is learnt, changes or expires (never per packet: at most on change). */
     private static void logNeighbourChanges(final Neighbours neighbours, final long[] known, final PrintStream out)
@@ -223,12 +282,22 @@ public final class RunCommand implements Callable<Integer>
             final LbCountersPublisher lbCounters = spec.config() == null ? null
                 : new LbCountersPublisher(counters.manager(), forwarder.workerStats(), forwarder.conntracks());
             final long[] knownMacs = new long[2];
+            control = spec.config() == null ? null : startControl(spec.config().control().socket());
+            final ControlServer controlServer = control;
+            Signal.handle(new Signal("HUP"), signal ->
+            {
+                if (controlServer != null)
+                {
+                    controlServer.requestReload();
+                }
+            });
             controlTick = () ->
             {
                 final long now = System.currentTimeMillis();
                 counters.heartbeat(now);
                 if (lbCounters != null)
                 {
+                    processReloads(forwarder, controlServer, out);
                     lbCounters.update(forwarder.snapshot());
                     logNeighbourChanges(forwarder.neighbours(), knownMacs, out);
                 }
@@ -248,6 +317,10 @@ public final class RunCommand implements Callable<Integer>
             if (exporter != null)
             {
                 exporter.close();
+            }
+            if (control != null)
+            {
+                control.close();
             }
         }
         return LevitateCli.EXIT_OK;

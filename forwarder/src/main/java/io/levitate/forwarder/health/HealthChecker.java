@@ -57,6 +57,16 @@ public final class HealthChecker implements AutoCloseable
 
     public HealthChecker(final List<Target> targets, final int threads, final Listener listener)
     {
+        this(targets, threads, listener, Map.of());
+    }
+
+    /**
+     * @param initial verdicts carried over from a previous checker (a reload): a backend known
+     *                to be down stays down until it passes {@code rise} checks.
+     */
+    public HealthChecker(final List<Target> targets, final int threads, final Listener listener,
+        final Map<String, Boolean> initial)
+    {
         this.listener = listener;
         pool = Executors.newScheduledThreadPool(Math.max(1, threads), r ->
         {
@@ -66,7 +76,9 @@ public final class HealthChecker implements AutoCloseable
         });
         for (final Target target : targets)
         {
-            states.put(target.label(), new State());
+            final State state = new State();
+            state.up = initial.getOrDefault(target.label(), Boolean.TRUE);
+            states.put(target.label(), state);
             final long interval = Math.max(1, target.check().interval().toMillis());
             pool.scheduleWithFixedDelay(() -> probeAndRecord(target), 0, interval, TimeUnit.MILLISECONDS);
         }

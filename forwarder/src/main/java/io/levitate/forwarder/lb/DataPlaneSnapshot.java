@@ -35,9 +35,31 @@ public final class DataPlaneSnapshot
         this.backendStates = backendStates;
     }
 
+    /** The configured services (ids of services removed by a reload leave gaps, skipped here). */
     public List<ServiceState> services()
     {
-        return List.of(services);
+        final List<ServiceState> list = new java.util.ArrayList<>(services.length);
+        for (final ServiceState s : services)
+        {
+            if (s != null)
+            {
+                list.add(s);
+            }
+        }
+        return list;
+    }
+
+    /** A service by name, or null. */
+    public ServiceState service(final String name)
+    {
+        for (final ServiceState s : services)
+        {
+            if (s != null && s.name.equals(name))
+            {
+                return s;
+            }
+        }
+        return null;
     }
 
     public int backendCount()

@@ -155,7 +155,14 @@ public final class LbCountersPublisher
 
     private AtomicCounter[] backendCounters(final DataPlaneSnapshot snapshot, final int id)
     {
-        final ServiceState service = snapshot.services().get(snapshot.backendService(id));
+        ServiceState service = null;
+        for (final ServiceState s : snapshot.services())
+        {
+            if (s.index == snapshot.backendService(id))
+            {
+                service = s;
+            }
+        }
         final byte[] key = serviceKey(service.table.config().vip(), service.table.config().protocol(),
             service.table.config().port());
         final String p = "backend " + snapshot.backendName(id) + ": ";

@@ -1,0 +1,133 @@
+package io.levitate.forwarder.control;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
+ * only) and queues them for the control thread. Protocol: the client writes one line
+ * ({@code reload}); the server answers with report lines and a final {@code ok} or
+ * {@code refused}, then closes.
+ */
+public final class ControlServer implements AutoCloseable
+{
+    /** Replies wait at most this long for the control thread (a reload takes milliseconds). */
+    private static final long REPLY_TIMEOUT_S = 30;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Thread thread;
+    private final Queue<CompletableFuture<List<String>>> requests = new ConcurrentLinkedQueue<>();
+
+    public ControlServer(final Path path) throws IOException
+    {
+        this.path = path;
+        final Path dir = path.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir))
+        {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (Files.exists(path))
+        {
+            // A live forwarder answers there: never steal its socket. A stale file is replaced.
+            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX))
+            {
+                probe.connect(UnixDomainSocketAddress.of(path));
+                throw new IOException("another forwarder is listening on " + path + "; set control.socket per instance");
+            }
+            catch (final java.net.SocketException stale)
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        thread = new Thread(this::serve, "levitate-control");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a reload (SIGHUP has no one to answer). */
+    public CompletableFuture<List<String>> requestReload()
+    {
+        final CompletableFuture<List<String>> request = new CompletableFuture<>();
+        requests.add(request);
+        return request;
+    }
+
+    /** The control thread takes the next pending request, or null. */
+    public CompletableFuture<List<String>> nextRequest()
+    {
+        return requests.poll();
+    }
+
+    private void serve()
+    {
+        while (server.isOpen())
+        {
+            try (SocketChannel client = server.accept())
+            {
+                final ByteBuffer in = ByteBuffer.allocate(256);
+                while (in.hasRemaining() && client.read(in) > 0 && !new String(in.array(), 0, in.position(),
+                    StandardCharsets.US_ASCII).contains("\n"))
+                {
+                    // Read until the end of the command line.
+                }
+                final String command = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).strip();
+                String reply;
+                if ("reload".equals(command))
+                {
+                    try
+                    {
+                        final List<String> report = requestReload().get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
+                        reply = String.join("\n", report) + "\n";
+                    }
+                    catch (final Exception ex)
+                    {
+                        reply = "refused: " + ex + "\n";
+                    }
+                }
+                else
+                {
+                    reply = "refused: unknown command '" + command + "' (known: reload)\n";
+                }
+                client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+            }
+            catch (final IOException ex)
+            {
+                if (!server.isOpen())
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            server.close();
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ignored)
+        {
+            // Best effort on shutdown.
+        }
+    }
+}

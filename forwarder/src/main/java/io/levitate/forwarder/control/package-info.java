@@ -1,0 +1,8 @@
+/**
+ * The control socket: a Unix-domain socket only root can use, over which {@code levitate reload}
+ * asks the running forwarder to re-read its configuration and hears the result.
+ *
+ * <p>Owns: the socket and its one-line protocol. Must not: apply anything itself; requests are
+ * handed to the control thread, which validates and applies them.
+ */
+package io.levitate.forwarder.control;

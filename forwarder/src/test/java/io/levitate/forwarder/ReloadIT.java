@@ -1,0 +1,136 @@
+package io.levitate.forwarder;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Live reconfiguration of a forwarding daemon: levitate reload over the control socket, and
+ * SIGHUP. Changed services get new tables, unchanged ones keep theirs, bad files and restart-only
+ * changes are refused with the running configuration kept, and no packet is lost: workers never stop.
+ */
+class ReloadIT
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private String config(final Path in, final String extraServices, final String web13)
+    {
+        return """
+            instance:
+              name: reload-%d
+              counters_dir: %s
+              ports:
+                - device: "net_pcap0,rx_pcap=%s,infinite_rx=1"
+                - device: "net_null0,no-rx=1"
+              hugepages: "no"
+              addresses: {ipv4: 10.0.1.2}
+              gateways: {ipv4: 10.0.1.1}
+            hash_seed: 42
+            control: {socket: %s}
+            services:
+              - name: web
+                vip: 198.18.0.10
+                port: 80
+                protocol: tcp
+                backends: [{address: 10.0.2.11}, {address: 10.0.2.12}, %s]
+              - name: dns
+                vip: 198.18.0.10
+                port: 53
+                protocol: udp
+                backends: [{address: 10.0.3.21}, {address: 10.0.3.22}]
+            %s""".formatted(ProcessHandle.current().pid(), dir.resolve("counters"), in, dir.resolve("ctl/control.sock"),
+            web13, extraServices);
+    }
+
+    private List<String> reload() throws Exception
+    {
+        try (LevitateProcess client = LevitateProcess.start("reload", "--socket", dir.resolve("ctl/control.sock").toString()))
+        {
+            final int rc = client.awaitExit(TIMEOUT);
+            final List<String> out = new ArrayList<>(client.stdout());
+            out.add("rc=" + rc);
+            return out;
+        }
+    }
+
+    @Test
+    void reloadAppliesValidChangesRefusesTheRestAndNeverStopsForwarding() throws Exception
+    {
+        final List<byte[]> frames = new ArrayList<>();
+        frames.add(TestFrames.arp(2, TestFrames.GATEWAY_MAC, "10.0.1.1", TestFrames.PORT_MAC, "10.0.1.2"));
+        for (int f = 0; f < 200; f++)
+        {
+            frames.add(TestFrames.l4("10.9.0." + (1 + f % 250), "198.18.0.10", 6, 30000 + f, 80, 0x10));
+        }
+        final Path in = dir.resolve("in.pcap");
+        PcapFile.write(in, frames);
+        final Path file = dir.resolve("levitate.yaml");
+        Files.writeString(file, config(in, "", "{address: 10.0.2.13}"));
+        try (LevitateProcess levitate = LevitateProcess.start("run", "--config", file.toString(), "--stats-interval", "0.5"))
+        {
+            levitate.awaitLine(l -> l.startsWith("levitate: stats: w0 rx ") && !l.contains(" tx 0 "), TIMEOUT);
+
+            // A weight change: web gets a new table, dns keeps its own.
+            Files.writeString(file, config(in, "", "{address: 10.0.2.13, weight: 300}"));
+            List<String> reply = reload();
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith("service web: table rebuilt, digest ")), reply.toString());
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith("service dns: unchanged")), reply.toString());
+            assertEquals("rc=0", reply.getLast(), reply.toString());
+
+            // A service added, then removed.
+            Files.writeString(file, config(in, """
+                  - name: ntp
+                    vip: 198.18.0.11
+                    port: 123
+                    protocol: udp
+                    backends: [{address: 10.0.4.1}]
+                """, "{address: 10.0.2.13, weight: 300}"));
+            reply = reload();
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith("service ntp: added")), reply.toString());
+            Files.writeString(file, config(in, "", "{address: 10.0.2.13, weight: 300}"));
+            reply = reload();
+            assertTrue(reply.stream().anyMatch(l -> l.equals("service ntp: removed")), reply.toString());
+
+            // A broken file: rejected with its position; the running configuration stays.
+            Files.writeString(file, config(in, "", "{address: 10.0.2.13, weight: 70000}"));
+            reply = reload();
+            assertTrue(reply.getFirst().startsWith("rejected: 1 error(s)"), reply.toString());
+            assertTrue(reply.get(1).contains(file + ":") && reply.get(1).contains("weight"), reply.toString());
+            assertEquals("rc=1", reply.getLast());
+
+            // Something only a restart can change: refused.
+            Files.writeString(file, config(in, "", "{address: 10.0.2.13}").replace("hugepages: \"no\"",
+                "hugepages: \"no\"\n  workers: 2"));
+            reply = reload();
+            assertTrue(reply.getFirst().startsWith("refused: instance.workers/cores changed; that needs a restart"),
+                reply.toString());
+
+            // SIGHUP re-reads the file too (back to the original weights).
+            Files.writeString(file, config(in, "", "{address: 10.0.2.13}"));
+            assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(levitate.pid())).start().waitFor());
+            levitate.awaitLine(l -> l.startsWith("levitate: reload: service web: table rebuilt"), TIMEOUT);
+            final String afterReloads = levitate.awaitLine(l -> l.contains("levitate: reload: ok"), TIMEOUT);
+
+            levitate.terminate();
+            assertEquals(0, levitate.awaitExit(TIMEOUT), String.join("\n", levitate.stderr()));
+            final List<String> out = levitate.stdout();
+            // Workers never stopped: everything received was encapsulated (only the gateway's ARP
+            // replays were consumed), nothing dropped for want of a table.
+            final String lb = out.stream().filter(l -> l.startsWith("levitate: worker 0 lb: rx ")).findFirst().orElseThrow();
+            assertTrue(lb.matches("levitate: worker 0 lb: rx \\d+ tx \\d+ encapsulated \\d+ replies 0 drops: neighbour_consumed=\\d+"),
+                lb);
+            assertTrue(afterReloads != null);
+        }
+    }
+}
