@@ -24,6 +24,9 @@ class GcFreeForwardingIT
     private static final Pattern GC_EVENT = Pattern.compile("^\\[(\\d+)ms\\].*GC\\(\\d+\\) (Pause|Concurrent)");
     private static final Pattern WARM_UP = Pattern.compile("warm-up done at JVM uptime (\\d+) ms");
 
+    /** Bytes the LB worker may allocate once after warm-up (measured: 392-464, independent of run length). */
+    private static final long ONE_OFF_ALLOCATION_LIMIT = 16 * 1024;
+
     @TempDir
     Path dir;
 
@@ -124,14 +127,16 @@ class GcFreeForwardingIT
                 java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(0, levitate.awaitExit(Duration.ofSeconds(seconds + 60)), String.join("\n", levitate.stderr()));
             final List<String> out = levitate.stdout();
-            // No allocation per packet: far fewer bytes than packets after warm-up (a one-off such
-            // as a deoptimisation re-creating an eliminated object is reported, not hidden).
+            // No allocation per packet (a one-off such as a deoptimisation re-creating an
+            // eliminated object is reported, not hidden).
             final String allocation = out.stream().filter(l -> l.contains("worker heap allocation")).findFirst().orElseThrow();
             final long bytes = Long.parseLong(allocation.replaceAll(".*worker heap allocation (\\d+) bytes.*", "$1"));
             final String lb = out.stream().filter(l -> l.startsWith("levitate: worker 0 lb: rx ")).findFirst().orElseThrow();
             final long packets = Long.parseLong(lb.replaceAll(".* encapsulated (\\d+) .*", "$1"));
             assertTrue(allocation.contains("JVM GC cycles 0"), allocation);
-            assertTrue(packets > 1_000_000 && bytes < packets / 100_000, allocation + " / " + lb);
+            // Any per-packet allocation over a million packets would show as megabytes; the one-off
+            // seen so far is a few hundred bytes, whatever the run length.
+            assertTrue(packets > 1_000_000 && bytes < ONE_OFF_ALLOCATION_LIMIT, allocation + " / " + lb);
             long warmUptime = -1;
             for (final String line : out)
             {
