@@ -151,23 +151,12 @@ class DrainIT
         }
 
         // Read back: inner source port and TCP flags -> outer destination.
-        final Process tshark = new ProcessBuilder("tshark", "-r", out.toString(), "-Y", "gre", "-T", "fields",
-            "-E", "occurrence=a", "-E", "separator=|", "-e", "ip.dst", "-e", "tcp.srcport", "-e", "tcp.flags")
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final String text = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tshark.waitFor());
         final Map<Integer, String> synBackend = new HashMap<>();
         final Map<Integer, String> ackBackend = new HashMap<>();
-        for (final String line : text.split("\n"))
+        for (final String[] row : TsharkFields.read(out, "gre", "a", "ip.dst", "tcp.srcport", "tcp.flags"))
         {
-            if (line.isBlank())
-            {
-                continue;
-            }
-            final String[] f = line.split("\\|");
-            final int port = Integer.parseInt(f[1]);
-            final String backend = f[0].split(",")[0];
-            (Integer.decode(f[2]) == 0x02 ? synBackend : ackBackend).put(port, backend);
+            final String backend = row[0].split(",")[0];
+            (Integer.decode(row[2]) == 0x02 ? synBackend : ackBackend).put(Integer.parseInt(row[1]), backend);
         }
         final List<Backend> backends = new ArrayList<>();
         WEB.forEach(a -> backends.add(Backend.of(a, 80, 100)));

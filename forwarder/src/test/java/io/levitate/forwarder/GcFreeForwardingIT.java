@@ -44,30 +44,14 @@ class GcFreeForwardingIT
         {
             assertEquals(0, levitate.awaitExit(Duration.ofSeconds(seconds + 60)), String.join("\n", levitate.stderr()));
             final List<String> out = levitate.stdout();
-            long warmUptime = -1;
-            for (final String line : out)
-            {
-                final Matcher m = WARM_UP.matcher(line);
-                if (m.find())
-                {
-                    warmUptime = Long.parseLong(m.group(1));
-                }
-            }
+            final long warmUptime = warmUpUptime(out);
             assertTrue(warmUptime > 0, "no warm-up mark:\n" + String.join("\n", out));
             assertTrue(out.stream().anyMatch(l -> l.contains("worker heap allocation 0 bytes, JVM GC cycles 0")),
                 String.join("\n", out));
             assertTrue(out.stream().anyMatch(l -> l.startsWith("levitate: stats: w0 rx ") && !l.contains(" tx 0 ")),
                 "it must actually have forwarded:\n" + String.join("\n", out));
 
-            int afterWarmUp = 0;
-            for (final String line : Files.readAllLines(gcLog))
-            {
-                final Matcher m = GC_EVENT.matcher(line);
-                if (m.find() && Long.parseLong(m.group(1)) >= warmUptime)
-                {
-                    afterWarmUp++;
-                }
-            }
+            final int afterWarmUp = gcEventsSince(gcLog, warmUptime);
             assertEquals(0, afterWarmUp, "GC events after warm-up in " + gcLog + ":\n" + Files.readString(gcLog));
             System.out.printf("GcFreeForwardingIT: %d s run, 0 GC events after warm-up at %d ms uptime%n", seconds, warmUptime);
         }
@@ -137,24 +121,8 @@ class GcFreeForwardingIT
             // Any per-packet allocation over a million packets would show as megabytes; the one-off
             // seen so far is a few hundred bytes, whatever the run length.
             assertTrue(packets > 1_000_000 && bytes < ONE_OFF_ALLOCATION_LIMIT, allocation + " / " + lb);
-            long warmUptime = -1;
-            for (final String line : out)
-            {
-                final Matcher m = WARM_UP.matcher(line);
-                if (m.find())
-                {
-                    warmUptime = Long.parseLong(m.group(1));
-                }
-            }
-            int afterWarmUp = 0;
-            for (final String line : Files.readAllLines(gcLog))
-            {
-                final Matcher m = GC_EVENT.matcher(line);
-                if (m.find() && Long.parseLong(m.group(1)) >= warmUptime)
-                {
-                    afterWarmUp++;
-                }
-            }
+            final long warmUptime = warmUpUptime(out);
+            final int afterWarmUp = gcEventsSince(gcLog, warmUptime);
             assertEquals(0, afterWarmUp, Files.readString(gcLog));
             final StringBuilder latency = new StringBuilder();
             for (final String line : metrics.split("\n"))
@@ -168,5 +136,35 @@ class GcFreeForwardingIT
             System.out.printf("GcFreeForwardingIT lb: %d s run, %d packets encapsulated, 0 GC events after warm-up, worker "
                 + "allocation after warm-up %d bytes; burst latency%s%n", seconds, packets, bytes, latency);
         }
+    }
+
+    /** The JVM uptime (ms) at which levitate printed its warm-up mark, or -1. */
+    private static long warmUpUptime(final List<String> out)
+    {
+        long uptime = -1;
+        for (final String line : out)
+        {
+            final Matcher m = WARM_UP.matcher(line);
+            if (m.find())
+            {
+                uptime = Long.parseLong(m.group(1));
+            }
+        }
+        return uptime;
+    }
+
+    /** GC events (pauses and concurrent cycles) the GC log records at or after {@code uptimeMs}. */
+    private static int gcEventsSince(final Path gcLog, final long uptimeMs) throws java.io.IOException
+    {
+        int events = 0;
+        for (final String line : Files.readAllLines(gcLog))
+        {
+            final Matcher m = GC_EVENT.matcher(line);
+            if (m.find() && Long.parseLong(m.group(1)) >= uptimeMs)
+            {
+                events++;
+            }
+        }
+        return events;
     }
 }

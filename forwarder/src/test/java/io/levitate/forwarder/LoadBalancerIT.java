@@ -169,8 +169,8 @@ class LoadBalancerIT
         final String summary = String.join("\n", stdout);
 
         // 1. Every VIP packet went out GRE-encapsulated; per tshark, outer and inner fields.
-        final List<String[]> outer = tshark(out, "f", "ip.dst", "ipv6.dst", "gre.proto");
-        final List<String[]> inner = tshark(out, "l", "ip.src", "ipv6.src", "tcp.srcport", "udp.srcport", "ip.dst", "ipv6.dst",
+        final List<String[]> outer = TsharkFields.read(out, null, "f", "ip.dst", "ipv6.dst", "gre.proto");
+        final List<String[]> inner = TsharkFields.read(out, null, "l", "ip.src", "ipv6.src", "tcp.srcport", "udp.srcport", "ip.dst", "ipv6.dst",
             "icmp.type", "arp.opcode", "arp.src.proto_ipv4");
         int gre = 0;
         final Map<String, String> backendOfFlow = new HashMap<>();
@@ -284,29 +284,5 @@ class LoadBalancerIT
             : table.lookupV6(ByteBuffer.wrap(s).getLong(), ByteBuffer.wrap(s, 8, 8).getLong(), ByteBuffer.wrap(d).getLong(),
                 ByteBuffer.wrap(d, 8, 8).getLong(), sport, dport, proto, false);
         return table.backend(slot).address().getHostAddress();
-    }
-
-    /** tshark fields per frame; occurrence f (first, the outer header) or l (last, the inner). */
-    private static List<String[]> tshark(final Path pcap, final String occurrence, final String... fields) throws Exception
-    {
-        final List<String> command = new ArrayList<>(List.of("tshark", "-r", pcap.toString(), "-T", "fields",
-            "-E", "occurrence=" + occurrence, "-E", "separator=|"));
-        for (final String f : fields)
-        {
-            command.add("-e");
-            command.add(f);
-        }
-        final Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor());
-        final List<String[]> rows = new ArrayList<>();
-        for (final String line : text.split("\n"))
-        {
-            if (!line.isEmpty())
-            {
-                rows.add(java.util.Arrays.copyOf(line.split("\\|", -1), fields.length));
-            }
-        }
-        return rows;
     }
 }

@@ -3,7 +3,6 @@ package io.levitate.forwarder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,19 +70,10 @@ class PlanReplayIT
             levitate.terminate();
             assertEquals(0, levitate.awaitExit(Duration.ofSeconds(60)), String.join("\n", levitate.stderr()));
         }
-        final Process tshark = new ProcessBuilder("tshark", "-r", out.toString(), "-Y", "gre", "-T", "fields",
-            "-E", "occurrence=a", "-E", "separator=|", "-e", "ip.dst", "-e", "tcp.srcport")
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        final String text = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tshark.waitFor());
         final Map<String, String> backendOfFlow = new HashMap<>();
-        for (final String line : text.split("\n"))
+        for (final String[] row : TsharkFields.read(out, "gre", "a", "ip.dst", "tcp.srcport"))
         {
-            if (!line.isBlank())
-            {
-                final String[] f = line.split("\\|");
-                backendOfFlow.put(f[1], f[0].split(",")[0]); // inner source port -> outer destination
-            }
+            backendOfFlow.put(row[1], row[0].split(",")[0]); // inner source port -> outer destination
         }
         assertEquals(FLOWS, backendOfFlow.size(), "one tunnel packet per flow");
         return backendOfFlow;
