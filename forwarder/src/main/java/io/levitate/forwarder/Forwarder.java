@@ -595,9 +595,21 @@ public final class Forwarder implements AutoCloseable
         return b.build();
     }
 
+    /** One idle strategy per worker (they keep state), chosen by {@code instance.idle}. */
+    private org.agrona.concurrent.IdleStrategy idleStrategy()
+    {
+        if (spec.config() != null && spec.config().instance().idle() == io.levitate.forwarder.config.IdleMode.BACKOFF)
+        {
+            return new org.agrona.concurrent.BackoffIdleStrategy(io.levitate.forwarder.config.IdleMode.MAX_SPINS,
+                io.levitate.forwarder.config.IdleMode.MAX_YIELDS, io.levitate.forwarder.config.IdleMode.MIN_PARK_NANOS,
+                io.levitate.forwarder.config.IdleMode.MAX_PARK_NANOS);
+        }
+        return new BusySpinIdleStrategy();
+    }
+
     private void launch(final org.agrona.concurrent.Agent agent, final WorkerCounters counters, final WorkerStartup startup)
     {
-        final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), this::onWorkerError, workerErrors, agent);
+        final AgentRunner runner = new AgentRunner(idleStrategy(), this::onWorkerError, workerErrors, agent);
         workerCounters.add(counters);
         startups.add(startup);
         runners.add(runner);

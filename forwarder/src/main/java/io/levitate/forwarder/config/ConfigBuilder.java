@@ -36,7 +36,7 @@ final class ConfigBuilder
     private static final List<String> ROOT_KEYS =
         List.of("instance", "hash_seed", "conntrack", "services", "metrics", "control", "bgp");
     private static final List<String> INSTANCE_KEYS = List.of("name", "counters_dir", "ports", "workers", "cores",
-        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix");
+        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle");
     private static final List<String> PORT_KEYS = List.of("device", "mtu");
     private static final List<String> FAMILY_KEYS = List.of("ipv4", "ipv6");
     private static final List<String> CONNTRACK_KEYS =
@@ -131,6 +131,12 @@ final class ConfigBuilder
         final Integer memoryMb = optionalInt(m, "memory_mb", ConfigDefaults.MIN_MEMORY_MB, ConfigDefaults.MAX_MEMORY_MB,
             ConfigDefaults.MEMORY_MB);
         final Integer mbufs = optionalInt(m, "mbufs", ConfigDefaults.MIN_MBUFS, ConfigDefaults.MAX_MBUFS, 0);
+        IdleMode idle = IdleMode.BUSY_SPIN;
+        if (m.get("idle") != null)
+        {
+            final int w = Values.word(sink, m.get("idle"), m.child("idle"), List.of("busy-spin", "backoff"));
+            idle = w == 1 ? IdleMode.BACKOFF : IdleMode.BUSY_SPIN;
+        }
         final Node addressesNode = m.require("addresses");
         final AddressPair addresses = addressesNode == null ? null
             : addressPair(addressesNode, m.keyNode("addresses"), m.child("addresses"));
@@ -162,7 +168,7 @@ final class ConfigBuilder
             return null;
         }
         return new InstanceConfig(name, countersDir, ports, workers, cores, mainCore, hugepages, memoryMb, mbufs,
-            addresses, gateways, greSourcePrefix);
+            addresses, gateways, greSourcePrefix, idle);
     }
 
     private List<PortConfig> ports(final Node node, final String path)

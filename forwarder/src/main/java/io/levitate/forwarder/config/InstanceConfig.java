@@ -20,6 +20,7 @@ import java.util.List;
  * @param addresses       our own addresses on the data ports
  * @param gateways        next hops the data plane resolves
  * @param greSourcePrefix per-flow GRE outer source prefix, or null
+ * @param idle            what a worker does when a poll finds no packets
  */
 public record InstanceConfig(
     String name,
@@ -33,7 +34,8 @@ public record InstanceConfig(
     int mbufs,
     AddressPair addresses,
     AddressPair gateways,
-    Cidr greSourcePrefix)
+    Cidr greSourcePrefix,
+    IdleMode idle)
 {
     public InstanceConfig
     {

@@ -256,6 +256,13 @@ class ConfigErrorsTest
                 + "that family leave from our address of that family)");
     }
 
+    @Test
+    void idleMode()
+    {
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  idle: sleepy\n"),
+            "t.yaml:3:9: instance.idle: must be busy-spin or backoff, got 'sleepy'");
+    }
+
     // ---------------------------------------------------------------- hash seed, conntrack
 
     @Test
