@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The lab's client: real HTTP over the kernel's TCP to a VIP, reporting which backend answered.
+
+  get   --vip V [--count N]          N requests, each on a new connection; one line per request
+                                     with --verbose, then a JSON summary line
+  churn --vip V --seconds S          new connections back to back for S seconds; JSON summary
+  hold  --vip V --conns N            open N keep-alive connections (one request each), then take
+                                     commands on stdin: "round" sends one request on every
+                                     connection and prints a JSON line (ok, broken, moved,
+                                     backends); "quit" closes them. A connection is broken when a
+                                     request on it fails; moved when another backend answers.
+
+Every summary is one JSON object on one line, so tests and scripts/demo.sh parse it.
+"""
+import argparse
+import json
+import socket
+import sys
+import time
+
+
+def request(sock, host):
+    """One GET / on an open socket; returns the backend name, raises on any failure."""
+    sock.sendall(("GET / HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n\r\n" % host).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed by peer")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines[0].startswith("HTTP/1.1 200"):
+        raise ConnectionError("status: " + lines[0])
+    length, backend = 0, None
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+        elif name.lower() == "x-backend":
+            backend = value.strip()
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed in body")
+        body += chunk
+    return backend
+
+
+def connect(vip, port, timeout):
+    family = socket.AF_INET6 if ":" in vip else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((vip, port))
+    return s
+
+
+def summary(**kw):
+    print(json.dumps(kw, sort_keys=True), flush=True)
+
+
+def cmd_get(a):
+    ok, errors, backends, failures = 0, 0, {}, []
+    for i in range(a.count):
+        try:
+            s = connect(a.vip, a.port, a.timeout)
+            try:
+                b = request(s, a.vip)
+                sport = s.getsockname()[1]
+            finally:
+                s.close()
+            ok += 1
+            backends[b] = backends.get(b, 0) + 1
+            if a.verbose:
+                print("request %d: source port %d -> %s" % (i + 1, sport, b), flush=True)
+        except (OSError, ConnectionError, ValueError) as e:
+            errors += 1
+            failures.append(str(e))
+            if a.verbose:
+                print("request %d: FAILED %s" % (i + 1, e), flush=True)
+    summary(mode="get", ok=ok, errors=errors, backends=backends, failures=failures[:5])
+    return 0
+
+
+def cmd_churn(a):
+    ok, errors, backends, failures = 0, 0, {}, []
+    end = time.monotonic() + a.seconds
+    while time.monotonic() < end:
+        try:
+            s = connect(a.vip, a.port, a.timeout)
+            try:
+                b = request(s, a.vip)
+            finally:
+                s.close()
+            ok += 1
+            backends[b] = backends.get(b, 0) + 1
+        except (OSError, ConnectionError, ValueError) as e:
+            errors += 1
+            failures.append(str(e))
+        if a.interval > 0:
+            time.sleep(a.interval)
+    summary(mode="churn", ok=ok, errors=errors, backends=backends, failures=failures[:5])
+    return 0
+
+
+def cmd_hold(a):
+    conns = []  # [socket or None, first backend]
+    errors = 0
+    for _ in range(a.conns):
+        try:
+            s = connect(a.vip, a.port, a.timeout)
+            conns.append([s, request(s, a.vip), s.getsockname()[1]])
+        except (OSError, ConnectionError, ValueError):
+            errors += 1
+    backends = {}
+    for c in conns:
+        backends[c[1]] = backends.get(c[1], 0) + 1
+    summary(mode="hold", opened=len(conns), errors=errors, backends=backends)
+    rounds = 0
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "quit":
+            break
+        if cmd != "round":
+            continue
+        rounds += 1
+        ok, broken, moved, now, failures = 0, 0, 0, {}, []
+        for c in conns:
+            if c[0] is None:
+                broken += 1
+                continue
+            try:
+                b = request(c[0], a.vip)
+                ok += 1
+                now[b] = now.get(b, 0) + 1
+                if b != c[1]:
+                    moved += 1
+            except (OSError, ConnectionError, ValueError) as e:
+                broken += 1
+                failures.append("port %d (%s): %s" % (c[2], c[1], e))
+                c[0].close()
+                c[0] = None
+        summary(mode="round", round=rounds, ok=ok, broken=broken, moved=moved, backends=now, failures=failures[:5])
+    for c in conns:
+        if c[0] is not None:
+            c[0].close()
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", choices=["get", "churn", "hold"])
+    p.add_argument("--vip", required=True)
+    p.add_argument("--port", type=int, default=80)
+    p.add_argument("--count", type=int, default=10)
+    p.add_argument("--conns", type=int, default=100)
+    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--interval", type=float, default=0.0)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--verbose", action="store_true")
+    a = p.parse_args()
+    return {"get": cmd_get, "churn": cmd_churn, "hold": cmd_hold}[a.mode](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
