@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# The Levitate lab: the whole design on one machine, in network namespaces joined by veths.
+#
+#   client ──(MTU 1400)── router ──┬── lb1 (forwarder on net_af_packet + levitate-announcer)
+#   10.100.0.2            bird2    ├── lb2 (same)
+#                         ECMP     └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
+#
+#   * router: bird2 peers with both announcers, merges their VIP routes into one kernel route
+#     with two nexthops; the L4 multipath hash spreads connections over the two Levitates.
+#   * lbN: the kernel of the namespace owns 10.0.N.2 on lN and carries the BGP session and the
+#     health checks; the forwarder reads and writes the same veth through DPDK's af_packet PMD,
+#     answers ARP, resolves the router's MAC itself and GRE-encapsulates VIP traffic to the
+#     backend Maglev picks, back out through the router (one-armed). ip_forward=0, so the
+#     namespace's kernel drops the VIP packets it also sees.
+#   * beN: no kernel GRE here: gre-decap reads GRE from a raw socket and writes the inner packet
+#     to a TUN; the VIP sits on lo; httpd answers from the VIP straight to the client (DSR).
+#
+# Addresses: client 10.100.0.2/24 (router .1); lbN 10.0.N.2/24 (router 10.0.N.1);
+# backends 10.0.3.1N/24 (router 10.0.3.1); VIP 198.18.0.10 tcp/80. IPv6 alongside: client
+# fd00:100::2/64, lbN fd00:N::2/64, backends fd00:3::1N/64, VIP 2001:db8:100::10.
+#
+# Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | start-lb N |
+#        stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
+#        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS]
+# Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
+# prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
+# service; default 1).
+# Everything `up` starts lives in the lab's namespaces; `down` kills every process in them and
+# deletes them, whatever state they are in.
+set -euo pipefail
+. "$(dirname "$0")/../env.sh"
+
+LAB_DIR=${LAB_DIR:-/tmp/levitate-lab}
+P=${LAB_PREFIX:-lv}
+LAB_BACKENDS=${LAB_BACKENDS:-3}
+LAB_V6=${LAB_V6:-1}
+LAB_SRC="$LEVITATE_ROOT/scripts/lab"
+VIP4=198.18.0.10
+VIP6=2001:db8:100::10
+PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+
+ns() { echo "$P-$1"; }
+inns() { local n; n=$(ns "$1"); shift; ip netns exec "$n" "$@"; }
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
+
+# Starts CMD in namespace NS in the background, output to LAB_DIR/NAME.log, pid to NAME.pid.
+# `ip netns exec` and our launchers exec, so the pid is the program's own.
+spawn() {
+  local name=$1 nsname=$2; shift 2
+  ip netns exec "$(ns "$nsname")" "$@" </dev/null >"$LAB_DIR/$name.log" 2>&1 &
+  echo $! >"$LAB_DIR/$name.pid"
+}
+
+pid_of() { cat "$LAB_DIR/$1.pid" 2>/dev/null || true; }
+
+# Kills the process recorded as NAME with SIGNAL and waits until it is gone (10 s at most).
+stop() {
+  local name=$1 signal=${2:-TERM} pid
+  pid=$(pid_of "$name")
+  [ -n "$pid" ] || return 0
+  kill -"$signal" "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$LAB_DIR/$name.pid"
+}
+
+# Polls COMMAND until it succeeds or SECONDS pass.
+wait_for() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  local rc=0
+  until { rc=0; "$@" >/dev/null 2>&1 || rc=$?; [ $rc -eq 0 ]; }; do
+    [ $rc -ne 2 ] || return 1
+    [ $SECONDS -lt $deadline ] || { log "timed out after ${seconds}s waiting for $what"; return 1; }
+    sleep 0.1
+  done
+}
+
+# A veth pair A (in namespace NA) -- B (in namespace NB), up, offloads off (lab.md: the
+# kernel's unfinished checksums and 64 KB TSO segments would reach the DPDK ports).
+veth() {
+  local a=$1 na=$2 b=$3 nb=$4 mtu=$5
+  ip link add "$a" netns "$(ns "$na")" type veth peer name "$b" netns "$(ns "$nb")"
+  for pair in "$a:$na" "$b:$nb"; do
+    local dev=${pair%%:*} n=${pair##*:}
+    inns "$n" ip link set "$dev" mtu "$mtu" up
+    inns "$n" ethtool -K "$dev" tx off tso off gso off gro off >/dev/null 2>&1 || true
+  done
+}
+
+addr() { inns "$1" ip addr add "$3" dev "$2"; }
+addr6() { inns "$1" ip -6 addr add "$3" dev "$2" nodad; }
+
+sysctls() {
+  local n=$1; shift
+  for kv in "$@"; do inns "$n" sysctl -q -w "$kv" >/dev/null; done
+}
+
+# ------------------------------------------------------------------------------------------
+# configuration of Levitate N (both share everything but the instance and BGP identity, so
+# their Maglev tables are identical: the point of the lab)
+
+backend_list() {
+  local family=$1 count=$2 i
+  for i in $(seq 1 "$count"); do
+    if [ "$family" = 4 ]; then printf '      - address: 10.0.3.1%d\n' "$i"; else printf '      - address: "fd00:3::1%d"\n' "$i"; fi
+  done
+}
+
+write_config() {
+  local n=$1 count=${2:-$LAB_BACKENDS} states=${3:-}
+  local file="$LAB_DIR/lb$n.yaml"
+  local v6addr="" v6gw="" v6peer="" v6service=""
+  if [ "$LAB_V6" = 1 ]; then
+    v6addr="    ipv6: \"fd00:$n::2\""
+    v6gw="    ipv6: \"fd00:$n::1\""
+    v6peer="      next_hop_v6: \"fd00:$n::2\""
+    v6service=$(cat <<EOF
+  - name: web6
+    vip: "$VIP6"
+    port: 80
+    protocol: tcp
+    health_check: *check
+    backends:
+$(backend_list 6 "$count")
+EOF
+)
+  fi
+  cat >"$file.tmp" <<EOF
+# Levitate $n of the lab (written by scripts/lab/lab.sh)
+instance:
+  name: lb$n
+  counters_dir: $LAB_DIR/lb$n
+  ports:
+    - device: "net_af_packet0,iface=l$n"
+      mtu: 1500
+  workers: 1
+  cores: [1]
+  main_core: 0
+  hugepages: "no"
+  memory_mb: 256
+  mbufs: 4095
+  idle: backoff                 # two forwarders share this machine's CPUs with everything else
+  addresses:
+    ipv4: 10.0.$n.2
+$v6addr
+  gateways:
+    ipv4: 10.0.$n.1
+$v6gw
+hash_seed: 0x6c6576697461     # the same on both Levitates: same tables
+conntrack:
+  capacity: 65536
+services:
+  - name: web
+    vip: $VIP4
+    port: 80
+    protocol: tcp
+    health_check: &check
+      type: http
+      port: 80
+      path: /healthz
+      expect_status: 200
+      interval: 300ms
+      timeout: 250ms
+      rise: 2
+      fall: 2
+    backends:
+$(backend_list 4 "$count")
+$v6service
+metrics:
+  listen: 127.0.0.1:9100
+control:
+  socket: $LAB_DIR/lb$n/control.sock
+bgp:
+  local_as: 65001
+  router_id: 10.0.$n.2
+  hold_time: 3s
+  connect_retry: 500ms
+  graceful_shutdown_wait: 1s
+  announce_delay: 300ms
+  metrics_listen: 127.0.0.1:9101
+  peers:
+    - address: 10.0.$n.1
+      remote_as: 65000
+      local_address: 10.0.$n.2
+      next_hop: 10.0.$n.2
+$v6peer
+EOF
+  if [ -n "$states" ]; then
+    # states: "ADDRESS=STATE,..." e.g. 10.0.3.12=drain: add a state line under that backend.
+    local IFS=,
+    for s in $states; do
+      local a=${s%%=*} st=${s##*=}
+      sed -i "s|^\(      - address: \"\{0,1\}$a\"\{0,1\}\)\$|\1\n        state: $st|" "$file.tmp"
+    done
+  fi
+  mv "$file.tmp" "$file"
+  echo "$file"
+}
+
+# ------------------------------------------------------------------------------------------
+
+start_backend() {
+  local i=$1
+  local be="be$i"
+  ip netns add "$(ns "$be")"
+  inns "$be" ip link set lo up
+  veth "b$i" "$be" "rb$i" router 1500
+  inns router ip link set "rb$i" master brb
+  addr "$be" "b$i" "10.0.3.1$i/24"
+  addr6 "$be" "b$i" "fd00:3::1$i/64"
+  inns "$be" ip route add default via 10.0.3.1
+  inns "$be" ip -6 route add default via fd00:3::1
+  addr "$be" lo "$VIP4/32"
+  addr6 "$be" lo "$VIP6/128"
+  # The inner packet arrives on the TUN from a client reached through b$i: no reverse-path check.
+  sysctls "$be" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  spawn "gre-decap-$i" "$be" "$LAB_DIR/bin/gre-decap" --tun gre0 --stats "$LAB_DIR/gre-decap-$i.stats"
+  wait_for 5 "be$i's TUN" inns "$be" ip link show gre0
+  sysctls "$be" net.ipv4.conf.gre0.rp_filter=0
+  inns "$be" ip link set gre0 up
+  # With no decapsulator the kernel would answer GRE with ICMP protocol-unreachable (lab.md).
+  inns "$be" nft -f - <<EOF
+table inet lab {
+  chain silence_gre_unreachable {
+    type filter hook output priority 0;
+    icmp type destination-unreachable icmp code prot-unreachable drop
+  }
+}
+EOF
+  start_httpd "$i"
+}
+
+start_httpd() {
+  local i=$1
+  spawn "httpd-$i" "be$i" "$PYTHON" "$LAB_SRC/httpd.py" --name "be$i" --port 80
+  wait_for 10 "be$i's HTTP server" inns "be$i" "$PYTHON" -c "import socket; socket.create_connection(('10.0.3.1$i', 80), 1)"
+}
+
+start_lb() {
+  local n=$1
+  [ -f "$LAB_DIR/lb$n.yaml" ] || write_config "$n" >/dev/null
+  mkdir -p "$LAB_DIR/lb$n"
+  spawn "forwarder-$n" "lb$n" env LEVITATE_JAVA_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
+    "$LEVITATE_ROOT/scripts/levitate" run --config "$LAB_DIR/lb$n.yaml" --file-prefix "$P-lab-lb$n"
+  wait_for 60 "forwarder $n to forward" forwarding "$n" \
+    || { tail -20 "$LAB_DIR/forwarder-$n.log" >&2; return 1; }
+  spawn "announcer-$n" "lb$n" env LEVITATE_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
+    "$LEVITATE_ROOT/scripts/levitate-announcer" --config "$LAB_DIR/lb$n.yaml"
+}
+
+# True once forwarder N forwards; fails the wait at once if it exited.
+forwarding() {
+  grep -q 'levitate: forwarding' "$LAB_DIR/forwarder-$1.log" && return 0
+  kill -0 "$(pid_of "forwarder-$1")" 2>/dev/null || { log "forwarder $1 exited"; return 2; }
+  return 1
+}
+
+start_lb_namespace() {
+  local n=$1
+  ip netns add "$(ns "lb$n")"
+  inns "lb$n" ip link set lo up
+  veth "l$n" "lb$n" "rl$n" router 1500
+  addr "lb$n" "l$n" "10.0.$n.2/24"
+  addr6 "lb$n" "l$n" "fd00:$n::2/64"
+  addr router "rl$n" "10.0.$n.1/24"
+  addr6 router "rl$n" "fd00:$n::1/64"
+  # The kernel here carries BGP and health checks only; VIP packets are the forwarder's.
+  inns "lb$n" ip route add default via "10.0.$n.1"
+  inns "lb$n" ip -6 route add default via "fd00:$n::1"
+  sysctls "lb$n" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+}
+
+bird_config() {
+  cat <<EOF
+# the lab's router (written by scripts/lab/lab.sh)
+router id 10.100.0.1;
+protocol device { }
+protocol direct { ipv4; ipv6; }
+# merge paths: one kernel route with a nexthop per Levitate announcing the VIP (ECMP).
+protocol kernel k4 { ipv4 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
+protocol kernel k6 { ipv6 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
+# lab.md: bird's default timers take minutes to notice and recover; these take seconds.
+template bgp levitate {
+  local as 65000;
+  hold time 3; keepalive time 1; connect retry time 1; error wait time 1, 2;
+  ipv4 { import all; export none; };
+  ipv6 { import all; export none; };
+}
+protocol bgp lb1 from levitate { neighbor 10.0.1.2 as 65001; source address 10.0.1.1; }
+protocol bgp lb2 from levitate { neighbor 10.0.2.2 as 65001; source address 10.0.2.1; }
+EOF
+}
+
+cmd_up() {
+  [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, DPDK)"
+  command -v bird >/dev/null || die "bird2 missing: run scripts/setup.sh"
+  [ -f "$LEVITATE_ROOT/forwarder/target/levitate.jar" ] && [ -f "$LEVITATE_ROOT/bgp-announcer/target/levitate-announcer.jar" ] \
+    || die "not built: (cd $LEVITATE_ROOT && mvn -B -q package -DskipTests)"
+  if ip netns list | grep -q "^$P-"; then
+    log "namespaces $P-* exist: tearing the previous lab down first"
+    cmd_down
+  fi
+  mkdir -p "$LAB_DIR/bin"
+  gcc -O2 -Wall -Wextra -o "$LAB_DIR/bin/gre-decap" "$LAB_SRC/gre-decap.c"
+
+  ip netns add "$(ns client)"
+  ip netns add "$(ns router)"
+  inns client ip link set lo up
+  inns router ip link set lo up
+  # The client's link is 1400 bytes, so its TCP MSS leaves room for the 24-byte GRE/IPv4
+  # header on the 1500-byte links behind the router (lab.md: or clamp MSS, or jumbo links).
+  veth c0 client rc router 1400
+  addr client c0 10.100.0.2/24
+  addr6 client c0 fd00:100::2/64
+  addr router rc 10.100.0.1/24
+  addr6 router rc fd00:100::1/64
+  inns client ip route add default via 10.100.0.1
+  inns client ip -6 route add default via fd00:100::1
+  # Router: forwards; L4 multipath hash (lab.md: else every flow takes one nexthop); no
+  # reverse-path filter (replies from the VIP arrive from the backends, not from the nexthops).
+  sysctls router net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+    net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  inns router ip link add brb type bridge
+  inns router ip link set brb up
+  addr router brb 10.0.3.1/24
+  addr6 router brb fd00:3::1/64
+  start_lb_namespace 1
+  start_lb_namespace 2
+  for i in $(seq 1 "$LAB_BACKENDS"); do start_backend "$i"; done
+
+  bird_config >"$LAB_DIR/bird.conf"
+  spawn bird router bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pidfile"
+  wait_for 10 "bird" birdc -s "$LAB_DIR/bird.ctl" show status
+
+  write_config 1 >/dev/null
+  write_config 2 >/dev/null
+  start_lb 1 &
+  local s1=$!
+  start_lb 2 || { wait "$s1" || true; return 1; }
+  wait "$s1"
+  cmd_wait_nexthops 2 4 60
+  [ "$LAB_V6" != 1 ] || cmd_wait_nexthops 2 6 30
+  log "up: client -> router (ECMP over lb1, lb2) -> backends be1..be$LAB_BACKENDS; VIP $VIP4${LAB_V6:+ and $VIP6}"
+}
+
+cmd_down() {
+  local n
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    local pids
+    pids=$(ip netns pids "$n" 2>/dev/null || true)
+    [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+  done
+  for _ in $(seq 50); do
+    local left=""
+    for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+      left+=$(ip netns pids "$n" 2>/dev/null || true)
+    done
+    [ -n "$left" ] || break
+    sleep 0.1
+  done
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    local pids
+    pids=$(ip netns pids "$n" 2>/dev/null || true)
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    ip netns del "$n" 2>/dev/null || true
+  done
+  # DPDK runtime directories of the lab's forwarders (a killed one leaves its own behind).
+  rm -rf /var/run/dpdk/"$P"-lab-lb* 2>/dev/null || true
+  rm -f "$LAB_DIR"/*.pid
+}
+
+# Nexthops the router's kernel has for the VIP of FAMILY (4 or 6).
+cmd_nexthops() {
+  local family=${1:-4} vip=$VIP4 route
+  [ "$family" = 4 ] || vip=$VIP6
+  route=$(inns router ip -"$family" route show "$vip" 2>/dev/null || true)
+  if [ -z "$route" ]; then echo 0; return; fi
+  local multi
+  multi=$(grep -c 'nexthop via' <<<"$route" || true)
+  if [ "$multi" -gt 0 ]; then echo "$multi"; else echo 1; fi
+}
+
+cmd_wait_nexthops() {
+  local count=$1 family=${2:-4} seconds=${3:-30}
+  local deadline=$((SECONDS + seconds))
+  until [ "$(cmd_nexthops "$family")" = "$count" ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "router: IPv$family VIP has $(cmd_nexthops "$family") nexthop(s), not $count, after ${seconds}s"
+      birdc -s "$LAB_DIR/bird.ctl" show protocols >&2 || true
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+cmd_stat() {
+  local n=$1
+  "$LEVITATE_ROOT/scripts/levitate" stat --instance "lb$n" --counters-dir "$LAB_DIR/lb$n"
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down; rm -rf "$LAB_DIR" ;;
+  status)
+    ip netns list | grep "^$P-" || true
+    birdc -s "$LAB_DIR/bird.ctl" show protocols 2>/dev/null || true
+    inns router ip route show "$VIP4" 2>/dev/null || true
+    inns router ip -6 route show "$VIP6" 2>/dev/null || true ;;
+  stat) cmd_stat "$2" ;;
+  kill-lb) stop "forwarder-$2" KILL; stop "announcer-$2" KILL ;;
+  kill-forwarder) stop "forwarder-$2" KILL ;;
+  kill-announcer) stop "announcer-$2" KILL ;;
+  start-lb) start_lb "$2" ;;
+  stop-httpd) stop "httpd-$2" TERM ;;
+  start-httpd) start_httpd "$2" ;;
+  add-backend) start_backend "$2" ;;
+  config) shift; write_config "$@" ;;
+  reload) "$LEVITATE_ROOT/scripts/levitate" reload --socket "$LAB_DIR/lb$2/control.sock" ;;
+  client) shift; inns client "$PYTHON" "$LAB_SRC/client.py" "$@" ;;
+  exec) shift; n=$1; shift; inns "$n" "$@" ;;
+  nexthops) cmd_nexthops "${2:-4}" ;;
+  wait-nexthops) cmd_wait_nexthops "$2" "${3:-4}" "${4:-30}" ;;
+  pid) pid_of "$2" ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
