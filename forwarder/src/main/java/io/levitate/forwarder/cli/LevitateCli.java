@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(
     name = "levitate",
     mixinStandardHelpOptions = true,
-    version = "levitate 0.1.0",
+    versionProvider = LevitateCli.ProjectVersion.class,
     description = "Maglev-style L4 load balancer on DPDK.",
     subcommands = {RunCommand.class, StatCommand.class, TablesCommand.class, ReloadCommand.class, CheckCommand.class, PlanCommand.class, CommandLine.HelpCommand.class})
 public final class LevitateCli
@@ -57,6 +57,20 @@ public final class LevitateCli
     {
         final String qualified = commandLine.getCommandSpec().qualifiedName(" ");
         return qualified.startsWith("levitate ") ? qualified.substring("levitate ".length()) : "";
+    }
+
+    /**
+     * {@code levitate --version}: the project version the build wrote into the runnable jar's
+     * manifest (Implementation-Version, forwarder/pom.xml), so it cannot drift from the POM.
+     */
+    static final class ProjectVersion implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            final String version = LevitateCli.class.getPackage().getImplementationVersion();
+            return new String[] {"levitate " + (version != null ? version : "(development build, not from levitate.jar)")};
+        }
     }
 
     /** Bad arguments found after parsing (e.g. more workers than CPUs): exit code 2. */
