@@ -19,9 +19,10 @@ fi
 # dpdk/dpdk-dev/libdpdk-dev: EAL, PMDs, testpmd, headers for the shim; dpdk-doc: the l3fwd
 # example sources the bench builds; libpcap-dev, pkg-config, gcc, make: the shim and l3fwd;
 # tshark: independent dissector in tests; bird2/gobgpd/frr: real BGP peers; nftables, ethtool,
-# iproute2: the network-namespace lab; maven: the build; python3: DPDK's telemetry client.
+# iproute2: the network-namespace lab; maven: the build; python3: DPDK's telemetry client and
+# dpdk-devbind.py; systemd: systemd-analyze, which the dist tests verify the units with.
 packages=(dpdk dpdk-dev libdpdk-dev dpdk-doc libpcap-dev pkg-config gcc make maven
-          tshark bird2 gobgpd frr nftables ethtool iproute2 python3)
+          tshark bird2 gobgpd frr nftables ethtool iproute2 python3 systemd)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

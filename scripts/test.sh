@@ -6,4 +6,4 @@ here=$(dirname "$0")
 "$here/setup.sh"
 . "$here/env.sh"
 cd "$LEVITATE_ROOT"
-exec mvn -B -ntp verify "$@"
+exec mvn -B -ntp -Pdist verify "$@"
