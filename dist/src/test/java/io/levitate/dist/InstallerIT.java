@@ -116,6 +116,39 @@ class InstallerIT
     }
 
     @Test
+    void anUpgradeInstallsBesideTheOldVersionAndKeepsConfigAndRecords() throws Exception
+    {
+        final FixtureMachine m = new FixtureMachine();
+        final Path stage = m.dir.resolve("stage");
+        assertEquals(0, install(m, "--root", stage.toString(), "--live", "--nic", NIC, "--hugepages", "64").exitCode());
+        final Path config = stage.resolve("etc/levitate/levitate.yaml");
+        final String yaml = Files.readString(config);
+        final List<String> recorded = Files.readAllLines(stage.resolve("var/lib/levitate/install.state"));
+
+        // The next release: the same artifact with another version, unpacked elsewhere.
+        final Path next = m.dir.resolve("levitate-9.9.9");
+        final Shell.Result copy = Shell.run("cp", "-a", Dist.home().toString(), next.toString());
+        assertEquals(0, copy.exitCode(), copy::toString);
+        Files.writeString(next.resolve("VERSION"), "9.9.9\n");
+        final Shell.Result upgrade = Shell.run(m.env(), null, next.resolve("scripts/deploy/install.sh").toString(),
+            "--root", stage.toString(), "--live", "--nic", NIC, "--hugepages", "64");
+        assertEquals(0, upgrade.exitCode(), upgrade::toString);
+        assertEquals(Path.of("9.9.9"), Files.readSymbolicLink(stage.resolve("opt/levitate/current")));
+        assertTrue(Files.isExecutable(stage.resolve("opt/levitate/" + Dist.VERSION + "/bin/levitate")), "old version kept");
+        assertTrue(upgrade.output().contains("previous version " + Dist.VERSION + " kept in /opt/levitate/" + Dist.VERSION
+            + " (roll back: ln -sfn " + Dist.VERSION + " /opt/levitate/current; systemctl restart levitate)"), upgrade::toString);
+        assertEquals(yaml, Files.readString(config));
+        assertEquals(recorded, Files.readAllLines(stage.resolve("var/lib/levitate/install.state")));
+        assertEquals("vfio-pci", m.driverOf(NIC));
+        assertEquals(1, m.commands().stream().filter(c -> c.startsWith("dpdk-devbind.py")).count(), m.commands()::toString);
+
+        final Shell.Result removed = install(m, "uninstall", "--root", stage.toString(), "--live");
+        assertEquals(0, removed.exitCode(), removed::toString);
+        assertFalse(Files.exists(stage.resolve("opt/levitate")), "every version removed");
+        assertEquals("ixgbe", m.driverOf(NIC));
+    }
+
+    @Test
     void aStagingRootWithoutLiveLeavesTheMachineAlone() throws Exception
     {
         final FixtureMachine m = new FixtureMachine();
