@@ -1,82 +1,124 @@
 #!/usr/bin/env bash
-# The forwarding demo (what the foundation can do today): a Java busy-poll worker forwarding real
-# packets through DPDK on virtual devices.
-#   1. exact forwarding: net_pcap reads a generated capture of TCP flows, Levitate forwards it
-#      to a second net_pcap port, tshark (an independent dissector) reads the output back;
-#   2. throughput: the same capture replayed forever (net_pcap infinite_rx) into net_null, with
-#      per-second counters, then stopped with SIGTERM as systemd stops it: ports stopped, EAL
-#      cleaned up. (Not SIGINT: bash starts a script's background jobs with SIGINT ignored.)
-# Runs from a fresh clone (builds what is missing), as root, in well under 2 minutes. Everything
-# it starts is stopped and its files removed on exit, Ctrl-C or error.
+# The Levitate demo: the whole design in the network-namespace lab (scripts/lab/lab.sh).
+#   1. bring up a client, a bird2 router doing ECMP, two Levitates (DPDK forwarder on
+#      net_af_packet + BGP announcer each) and three backends (userspace GRE decapsulator, VIP on
+#      lo, a real HTTP server);
+#   2. real HTTP requests to the VIP (IPv4 and IPv6): which Levitate the router's ECMP hash picked
+#      for each connection, and which backend answered (replies go straight to the client);
+#   3. `levitate stat` of both Levitates;
+#   4. long-lived connections over both Levitates, then Levitate 1 is killed (forwarder and
+#      announcer): the router withdraws its path, and every connection keeps working through
+#      Levitate 2, because both compute the same Maglev table;
+#   5. a summary; the lab is torn down on exit, Ctrl-C or error.
+# Runs from a fresh clone (builds what is missing), as root, in well under 2 minutes.
+# The data-plane demo on pcap files without the lab is scripts/demo-pcap.sh.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$LEVITATE_ROOT"
 
-[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (DPDK needs it)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (namespaces and DPDK need it)" >&2; exit 1; }
 scripts/setup.sh
 
-work=$(mktemp -d /tmp/levitate-demo.XXXXXX)
-levitate_pid=""
+export LAB_DIR=$(mktemp -d /tmp/levitate-demo.XXXXXX)
+export LAB_PREFIX=lvdemo
+lab=scripts/lab/lab.sh
+started=$SECONDS
 cleanup() {
-  if [ -n "$levitate_pid" ] && kill -0 "$levitate_pid" 2>/dev/null; then
-    kill -TERM "$levitate_pid" 2>/dev/null || true
-    wait "$levitate_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
+  local rc=$?
+  [ -z "${hold_pid:-}" ] || kill "$hold_pid" 2>/dev/null || true
+  echo
+  echo "=== tearing the lab down"
+  "$lab" down || true
+  exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step() { printf '\n=== %s\n' "$*"; }
+json() { "$(command -v /usr/bin/python3 || command -v python3)" -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
 
-if [ ! -f forwarder/target/levitate.jar ] || [ ! -f perf/target/benchmarks.jar ] \
-   || [ -n "$(find native-bindings/src forwarder/src perf/src -newer forwarder/target/levitate.jar -print -quit 2>/dev/null)" ]; then
+if [ ! -f forwarder/target/levitate.jar ] || [ ! -f bgp-announcer/target/levitate-announcer.jar ] \
+   || [ -n "$(find native-bindings/src forwarder/src bgp-announcer/src packet/src gre/src maglev/src conntrack/src \
+               -newer forwarder/target/levitate.jar -print -quit 2>/dev/null)" ]; then
   step "building (mvn package, tests skipped; scripts/test.sh runs them)"
   mvn -B -ntp -q package -DskipTests
 fi
 
-flows=1000
-step "generating $flows TCP/IPv4 flows, 64-byte frames (perf's pcap generator)"
-"$JAVA_HOME/bin/java" -cp perf/target/benchmarks.jar io.levitate.perf.bench.PcapGenerator \
-  --flows "$flows" --packets 4096 --syn-share 0.1 --out "$work/flows.pcap" | tail -1
-in_count=$(tshark -r "$work/flows.pcap" 2>/dev/null | wc -l)
+step "1. the lab: client -- router (bird2, ECMP) -- lb1, lb2 (Levitate) -- be1, be2, be3"
+"$lab" up
+"$lab" status | sed -n '/^BIRD/,$p' | sed 's/^/    /'
 
-step "1. exact forwarding: net_pcap0 (rx $work/flows.pcap) -> Levitate worker -> net_pcap1 (tx out.pcap)"
-scripts/levitate run --no-huge --file-prefix "demo-$$-a" \
-  --port "net_pcap0,rx_pcap=$work/flows.pcap" --port "net_pcap1,tx_pcap=$work/out.pcap" \
-  --duration 2 | grep -v '^  '
-out_count=$(tshark -r "$work/out.pcap" 2>/dev/null | wc -l)
-echo "tshark: first frames of the output capture:"
-tshark -r "$work/out.pcap" -c 3 2>/dev/null | sed 's/^/    /'
-if cmp -s <(tshark -r "$work/flows.pcap" -T fields -e frame.len -e ip.src -e tcp.srcport -e tcp.flags 2>/dev/null) \
-          <(tshark -r "$work/out.pcap" -T fields -e frame.len -e ip.src -e tcp.srcport -e tcp.flags 2>/dev/null); then
-  same=yes
-else
-  same=NO
-fi
-echo "input frames $in_count, output frames $out_count, identical per tshark: $same"
+# Which Levitate the router's L4 hash sends a client source port to (ip route get, lab.md).
+via() {
+  local family=$1 vip=$2 from=$3 port=$4 hop
+  hop=$("$lab" exec router ip -"$family" route get "$vip" from "$from" iif rc ipproto tcp sport "$port" dport 80 2>/dev/null \
+    | grep -o 'via [0-9a-f:.]*' | head -1)
+  case $hop in *10.0.1.2|*fd00:1::2) echo lb1 ;; *10.0.2.2|*fd00:2::2) echo lb2 ;; *) echo "?" ;; esac
+}
 
-step "2. throughput: net_pcap0 (infinite replay) -> Levitate worker on CPU 1 -> net_null0; 8 s, then SIGTERM"
-scripts/levitate run --file-prefix "demo-$$-b" --mbufs 16383 \
-  --port "net_pcap0,rx_pcap=$work/flows.pcap,infinite_rx=1" --port "net_null0,no-rx=1" \
-  --stats-interval 1 >"$work/run.log" 2>&1 &
-levitate_pid=$!
-deadline=$((SECONDS + 60))
-until grep -q 'forwarding (' "$work/run.log" 2>/dev/null; do
-  if ! kill -0 "$levitate_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then cat "$work/run.log"; exit 1; fi
-  sleep 0.2
+requests() {
+  local family=$1 vip=$2 from=$3 count=$4 line port backend
+  "$lab" client get --vip "$vip" --count "$count" --verbose | while read -r line; do
+    if [[ $line =~ source\ port\ ([0-9]+)\ -\>\ (.*)$ ]]; then
+      port=${BASH_REMATCH[1]}; backend=${BASH_REMATCH[2]}
+      printf '    %-34s via %s, answered by %s\n' "${line%% ->*}" "$(via "$family" "$vip" "$from" "$port")" "$backend"
+    else
+      echo "$line"
+    fi
+  done
+}
+
+step "2. HTTP to the VIP 198.18.0.10 (a new TCP connection each): the Levitate ECMP chose, the backend that answered"
+out4=$(requests 4 198.18.0.10 10.100.0.2 12)
+grep -v '^{' <<<"$out4"
+sum4=$(grep '^{' <<<"$out4")
+step "   and over IPv6, to 2001:db8:100::10"
+out6=$(requests 6 2001:db8:100::10 fd00:100::2 6)
+grep -v '^{' <<<"$out6"
+sum6=$(grep '^{' <<<"$out6")
+
+counter() { "$lab" stat "$1" | awk -v k="$2" 'index($0, k) { gsub(",", "", $NF); print $NF; exit }'; }
+step "3. levitate stat of each Levitate (its non-zero traffic counters; the full list has every drop reason)"
+for n in 1 2; do
+  echo "--- lb$n"
+  "$lab" stat "$n" | grep -E 'ALIVE|service web|backend web/.*new flows|conntrack (hits|misses)|rx packets|tx packets|no_service' \
+    | awk '{ v=$NF; gsub(",", "", v); if (v != "0" || /ALIVE/) print "    " $0 }'
 done
-tail -f "$work/run.log" --pid "$levitate_pid" | grep --line-buffered -v '^  ' &
-tail_pid=$!
-sleep 8
-kill -TERM "$levitate_pid"
-rc=0; wait "$levitate_pid" || rc=$?
-levitate_pid=""
-sleep 0.3; kill "$tail_pid" 2>/dev/null || true
+flows1=$(counter 1 "service web: new flows"); flows2=$(counter 2 "service web: new flows")
 
-mpps=$(grep -o 'tx [0-9.]* Mpps' "$work/run.log" | tail -n 4 | awk '{s+=$2; n++} END {if (n) printf "%.1f", s/n; else print "?"}')
+step "4. 60 long-lived connections, then Levitate 1 dies (forwarder and announcer killed)"
+coproc HOLD { "$lab" client hold --vip 198.18.0.10 --conns 60; }
+hold_pid=$HOLD_PID
+read -r opened <&"${HOLD[0]}"
+on1=0; on2=0
+for port in $(json "$opened" '" ".join(map(str, d["ports"]))'); do
+  case $(via 4 198.18.0.10 10.100.0.2 "$port") in lb1) on1=$((on1 + 1)) ;; lb2) on2=$((on2 + 1)) ;; esac
+done
+echo "    opened: $(json "$opened" '"%d connections, backends %s" % (d["opened"], d["backends"])'); ECMP put $on1 on lb1, $on2 on lb2"
+echo round >&"${HOLD[1]}"; read -r before <&"${HOLD[0]}"
+echo "    a request on each before:  $before"
+t0=$(date +%s%N)
+"$lab" kill-lb 1 &
+kill_pid=$!
+"$lab" wait-nexthops 1 4 10
+t1=$(date +%s%N)
+wait "$kill_pid"
+echo "    router: the VIP's route lost lb1's nexthop $(( (t1 - t0) / 1000000 )) ms after SIGKILL (the announcer's TCP session closed):"
+"$lab" exec router ip route show 198.18.0.10 | sed 's/^/      /'
+echo round >&"${HOLD[1]}"; read -r after <&"${HOLD[0]}"
+echo "    a request on each after:   $after"
+echo quit >&"${HOLD[1]}"
+wait "$hold_pid" 2>/dev/null || true
+hold_pid=""
+out_after=$("$lab" client get --vip 198.18.0.10 --count 8)
+echo "    8 new connections after:   $out_after"
+
 step "summary"
-echo "exact forwarding:  $out_count of $in_count frames, identical: $same"
-echo "throughput:        ~$mpps Mpps (last 4 s, one worker; scripts/bench.sh compares it with testpmd and l3fwd)"
-echo "shutdown on SIGTERM: exit code $rc, $(grep -o 'ports stopped and closed, EAL cleaned up' "$work/run.log" || echo 'NOT clean')"
-[ "$same" = yes ] && [ "$rc" -eq 0 ]
+echo "IPv4 requests:   $(json "$sum4" '"%d ok, %d failed, backends %s" % (d["ok"], d["errors"], d["backends"])')"
+echo "IPv6 requests:   $(json "$sum6" '"%d ok, %d failed, backends %s" % (d["ok"], d["errors"], d["backends"])')"
+echo "ECMP split:      new IPv4 flows lb1 $flows1, lb2 $flows2"
+echo "lb1 killed:      $(json "$opened" 'd["opened"]') connections open ($on1 through lb1); after the kill $(json "$after" '"%d still answered, %d broken, %d changed backend" % (d["ok"], d["broken"], d["moved"])')"
+echo "                 router converged in $(( (t1 - t0) / 1000000 )) ms; new connections after: $(json "$out_after" '"%d ok, %d failed" % (d["ok"], d["errors"])')"
+echo "demo time:       $((SECONDS - started)) s"
+broken=$(json "$after" 'd["broken"]')
+[ "$broken" = 0 ] || { echo "demo: $broken connection(s) broke when lb1 died" >&2; exit 1; }

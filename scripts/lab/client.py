@@ -115,7 +115,7 @@ def cmd_hold(a):
     backends = {}
     for c in conns:
         backends[c[1]] = backends.get(c[1], 0) + 1
-    summary(mode="hold", opened=len(conns), errors=errors, backends=backends)
+    summary(mode="hold", opened=len(conns), errors=errors, backends=backends, ports=[c[2] for c in conns])
     rounds = 0
     for line in sys.stdin:
         cmd = line.strip()

@@ -54,15 +54,20 @@ spawn() {
 
 pid_of() { cat "$LAB_DIR/$1.pid" 2>/dev/null || true; }
 
-# Kills the process recorded as NAME with SIGNAL and waits until it is gone (10 s at most).
+# Sends SIGNAL to the processes recorded as NAME... (all at once: a killed JVM takes a couple
+# of seconds to be gone) and waits until they are (10 s at most, then SIGKILL).
 stop() {
-  local name=$1 signal=${2:-TERM} pid
-  pid=$(pid_of "$name")
-  [ -n "$pid" ] || return 0
-  kill -"$signal" "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$LAB_DIR/$name.pid"
+  local signal=$1 name pid pids=()
+  shift
+  for name in "$@"; do
+    pid=$(pid_of "$name")
+    [ -z "$pid" ] || { kill -"$signal" "$pid" 2>/dev/null || true; pids+=("$pid"); }
+    rm -f "$LAB_DIR/$name.pid"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 # Polls COMMAND until it succeeds or SECONDS pass.
@@ -410,11 +415,11 @@ case ${1:-} in
     inns router ip route show "$VIP4" 2>/dev/null || true
     inns router ip -6 route show "$VIP6" 2>/dev/null || true ;;
   stat) cmd_stat "$2" ;;
-  kill-lb) stop "forwarder-$2" KILL; stop "announcer-$2" KILL ;;
-  kill-forwarder) stop "forwarder-$2" KILL ;;
-  kill-announcer) stop "announcer-$2" KILL ;;
+  kill-lb) stop KILL "forwarder-$2" "announcer-$2" ;;
+  kill-forwarder) stop KILL "forwarder-$2" ;;
+  kill-announcer) stop KILL "announcer-$2" ;;
   start-lb) start_lb "$2" ;;
-  stop-httpd) stop "httpd-$2" TERM ;;
+  stop-httpd) stop TERM "httpd-$2" ;;
   start-httpd) start_httpd "$2" ;;
   add-backend) start_backend "$2" ;;
   config) shift; write_config "$@" ;;
