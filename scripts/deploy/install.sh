@@ -16,7 +16,8 @@
 #   --live / --no-live   force live actions on or off
 #   --nic PCI            a NIC to bind (repeatable); default: the PCI addresses in instance.ports
 #   --workers N          default: instance.workers of the config, else 1
-#   --hugepages N        pages to reserve (default 1024 of 2M = 2 GiB; 2 of 1G)
+#   --hugepages N        pages to reserve (default: as the last install, else 1024 of 2M = 2 GiB,
+#                        or 2 of 1G)
 #   --hugepage-size 2M|1G
 #   --config FILE        the config to read (default ROOT/etc/levitate/levitate.yaml)
 #   --force              install even when a preflight check fails
@@ -71,7 +72,7 @@ case ${1:-} in
   install|uninstall|preflight|rebind) cmd=$1; shift ;;
   -h|--help|help) usage; exit 0 ;;
 esac
-dry=false root=/ live= nics=() workers= hp_count= hp_size=2M config= force=false purge=false
+hp_size_given=false dry=false root=/ live= nics=() workers= hp_count= hp_size=2M config= force=false purge=false
 while [ $# -gt 0 ]; do
   case $1 in
     --dry-run) dry=true; shift ;;
@@ -81,7 +82,7 @@ while [ $# -gt 0 ]; do
     --nic) nics+=("${2:?--nic needs a PCI address}"); shift 2 ;;
     --workers) workers=${2:?}; shift 2 ;;
     --hugepages) hp_count=${2:?}; shift 2 ;;
-    --hugepage-size) hp_size=${2:?}; shift 2 ;;
+    --hugepage-size) hp_size=${2:?}; hp_size_given=true; shift 2 ;;
     --config) config=${2:?}; shift 2 ;;
     --force) force=true; shift ;;
     --purge) purge=true; shift ;;
@@ -93,6 +94,12 @@ $dry || mkdir -p "$root" 2>/dev/null || die "cannot create --root $root"
 root=$(cd "$root" 2>/dev/null && pwd || echo "$root")
 [ -n "$live" ] || { [ "$root" = / ] && live=true || live=false; }
 R=${root%/}   # prefix for every installed path ("" for /)
+# Re-runs (upgrades) keep the hugepage choice of the last install unless told otherwise.
+previous_hp=$(sed -n 's/^# install.sh: --hugepage-size \([0-9]*[MG]\) --hugepages \([0-9]*\)$/\1 \2/p' \
+  "${root%/}/etc/sysctl.d/60-levitate.conf" 2>/dev/null || true)
+if [ -n "$previous_hp" ] && [ -z "$hp_count" ] && ! $hp_size_given; then
+  hp_size=${previous_hp% *}; hp_count=${previous_hp#* }
+fi
 case $hp_size in
   2M) hp_kb=2048; : "${hp_count:=1024}" ;;
   1G) hp_kb=1048576; : "${hp_count:=2}" ;;
@@ -480,7 +487,9 @@ install_sysctl() {
     state_add sysctl "$key" "$(cat "$PROC/sys/${key//.//}" 2>/dev/null || echo unset)"
   done
   {
-    echo "# Written by Levitate's install.sh; removed by 'install.sh uninstall'."
+    echo "# Written by Levitate's install.sh; removed by 'install.sh uninstall'. The next line is read back"
+    echo "# by install.sh when it runs again without --hugepages."
+    echo "# install.sh: --hugepage-size $hp_size --hugepages $hp_count"
     if [ "$hp_size" = 2M ]; then
       echo "# $hp_count x 2M hugepages for DPDK (mbuf pools, conntrack): reserved at every boot."
       echo "vm.nr_hugepages = $hp_count"

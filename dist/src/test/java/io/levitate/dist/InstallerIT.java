@@ -131,8 +131,11 @@ class InstallerIT
         assertEquals(0, copy.exitCode(), copy::toString);
         Files.writeString(next.resolve("VERSION"), "9.9.9\n");
         final Shell.Result upgrade = Shell.run(m.env(), null, next.resolve("scripts/deploy/install.sh").toString(),
-            "--root", stage.toString(), "--live", "--nic", NIC, "--hugepages", "64");
+            "--root", stage.toString(), "--live", "--nic", NIC);
         assertEquals(0, upgrade.exitCode(), upgrade::toString);
+        // Without --hugepages the upgrade keeps the last install's choice, not the default 1024.
+        assertTrue(Files.readString(stage.resolve("etc/sysctl.d/60-levitate.conf")).contains("\nvm.nr_hugepages = 64\n"));
+        assertEquals("64", m.hugepages2M());
         assertEquals(Path.of("9.9.9"), Files.readSymbolicLink(stage.resolve("opt/levitate/current")));
         assertTrue(Files.isExecutable(stage.resolve("opt/levitate/" + Dist.VERSION + "/bin/levitate")), "old version kept");
         assertTrue(upgrade.output().contains("previous version " + Dist.VERSION + " kept in /opt/levitate/" + Dist.VERSION
