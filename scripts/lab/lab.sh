@@ -322,6 +322,26 @@ cmd_up() {
   addr router rc 10.100.0.1/24
   addr6 router rc fd00:100::1/64
   inns client ip route add default via 10.100.0.1
+  # Counters of the client's packets to and from the VIPs: the tests compare them with the
+  # Levitates' counters (every packet to the VIP crossed a Levitate; none of the replies did).
+  inns client nft -f - <<EOF
+table inet lab {
+  counter to_vip4 { }
+  counter from_vip4 { }
+  counter to_vip6 { }
+  counter from_vip6 { }
+  chain count_egress {
+    type filter hook output priority 0;
+    ip daddr $VIP4 counter name "to_vip4"
+    ip6 daddr $VIP6 counter name "to_vip6"
+  }
+  chain count_ingress {
+    type filter hook input priority 0;
+    ip saddr $VIP4 counter name "from_vip4"
+    ip6 saddr $VIP6 counter name "from_vip6"
+  }
+}
+EOF
   inns client ip -6 route add default via fd00:100::1
   # Router: forwards; L4 multipath hash (lab.md: else every flow takes one nexthop); no
   # reverse-path filter (replies from the VIP arrive from the backends, not from the nexthops).

@@ -1,0 +1,252 @@
+package io.levitate.lab;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end, through real parts only: the client namespace's kernel TCP, bird2 doing ECMP,
+ * two Levitates (DPDK af_packet forwarder + BGP announcer each), backends behind the userspace
+ * GRE decapsulator with a real HTTP server. Each test builds its own lab and removes it, even
+ * on failure, and prints its figures on lines starting "LAB ".
+ */
+class LabIT
+{
+    private static final Duration HEALTH = Duration.ofSeconds(15);
+    private static final String BE2 = "10.0.3.12";
+
+    private Lab lab;
+
+    @BeforeEach
+    void up() throws Exception
+    {
+        lab = new Lab();
+    }
+
+    @AfterEach
+    void down()
+    {
+        if (lab != null)
+        {
+            lab.close();
+        }
+    }
+
+    private static void report(final String test, final String figures)
+    {
+        System.out.println("LAB " + test + ": " + figures);
+    }
+
+    private long sum(final String label)
+    {
+        return lab.counter(1, label) + lab.counter(2, label);
+    }
+
+    private static final Set<String> BACKENDS = Set.of("be1", "be2", "be3");
+
+    /** 1. HTTP through the VIP, v4 and v6; every answer from a backend; replies bypass Levitate. */
+    @Test
+    void httpThroughTheVipAndRepliesBypassLevitate()
+    {
+        final Json v4 = lab.client("get", "--vip", Lab.VIP4, "--count", "40");
+        final Json v6 = lab.client("get", "--vip", Lab.VIP6, "--count", "20");
+        for (final Json j : new Json[] {v4, v6})
+        {
+            assertEquals(0, j.number("errors"), j.toString());
+            assertTrue(BACKENDS.containsAll(j.counts("backends").keySet()), j.toString());
+        }
+        assertEquals(40, v4.number("ok"));
+        assertEquals(20, v6.number("ok"));
+        assertTrue(v4.counts("backends").size() >= 2, "40 connections over 3 backends: " + v4);
+
+        // Every packet the client sent to a VIP crossed a Levitate (and was tunnelled); the
+        // replies came back from the VIP without crossing either: Levitate transmitted nothing
+        // beyond its tunnels but a handful of ARP/ND answers and requests.
+        final long toVip = lab.clientCounter("to_vip4") + lab.clientCounter("to_vip6");
+        final long fromVip = lab.clientCounter("from_vip4") + lab.clientCounter("from_vip6");
+        Lab.until(Duration.ofSeconds(5), () -> sum("service web: packets") + sum("service web6: packets") == toVip,
+            () -> "tunnelled " + (sum("service web: packets") + sum("service web6: packets")) + " vs sent " + toVip);
+        final long tunnelled = sum("service web: packets") + sum("service web6: packets");
+        final long tx = sum("worker 0: tx packets");
+        final long newFlows1 = lab.counter(1, "service web: new flows") + lab.counter(1, "service web6: new flows");
+        final long newFlows2 = lab.counter(2, "service web: new flows") + lab.counter(2, "service web6: new flows");
+        assertTrue(fromVip >= 3L * 60, "the client got replies from the VIP: " + fromVip);
+        assertTrue(tx - tunnelled < 40, "Levitate sent " + (tx - tunnelled) + " packets besides tunnels; the "
+            + fromVip + " replies must not be among them");
+        assertEquals(60, newFlows1 + newFlows2, "one new flow per connection");
+        assertTrue(newFlows1 > 0 && newFlows2 > 0, "ECMP used both Levitates: " + newFlows1 + "/" + newFlows2);
+        report("http", "v4 " + v4.counts("backends") + ", v6 " + v6.counts("backends") + "; client sent " + toVip
+            + " packets to the VIPs, Levitates tunnelled " + tunnelled + " (tx " + tx + "); client received "
+            + fromVip + " replies, none through Levitate; new flows lb1 " + newFlows1 + ", lb2 " + newFlows2);
+    }
+
+    /** 2. ≥ 100 long-lived connections over both Levitates; one dies; none breaks. */
+    @Test
+    void killingALevitateBreaksNoConnection() throws Exception
+    {
+        final int n = 120;
+        try (HoldClient hold = new HoldClient(lab, Lab.VIP4, n))
+        {
+            assertEquals(n, hold.opened.number("opened"), hold.opened.toString());
+            int onLb1 = 0;
+            for (final long port : hold.opened.numbers("ports"))
+            {
+                onLb1 += lab.levitateOf((int)port) == 1 ? 1 : 0;
+            }
+            assertTrue(onLb1 > 0 && onLb1 < n, "ECMP spread the connections: " + onLb1 + " of " + n + " on lb1");
+            final Json before = hold.round();
+            assertEquals(n, before.number("ok"), before.toString());
+            final long misses2 = lab.counter(2, "worker 0: conntrack misses");
+
+            final long t0 = System.nanoTime();
+            final Process kill = lab.start("kill-lb", "1");
+            final long withdrawMs = Lab.until(Duration.ofSeconds(10), () -> lab.nexthops(4) == 1,
+                () -> "the router still has " + lab.nexthops(4) + " nexthops");
+            kill.waitFor();
+            assertEquals(0, kill.exitValue());
+
+            final Json after = hold.round();
+            assertEquals(0, after.number("broken"), after.toString());
+            assertEquals(0, after.number("moved"), after.toString());
+            assertEquals(n, after.number("ok"), after.toString());
+            // lb2 had never seen lb1's flows: it found each by Maglev, the same backend lb1 had.
+            // (The counters file is published a few times a second: poll.)
+            final int fromLb1 = onLb1;
+            Lab.until(Duration.ofSeconds(5), () -> lab.counter(2, "worker 0: conntrack misses") - misses2 >= fromLb1,
+                () -> "lb2 adopted " + (lab.counter(2, "worker 0: conntrack misses") - misses2) + " flows for lb1's " + fromLb1);
+            final long adopted = lab.counter(2, "worker 0: conntrack misses") - misses2;
+            report("kill-levitate", n + " connections (" + onLb1 + " through lb1), backends " + hold.opened.counts("backends")
+                + "; lb1 killed, route withdrawn after " + withdrawMs + " ms (" + (System.nanoTime() - t0) / 1_000_000
+                + " ms until the round); broken " + after.number("broken") + ", moved " + after.number("moved")
+                + ", lb2 adopted " + adopted + " flows");
+        }
+    }
+
+    private boolean backendUp(final int levitate, final String address)
+    {
+        return lab.counter(levitate, "backend web/" + address + ":80: up") == 1;
+    }
+
+    /** 3. A backend's HTTP server stops: health checks mark it down; others' connections are untouched. */
+    @Test
+    void aFailedBackendLosesOnlyItsOwnConnections() throws Exception
+    {
+        final int n = 90;
+        try (HoldClient hold = new HoldClient(lab, Lab.VIP4, n))
+        {
+            final Map<String, Long> backends = hold.opened.counts("backends");
+            final long onBe2 = backends.getOrDefault("be2", 0L);
+            assertTrue(onBe2 > 0, backends.toString());
+            lab.ok("stop-httpd", "2");
+            final long downMs = Lab.until(HEALTH, () -> !backendUp(1, BE2) && !backendUp(2, BE2),
+                () -> "be2 still up: lb1 " + backendUp(1, BE2) + ", lb2 " + backendUp(2, BE2));
+            assertTrue(backendUp(1, "10.0.3.11") && backendUp(1, "10.0.3.13"), "the others stay up");
+
+            final Json round = hold.round();
+            assertEquals(onBe2, round.number("broken"), "only be2's connections break: " + round);
+            assertEquals(n - onBe2, round.number("ok"), round.toString());
+            assertEquals(0, round.number("moved"), round.toString());
+
+            final Json fresh = lab.client("get", "--vip", Lab.VIP4, "--count", "30");
+            assertEquals(0, fresh.number("errors"), fresh.toString());
+            assertFalse(fresh.counts("backends").containsKey("be2"), fresh.toString());
+            report("backend-down", n + " connections " + backends + "; be2 stopped, marked down on both after " + downMs
+                + " ms; " + round.number("broken") + " broken (all be2's), " + round.number("ok")
+                + " untouched; 30 new connections " + fresh.counts("backends") + ", 0 errors");
+        }
+    }
+
+    /** 4. Draining a backend: its connections carry on, new ones go elsewhere. */
+    @Test
+    void aDrainedBackendKeepsItsConnectionsAndGetsNoNewOnes() throws Exception
+    {
+        final int n = 90;
+        try (HoldClient hold = new HoldClient(lab, Lab.VIP4, n))
+        {
+            final long onBe2 = hold.opened.counts("backends").getOrDefault("be2", 0L);
+            assertTrue(onBe2 > 0, hold.opened.toString());
+            for (final String lb : new String[] {"1", "2"})
+            {
+                lab.ok("config", lb, "3", BE2 + "=drain");
+                assertTrue(lab.ok("reload", lb).contains("web"), "reload of lb" + lb);
+            }
+            final Json round = hold.round();
+            assertEquals(n, round.number("ok"), round.toString());
+            assertEquals(0, round.number("broken"), round.toString());
+            assertEquals(onBe2, round.counts("backends").getOrDefault("be2", 0L), "be2 still serves its own: " + round);
+
+            final Json fresh = lab.client("get", "--vip", Lab.VIP4, "--count", "30");
+            assertEquals(0, fresh.number("errors"), fresh.toString());
+            assertFalse(fresh.counts("backends").containsKey("be2"), "no new connection on the drained be2: " + fresh);
+            report("drain", n + " connections, " + onBe2 + " on be2; be2 drained on both: " + round.number("ok")
+                + " of " + n + " still answered (be2 " + round.counts("backends").get("be2") + "); 30 new "
+                + fresh.counts("backends"));
+        }
+    }
+
+    /** 5. Reload under load, adding a backend: no connection error. */
+    @Test
+    void reloadingUnderLoadToAddABackendCausesNoError() throws Exception
+    {
+        lab.ok("add-backend", "4");
+        final int n = 60;
+        try (HoldClient hold = new HoldClient(lab, Lab.VIP4, n))
+        {
+            final long flows0 = sum("service web: new flows");
+            final Process churn = lab.start("client", "churn", "--vip", Lab.VIP4, "--seconds", "8");
+            Lab.until(Duration.ofSeconds(10), () -> sum("service web: new flows") >= flows0 + 30,
+                () -> "churn did not start: " + sum("service web: new flows"));
+            final long reloadStart = System.nanoTime();
+            for (final String lb : new String[] {"1", "2"})
+            {
+                lab.ok("config", lb, "4");
+                assertTrue(lab.ok("reload", lb).contains("web"), "reload of lb" + lb);
+            }
+            final long reloadMs = (System.nanoTime() - reloadStart) / 1_000_000;
+            final String out = new String(churn.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            churn.waitFor();
+            final Json load = new Json(out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() ->
+                new AssertionError("churn printed no summary: " + out)));
+            assertEquals(0, load.number("errors"), load.toString());
+            assertTrue(load.counts("backends").containsKey("be4"), "new connections reach the added be4: " + load);
+            final Json round = hold.round();
+            assertEquals(0, round.number("broken"), round.toString());
+            assertEquals(0, round.number("moved"), round.toString());
+            report("reload", "churn " + load.number("ok") + " connections " + load.counts("backends") + ", "
+                + load.number("errors") + " errors; both reloaded (be4 added) in " + reloadMs + " ms; " + n
+                + " long-lived: " + round.number("ok") + " ok, " + round.number("broken") + " broken");
+        }
+    }
+
+    /** 6. A forwarder dies while its announcer lives: the announcer withdraws within 1.5 s. */
+    @Test
+    void aDeadForwardersAnnouncerWithdrawsWithin1500ms() throws Exception
+    {
+        final long flows2 = lab.counter(2, "service web: new flows");
+        final long t0 = System.nanoTime();
+        final Process kill = lab.start("kill-forwarder", "1");
+        final long withdrawMs = Lab.until(Duration.ofSeconds(5), () -> lab.nexthops(4) == 1,
+            () -> "the router still has " + lab.nexthops(4) + " nexthops");
+        kill.waitFor();
+        assertTrue(withdrawMs <= 1500, "withdrawn after " + withdrawMs + " ms");
+        final String route = lab.ok("exec", "router", "ip", "route", "show", Lab.VIP4);
+        assertTrue(route.contains("via 10.0.2.2") && !route.contains("10.0.1.2"), route);
+        assertTrue(lab.ok("exec", "router", "birdc", "-s", lab.dir.resolve("bird.ctl").toString(), "show", "protocols", "lb1")
+            .contains("Established"), "the announcer's session stays up: it withdrew the route, it did not die");
+        Lab.until(HEALTH, () -> lab.nexthops(6) == 1, () -> "IPv6 VIP still has " + lab.nexthops(6) + " nexthops");
+
+        final Json after = lab.client("get", "--vip", Lab.VIP4, "--count", "20");
+        assertEquals(0, after.number("errors"), after.toString());
+        assertEquals(flows2 + 20, lab.counter(2, "service web: new flows"), "every new connection went through lb2");
+        report("dead-forwarder", "forwarder 1 killed, announcer alive: withdrawn from the router after " + withdrawMs
+            + " ms (limit 1500); 20 new connections, all through lb2, 0 errors");
+    }
+}
