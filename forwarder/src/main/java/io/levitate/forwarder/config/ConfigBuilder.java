@@ -748,7 +748,8 @@ final class ConfigBuilder
             return;
         }
         final String text = Values.string(sink, node, path);
-        if (text == null)
+        // "off": the announcer opens no such endpoint (bgp-announcer's ConfigLoader takes it too).
+        if (text == null || "off".equals(text))
         {
             return;
         }

@@ -521,6 +521,14 @@ class ConfigErrorsTest
     }
 
     @Test
+    void announcerEndpointsMayBeOff()
+    {
+        ConfigTesting.valid(minimal() + BGP + "  metrics_listen: \"off\"\n  listen: \"off\"\n");
+        assertErrors(minimal() + BGP + "  metrics_listen: of\n",
+            "t.yaml:24:19: bgp.metrics_listen: 'of' is not ADDRESS:PORT with an IP address");
+    }
+
+    @Test
     void bgpAsNumbers()
     {
         assertErrors(minimal() + BGP.replace("local_as: 65001", "local_as: 0"),
