@@ -24,8 +24,13 @@ class GcFreeForwardingIT
     private static final Pattern GC_EVENT = Pattern.compile("^\\[(\\d+)ms\\].*GC\\(\\d+\\) (Pause|Concurrent)");
     private static final Pattern WARM_UP = Pattern.compile("warm-up done at JVM uptime (\\d+) ms");
 
-    /** Bytes the LB worker may allocate once after warm-up (measured: 392-464, independent of run length). */
-    private static final long ONE_OFF_ALLOCATION_LIMIT = 16 * 1024;
+    /**
+     * Bytes the LB worker may allocate once after warm-up. Measured: 392-576 on a quiet machine,
+     * independent of run length; 65 KB once while two other builds loaded both CPUs (late JIT
+     * tiers and deoptimisations re-materialise a few eliminated objects). The smallest object
+     * is 16 bytes, so a per-packet allocation over the run's 100 M+ packets would be gigabytes.
+     */
+    private static final long ONE_OFF_ALLOCATION_LIMIT = 1024 * 1024;
 
     @TempDir
     Path dir;
@@ -94,7 +99,9 @@ class GcFreeForwardingIT
                 port: 80
                 protocol: tcp
                 backends: [{address: 10.0.2.11}, {address: 10.0.2.12}, {address: 10.0.2.13}]
-            """.formatted(ProcessHandle.current().pid(), dir.resolve("counters")));
+            control:
+              socket: %s
+            """.formatted(ProcessHandle.current().pid(), dir.resolve("counters"), dir.resolve("ctl.sock")));
         final Path gcLog = dir.resolve("gc-lb.log");
         try (LevitateProcess levitate = LevitateProcess.start(
             List.of("-Xlog:gc:file=" + gcLog + ":uptimemillis"),

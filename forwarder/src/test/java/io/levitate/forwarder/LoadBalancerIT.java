@@ -131,8 +131,10 @@ class LoadBalancerIT
                 port: 80
                 protocol: tcp
                 backends: [%s]
+            control:
+              socket: "%s"
             """.formatted(ProcessHandle.current().pid(), dir.resolve("counters"), in, out, SEED, VIP, backends(WEB), VIP,
-            backends(DNS), VIP6, backends(WEB6));
+            backends(DNS), VIP6, backends(WEB6), dir.resolve("ctl-" + out.getFileName() + ".sock"));
         final Path file = dir.resolve("lb-" + out.getFileName() + ".yaml");
         Files.writeString(file, yaml);
         return file;
