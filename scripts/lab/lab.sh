@@ -34,6 +34,7 @@ LAB_DIR=${LAB_DIR:-/tmp/levitate-lab}
 P=${LAB_PREFIX:-lv}
 LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_V6=${LAB_V6:-1}
+LAB_EXCEPTION=${LAB_EXCEPTION:-0}
 LAB_SRC="$LEVITATE_ROOT/scripts/lab"
 VIP4=198.18.0.10
 VIP6=2001:db8:100::10
@@ -147,6 +148,7 @@ instance:
   memory_mb: 256
   mbufs: 4095
   idle: backoff                 # two forwarders share this machine's CPUs with everything else
+$(! bare_metal "$n" || printf '  exception_path: tap           # the kernel reaches the network through the forwarder')
   addresses:
     ipv4: 10.0.$n.2
 $v6addr
@@ -251,6 +253,7 @@ start_lb() {
     "$LEVITATE_ROOT/scripts/levitate" run --config "$LAB_DIR/lb$n.yaml" --file-prefix "$P-lab-lb$n"
   wait_for 60 "forwarder $n to forward" forwarding "$n" \
     || { tail -20 "$LAB_DIR/forwarder-$n.log" >&2; return 1; }
+  ! bare_metal "$n" || kernel_on_tap "$n"
   spawn "announcer-$n" "lb$n" env LEVITATE_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
     "$LEVITATE_ROOT/scripts/levitate-announcer" --config "$LAB_DIR/lb$n.yaml"
 }
@@ -262,19 +265,46 @@ forwarding() {
   return 1
 }
 
+# True when Levitate N runs like a bare-metal machine whose NIC DPDK owns (see the header).
+bare_metal() { [ "$LAB_EXCEPTION" = 1 ] && [ "$1" = 2 ]; }
+
 start_lb_namespace() {
   local n=$1
   ip netns add "$(ns "lb$n")"
   inns "lb$n" ip link set lo up
   veth "l$n" "lb$n" "rl$n" router 1500
-  addr "lb$n" "l$n" "10.0.$n.2/24"
-  addr6 "lb$n" "l$n" "fd00:$n::2/64"
   addr router "rl$n" "10.0.$n.1/24"
   addr6 router "rl$n" "fd00:$n::1/64"
+  sysctls "lb$n" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+  if bare_metal "$n"; then
+    # The veth is the forwarder's alone, as a NIC bound to vfio-pci would be: no address, and
+    # the kernel ignores what arrives on it (af_packet still sees every frame: its tap is ahead
+    # of these hooks). The kernel's address lives on the exception path's TAP (kernel_on_tap).
+    sysctls "lb$n" "net.ipv6.conf.l$n.disable_ipv6=1"
+    inns "lb$n" nft -f - <<EOF
+table netdev dpdk_owns_l$n {
+  chain ingress { type filter hook ingress device "l$n" priority 0; drop; }
+}
+EOF
+    return
+  fi
+  addr "lb$n" "l$n" "10.0.$n.2/24"
+  addr6 "lb$n" "l$n" "fd00:$n::2/64"
   # The kernel here carries BGP and health checks only; VIP packets are the forwarder's.
   inns "lb$n" ip route add default via "10.0.$n.1"
   inns "lb$n" ip -6 route add default via "fd00:$n::1"
-  sysctls "lb$n" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+}
+
+# Bare-metal Levitate N: once the forwarder made its exception TAP (lvx0, the veth's MAC), the
+# kernel's address and routes go there; BGP and health checks then cross the forwarder.
+kernel_on_tap() {
+  local n=$1
+  wait_for 10 "lb$n's exception interface" inns "lb$n" ip link show lvx0
+  inns "lb$n" ip addr add "10.0.$n.2/24" dev lvx0
+  inns "lb$n" ip -6 addr add "fd00:$n::2/64" dev lvx0 nodad
+  inns "lb$n" ip link set lvx0 up
+  inns "lb$n" ip route replace default via "10.0.$n.1" dev lvx0
+  inns "lb$n" ip -6 route replace default via "fd00:$n::1" dev lvx0
 }
 
 bird_config() {

@@ -61,6 +61,12 @@ public final class EalArguments
             anyPci |= port.pci();
             argv.addAll(List.of(port.ealArguments()));
         }
+        final String tap = exceptionTap(spec);
+        for (int i = 0; tap != null && i < spec.ports().size(); i++)
+        {
+            // The exception path: one DPDK TAP per port, a kernel interface named prefix + index.
+            argv.add("--vdev=" + exceptionDevice(i) + ",iface=" + tap + i);
+        }
         if (!anyPci)
         {
             // Only virtual devices: do not probe (and grab) whatever NICs the machine has.
@@ -68,6 +74,21 @@ public final class EalArguments
         }
         argv.addAll(spec.extraEalArgs());
         return argv;
+    }
+
+    /** The exception path's interface prefix, or null when traffic that is not ours is dropped. */
+    public static String exceptionTap(final RunSpec spec)
+    {
+        return spec.config() == null ? null : spec.config().instance().exceptionTap();
+    }
+
+    /**
+     * DPDK name of port i's exception TAP. A vdev name is its driver's name plus any suffix, so
+     * this one is net_tap's and cannot collide with a data port named net_tapN.
+     */
+    public static String exceptionDevice(final int port)
+    {
+        return "net_tap_exception" + port;
     }
 
     private static String joinInts(final Iterable<Integer> values)

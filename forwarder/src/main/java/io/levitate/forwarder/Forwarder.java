@@ -70,6 +70,8 @@ public final class Forwarder implements AutoCloseable
     private final CountersManager countersManager;
     private final AtomicCounter workerErrors;
     private final List<PortState> ports = new ArrayList<>();
+    /** Port i's exception TAP (DPDK port id), or empty when traffic that is not ours is dropped. */
+    private final List<PortState> exceptionPorts = new ArrayList<>();
     private final Map<Integer, Long> poolsBySocket = new HashMap<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<WorkerCounters> workerCounters = new ArrayList<>();
@@ -300,6 +302,43 @@ public final class Forwarder implements AutoCloseable
             out.printf(Locale.ROOT, "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors%s%n",
                 id, portSpec.deviceName(), info.driverName(), state.macText(), spec.workers(), spec.workers(),
                 desc[0], desc[1], rss != 0 ? ", RSS on" : "");
+        }
+        setUpExceptionPorts();
+    }
+
+    /**
+     * The exception path: per data port a DPDK TAP whose kernel interface carries the data port's
+     * MAC, so the kernel's own traffic (BGP, SSH, its ARP) looks as if it used the NIC. Workers
+     * hand the kernel what is not theirs and send what the kernel writes out of the data port;
+     * one queue pair per worker, like the data ports.
+     */
+    private void setUpExceptionPorts()
+    {
+        final String tap = EalArguments.exceptionTap(spec);
+        for (int i = 0; tap != null && i < ports.size(); i++)
+        {
+            final String name = EalArguments.exceptionDevice(i);
+            final int id = EthDev.portIdByName(name);
+            if (id < 0)
+            {
+                throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up" + explain(ealLog, name)
+                    + " (net_tap needs /dev/net/tun and CAP_NET_ADMIN)");
+            }
+            final int socket = portSocket(ports.get(i).id());
+            final long pool = poolFor(socket);
+            EthDev.configure(id, spec.workers(), spec.workers(), 0, 0);
+            final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
+            for (int q = 0; q < spec.workers(); q++)
+            {
+                EthDev.rxQueueSetup(id, q, desc[0], socket, pool);
+                EthDev.txQueueSetup(id, q, desc[1], socket);
+            }
+            EthDev.setMacAddress(id, ports.get(i).mac());
+            EthDev.start(id);
+            final PortState state = new PortState(id, PortSpec.parse(name), "net_tap", EthDev.macAddress(id), desc[0], desc[1]);
+            exceptionPorts.add(state);
+            out.printf(Locale.ROOT, "levitate: exception path for port %d: kernel interface %s%d (port %d, mac %s), "
+                + "%d queue pair(s)%n", ports.get(i).id(), tap, i, id, state.macText(), spec.workers());
         }
     }
 
@@ -744,7 +783,9 @@ public final class Forwarder implements AutoCloseable
             health.close();
         }
         stopWorkers();
-        for (final PortState port : ports)
+        final List<PortState> all = new ArrayList<>(ports);
+        all.addAll(exceptionPorts);
+        for (final PortState port : all)
         {
             final int stop = EthDev.stop(port.id());
             final int close = EthDev.close(port.id());

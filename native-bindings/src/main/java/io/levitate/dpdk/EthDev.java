@@ -136,6 +136,8 @@ public final class EthDev
         NativeLibrary.dpdk("rte_eth_stats_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle RTE_ETH_MACADDR_GET =
         NativeLibrary.dpdk("rte_eth_macaddr_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+    private static final MethodHandle RTE_ETH_DEV_DEFAULT_MAC_ADDR_SET =
+        NativeLibrary.dpdk("rte_eth_dev_default_mac_addr_set", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle RTE_ETH_DEV_SOCKET_ID =
         NativeLibrary.dpdk("rte_eth_dev_socket_id", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     private static final MethodHandle LV_RX_BURST = NativeLibrary.dpdk(
@@ -378,6 +380,29 @@ public final class EthDev
     }
 
     /** The port's MAC address (6 bytes). */
+    /**
+     * Sets a port's MAC address ({@code rte_eth_dev_default_mac_addr_set}). For a net_tap port
+     * this is also the MAC of its kernel interface.
+     */
+    public static void setMacAddress(final int port, final byte[] mac)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment m = arena.allocate(ETHER_ADDR_SIZE, 2);
+            MemorySegment.copy(mac, 0, m, JAVA_BYTE, 0, (int)ETHER_ADDR_SIZE);
+            DpdkException.check((int)RTE_ETH_DEV_DEFAULT_MAC_ADDR_SET.invokeExact((short)port, m),
+                "rte_eth_dev_default_mac_addr_set port " + port);
+        }
+        catch (final DpdkException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
     public static byte[] macAddress(final int port)
     {
         try (Arena arena = Arena.ofConfined())

@@ -36,7 +36,7 @@ final class ConfigBuilder
     private static final List<String> ROOT_KEYS =
         List.of("instance", "hash_seed", "conntrack", "services", "metrics", "control", "bgp");
     private static final List<String> INSTANCE_KEYS = List.of("name", "counters_dir", "ports", "workers", "cores",
-        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle");
+        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface");
     private static final List<String> PORT_KEYS = List.of("device", "mtu");
     private static final List<String> FAMILY_KEYS = List.of("ipv4", "ipv6");
     private static final List<String> CONNTRACK_KEYS =
@@ -137,6 +137,33 @@ final class ConfigBuilder
             final int w = Values.word(sink, m.get("idle"), m.child("idle"), List.of("busy-spin", "backoff"));
             idle = w == 1 ? IdleMode.BACKOFF : IdleMode.BUSY_SPIN;
         }
+        String exceptionTap = null;
+        if (m.get("exception_path") != null)
+        {
+            final int w = Values.word(sink, m.get("exception_path"), m.child("exception_path"), List.of("drop", "tap"));
+            if (w == 1)
+            {
+                exceptionTap = ConfigDefaults.EXCEPTION_INTERFACE;
+            }
+        }
+        if (m.get("exception_interface") != null)
+        {
+            final String prefix = Values.string(sink, m.get("exception_interface"), m.child("exception_interface"));
+            if (prefix != null && !ConfigDefaults.EXCEPTION_INTERFACE_NAME.matcher(prefix).matches())
+            {
+                sink.at(m.get("exception_interface"), m.child("exception_interface") + ": '" + Values.shorten(prefix)
+                    + "' is not an interface name prefix (1-12 of A-Z a-z 0-9 _ -; the port index is appended)");
+            }
+            else if (prefix != null && exceptionTap == null)
+            {
+                sink.at(m.get("exception_interface"), m.child("exception_interface")
+                    + ": needs instance.exception_path: tap");
+            }
+            else if (prefix != null)
+            {
+                exceptionTap = prefix;
+            }
+        }
         final Node addressesNode = m.require("addresses");
         final AddressPair addresses = addressesNode == null ? null
             : addressPair(addressesNode, m.keyNode("addresses"), m.child("addresses"));
@@ -168,7 +195,7 @@ final class ConfigBuilder
             return null;
         }
         return new InstanceConfig(name, countersDir, ports, workers, cores, mainCore, hugepages, memoryMb, mbufs,
-            addresses, gateways, greSourcePrefix, idle);
+            addresses, gateways, greSourcePrefix, idle, exceptionTap);
     }
 
     private List<PortConfig> ports(final Node node, final String path)

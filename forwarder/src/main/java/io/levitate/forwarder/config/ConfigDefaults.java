@@ -49,6 +49,10 @@ public final class ConfigDefaults
     public static final int MAX_WORKERS = 128;
     /** Largest CPU number accepted (Linux's usual NR_CPUS). */
     public static final int MAX_CPU = 8191;
+    /** Default prefix of the exception path's kernel interfaces: lvx0, lvx1, ... */
+    public static final String EXCEPTION_INTERFACE = "lvx";
+    /** Linux interface names are at most 15 bytes; up to 12 for the prefix leaves 3 for the port index. */
+    public static final java.util.regex.Pattern EXCEPTION_INTERFACE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,12}");
     public static final int MAIN_CORE = 0;
     /** EAL memory without hugepages; the same default as {@code levitate run --memory-mb}. */
     public static final int MEMORY_MB = 1024;

@@ -21,6 +21,9 @@ import java.util.List;
  * @param gateways        next hops the data plane resolves
  * @param greSourcePrefix per-flow GRE outer source prefix, or null
  * @param idle            what a worker does when a poll finds no packets
+ * @param exceptionTap    prefix of the kernel interfaces of the exception path (one net_tap per
+ *                        port, named prefix + port index), or null: traffic that is not ours is
+ *                        dropped and counted
  */
 public record InstanceConfig(
     String name,
@@ -35,7 +38,8 @@ public record InstanceConfig(
     AddressPair addresses,
     AddressPair gateways,
     Cidr greSourcePrefix,
-    IdleMode idle)
+    IdleMode idle,
+    String exceptionTap)
 {
     public InstanceConfig
     {

@@ -263,6 +263,24 @@ class ConfigErrorsTest
             "t.yaml:3:9: instance.idle: must be busy-spin or backoff, got 'sleepy'");
     }
 
+    @Test
+    void exceptionPath()
+    {
+        assertEquals("lvx", ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: tap\n"))
+            .instance().exceptionTap());
+        assertEquals("exc", ConfigTesting.valid(minimalWith("  name: lb1\n",
+            "  name: lb1\n  exception_path: tap\n  exception_interface: exc\n")).instance().exceptionTap());
+        assertEquals(null, ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: drop\n"))
+            .instance().exceptionTap());
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: kernel\n"),
+            "t.yaml:3:19: instance.exception_path: must be drop or tap, got 'kernel'");
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_interface: exc\n"),
+            "t.yaml:3:24: instance.exception_interface: needs instance.exception_path: tap");
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: tap\n  exception_interface: a-very-long-name\n"),
+            "t.yaml:4:24: instance.exception_interface: 'a-very-long-name' is not an interface name prefix "
+                + "(1-12 of A-Z a-z 0-9 _ -; the port index is appended)");
+    }
+
     // ---------------------------------------------------------------- hash seed, conntrack
 
     @Test

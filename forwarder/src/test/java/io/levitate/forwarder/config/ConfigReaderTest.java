@@ -129,6 +129,7 @@ class ConfigReaderTest
         assertNull(i.addresses().ipv6());
         assertNull(i.greSourcePrefix());
         assertEquals(IdleMode.BUSY_SPIN, i.idle());
+        assertNull(i.exceptionTap());
         assertEquals(new ConntrackSettings(1 << 20, Duration.ofSeconds(300), Duration.ofSeconds(10),
             Duration.ofSeconds(5), Duration.ofSeconds(30), 0), c.conntrack());
         final ServiceDefinition web = c.services().get(0);
