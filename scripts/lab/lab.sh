@@ -7,11 +7,16 @@
 #
 #   * router: bird2 peers with both announcers, merges their VIP routes into one kernel route
 #     with two nexthops; the L4 multipath hash spreads connections over the two Levitates.
-#   * lbN: the kernel of the namespace owns 10.0.N.2 on lN and carries the BGP session and the
-#     health checks; the forwarder reads and writes the same veth through DPDK's af_packet PMD,
-#     answers ARP, resolves the router's MAC itself and GRE-encapsulates VIP traffic to the
-#     backend Maglev picks, back out through the router (one-armed). ip_forward=0, so the
-#     namespace's kernel drops the VIP packets it also sees.
+#   * lbN: the forwarder reads and writes lN through DPDK's af_packet PMD, answers ARP, resolves
+#     the router's MAC itself and GRE-encapsulates VIP traffic to the backend Maglev picks, back
+#     out through the router (one-armed). The namespace's kernel carries the BGP session and the
+#     health checks, in one of two ways:
+#       lb1, "shared veth": the kernel owns 10.0.1.2 on l1 itself (af_packet copies frames, it
+#       does not steal them); ip_forward=0, so the kernel drops the VIP packets it also sees;
+#       lb2, "bare metal" (LAB_EXCEPTION=1, the default): l2 is the forwarder's alone, as a NIC
+#       bound to vfio-pci would be (no address; the kernel ignores it); the kernel has 10.0.2.2
+#       on lvx0, the TAP of the forwarder's exception path, so its BGP, health checks and ARP
+#       cross the forwarder (instance.exception_path: tap).
 #   * beN: no kernel GRE here: gre-decap reads GRE from a raw socket and writes the inner packet
 #     to a TUN; the VIP sits on lo; httpd answers from the VIP straight to the client (DSR).
 #
@@ -24,7 +29,8 @@
 #        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS]
 # Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
 # prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
-# service; default 1).
+# service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
+# 0: both share their veth with the kernel; default 1).
 # Everything `up` starts lives in the lab's namespaces; `down` kills every process in them and
 # deletes them, whatever state they are in.
 set -euo pipefail
@@ -34,7 +40,7 @@ LAB_DIR=${LAB_DIR:-/tmp/levitate-lab}
 P=${LAB_PREFIX:-lv}
 LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_V6=${LAB_V6:-1}
-LAB_EXCEPTION=${LAB_EXCEPTION:-0}
+LAB_EXCEPTION=${LAB_EXCEPTION:-1}
 LAB_SRC="$LEVITATE_ROOT/scripts/lab"
 VIP4=198.18.0.10
 VIP6=2001:db8:100::10
@@ -378,6 +384,20 @@ EOF
   sysctls router net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
     net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 \
     net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  # Where the backends' answers (source: a VIP) go: to the client, never towards a Levitate (DSR).
+  inns router nft -f - <<EOF
+table inet lab {
+  counter vip_replies_to_client { }
+  counter vip_replies_to_levitate { }
+  chain count_forward {
+    type filter hook forward priority 0;
+    ip saddr $VIP4 oifname "rc" counter name "vip_replies_to_client"
+    ip6 saddr $VIP6 oifname "rc" counter name "vip_replies_to_client"
+    ip saddr $VIP4 oifname "rl*" counter name "vip_replies_to_levitate"
+    ip6 saddr $VIP6 oifname "rl*" counter name "vip_replies_to_levitate"
+  }
+}
+EOF
   inns router ip link add brb type bridge
   inns router ip link set brb up
   addr router brb 10.0.3.1/24

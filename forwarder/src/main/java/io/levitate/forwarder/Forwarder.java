@@ -435,8 +435,14 @@ public final class Forwarder implements AutoCloseable
             final long tx = arena.allocate(8L * spec.burst(), 64).address();
             final long replies = arena.allocate(8L * spec.burst(), 64).address();
             final long drop = arena.allocate(8L * spec.burst(), 64).address();
+            final long kernel = arena.allocate(8L * spec.burst(), 64).address();
+            final int[] exception = new int[portIds.length];
+            for (int i = 0; i < exception.length; i++)
+            {
+                exception[i] = i < exceptionPorts.size() ? exceptionPorts.get(i).id() : -1;
+            }
             final LoadBalancerAgent agent = new LoadBalancerAgent(w, spec.workerCores().get(w), w, spec.burst(), portIds,
-                peers, rx, tx, replies, drop, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
+                peers, rx, tx, replies, drop, kernel, exception, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
                 responders, stats, counters, startup);
             launch(agent, counters, startup);
             workerStats.add(stats);

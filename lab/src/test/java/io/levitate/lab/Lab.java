@@ -195,7 +195,13 @@ final class Lab implements AutoCloseable
     /** Packets of the client's nftables counter NAME (lab.sh counts the client's traffic to and from the VIPs). */
     long clientCounter(final String name)
     {
-        final String out = ok("exec", "client", "nft", "list", "counter", "inet", "lab", name);
+        return nftCounter("client", name);
+    }
+
+    /** Packets of nftables counter NAME in namespace NS's table inet lab. */
+    long nftCounter(final String ns, final String name)
+    {
+        final String out = ok("exec", ns, "nft", "list", "counter", "inet", "lab", name);
         final Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
         if (!m.find())
         {

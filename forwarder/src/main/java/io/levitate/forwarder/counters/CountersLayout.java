@@ -37,6 +37,10 @@ public final class CountersLayout
     public static final int TYPE_WORKER_TX_DROPPED = 1003;
     public static final int TYPE_WORKER_RX_BURSTS = 1004;
     public static final int TYPE_WORKER_HEARTBEAT = 1005;
+    /** Packets a worker handed the kernel through the exception path (instance.exception_path: tap). */
+    public static final int TYPE_WORKER_TO_KERNEL = 1006;
+    /** Packets the kernel wrote to the exception path that a worker sent out of the data port. */
+    public static final int TYPE_WORKER_FROM_KERNEL = 1007;
     /** 1100 + drop reason id. */
     public static final int TYPE_WORKER_DROP_BASE = 1100;
     public static final int TYPE_SERVICE_HEALTHY_BACKENDS = 2001;

@@ -28,7 +28,9 @@ public enum ForwardDrop
     /** Chained (multi-segment) mbuf: the parser reads one segment only. */
     MULTI_SEGMENT(109),
     /** The TX ring was full. */
-    TX_FULL(110);
+    TX_FULL(110),
+    /** The exception path's TAP queue toward the kernel was full (the kernel is not reading fast enough). */
+    KERNEL_FULL(111);
 
     private final int id;
 

@@ -34,6 +34,8 @@ public final class LbCountersPublisher
     private final List<int[]> reasonIds = new ArrayList<>();
     private final List<AtomicCounter[]> drops = new ArrayList<>();
     private final List<AtomicCounter[]> conntrackCounters = new ArrayList<>();
+    /** Per worker: exception path to kernel, from kernel. */
+    private final List<AtomicCounter[]> kernelCounters = new ArrayList<>();
     private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
     private final Map<Integer, AtomicCounter[]> backends = new HashMap<>();
 
@@ -77,6 +79,11 @@ public final class LbCountersPublisher
                     key -> key.putInt(0, worker));
             }
             conntrackCounters.add(ct);
+            kernelCounters.add(new AtomicCounter[] {
+                manager.newCounter("worker " + w + ": exception path to kernel", CountersLayout.TYPE_WORKER_TO_KERNEL,
+                    key -> key.putInt(0, worker)),
+                manager.newCounter("worker " + w + ": exception path from kernel", CountersLayout.TYPE_WORKER_FROM_KERNEL,
+                    key -> key.putInt(0, worker))});
         }
     }
 
@@ -98,6 +105,8 @@ public final class LbCountersPublisher
             {
                 ctCounters[i].setRelease(ct.getAcquire(CONNTRACK_FIGURES[i]));
             }
+            kernelCounters.get(w)[0].setRelease(stats.toKernelPackets());
+            kernelCounters.get(w)[1].setRelease(stats.fromKernelPackets());
         }
         for (final ServiceState service : snapshot.services())
         {

@@ -37,8 +37,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *   <li>ARP / ND: gateway MACs learnt, our addresses answered in place;</li>
  *   <li>ICMP errors about a VIP flow: steered to that flow's backend;</li>
  *   <li>ICMP echo to our addresses and VIPs: answered in place;</li>
- *   <li>everything else: dropped and counted by reason;</li>
+ *   <li>everything else that parses: with the exception path ({@code instance.exception_path: tap}),
+ *       handed to the kernel through the port's TAP (BGP, SSH, the kernel's own ARP); without it,
+ *       dropped and counted by reason; malformed frames are always dropped;</li>
  * </ul>
+ * and, with the exception path, whatever the kernel wrote to the TAP goes out of the port as is.
  * then one tx burst per port and one bulk free of the drops. Housekeeping every 2^10 cycles:
  * conntrack expiry slice, statistics publication, heartbeat, and (worker 0) gateway resolution.
  * Nothing on this path allocates, locks or throws.
@@ -61,6 +64,11 @@ public final class LoadBalancerAgent implements Agent
     private final long tx;
     private final long replies;
     private final long drop;
+    /** Off-heap array of {@code burst} mbuf pointers bound for the kernel. */
+    private final long kernel;
+    /** By port position: the DPDK port of its exception TAP, or -1 (no exception path). */
+    private final int[] exceptionPorts;
+    private final boolean exceptionPath;
     private final long pool;
     private final AtomicReference<DataPlaneSnapshot> published;
     private final Neighbours neighbours;
@@ -89,7 +97,8 @@ public final class LoadBalancerAgent implements Agent
      */
     public LoadBalancerAgent(
         final int worker, final int cpu, final int queue, final int burst, final int[] ports, final int[] peers,
-        final long rx, final long tx, final long replies, final long drop, final long pool,
+        final long rx, final long tx, final long replies, final long drop, final long kernel, final int[] exceptionPorts,
+        final long pool,
         final AtomicReference<DataPlaneSnapshot> published, final Neighbours neighbours, final ConntrackTable conntrack,
         final GreEncapsulator[] encapsulators, final ControlResponder[] responders, final WorkerStats stats,
         final WorkerCounters counters, final WorkerStartup startup)
@@ -104,6 +113,14 @@ public final class LoadBalancerAgent implements Agent
         this.tx = tx;
         this.replies = replies;
         this.drop = drop;
+        this.kernel = kernel;
+        this.exceptionPorts = exceptionPorts.clone();
+        boolean any = false;
+        for (final int p : exceptionPorts)
+        {
+            any |= p >= 0;
+        }
+        this.exceptionPath = any;
         this.pool = pool;
         this.published = published;
         this.neighbours = neighbours;
@@ -140,7 +157,11 @@ public final class LoadBalancerAgent implements Agent
             // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
             encapsulator = encapsulators[peers[i]];
             responder = responders[i];
-            work += poll(ports[i], ports[peers[i]], s, nowNanos, nowMs);
+            work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
+            if (exceptionPath)
+            {
+                work += fromKernel(i);
+            }
         }
         if ((++cycles & HOUSEKEEPING_MASK) == 0)
         {
@@ -149,7 +170,8 @@ public final class LoadBalancerAgent implements Agent
         return work;
     }
 
-    private int poll(final int port, final int outPort, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    private int poll(final int portIndex, final int port, final int outPort, final DataPlaneSnapshot s,
+        final long nowNanos, final long nowMs)
     {
         final int received = EthDev.rxBurst(port, queue, rx, burst);
         if (received == 0)
@@ -159,6 +181,7 @@ public final class LoadBalancerAgent implements Agent
         int sends = 0;
         int answers = 0;
         int drops = 0;
+        int toKernel = 0;
         for (int i = 0; i < received; i++)
         {
             final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
@@ -171,6 +194,10 @@ public final class LoadBalancerAgent implements Agent
             {
                 ALL.set(JAVA_LONG, replies + answers++ * POINTER, m);
             }
+            else if (action == KERNEL)
+            {
+                ALL.set(JAVA_LONG, kernel + toKernel++ * POINTER, m);
+            }
             else
             {
                 ALL.set(JAVA_LONG, drop + drops++ * POINTER, m);
@@ -178,6 +205,10 @@ public final class LoadBalancerAgent implements Agent
         }
         transmit(outPort, tx, sends);
         transmit(port, replies, answers);
+        if (toKernel > 0)
+        {
+            toKernel(exceptionPorts[portIndex], toKernel);
+        }
         if (drops > 0)
         {
             Mbuf.freeBulk(drop, drops);
@@ -187,11 +218,12 @@ public final class LoadBalancerAgent implements Agent
         return received;
     }
 
-    private void transmit(final int port, final long array, final int count)
+    /** @return the packets sent; the rest are freed and counted as {@code tx_full}. */
+    private int transmit(final int port, final long array, final int count)
     {
         if (count == 0)
         {
-            return;
+            return 0;
         }
         final int sent = EthDev.txBurst(port, queue, array, count);
         if (sent < count)
@@ -200,6 +232,39 @@ public final class LoadBalancerAgent implements Agent
             stats.drops[ForwardDrop.TX_FULL.id()] += count - sent;
         }
         stats.txPackets += sent;
+        return sent;
+    }
+
+    /** Hands packets to the kernel's TAP; not counted as tx (they do not leave the machine). */
+    private void toKernel(final int tap, final int count)
+    {
+        final int sent = EthDev.txBurst(tap, queue, kernel, count);
+        if (sent < count)
+        {
+            Mbuf.freeBulk(kernel + sent * POINTER, count - sent);
+            stats.drops[ForwardDrop.KERNEL_FULL.id()] += count - sent;
+        }
+        stats.toKernel += sent;
+    }
+
+    /**
+     * The kernel's side of the exception path: what it wrote to port {@code portIndex}'s TAP
+     * (BGP, SSH, its ARP and ND) leaves through the data port untouched.
+     */
+    private int fromKernel(final int portIndex)
+    {
+        final int tap = exceptionPorts[portIndex];
+        if (tap < 0)
+        {
+            return 0;
+        }
+        final int received = EthDev.rxBurst(tap, queue, kernel, burst);
+        if (received > 0)
+        {
+            stats.fromKernel += received;
+            transmit(ports[portIndex], kernel, received);
+        }
+        return received;
     }
 
     /**
@@ -217,6 +282,8 @@ public final class LoadBalancerAgent implements Agent
     private static final int DROP = 0;
     private static final int FORWARD = 1;
     private static final int REPLY = 2;
+    /** Not ours, but well-formed: to the kernel through the exception path. */
+    private static final int KERNEL = 3;
 
     /** @return {@link #FORWARD} (tunnel, to the peer port), {@link #REPLY} (back where it came from) or {@link #DROP}. */
     private int handle(final long m, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
@@ -251,7 +318,7 @@ public final class LoadBalancerAgent implements Agent
         final int service = s.vips.find(c.key);
         if (service == VipTable.NONE)
         {
-            return drop(ForwardDrop.NO_SERVICE);
+            return notOurs(ForwardDrop.NO_SERVICE);
         }
         final ServiceState state = s.services[service];
         final int backend = selectBackend(state, c.key, c.tcpFlags, nowMs);
@@ -344,7 +411,7 @@ public final class LoadBalancerAgent implements Agent
         final int service = s.vips.find(steered);
         if (service == VipTable.NONE)
         {
-            return drop(ForwardDrop.ICMP_NOT_STEERABLE);
+            return notOurs(ForwardDrop.ICMP_NOT_STEERABLE);
         }
         final int backend = selectBackend(s.services[service], steered, 0, nowMs);
         if (backend < 0)
@@ -412,8 +479,27 @@ public final class LoadBalancerAgent implements Agent
         Mbuf.setLength(m, length);
     }
 
+    /**
+     * Traffic that parses but is not the data plane's (not a VIP; ARP/ND the responder only
+     * learnt from; protocols it does not answer): the kernel's with the exception path, else a
+     * counted drop.
+     */
+    private int notOurs(final ForwardDrop reason)
+    {
+        if (exceptionPath)
+        {
+            return KERNEL;
+        }
+        return drop(reason);
+    }
+
     private int replied(final long m, final int result)
     {
+        if (result <= 0 && exceptionPath
+            && (-result == ForwardDrop.NEIGHBOUR_CONSUMED.id() || -result == ForwardDrop.NOT_HANDLED.id()))
+        {
+            return KERNEL;
+        }
         if (result <= 0)
         {
             stats.drops[-result]++;

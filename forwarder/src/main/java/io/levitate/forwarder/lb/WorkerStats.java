@@ -30,12 +30,14 @@ public final class WorkerStats
     long txPackets;
     long encapsulated;
     long replies;
+    long toKernel;
+    long fromKernel;
 
     // Published copies.
     private final long[] publishedDrops = new long[REASONS];
     private final long[] publishedService;
     private final long[] publishedBackend;
-    private final long[] publishedTotals = new long[4];
+    private final long[] publishedTotals = new long[6];
 
     /** Burst latency (ns from rx to tx of a non-empty burst); wait-free, allocation-free record. */
     public final SingleWriterRecorder burstLatency = new SingleWriterRecorder(1, 10_000_000_000L, 3);
@@ -75,6 +77,8 @@ public final class WorkerStats
         LONGS.setRelease(publishedTotals, 1, txPackets);
         LONGS.setRelease(publishedTotals, 2, encapsulated);
         LONGS.setRelease(publishedTotals, 3, replies);
+        LONGS.setRelease(publishedTotals, 4, toKernel);
+        LONGS.setRelease(publishedTotals, 5, fromKernel);
     }
 
     public long drop(final int reasonId)
@@ -112,5 +116,17 @@ public final class WorkerStats
     public long replyPackets()
     {
         return (long)LONGS.getAcquire(publishedTotals, 3);
+    }
+
+    /** Packets handed to the kernel through the exception path. */
+    public long toKernelPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 4);
+    }
+
+    /** Packets from the kernel's exception interface sent out of the data port. */
+    public long fromKernelPackets()
+    {
+        return (long)LONGS.getAcquire(publishedTotals, 5);
     }
 }
