@@ -26,6 +26,7 @@ started=$SECONDS
 cleanup() {
   local rc=$?
   [ -z "${hold_pid:-}" ] || kill "$hold_pid" 2>/dev/null || true
+  [ -z "${tshark_pid:-}" ] || kill "$tshark_pid" 2>/dev/null || true
   echo
   echo "=== tearing the lab down"
   "$lab" down || true
@@ -45,23 +46,39 @@ if [ ! -f forwarder/target/levitate.jar ] || [ ! -f bgp-announcer/target/levitat
 fi
 
 step "1. the lab: client -- router (bird2, ECMP) -- lb1, lb2 (Levitate) -- be1, be2, be3"
+echo "    lb1 shares its veth with its kernel; lb2 is bare-metal style: its kernel (BGP, health checks)"
+echo "    reaches the network only through the forwarder's exception path (TAP lvx0)"
 "$lab" up
 "$lab" status | sed -n '/^BIRD/,$p' | sed 's/^/    /'
 
-# Which Levitate the router's L4 hash sends a client source port to (ip route get, lab.md).
+# Which Levitate the router's ECMP hash sent each connection to: tshark in the router sees every
+# SYN leave on rl1 (lb1) or rl2 (lb2). (`ip route get` only approximates the kernel's choice for
+# forwarded packets.)
+syns="$LAB_DIR/syns.txt"
+"$lab" exec router tshark -l -n -i rl1 -i rl2 -f 'tcp dst port 80' -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+  -T fields -e frame.interface_name -e tcp.srcport >"$syns" 2>"$LAB_DIR/tshark.log" &
+tshark_pid=$!
+deadline=$((SECONDS + 20))
+until [ "$(grep -c 'Capturing on' "$LAB_DIR/tshark.log" 2>/dev/null)" -ge 1 ]; do
+  [ $SECONDS -lt $deadline ] || { echo "demo: tshark did not start: $(cat "$LAB_DIR/tshark.log")" >&2; exit 1; }
+  sleep 0.1
+done
 via() {
-  local family=$1 vip=$2 from=$3 port=$4 hop
-  hop=$("$lab" exec router ip -"$family" route get "$vip" from "$from" iif rc ipproto tcp sport "$port" dport 80 2>/dev/null \
-    | grep -o 'via [0-9a-f:.]*' | head -1)
-  case $hop in *10.0.1.2|*fd00:1::2) echo lb1 ;; *10.0.2.2|*fd00:2::2) echo lb2 ;; *) echo "?" ;; esac
+  local port=$1 ifc _
+  for _ in $(seq 20); do
+    ifc=$(awk -v p="$port" '$2 == p { print $1; exit }' "$syns")
+    [ -z "$ifc" ] || break
+    sleep 0.05
+  done
+  case $ifc in rl1) echo lb1 ;; rl2) echo lb2 ;; *) echo "?" ;; esac
 }
 
 requests() {
-  local family=$1 vip=$2 from=$3 count=$4 line port backend
+  local vip=$1 count=$2 line port backend
   "$lab" client get --vip "$vip" --count "$count" --verbose | while read -r line; do
     if [[ $line =~ source\ port\ ([0-9]+)\ -\>\ (.*)$ ]]; then
       port=${BASH_REMATCH[1]}; backend=${BASH_REMATCH[2]}
-      printf '    %-34s via %s, answered by %s\n' "${line%% ->*}" "$(via "$family" "$vip" "$from" "$port")" "$backend"
+      printf '    %-34s via %s, answered by %s\n' "${line%% ->*}" "$(via "$port")" "$backend"
     else
       echo "$line"
     fi
@@ -69,11 +86,11 @@ requests() {
 }
 
 step "2. HTTP to the VIP 198.18.0.10 (a new TCP connection each): the Levitate ECMP chose, the backend that answered"
-out4=$(requests 4 198.18.0.10 10.100.0.2 12)
+out4=$(requests 198.18.0.10 12)
 grep -v '^{' <<<"$out4"
 sum4=$(grep '^{' <<<"$out4")
 step "   and over IPv6, to 2001:db8:100::10"
-out6=$(requests 6 2001:db8:100::10 fd00:100::2 6)
+out6=$(requests 2001:db8:100::10 6)
 grep -v '^{' <<<"$out6"
 sum6=$(grep '^{' <<<"$out6")
 
@@ -81,7 +98,7 @@ counter() { "$lab" stat "$1" | awk -v k="$2" 'index($0, k) { gsub(",", "", $NF);
 step "3. levitate stat of each Levitate (its non-zero traffic counters; the full list has every drop reason)"
 for n in 1 2; do
   echo "--- lb$n"
-  "$lab" stat "$n" | grep -E 'ALIVE|service web|backend web/.*new flows|conntrack (hits|misses)|rx packets|tx packets|no_service' \
+  "$lab" stat "$n" | grep -E 'ALIVE|service web|backend web/.*new flows|conntrack (hits|misses)|rx packets|tx packets|no_service|exception path' \
     | awk '{ v=$NF; gsub(",", "", v); if (v != "0" || /ALIVE/) print "    " $0 }'
 done
 flows1=$(counter 1 "service web: new flows"); flows2=$(counter 2 "service web: new flows")
@@ -92,9 +109,10 @@ hold_pid=$HOLD_PID
 read -r opened <&"${HOLD[0]}"
 on1=0; on2=0
 for port in $(json "$opened" '" ".join(map(str, d["ports"]))'); do
-  case $(via 4 198.18.0.10 10.100.0.2 "$port") in lb1) on1=$((on1 + 1)) ;; lb2) on2=$((on2 + 1)) ;; esac
+  case $(via "$port") in lb1) on1=$((on1 + 1)) ;; lb2) on2=$((on2 + 1)) ;; esac
 done
 echo "    opened: $(json "$opened" '"%d connections, backends %s" % (d["opened"], d["backends"])'); ECMP put $on1 on lb1, $on2 on lb2"
+kill "$tshark_pid" 2>/dev/null || true
 echo round >&"${HOLD[1]}"; read -r before <&"${HOLD[0]}"
 echo "    a request on each before:  $before"
 t0=$(date +%s%N)
@@ -117,6 +135,7 @@ step "summary"
 echo "IPv4 requests:   $(json "$sum4" '"%d ok, %d failed, backends %s" % (d["ok"], d["errors"], d["backends"])')"
 echo "IPv6 requests:   $(json "$sum6" '"%d ok, %d failed, backends %s" % (d["ok"], d["errors"], d["backends"])')"
 echo "ECMP split:      new IPv4 flows lb1 $flows1, lb2 $flows2"
+echo "lb2 exception:   $(counter 2 "exception path from kernel") packets from its kernel (BGP, health checks) sent out, $(counter 2 "exception path to kernel") handed to it"
 echo "lb1 killed:      $(json "$opened" 'd["opened"]') connections open ($on1 through lb1); after the kill $(json "$after" '"%d still answered, %d broken, %d changed backend" % (d["ok"], d["broken"], d["moved"])')"
 echo "                 router converged in $(( (t1 - t0) / 1000000 )) ms; new connections after: $(json "$out_after" '"%d ok, %d failed" % (d["ok"], d["errors"])')"
 echo "demo time:       $((SECONDS - started)) s"

@@ -38,28 +38,6 @@ record Json(String text)
         return map;
     }
 
-    /** A list of numbers, e.g. "ports": [40000, 40002]. */
-    long[] numbers(final String key)
-    {
-        final Matcher m = Pattern.compile("\"" + key + "\": \\[([^]]*)]").matcher(text);
-        if (!m.find())
-        {
-            throw new AssertionError("no list '" + key + "' in " + text);
-        }
-        final String body = m.group(1).trim();
-        if (body.isEmpty())
-        {
-            return new long[0];
-        }
-        final String[] parts = body.split(",\\s*");
-        final long[] out = new long[parts.length];
-        for (int i = 0; i < parts.length; i++)
-        {
-            out[i] = Long.parseLong(parts[i].trim());
-        }
-        return out;
-    }
-
     @Override
     public String toString()
     {

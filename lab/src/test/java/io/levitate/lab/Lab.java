@@ -176,22 +176,6 @@ final class Lab implements AutoCloseable
         return Integer.parseInt(ok("nexthops", Integer.toString(family)).trim());
     }
 
-    /** The Levitate (1 or 2) the router's ECMP hash gives a client connection from source port PORT. */
-    int levitateOf(final int port)
-    {
-        final String route = ok("exec", "router", "ip", "route", "get", VIP4, "from", "10.100.0.2", "iif", "rc",
-            "ipproto", "tcp", "sport", Integer.toString(port), "dport", "80");
-        if (route.contains("via 10.0.1.2"))
-        {
-            return 1;
-        }
-        if (route.contains("via 10.0.2.2"))
-        {
-            return 2;
-        }
-        throw new AssertionError("no Levitate nexthop in: " + route);
-    }
-
     /** Packets of the client's nftables counter NAME (lab.sh counts the client's traffic to and from the VIPs). */
     long clientCounter(final String name)
     {
