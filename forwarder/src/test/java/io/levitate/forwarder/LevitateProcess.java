@@ -34,11 +34,18 @@ final class LevitateProcess implements AutoCloseable
 
     private LevitateProcess(final List<String> jvmOptions, final List<String> args) throws IOException
     {
+        this(List.of(), jvmOptions, args);
+    }
+
+    /** @param prefix run under this command, e.g. {@code ip netns exec NS}. */
+    private LevitateProcess(final List<String> prefix, final List<String> jvmOptions, final List<String> args)
+        throws IOException
+    {
         if (!Files.exists(JAR))
         {
             fail(JAR.toAbsolutePath() + " missing: integration tests run after 'package'");
         }
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("--add-opens");
@@ -60,6 +67,12 @@ final class LevitateProcess implements AutoCloseable
     static LevitateProcess start(final List<String> jvmOptions, final List<String> args) throws IOException
     {
         return new LevitateProcess(jvmOptions, args);
+    }
+
+    /** The launcher inside network namespace {@code netns}. */
+    static LevitateProcess startInNamespace(final String netns, final String... args) throws IOException
+    {
+        return new LevitateProcess(List.of("ip", "netns", "exec", netns), List.of(), List.of(args));
     }
 
     private static Thread pump(final java.io.InputStream in, final List<String> sink)
