@@ -1,6 +1,6 @@
 package io.levitate.forwarder;
 
-import org.junit.jupiter.api.AfterEach;
+import io.levitate.packet.testing.Netns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,42 +65,6 @@ class ExceptionPathIT
     @TempDir
     Path dir;
 
-    private final String ns = "lvexc" + ProcessHandle.current().pid() % 100000;
-    private final List<Process> processes = new ArrayList<>();
-
-    private static String sh(final String... command) throws Exception
-    {
-        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
-        return out;
-    }
-
-    private String[] in(final String... command)
-    {
-        final String[] full = new String[command.length + 4];
-        full[0] = "ip";
-        full[1] = "netns";
-        full[2] = "exec";
-        full[3] = ns;
-        System.arraycopy(command, 0, full, 4, command.length);
-        return full;
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        for (final Process p : processes)
-        {
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS))
-            {
-                p.destroyForcibly();
-            }
-        }
-        new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
-    }
-
     private static String mac(final byte[] m)
     {
         return HexFormat.ofDelimiter(":").formatHex(m);
@@ -139,14 +103,20 @@ class ExceptionPathIT
     @Test
     void ourTrafficStaysInTheDataPlaneTheRestReachesTheKernelAndTheKernelReachesTheWire() throws Exception
     {
-        sh("ip", "netns", "add", ns);
+        try (Netns netns = new Netns("lvexc" + ProcessHandle.current().pid() % 100000))
+        {
+            run(netns);
+        }
+    }
+
+    private void run(final Netns netns) throws Exception
+    {
         // No IPv6 anywhere here, so nothing but the test's frames crosses the wire.
-        sh(in("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"));
-        sh(in("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"));
-        sh(in("ip", "link", "set", "lo", "up"));
-        sh(in("ip", "link", "add", "nic", "address", mac(TestFrames.PORT_MAC), "type", "veth", "peer", "name", "wire"));
-        sh(in("ip", "link", "set", "nic", "up"));
-        sh(in("ip", "link", "set", "wire", "up"));
+        netns.sh("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+        netns.sh("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+        netns.sh("ip", "link", "add", "nic", "address", mac(TestFrames.PORT_MAC), "type", "veth", "peer", "name", "wire");
+        netns.sh("ip", "link", "set", "nic", "up");
+        netns.sh("ip", "link", "set", "wire", "up");
         // The "NIC" is DPDK's: the kernel ignores what arrives on it (af_packet sees it first).
         final Path nft = dir.resolve("nic.nft");
         Files.writeString(nft, """
@@ -156,7 +126,7 @@ class ExceptionPathIT
               }
             }
             """);
-        sh(in("nft", "-f", nft.toString()));
+        netns.sh("nft", "-f", nft.toString());
 
         final Path config = dir.resolve("exc.yaml");
         Files.writeString(config, """
@@ -181,28 +151,26 @@ class ExceptionPathIT
                 protocol: tcp
                 backends: [{address: 10.0.2.11}]
             """.formatted(dir.resolve("counters"), dir.resolve("ctl.sock")));
-        try (LevitateProcess levitate = LevitateProcess.startInNamespace(ns, "run", "--config", config.toString()))
+        try (LevitateProcess levitate = LevitateProcess.startInNamespace(netns.name(), "run", "--config", config.toString()))
         {
             levitate.awaitLine(l -> l.startsWith("levitate: forwarding"), TIMEOUT);
             assertTrue(levitate.stdout().stream().anyMatch(l -> l.startsWith("levitate: exception path for port 0: kernel interface lvx0")),
                 levitate.stdout().toString());
-            final String link = sh(in("ip", "link", "show", "lvx0"));
+            final String link = netns.sh("ip", "link", "show", "lvx0");
             assertTrue(link.contains(mac(TestFrames.PORT_MAC)), "the TAP carries the port's MAC: " + link);
-            sh(in("ip", "addr", "add", "10.0.1.2/24", "dev", "lvx0"));
-            sh(in("ip", "link", "set", "lvx0", "up"));
-            sh(in("ip", "neigh", "replace", "10.0.1.1", "lladdr", mac(TestFrames.GATEWAY_MAC), "dev", "lvx0"));
+            netns.sh("ip", "addr", "add", "10.0.1.2/24", "dev", "lvx0");
+            netns.sh("ip", "link", "set", "lvx0", "up");
+            netns.sh("ip", "neigh", "replace", "10.0.1.1", "lladdr", mac(TestFrames.GATEWAY_MAC), "dev", "lvx0");
 
             final Path listenerScript = dir.resolve("listen.py");
             Files.writeString(listenerScript, LISTENER);
-            final Process listener = new ProcessBuilder(in(PYTHON, listenerScript.toString())).start();
-            processes.add(listener);
+            final Process listener = netns.start(new ProcessBuilder(netns.in(PYTHON, listenerScript.toString())));
             final BufferedReader heard = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("ready", heard.readLine());
 
             final Path capture = dir.resolve("wire.pcap");
-            final Process tshark = new ProcessBuilder(in("tshark", "-n", "-i", "wire", "-w", capture.toString()))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("tshark.log").toFile()).start();
-            processes.add(tshark);
+            final Process tshark = netns.start(new ProcessBuilder(netns.in("tshark", "-n", "-i", "wire", "-w", capture.toString()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("tshark.log").toFile()));
             until(Duration.ofSeconds(20), () -> Files.readString(dir.resolve("tshark.log")).contains("Capturing on"),
                 "tshark capturing");
 
@@ -226,12 +194,12 @@ class ExceptionPathIT
             Files.write(list, hex);
             final Path sender = dir.resolve("send.py");
             Files.writeString(sender, SENDER);
-            sh(in(PYTHON, sender.toString(), list.toString(), "wire"));
+            netns.sh(PYTHON, sender.toString(), list.toString(), "wire");
 
             assertEquals("levitate", heard.readLine(), "the kernel's socket on lvx0 got the datagram");
             final Path kernelSend = dir.resolve("kernel-send.py");
             Files.writeString(kernelSend, KERNEL_SEND);
-            sh(in(PYTHON, kernelSend.toString()));
+            netns.sh(PYTHON, kernelSend.toString());
 
             until(TIMEOUT, () ->
             {

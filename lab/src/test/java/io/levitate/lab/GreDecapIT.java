@@ -1,6 +1,6 @@
 package io.levitate.lab;
 
-import org.junit.jupiter.api.AfterEach;
+import io.levitate.packet.testing.Netns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,45 +60,6 @@ class GreDecapIT
 
     @TempDir
     Path dir;
-
-    private final String prefix = "lvg" + ProcessHandle.current().pid() % 1000;
-    private final List<Process> processes = new ArrayList<>();
-
-    private static String sh(final String... command) throws Exception
-    {
-        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
-        return out;
-    }
-
-    private String[] in(final String ns, final String... command)
-    {
-        final String[] full = new String[command.length + 4];
-        full[0] = "ip";
-        full[1] = "netns";
-        full[2] = "exec";
-        full[3] = prefix + "-" + ns;
-        System.arraycopy(command, 0, full, 4, command.length);
-        return full;
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        for (final Process p : processes)
-        {
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS))
-            {
-                p.destroyForcibly();
-            }
-        }
-        for (final String ns : new String[] {"host", "sender"})
-        {
-            new ProcessBuilder("ip", "netns", "del", prefix + "-" + ns).start().waitFor();
-        }
-    }
 
     // ------------------------------------------------------------------ packet building
 
@@ -220,38 +181,42 @@ class GreDecapIT
     @Test
     void decapsulatesEveryValidShapeAndCountsEachMalformedOneByReason() throws Exception
     {
+        final String prefix = "lvg" + ProcessHandle.current().pid() % 1000;
+        try (Netns host = new Netns(prefix + "-host"); Netns sender = new Netns(prefix + "-sender"))
+        {
+            run(host, sender);
+        }
+    }
+
+    private void run(final Netns host, final Netns sender) throws Exception
+    {
         // Namespaces: sender (10.0.3.1, fd00:3::1) -- host (10.0.3.11, fd00:3::11; VIPs on lo).
-        sh("ip", "netns", "add", prefix + "-host");
-        sh("ip", "netns", "add", prefix + "-sender");
-        sh("ip", "link", "add", "gs", "netns", prefix + "-sender", "type", "veth", "peer", "name", "gh", "netns", prefix + "-host");
-        sh(in("sender", "ip", "link", "set", "gs", "up"));
-        sh(in("host", "ip", "link", "set", "gh", "up"));
-        sh(in("host", "ip", "link", "set", "lo", "up"));
-        sh(in("sender", "ip", "addr", "add", "10.0.3.1/24", "dev", "gs"));
-        sh(in("sender", "ip", "-6", "addr", "add", "fd00:3::1/64", "dev", "gs", "nodad"));
-        sh(in("host", "ip", "addr", "add", "10.0.3.11/24", "dev", "gh"));
-        sh(in("host", "ip", "-6", "addr", "add", "fd00:3::11/64", "dev", "gh", "nodad"));
-        sh(in("host", "ip", "addr", "add", VIP4 + "/32", "dev", "lo"));
-        sh(in("host", "ip", "-6", "addr", "add", VIP6 + "/128", "dev", "lo", "nodad"));
+        Netns.run("ip", "link", "add", "gs", "netns", sender.name(), "type", "veth", "peer", "name", "gh", "netns", host.name());
+        sender.sh("ip", "link", "set", "gs", "up");
+        host.sh("ip", "link", "set", "gh", "up");
+        sender.sh("ip", "addr", "add", "10.0.3.1/24", "dev", "gs");
+        sender.sh("ip", "-6", "addr", "add", "fd00:3::1/64", "dev", "gs", "nodad");
+        host.sh("ip", "addr", "add", "10.0.3.11/24", "dev", "gh");
+        host.sh("ip", "-6", "addr", "add", "fd00:3::11/64", "dev", "gh", "nodad");
+        host.sh("ip", "addr", "add", VIP4 + "/32", "dev", "lo");
+        host.sh("ip", "-6", "addr", "add", VIP6 + "/128", "dev", "lo", "nodad");
         for (final String k : new String[] {"all", "default"})
         {
-            sh(in("host", "sysctl", "-q", "-w", "net.ipv4.conf." + k + ".rp_filter=0"));
+            host.sh("sysctl", "-q", "-w", "net.ipv4.conf." + k + ".rp_filter=0");
         }
         final Path binary = dir.resolve("gre-decap");
-        sh("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
+        Netns.run("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
             Lab.ROOT.resolve("scripts/lab/gre-decap.c").toString());
         final Path stats = dir.resolve("stats");
-        final Process decap = new ProcessBuilder(in("host", binary.toString(), "--tun", "gre0", "--stats", stats.toString()))
-            .redirectErrorStream(true).redirectOutput(dir.resolve("decap.log").toFile()).start();
-        processes.add(decap);
+        final Process decap = host.start(new ProcessBuilder(host.in(binary.toString(), "--tun", "gre0", "--stats", stats.toString()))
+            .redirectErrorStream(true).redirectOutput(dir.resolve("decap.log").toFile()));
         Lab.until(Duration.ofSeconds(5), () -> Files.exists(stats), () -> "gre-decap did not start");
-        sh(in("host", "sysctl", "-q", "-w", "net.ipv4.conf.gre0.rp_filter=0"));
-        sh(in("host", "ip", "link", "set", "gre0", "up"));
+        host.sh("sysctl", "-q", "-w", "net.ipv4.conf.gre0.rp_filter=0");
+        host.sh("ip", "link", "set", "gre0", "up");
 
         final Path listenerScript = dir.resolve("listen.py");
         Files.writeString(listenerScript, LISTENER);
-        final Process listener = new ProcessBuilder(in("host", PYTHON, listenerScript.toString(), "5")).start();
-        processes.add(listener);
+        final Process listener = host.start(new ProcessBuilder(host.in(PYTHON, listenerScript.toString(), "5")));
         final var lines = new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", lines.readLine());
 
@@ -278,7 +243,7 @@ class GreDecapIT
         Files.write(list, packets);
         final Path senderScript = dir.resolve("send.py");
         Files.writeString(senderScript, SENDER);
-        sh(in("sender", PYTHON, senderScript.toString(), list.toString()));
+        sender.sh(PYTHON, senderScript.toString(), list.toString());
 
         final Set<String> delivered = new TreeSet<>();
         for (int i = 0; i < 5; i++)
