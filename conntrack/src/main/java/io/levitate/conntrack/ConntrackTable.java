@@ -287,28 +287,81 @@ public final class ConntrackTable implements AutoCloseable {
         return backendStates.isDown(backend) ? RESOLVE : backend;
     }
 
-    /** The entry (index) of the key in its two buckets, or -1. */
+    /**
+     * The hash {@link #touchV4}, {@link #touchRecord} and {@link #lookupV4} use for an IPv4 key, for
+     * a caller that prefetches a burst's entries in two steps.
+     */
+    public long hashOfV4(int src, int dst, int srcPort, int dstPort, int proto) {
+        return hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);
+    }
+
+    /**
+     * Step one of prefetching a burst: starts loading the first bucket's header (tags, and the
+     * last-seen line a hit writes) of the key with hash {@code h} ({@link #hashOfV4}), without waiting
+     * for it. A burst's lookups then overlap their cache misses instead of paying one memory latency
+     * each in turn. Reads only; changes nothing. Java has no prefetch instruction, so this is an
+     * ordinary load whose value the caller must consume (add it to a field once per burst), or the JIT
+     * drops it; nothing waits on it until then, so the loads of a whole burst are in flight together.
+     *
+     * @return a value to consume (meaningless)
+     */
+    public long touchBucket(long h) {
+        final long b1 = bucket1(h);
+        return ALL.get(LONG_LE, b1 + H_TAG) + ALL.get(LONG_LE, b1 + H_LAST_SEEN);
+    }
+
+    /**
+     * Step two, once the header of step one has arrived: starts loading the record of the first
+     * lane of the first bucket whose tag matches (the likely hit; no key compare, so a false match
+     * only loads a useless line). Same contract as {@link #touchBucket}.
+     *
+     * @return a value to consume (meaningless)
+     */
+    public long touchRecord(long h) {
+        final long b1 = bucket1(h);
+        final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
+        final long m1 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        if ((m1 | m2) == 0) {
+            return 0;
+        }
+        final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
+        final long r = record(b1, k);
+        return ALL.get(LONG, r + SRC_LO) + ALL.get(INT, r + BACKEND);
+    }
+
+    /**
+     * The entry (index) of the key in its two buckets, or -1. The first bucket alone first: inserts
+     * prefer it (on a tie in room, and it is emptier in a lightly loaded table), so a hit usually
+     * reads one bucket header and never fetches the second bucket's line; only a key not in the
+     * first bucket costs the second header.
+     */
     private long find(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
         final long b1 = bucket1(h);
-        final long b2 = bucket2(h);
-        // All four tag words first: the two buckets' header lines are fetched in parallel.
         final long m1 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG) ^ pattern);
         final long m2 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        if ((m1 | m2) != 0) {
+            long x = findIn(b1, 0, m1, sHi, sLo, dHi, dLo, ports, proto);
+            if (x < 0) {
+                x = findIn(b1, 4, m2, sHi, sLo, dHi, dLo, ports, proto);
+            }
+            if (x >= 0) {
+                return x;
+            }
+        }
+        return findSecond(bucket2(h), pattern, sHi, sLo, dHi, dLo, ports, proto);
+    }
+
+    private long findSecond(long b2, long pattern, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         final long m3 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG) ^ pattern);
         final long m4 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG + 8) ^ pattern);
-        if ((m1 | m2 | m3 | m4) == 0) {
+        if ((m3 | m4) == 0) {
             return -1;
         }
-        long x = findIn(b1, 0, m1, sHi, sLo, dHi, dLo, ports, proto);
+        long x = findIn(b2, 0, m3, sHi, sLo, dHi, dLo, ports, proto);
         if (x < 0) {
-            x = findIn(b1, 4, m2, sHi, sLo, dHi, dLo, ports, proto);
-            if (x < 0) {
-                x = findIn(b2, 0, m3, sHi, sLo, dHi, dLo, ports, proto);
-                if (x < 0) {
-                    x = findIn(b2, 4, m4, sHi, sLo, dHi, dLo, ports, proto);
-                }
-            }
+            x = findIn(b2, 4, m4, sHi, sLo, dHi, dLo, ports, proto);
         }
         return x;
     }

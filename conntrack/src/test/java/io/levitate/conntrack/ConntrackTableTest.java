@@ -347,4 +347,38 @@ class ConntrackTableTest {
         assertEquals(100, seen[0]);
         assertNotEquals("", ConntrackCounters.name(OCCUPANCY));
     }
+
+    @Test
+    void prefetchTouchesReadOnlyAndFindTheRecordOfAnInsertedKey() {
+        ConntrackTable t = table(4096);
+        // Nothing stored: the first bucket's tags are all zero, so no record is touched.
+        long h = t.hashOfV4(CLIENT, VIP, 40000, 80, TCP);
+        t.touchBucket(h);
+        assertEquals(0, t.touchRecord(h));
+        assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, TCP, TCP_SYN, 7, 0, 100));
+        // The record found by tag holds the key (its IPv4-mapped source word) and backend 7.
+        long mappedSource = 0x0000_FFFF_0000_0000L | (CLIENT & 0xFFFF_FFFFL);
+        assertEquals(mappedSource + 7, t.touchRecord(h));
+        // Touching changes nothing: the entry is still a hit, and no counter moved.
+        assertEquals(1, c(t, INSERTS));
+        assertEquals(0, c(t, HITS) + c(t, MISSES));
+        assertEquals(7, t.lookupV4(CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 101));
+    }
+
+    @Test
+    void keysInTheSecondBucketAreFoundToo() {
+        // A full table: many keys end in their second bucket; every one is still a hit.
+        ConntrackTable t = table(256);
+        for (int i = 0; i < 256; i++) {
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + i, 80, UDP, 0, i, 0, 0));
+        }
+        // Inserts into a full window evict the service's oldest entry; every entry still stored is a hit.
+        int hits = 0;
+        for (int i = 0; i < 256; i++) {
+            hits += t.lookupV4(CLIENT + i, VIP, 1000 + i, 80, UDP, 0, 1) == i ? 1 : 0;
+        }
+        assertTrue(t.occupancy() > 200, "occupancy " + t.occupancy());
+        assertEquals(t.occupancy(), hits);
+        assertEquals(256 - t.occupancy(), c(t, EVICTIONS));
+    }
 }

@@ -21,6 +21,7 @@ import org.agrona.concurrent.Agent;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.levitate.dpdk.NativeMemory.ALL;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -87,6 +88,15 @@ public final class LoadBalancerAgent implements Agent
     private final WorkerCounters counters;
     private final WorkerStartup startup;
 
+    /** Ethernet + IPv4 without options + the 4 port bytes: what {@link #flowHash} reads. */
+    private static final int TOUCH_MIN_FRAME = 14 + 20 + 4;
+    /** Where the prefetching loads end up; read by nobody. */
+    private long touchSink;
+    /** {@link #flowHash} of each packet of the burst being handled. */
+    private final long[] hashes;
+    /** {@link #flowHash}: not an IPv4 TCP/UDP packet by the fixed-offset guess (a real hash of 0 is then not prefetched). */
+    private static final long NO_HASH = 0;
+
     private DataPlaneSnapshot snapshot;
     private int cycles;
     private long nextNeighbourRequestMs;
@@ -107,6 +117,7 @@ public final class LoadBalancerAgent implements Agent
         this.cpu = cpu;
         this.queue = queue;
         this.burst = burst;
+        this.hashes = new long[burst];
         this.ports = ports.clone();
         this.peers = peers.clone();
         this.rx = rx;
@@ -182,6 +193,19 @@ public final class LoadBalancerAgent implements Agent
         int answers = 0;
         int drops = 0;
         int toKernel = 0;
+        long touched = 0;
+        for (int i = 0; i < received; i++)
+        {
+            final long h = flowHash(ALL.get(JAVA_LONG, rx + i * POINTER));
+            hashes[i] = h;
+            touched += h == NO_HASH ? 0 : conntrack.touchBucket(h);
+        }
+        for (int i = 0; i < received; i++)
+        {
+            final long h = hashes[i];
+            touched += h == NO_HASH ? 0 : conntrack.touchRecord(h);
+        }
+        touchSink = touched;
         for (int i = 0; i < received; i++)
         {
             final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
@@ -216,6 +240,33 @@ public final class LoadBalancerAgent implements Agent
         stats.rxPackets += received;
         stats.burstLatency.recordValue(System.nanoTime() - nowNanos);
         return received;
+    }
+
+    /**
+     * Before a burst is handled, its conntrack entries are prefetched in two passes, so that the
+     * burst's cache misses overlap instead of costing a memory latency per packet in turn: the first
+     * starts loading each packet's bucket header, the second (the headers have arrived by then)
+     * each likely record. This is the key hash for that, guessed from fixed offsets (untagged
+     * Ethernet, IPv4 without options, TCP or UDP): a wrong guess costs only useless loads, never a
+     * wrong decision, since handling parses and checks everything itself.
+     *
+     * @return the conntrack hash of the packet's IPv4 5-tuple, or {@link #NO_HASH}
+     */
+    private long flowHash(final long m)
+    {
+        final long a = Mbuf.dataAddress(m);
+        if (Mbuf.dataLength(m) < TOUCH_MIN_FRAME
+            || ALL.get(NetworkOrder.U16, a + 12) != (short)0x0800 || ALL.get(JAVA_BYTE, a + 14) != 0x45)
+        {
+            return NO_HASH;
+        }
+        final int proto = ALL.get(JAVA_BYTE, a + 23);
+        if (proto != 6 && proto != 17)
+        {
+            return NO_HASH;
+        }
+        return conntrack.hashOfV4(ALL.get(NetworkOrder.U32, a + 26), ALL.get(NetworkOrder.U32, a + 30),
+            ALL.get(NetworkOrder.U16, a + 34) & 0xFFFF, ALL.get(NetworkOrder.U16, a + 36) & 0xFFFF, proto);
     }
 
     /** @return the packets sent; the rest are freed and counted as {@code tx_full}. */
