@@ -26,28 +26,39 @@ public final class NetworkOrder {
     public static final ValueLayout.OfLong U64 =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
+    /**
+     * All of memory, addressed absolutely: what the forwarder passes as the segment of every frame
+     * (a frame's offset is then its native address). The helpers below test for this very instance
+     * and access it as the constant it is: no liveness check of a session and a bounds check the JIT
+     * folds to almost nothing, where an access through a segment it cannot see as constant (a
+     * flyweight's field, a parameter of a method too big to inline) pays both on every field. Any
+     * other segment (tests, tools) takes the ordinary path with all its checks. Creating it needs
+     * native access enabled, as the project's JVM flags do.
+     */
+    public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private NetworkOrder() {
     }
 
     public static int u8(MemorySegment s, long offset) {
-        return s.get(U8, offset) & 0xFF;
+        return (s == ALL ? ALL.get(U8, offset) : s.get(U8, offset)) & 0xFF;
     }
 
     public static int u16(MemorySegment s, long offset) {
-        return s.get(U16, offset) & 0xFFFF;
+        return (s == ALL ? ALL.get(U16, offset) : s.get(U16, offset)) & 0xFFFF;
     }
 
     /** The 32 bits as a Java int (sign carries the top bit; mask with 0xFFFFFFFFL if needed). */
     public static int i32(MemorySegment s, long offset) {
-        return s.get(U32, offset);
+        return s == ALL ? ALL.get(U32, offset) : s.get(U32, offset);
     }
 
     public static long u32(MemorySegment s, long offset) {
-        return s.get(U32, offset) & 0xFFFF_FFFFL;
+        return (s == ALL ? ALL.get(U32, offset) : s.get(U32, offset)) & 0xFFFF_FFFFL;
     }
 
     public static long i64(MemorySegment s, long offset) {
-        return s.get(U64, offset);
+        return s == ALL ? ALL.get(U64, offset) : s.get(U64, offset);
     }
 
     /** A 48-bit MAC address in the low bits of a long, first octet most significant. */
@@ -56,19 +67,35 @@ public final class NetworkOrder {
     }
 
     public static void putU8(MemorySegment s, long offset, int value) {
-        s.set(U8, offset, (byte) value);
+        if (s == ALL) {
+            ALL.set(U8, offset, (byte) value);
+        } else {
+            s.set(U8, offset, (byte) value);
+        }
     }
 
     public static void putU16(MemorySegment s, long offset, int value) {
-        s.set(U16, offset, (short) value);
+        if (s == ALL) {
+            ALL.set(U16, offset, (short) value);
+        } else {
+            s.set(U16, offset, (short) value);
+        }
     }
 
     public static void putI32(MemorySegment s, long offset, int value) {
-        s.set(U32, offset, value);
+        if (s == ALL) {
+            ALL.set(U32, offset, value);
+        } else {
+            s.set(U32, offset, value);
+        }
     }
 
     public static void putI64(MemorySegment s, long offset, long value) {
-        s.set(U64, offset, value);
+        if (s == ALL) {
+            ALL.set(U64, offset, value);
+        } else {
+            s.set(U64, offset, value);
+        }
     }
 
     public static void putMac(MemorySegment s, long offset, long mac) {

@@ -20,7 +20,9 @@ import org.agrona.concurrent.Agent;
 
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.levitate.dpdk.NativeMemory.ALL;
+// The packet module's all-of-memory segment, not NativeMemory's: the flyweights, the encapsulator
+// and the responders skip their per-access checks only for that very instance (NetworkOrder.ALL).
+import static io.levitate.packet.NetworkOrder.ALL;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
