@@ -254,6 +254,16 @@ public final class ConntrackTable implements AutoCloseable {
                 proto & 0xFF, tcpFlags, now);
     }
 
+    /**
+     * {@link #lookupV4} with the key's hash already computed ({@link #hashOfV4} of exactly these
+     * arguments, as a prefetching caller has it): saves hashing the key twice. A hash of another key
+     * makes the lookup miss.
+     */
+    public int lookupV4Hashed(long h, int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, long now) {
+        return lookup(h, 0L, V4_MAPPED | (src & 0xFFFF_FFFFL), 0L, V4_MAPPED | (dst & 0xFFFF_FFFFL),
+                ports(srcPort, dstPort), proto & 0xFF, tcpFlags, now);
+    }
+
     /** Looks up an IPv6 flow; addresses as two big-endian longs each. See {@link #lookupV4}. */
     public int lookupV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto,
                         int tcpFlags, long now) {

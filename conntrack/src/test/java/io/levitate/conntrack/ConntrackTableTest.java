@@ -363,6 +363,10 @@ class ConntrackTableTest {
         assertEquals(1, c(t, INSERTS));
         assertEquals(0, c(t, HITS) + c(t, MISSES));
         assertEquals(7, t.lookupV4(CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 101));
+        // With the hash handed in: the same hit; with another key's hash: a miss.
+        assertEquals(7, t.lookupV4Hashed(h, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 102));
+        assertEquals(MISS, t.lookupV4Hashed(t.hashOfV4(CLIENT, VIP, 40001, 80, TCP), CLIENT, VIP, 40000, 80, TCP,
+                TCP_ACK, 103));
     }
 
     @Test

@@ -98,6 +98,10 @@ public final class LoadBalancerAgent implements Agent
     private final long[] hashes;
     /** {@link #flowHash}: not an IPv4 TCP/UDP packet by the fixed-offset guess (a real hash of 0 is then not prefetched). */
     private static final long NO_HASH = 0;
+    /** {@link #flowHash} of the packet being handled. */
+    private long packetHash = NO_HASH;
+    private static final int ETHERNET_UNTAGGED = 14;
+    private static final int IPV4_NO_OPTIONS = 20;
 
     private DataPlaneSnapshot snapshot;
     private int cycles;
@@ -211,6 +215,7 @@ public final class LoadBalancerAgent implements Agent
         for (int i = 0; i < received; i++)
         {
             final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
+            packetHash = hashes[i];
             final int action = handle(m, s, nowNanos, nowMs);
             if (action == FORWARD)
             {
@@ -328,6 +333,7 @@ public final class LoadBalancerAgent implements Agent
      */
     public int handleOne(final long m, final long nowNanos)
     {
+        packetHash = NO_HASH;
         return handle(m, published.getAcquire(), nowNanos, nowNanos / 1_000_000);
     }
 
@@ -374,7 +380,10 @@ public final class LoadBalancerAgent implements Agent
             return notOurs(ForwardDrop.NO_SERVICE);
         }
         final ServiceState state = s.services[service];
-        final int backend = selectBackend(state, c.key, c.tcpFlags, nowMs);
+        // The prefetch pass's hash is this key's only if it guessed the layout right (untagged
+        // Ethernet, IPv4 without options); then it read exactly the fields the classifier did.
+        final long hash = c.l2Length == ETHERNET_UNTAGGED && c.ipHeaderLength == IPV4_NO_OPTIONS ? packetHash : NO_HASH;
+        final int backend = selectBackend(state, c.key, c.tcpFlags, nowMs, hash);
         if (backend < 0)
         {
             return drop(ForwardDrop.NO_BACKEND);
@@ -392,7 +401,9 @@ public final class LoadBalancerAgent implements Agent
     }
 
     /** Conntrack first; Maglev for new flows (remembered) and for flows whose backend went down. */
-    private int selectBackend(final ServiceState state, final FlowKey k, final int tcpFlags, final long nowMs)
+    /** @param hash the conntrack hash of {@code k} (IPv4 only), or {@link #NO_HASH} */
+    private int selectBackend(final ServiceState state, final FlowKey k, final int tcpFlags, final long nowMs,
+        final long hash)
     {
         if (k.fragment)
         {
@@ -400,7 +411,10 @@ public final class LoadBalancerAgent implements Agent
             return maglev(state, k);
         }
         final int hit = k.family == FlowKey.FAMILY_IPV4
-            ? conntrack.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs)
+            ? (hash != NO_HASH
+                ? conntrack.lookupV4Hashed(hash, (int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags,
+                    nowMs)
+                : conntrack.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs))
             : conntrack.lookupV6(k.srcHi, k.srcLo, k.dstHi, k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs);
         if (hit >= 0)
         {
@@ -466,7 +480,7 @@ public final class LoadBalancerAgent implements Agent
         {
             return notOurs(ForwardDrop.ICMP_NOT_STEERABLE);
         }
-        final int backend = selectBackend(s.services[service], steered, 0, nowMs);
+        final int backend = selectBackend(s.services[service], steered, 0, nowMs, NO_HASH);
         if (backend < 0)
         {
             return drop(ForwardDrop.NO_BACKEND);
