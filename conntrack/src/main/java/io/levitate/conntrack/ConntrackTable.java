@@ -306,9 +306,8 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * Step one of prefetching a burst: starts loading the first bucket's header (tags, and the
-     * last-seen line a hit writes) of the key with hash {@code h} ({@link #hashOfV4}), without waiting
-     * for it. A burst's lookups then overlap their cache misses instead of paying one memory latency
+     * Step one of prefetching a burst: starts loading the first bucket's tag line of the key with
+     * hash {@code h} ({@link #hashOfV4}), without waiting for it. A burst's lookups then overlap their cache misses instead of paying one memory latency
      * each in turn. Reads only; changes nothing. Java has no prefetch instruction, so this is an
      * ordinary load whose value the caller must consume (add it to a field once per burst), or the JIT
      * drops it; nothing waits on it until then, so the loads of a whole burst are in flight together.
@@ -316,14 +315,16 @@ public final class ConntrackTable implements AutoCloseable {
      * @return a value to consume (meaningless)
      */
     public long touchBucket(long h) {
-        final long b1 = bucket1(h);
-        return ALL.get(LONG_LE, b1 + H_TAG) + ALL.get(LONG_LE, b1 + H_LAST_SEEN);
+        return ALL.get(LONG_LE, bucket1(h) + H_TAG);
     }
 
     /**
-     * Step two, once the header of step one has arrived: starts loading the record of the first
+     * Step two, once the tag line of step one has arrived: starts loading the record of the first
      * lane of the first bucket whose tag matches (the likely hit; no key compare, so a false match
-     * only loads a useless line). Same contract as {@link #touchBucket}.
+     * only loads a useless line) and the bucket's last-seen line, which a hit reads and writes.
+     * Loading that line here rather than in step one keeps step one to one miss per packet (its
+     * loads then overlap more) and skips it for keys with no tag match. Same contract as
+     * {@link #touchBucket}.
      *
      * @return a value to consume (meaningless)
      */
@@ -335,9 +336,10 @@ public final class ConntrackTable implements AutoCloseable {
         if ((m1 | m2) == 0) {
             return 0;
         }
+        final long seen = ALL.get(LONG_LE, b1 + H_LAST_SEEN);
         final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
         final long r = record(b1, k);
-        return ALL.get(LONG, r + SRC_LO) + ALL.get(INT, r + BACKEND);
+        return seen + ALL.get(LONG, r + SRC_LO) + ALL.get(INT, r + BACKEND);
     }
 
     /**
