@@ -206,7 +206,7 @@ public final class BenchRunner implements Callable<Integer> {
         int safety = warmup + seconds + startTimeout + 60;
         RunSetup setup = new RunSetup(pcap, spec.ipv6() ? placeholder : rules, spec.ipv6() ? rules : placeholder,
                 spec.ipv6(), mbufs, huge, memoryMb, mainCore, fwdCore,
-                new RunSetup.Tools(testpmd, l3fwd, levitate), safety);
+                new RunSetup.Tools(testpmd, l3fwd, levitate, levitateJar.toAbsolutePath()), safety);
 
         Map<String, Object> context = context(spec, summary, pcap, mbufs, huge, memoryMb);
         ScenarioReport report = new ScenarioReport(scenario, context);

@@ -89,6 +89,10 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
             @Override
             List<String> command(Contender c, RunSetup s, String prefix) {
                 List<String> cmd = new ArrayList<>();
+                // The launcher runs the jar named by LEVITATE_JAR (--levitate-jar), so an older
+                // build can be measured against the current one in the same run.
+                cmd.add("env");
+                cmd.add("LEVITATE_JAR=" + s.paths().levitateJar());
                 cmd.add(s.paths().levitate().toString());
                 cmd.add("run");
                 cmd.addAll(c.extraArgs()); // --mode first, as in the contract's examples

@@ -29,7 +29,8 @@ record RunSetup(Path pcap, Path rulesIpv4, Path rulesIpv6, boolean ipv6, long mb
     static final String SINK_DEVICE = "net_null0";
 
     /** Executables of the contenders. */
-    record Tools(Path testpmd, Path l3fwd, Path levitate) {
+    /** @param levitateJar the jar the launcher runs (passed as LEVITATE_JAR). */
+    record Tools(Path testpmd, Path l3fwd, Path levitate, Path levitateJar) {
     }
 
     String sourceVdev() {

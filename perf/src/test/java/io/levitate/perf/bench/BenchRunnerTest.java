@@ -34,7 +34,7 @@ class BenchRunnerTest {
     @Test
     void everyContenderGetsTheSameVdevsCoreAndPool() {
         RunSetup setup = new RunSetup(Path.of("/tmp/x.pcap"), Path.of("/tmp/r4"), Path.of("/tmp/r6"), false, 16384,
-                true, 1024, 0, 1, new RunSetup.Tools(Path.of("testpmd"), Path.of("l3fwd"), Path.of("levitate")), 300);
+                true, 1024, 0, 1, new RunSetup.Tools(Path.of("testpmd"), Path.of("l3fwd"), Path.of("levitate"), Path.of("/jars/levitate.jar")), 300);
         List<String> testpmd = Contender.testpmdIo().command(setup, "p1");
         List<String> l3fwd = Contender.l3fwdEm().command(setup, "p2");
         List<String> levitate = Contender.levitate("levitate-l2fwd", "l2fwd").command(setup, "p3");
@@ -44,7 +44,7 @@ class BenchRunnerTest {
         assertTrue(testpmd.containsAll(List.of("-l", "0,1", "--in-memory", "--forward-mode=io", "--nb-cores=1",
                 "--total-num-mbufs=16384")));
         assertTrue(l3fwd.containsAll(List.of("--lookup=em", "--config=(0,0,1),(1,0,1)", "--in-memory")));
-        assertEquals(List.of("levitate", "run", "--mode", "l2fwd", "--port", src, "--port", "net_null0,no-rx=1",
+        assertEquals(List.of("env", "LEVITATE_JAR=/jars/levitate.jar", "levitate", "run", "--mode", "l2fwd", "--port", src, "--port", "net_null0,no-rx=1",
                 "--workers", "1", "--cores", "1", "--main-core", "0", "--file-prefix", "p3", "--in-memory",
                 "--mbufs", "16384", "--burst", "32", "--duration", "300"), levitate);
     }
