@@ -25,10 +25,16 @@ lab=scripts/lab/lab.sh
 started=$SECONDS
 cleanup() {
   local rc=$?
+  trap '' INT TERM   # a second Ctrl-C must not interrupt the teardown
   [ -z "${hold_pid:-}" ] || kill "$hold_pid" 2>/dev/null || true
   [ -z "${tshark_pid:-}" ] || kill "$tshark_pid" 2>/dev/null || true
   echo
   echo "=== tearing the lab down"
+  if [ $rc -ne 0 ] && [ $rc -ne 130 ]; then
+    # Keep the logs of a failed demo: "down" removes LAB_DIR with the namespaces.
+    mkdir -p /tmp/levitate-demo-failed && cp "$LAB_DIR"/*.log "$LAB_DIR"/*.yaml /tmp/levitate-demo-failed/ 2>/dev/null || true
+    echo "demo: failed ($rc); logs kept in /tmp/levitate-demo-failed" >&2
+  fi
   "$lab" down || true
   exit $rc
 }
@@ -55,7 +61,7 @@ echo "    reaches the network only through the forwarder's exception path (TAP l
 # SYN leave on rl1 (lb1) or rl2 (lb2). (`ip route get` only approximates the kernel's choice for
 # forwarded packets.)
 syns="$LAB_DIR/syns.txt"
-"$lab" exec router tshark -l -n -i rl1 -i rl2 -f 'tcp dst port 80' -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+"$lab" exec router tshark -l -n -f 'tcp dst port 80' -i rl1 -i rl2 -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
   -T fields -e frame.interface_name -e tcp.srcport >"$syns" 2>"$LAB_DIR/tshark.log" &
 tshark_pid=$!
 deadline=$((SECONDS + 20))
@@ -66,7 +72,7 @@ done
 via() {
   local port=$1 ifc _
   for _ in $(seq 20); do
-    ifc=$(awk -v p="$port" '$2 == p { print $1; exit }' "$syns")
+    ifc=$(awk -v p="$port" '$2 == p { last = $1 } END { print last }' "$syns")   # the newest SYN from that port
     [ -z "$ifc" ] || break
     sleep 0.05
   done
@@ -106,14 +112,14 @@ flows1=$(counter 1 "service web: new flows"); flows2=$(counter 2 "service web: n
 step "4. 60 long-lived connections, then Levitate 1 dies (forwarder and announcer killed)"
 coproc HOLD { "$lab" client hold --vip 198.18.0.10 --conns 60; }
 hold_pid=$HOLD_PID
-read -r opened <&"${HOLD[0]}"
+read -r -t 60 opened <&"${HOLD[0]}"
 on1=0; on2=0
 for port in $(json "$opened" '" ".join(map(str, d["ports"]))'); do
   case $(via "$port") in lb1) on1=$((on1 + 1)) ;; lb2) on2=$((on2 + 1)) ;; esac
 done
 echo "    opened: $(json "$opened" '"%d connections, backends %s" % (d["opened"], d["backends"])'); ECMP put $on1 on lb1, $on2 on lb2"
 kill "$tshark_pid" 2>/dev/null || true
-echo round >&"${HOLD[1]}"; read -r before <&"${HOLD[0]}"
+echo round >&"${HOLD[1]}"; read -r -t 60 before <&"${HOLD[0]}"
 echo "    a request on each before:  $before"
 t0=$(date +%s%N)
 "$lab" kill-lb 1 &
@@ -123,7 +129,7 @@ t1=$(date +%s%N)
 wait "$kill_pid"
 echo "    router: the VIP's route lost lb1's nexthop $(( (t1 - t0) / 1000000 )) ms after SIGKILL (the announcer's TCP session closed):"
 "$lab" exec router ip route show 198.18.0.10 | sed 's/^/      /'
-echo round >&"${HOLD[1]}"; read -r after <&"${HOLD[0]}"
+echo round >&"${HOLD[1]}"; read -r -t 60 after <&"${HOLD[0]}"
 echo "    a request on each after:   $after"
 echo quit >&"${HOLD[1]}"
 wait "$hold_pid" 2>/dev/null || true

@@ -51,6 +51,10 @@
 #define GRE_BASE_LEN 4
 #define GRE_FLAG_C 0x8000u   /* checksum and reserved1 present */
 #define GRE_FLAG_R 0x4000u   /* RFC 1701 routing: obsolete, RFC 2784 receivers drop it */
+/* RFC 1701's strict source route and recursion control (bits 4-5): RFC 2784 2.3 says a receiver
+ * that does not implement RFC 1701 MUST discard packets with any of bits 1-5 set; bits 2-3 are
+ * RFC 2890's key and sequence flags, which we implement. */
+#define GRE_RFC1701_BITS (GRE_FLAG_R | 0x0800u | 0x0400u)
 #define GRE_FLAG_K 0x2000u   /* key present (RFC 2890) */
 #define GRE_FLAG_S 0x1000u   /* sequence number present (RFC 2890) */
 #define GRE_VERSION_MASK 0x0007u /* version 0 is GRE; 1 is PPTP's enhanced GRE, not ours */
@@ -65,7 +69,7 @@ enum reason {
     R_SHORT_OUTER,    /* shorter than an IPv4 header, or IHL/total length inconsistent */
     R_SHORT_GRE,      /* too short for the GRE header its flags announce */
     R_VERSION,        /* GRE version not 0 */
-    R_ROUTING,        /* R bit set (RFC 1701 source routing) */
+    R_ROUTING,        /* R, s or Recur set (RFC 1701 routing features, RFC 2784 2.3) */
     R_BAD_CHECKSUM,   /* C bit set and the GRE checksum does not verify */
     R_PROTOCOL,       /* protocol type neither IPv4 nor IPv6 */
     R_INNER,          /* inner packet too short, or its version nibble contradicts the protocol type */
@@ -138,7 +142,7 @@ static void decapsulate(int tun, const uint8_t *gre, size_t len)
         drops[R_VERSION]++;
         return;
     }
-    if (flags & GRE_FLAG_R) {
+    if (flags & GRE_RFC1701_BITS) {
         drops[R_ROUTING]++;
         return;
     }

@@ -251,17 +251,30 @@ start_httpd() {
   wait_for 10 "be$i's HTTP server" inns "be$i" "$PYTHON" -c "import socket; socket.create_connection(('10.0.3.1$i', 80), 1)"
 }
 
+# True when the process recorded as NAME is running.
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+# Starts Levitate N's forwarder and announcer, each unless it already runs.
 start_lb() {
   local n=$1
   [ -f "$LAB_DIR/lb$n.yaml" ] || write_config "$n" >/dev/null
   mkdir -p "$LAB_DIR/lb$n"
+  if alive "forwarder-$n"; then
+    log "forwarder $n already runs (pid $(pid_of "forwarder-$n"))"
+  else
+    start_forwarder "$n"
+  fi
+  alive "announcer-$n" || spawn "announcer-$n" "lb$n" env LEVITATE_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
+    "$LEVITATE_ROOT/scripts/levitate-announcer" --config "$LAB_DIR/lb$n.yaml"
+}
+
+start_forwarder() {
+  local n=$1
   spawn "forwarder-$n" "lb$n" env LEVITATE_JAVA_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
     "$LEVITATE_ROOT/scripts/levitate" run --config "$LAB_DIR/lb$n.yaml" --file-prefix "$P-lab-lb$n"
   wait_for 60 "forwarder $n to forward" forwarding "$n" \
     || { tail -20 "$LAB_DIR/forwarder-$n.log" >&2; return 1; }
   ! bare_metal "$n" || kernel_on_tap "$n"
-  spawn "announcer-$n" "lb$n" env LEVITATE_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
-    "$LEVITATE_ROOT/scripts/levitate-announcer" --config "$LAB_DIR/lb$n.yaml"
 }
 
 # True once forwarder N forwards; fails the wait at once if it exited.
@@ -495,7 +508,7 @@ case ${1:-} in
   config) shift; write_config "$@" ;;
   reload) "$LEVITATE_ROOT/scripts/levitate" reload --socket "$LAB_DIR/lb$2/control.sock" ;;
   client) shift; inns client "$PYTHON" "$LAB_SRC/client.py" "$@" ;;
-  exec) shift; n=$1; shift; inns "$n" "$@" ;;
+  exec) shift; n=$1; shift; exec ip netns exec "$(ns "$n")" "$@" ;;
   nexthops) cmd_nexthops "${2:-4}" ;;
   wait-nexthops) cmd_wait_nexthops "$2" "${3:-4}" "${4:-30}" ;;
   pid) pid_of "$2" ;;

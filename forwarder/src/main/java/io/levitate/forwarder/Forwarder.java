@@ -312,6 +312,9 @@ public final class Forwarder implements AutoCloseable
      * hand the kernel what is not theirs and send what the kernel writes out of the data port;
      * one queue pair per worker, like the data ports.
      */
+    /** Descriptors per exception TAP queue (the pool's default size counts them, see RunCommand). */
+    public static final int EXCEPTION_RING = 256;
+
     private void setUpExceptionPorts()
     {
         final String tap = EalArguments.exceptionTap(spec);
@@ -324,10 +327,25 @@ public final class Forwarder implements AutoCloseable
                 throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up" + explain(ealLog, name)
                     + " (net_tap needs /dev/net/tun and CAP_NET_ADMIN)");
             }
+            final EthDev.DevInfo info = EthDev.info(id);
+            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues())
+            {
+                throw new LevitateException("exception path: " + spec.workers() + " workers need " + spec.workers()
+                    + " queue pairs on the TAP, which has at most " + info.maxRxQueues() + "; use fewer workers or "
+                    + "exception_path: drop");
+            }
             final int socket = portSocket(ports.get(i).id());
             final long pool = poolFor(socket);
+            // The kernel's interface gets the data port's MTU, so what it sends fits the wire.
+            final int mtu = i < spec.config().instance().ports().size() ? spec.config().instance().ports().get(i).mtu() : 0;
             EthDev.configure(id, spec.workers(), spec.workers(), 0, 0);
-            final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
+            if (mtu > 0)
+            {
+                EthDev.setMtu(id, mtu);
+            }
+            // Small rings: the kernel's own traffic is a trickle, and each RX descriptor holds an
+            // mbuf of the shared pool for as long as the port runs.
+            final int[] desc = EthDev.adjustDescriptors(id, EXCEPTION_RING, EXCEPTION_RING);
             for (int q = 0; q < spec.workers(); q++)
             {
                 EthDev.rxQueueSetup(id, q, desc[0], socket, pool);
@@ -442,7 +460,7 @@ public final class Forwarder implements AutoCloseable
                 exception[i] = i < exceptionPorts.size() ? exceptionPorts.get(i).id() : -1;
             }
             final LoadBalancerAgent agent = new LoadBalancerAgent(w, spec.workerCores().get(w), w, spec.burst(), portIds,
-                peers, rx, tx, replies, drop, kernel, exception, poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
+                peers, rx, tx, replies, drop, kernel, exception, config.instance().exceptionRate(), poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
                 responders, stats, counters, startup);
             launch(agent, counters, startup);
             workerStats.add(stats);
@@ -598,6 +616,11 @@ public final class Forwarder implements AutoCloseable
         if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
         {
             changed.add("instance name/counters_dir");
+        }
+        if (ia.idle() != ib.idle() || !java.util.Objects.equals(ia.exceptionTap(), ib.exceptionTap())
+            || ia.exceptionRate() != ib.exceptionRate())
+        {
+            changed.add("instance idle/exception_path");
         }
         if (!a.conntrack().equals(b.conntrack()))
         {

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ul>
  *   <li>traffic that is ours to handle stays in the data plane: the VIP flow is tunnelled, the
  *       ARP request for our address answered, malformed frames dropped and counted;</li>
- *   <li>well-formed traffic that is not ours reaches the kernel: a UDP datagram for our address
+ *   <li>well-formed traffic for the host reaches the kernel: a UDP datagram for our address
  *       arrives at a kernel socket on lvx0, the gateway's ARP reply is learnt and handed on;</li>
  *   <li>what the kernel sends leaves on the wire with the port's MAC.</li>
  * </ul>
@@ -135,6 +135,7 @@ class ExceptionPathIT
               counters_dir: %s
               ports:
                 - device: "net_af_packet0,iface=nic"
+                  mtu: 1400
               hugepages: "no"
               memory_mb: 256
               mbufs: 4095
@@ -158,6 +159,7 @@ class ExceptionPathIT
                 levitate.stdout().toString());
             final String link = netns.sh("ip", "link", "show", "lvx0");
             assertTrue(link.contains(mac(TestFrames.PORT_MAC)), "the TAP carries the port's MAC: " + link);
+            assertTrue(link.contains("mtu 1400 "), "and its MTU: " + link);
             netns.sh("ip", "addr", "add", "10.0.1.2/24", "dev", "lvx0");
             netns.sh("ip", "link", "set", "lvx0", "up");
             netns.sh("ip", "neigh", "replace", "10.0.1.1", "lladdr", mac(TestFrames.GATEWAY_MAC), "dev", "lvx0");
@@ -185,6 +187,8 @@ class ExceptionPathIT
             badIhl[14] = 0x43;
             frames.add(badIhl);
             frames.add(java.util.Arrays.copyOf(TestFrames.l4("10.9.0.1", "10.0.1.2", 17, 40002, 5555, 0), 20));
+            // not ours, nor the host's: IP to another address stays a counted drop.
+            frames.add(TestFrames.l4("10.9.0.1", "10.0.1.77", 17, 40004, 5555, 0));
             // not ours: a datagram for the kernel.
             final byte[] datagram = TestFrames.l4("10.9.0.1", "10.0.1.2", 17, 40003, 5555, 0);
             frames.add(datagram);
@@ -210,6 +214,8 @@ class ExceptionPathIT
             final Map<String, Long> c = stat();
             assertEquals(2, c.get("worker 0: exception path to kernel"), "the gateway's ARP reply and the datagram, nothing else: " + c);
             assertEquals(1, c.get("worker 0: drop bad_ihl"), c.toString());
+            assertEquals(1, c.get("worker 0: drop no_service"), "the datagram for 10.0.1.77: " + c);
+            assertEquals(0, c.get("worker 0: drop kernel_rate_limited"), c.toString());
             assertEquals(1, c.get("worker 0: drop truncated_ip"), c.toString());
             assertEquals(1, c.get("service web: packets"), c.toString());
             assertEquals(0, c.get("worker 0: drop kernel_full"), c.toString());

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * scripts/lab/gre-decap.c on its own: a host namespace runs it with the VIP on lo and a UDP
  * listener on the VIP; a sender namespace sends hand-built GRE packets over a veth (the kernel
  * adds the outer IPv4/IPv6 header). Good packets of every accepted shape (plain, keyed and
- * sequenced per RFC 2890, checksummed, IPv6 outer) reach the listener; each malformed one is
+ * sequenced per RFC 2890, checksummed, IPv6 outer) reach the listener; each malformed one (RFC
+ * 1701 routing bits included, which RFC 2784 receivers must discard) is
  * dropped under its own reason in the decapsulator's counters.
  */
 class GreDecapIT
@@ -235,6 +236,7 @@ class GreDecapIT
         packets.add("4 10.0.3.11 " + hex.formatHex(badSum));
         packets.add("4 10.0.3.11 " + hex.formatHex(gre(1, 0x880b, false, false, false, udp4(CLIENT4, VIP4, "pptp"))));
         packets.add("4 10.0.3.11 " + hex.formatHex(gre(R, 0x0800, false, false, false, udp4(CLIENT4, VIP4, "routing"))));
+        packets.add("4 10.0.3.11 " + hex.formatHex(gre(0x0800, 0x0800, false, false, false, udp4(CLIENT4, VIP4, "strict-route"))));
         packets.add("4 10.0.3.11 " + hex.formatHex(gre(0, 0x6558, false, false, false, udp4(CLIENT4, VIP4, "ethernet"))));
         packets.add("4 10.0.3.11 " + hex.formatHex(gre(0, 0x0800, false, false, false, inner6)));
         packets.add("4 10.0.3.11 " + hex.formatHex(new byte[] {0, 0}));
@@ -257,7 +259,7 @@ class GreDecapIT
         }
         assertEquals(new TreeSet<>(Set.of("plain", "keyed-sequenced", "checksummed", "v6-over-v4", "v6-outer")), delivered);
 
-        final String expected = "gre-decap: received=12 decapsulated=5 short_outer=0 short_gre=2 bad_version=1 routing=1 "
+        final String expected = "gre-decap: received=13 decapsulated=5 short_outer=0 short_gre=2 bad_version=1 routing=2 "
             + "bad_checksum=1 unknown_protocol=1 bad_inner=1 tun_write=0";
         Lab.until(Duration.ofSeconds(5), () ->
         {

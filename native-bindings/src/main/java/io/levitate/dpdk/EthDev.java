@@ -136,6 +136,8 @@ public final class EthDev
         NativeLibrary.dpdk("rte_eth_stats_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle RTE_ETH_MACADDR_GET =
         NativeLibrary.dpdk("rte_eth_macaddr_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+    private static final MethodHandle RTE_ETH_DEV_SET_MTU =
+        NativeLibrary.dpdk("rte_eth_dev_set_mtu", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT));
     private static final MethodHandle RTE_ETH_DEV_DEFAULT_MAC_ADDR_SET =
         NativeLibrary.dpdk("rte_eth_dev_default_mac_addr_set", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle RTE_ETH_DEV_SOCKET_ID =
@@ -380,6 +382,23 @@ public final class EthDev
     }
 
     /** The port's MAC address (6 bytes). */
+    /** Sets a port's MTU ({@code rte_eth_dev_set_mtu}); for a net_tap port also its kernel interface's. */
+    public static void setMtu(final int port, final int mtu)
+    {
+        try
+        {
+            DpdkException.check((int)RTE_ETH_DEV_SET_MTU.invokeExact((short)port, (short)mtu), "rte_eth_dev_set_mtu port " + port);
+        }
+        catch (final DpdkException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
     /**
      * Sets a port's MAC address ({@code rte_eth_dev_default_mac_addr_set}). For a net_tap port
      * this is also the MAC of its kernel interface.

@@ -549,6 +549,7 @@ public final class RunCommand implements Callable<Integer>
             countersDir = instanceConfig.countersDir();
         }
         mode = "l2fwd";
+        exceptionPorts = instanceConfig.exceptionTap() != null ? instanceConfig.ports().size() : 0;
         final RunSpec base = toSpec(allowedCpus);
         return new RunSpec(base.ports(), base.workers(), base.workerCores(), base.mainCore(), base.filePrefix(),
             base.memoryMode(), base.memoryMb(), base.mbufs(), base.rxDescriptors(), base.txDescriptors(), base.burst(),
@@ -653,10 +654,14 @@ public final class RunCommand implements Callable<Integer>
         return allowedCpus.subList(0, workers);
     }
 
-    /** Every RX ring full, every TX ring full, every worker's burst and cache, rounded to 2^k - 1. */
+    /** Data ports whose exception TAPs (instance.exception_path: tap) draw on the pool too. */
+    private int exceptionPorts;
+
+    /** Every RX ring full, every TX ring full (exception TAPs' too), every worker's burst and cache, rounded to 2^k - 1. */
     private int defaultMbufs(final int portCount)
     {
-        final long need = (long)portCount * workers * (rxDesc + txDesc) + (long)workers * (2L * burst + 512);
+        final long need = (long)portCount * workers * (rxDesc + txDesc) + (long)workers * (2L * burst + 512)
+            + (long)exceptionPorts * workers * 2L * io.levitate.forwarder.Forwarder.EXCEPTION_RING;
         long size = 8191;
         while (size < need)
         {

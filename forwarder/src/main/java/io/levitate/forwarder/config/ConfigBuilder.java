@@ -36,7 +36,7 @@ final class ConfigBuilder
     private static final List<String> ROOT_KEYS =
         List.of("instance", "hash_seed", "conntrack", "services", "metrics", "control", "bgp");
     private static final List<String> INSTANCE_KEYS = List.of("name", "counters_dir", "ports", "workers", "cores",
-        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface");
+        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface", "exception_rate");
     private static final List<String> PORT_KEYS = List.of("device", "mtu");
     private static final List<String> FAMILY_KEYS = List.of("ipv4", "ipv6");
     private static final List<String> CONNTRACK_KEYS =
@@ -164,6 +164,8 @@ final class ConfigBuilder
                 exceptionTap = prefix;
             }
         }
+        final Integer exceptionRate = optionalInt(m, "exception_rate", 1, ConfigDefaults.MAX_EXCEPTION_RATE,
+            ConfigDefaults.EXCEPTION_RATE);
         final Node addressesNode = m.require("addresses");
         final AddressPair addresses = addressesNode == null ? null
             : addressPair(addressesNode, m.keyNode("addresses"), m.child("addresses"));
@@ -190,12 +192,12 @@ final class ConfigBuilder
             }
         }
         if (name == null || workers == null || mainCore == null || memoryMb == null || mbufs == null
-            || addresses == null || gateways == null)
+            || addresses == null || gateways == null || exceptionRate == null)
         {
             return null;
         }
         return new InstanceConfig(name, countersDir, ports, workers, cores, mainCore, hugepages, memoryMb, mbufs,
-            addresses, gateways, greSourcePrefix, idle, exceptionTap);
+            addresses, gateways, greSourcePrefix, idle, exceptionTap, exceptionRate);
     }
 
     private List<PortConfig> ports(final Node node, final String path)

@@ -49,6 +49,13 @@ public final class ConfigDefaults
     public static final int MAX_WORKERS = 128;
     /** Largest CPU number accepted (Linux's usual NR_CPUS). */
     public static final int MAX_CPU = 8191;
+    /**
+     * Packets per second per worker the exception path hands the kernel: far above what BGP, SSH,
+     * health checks and neighbour discovery need, far below what would let a flood at the host's
+     * address take the workers' time (each handover is a write to the TAP).
+     */
+    public static final int EXCEPTION_RATE = 20_000;
+    public static final int MAX_EXCEPTION_RATE = 10_000_000;
     /** Default prefix of the exception path's kernel interfaces: lvx0, lvx1, ... */
     public static final String EXCEPTION_INTERFACE = "lvx";
     /** Linux interface names are at most 15 bytes; up to 12 for the prefix leaves 3 for the port index. */

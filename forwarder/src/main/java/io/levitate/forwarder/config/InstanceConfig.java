@@ -24,6 +24,7 @@ import java.util.List;
  * @param exceptionTap    prefix of the kernel interfaces of the exception path (one net_tap per
  *                        port, named prefix + port index), or null: traffic that is not ours is
  *                        dropped and counted
+ * @param exceptionRate   packets per second per worker the exception path hands the kernel
  */
 public record InstanceConfig(
     String name,
@@ -39,7 +40,8 @@ public record InstanceConfig(
     AddressPair gateways,
     Cidr greSourcePrefix,
     IdleMode idle,
-    String exceptionTap)
+    String exceptionTap,
+    int exceptionRate)
 {
     public InstanceConfig
     {

@@ -30,7 +30,9 @@ public enum ForwardDrop
     /** The TX ring was full. */
     TX_FULL(110),
     /** The exception path's TAP queue toward the kernel was full (the kernel is not reading fast enough). */
-    KERNEL_FULL(111);
+    KERNEL_FULL(111),
+    /** Traffic for the kernel above the exception path's rate (instance.exception_rate): a flood at the host. */
+    KERNEL_RATE_LIMITED(112);
 
     private final int id;
 

@@ -72,6 +72,17 @@ public final class LoadBalancerAgent implements Agent
     /** By port position: the DPDK port of its exception TAP, or -1 (no exception path). */
     private final int[] exceptionPorts;
     private final boolean exceptionPath;
+    /** The exception TAP of the port being polled, or -1. */
+    private int tap = -1;
+    /** Token bucket of the exception path: packets per second and burst (instance.exception_rate). */
+    private final long kernelRate;
+    private final long kernelBurst;
+    private long kernelTokens;
+    private long kernelRefillNanos;
+    private static final long KERNEL_REFILL_NANOS = 1_000_000;
+    private static final int IPV4_MULTICAST_NIBBLE = 0xE;          // 224.0.0.0/4
+    private static final long IPV6_MULTICAST_BYTE = 0xFF;          // ff00::/8
+    private static final long IPV6_LINK_LOCAL_PREFIX10 = 0x3FA;    // fe80::/10
     private final long pool;
     private final AtomicReference<DataPlaneSnapshot> published;
     private final Neighbours neighbours;
@@ -114,7 +125,7 @@ public final class LoadBalancerAgent implements Agent
     public LoadBalancerAgent(
         final int worker, final int cpu, final int queue, final int burst, final int[] ports, final int[] peers,
         final long rx, final long tx, final long replies, final long drop, final long kernel, final int[] exceptionPorts,
-        final long pool,
+        final int exceptionRate, final long pool,
         final AtomicReference<DataPlaneSnapshot> published, final Neighbours neighbours, final ConntrackTable conntrack,
         final GreEncapsulator[] encapsulators, final ControlResponder[] responders, final WorkerStats stats,
         final WorkerCounters counters, final WorkerStartup startup)
@@ -138,6 +149,11 @@ public final class LoadBalancerAgent implements Agent
             any |= p >= 0;
         }
         this.exceptionPath = any;
+        this.kernelRate = exceptionRate;
+        // A burst of up to a tenth of a second's worth (at least one rx burst's), so a BGP
+        // table dump or an SSH burst passes while a flood is cut to the rate.
+        this.kernelBurst = Math.max(burst, exceptionRate / 10);
+        this.kernelTokens = kernelBurst;
         this.pool = pool;
         this.published = published;
         this.neighbours = neighbours;
@@ -168,14 +184,19 @@ public final class LoadBalancerAgent implements Agent
             snapshot = s;
             conntrack.backendStates(s.backendStates);
         }
+        if (exceptionPath)
+        {
+            refillKernelTokens(nowNanos);
+        }
         int work = 0;
         for (int i = 0; i < ports.length; i++)
         {
             // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
             encapsulator = encapsulators[peers[i]];
             responder = responders[i];
+            tap = exceptionPorts[i];
             work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
-            if (exceptionPath)
+            if (tap >= 0)
             {
                 work += fromKernel(i);
             }
@@ -553,23 +574,74 @@ public final class LoadBalancerAgent implements Agent
      */
     private int notOurs(final ForwardDrop reason)
     {
-        if (exceptionPath)
+        return kernelOrDrop(reason.id());
+    }
+
+    /**
+     * {@link #KERNEL} when this port has an exception path, the frame is the kernel's
+     * ({@link #forKernel}) and the rate limit allows; else a drop counted under
+     * {@code reasonId} (or {@code kernel_rate_limited}).
+     */
+    private int kernelOrDrop(final int reasonId)
+    {
+        if (tap >= 0 && forKernel())
         {
-            return KERNEL;
+            if (kernelTokens > 0)
+            {
+                kernelTokens--;
+                return KERNEL;
+            }
+            stats.drops[ForwardDrop.KERNEL_RATE_LIMITED.id()]++;
+            return DROP;
         }
-        return drop(reason);
+        stats.drops[reasonId]++;
+        return DROP;
+    }
+
+    /**
+     * Whether a frame that is not the data plane's belongs to the kernel: not IP (ARP, LLDP, ...),
+     * or IP addressed to the host (our addresses, broadcast, multicast, IPv6 link-local). IP
+     * traffic to other addresses (scans, a VIP's ports without a service) stays a counted drop:
+     * handing it over would cost a system call per packet and let the kernel route it.
+     */
+    private boolean forKernel()
+    {
+        final FlowKey k = c.key;
+        if (k.family == FlowKey.FAMILY_IPV4)
+        {
+            final int dst = k.dstV4();
+            return (neighbours.hasV4 && dst == neighbours.ourV4) || (dst >>> 28) == IPV4_MULTICAST_NIBBLE || dst == -1;
+        }
+        if (k.family == FlowKey.FAMILY_IPV6)
+        {
+            return (neighbours.hasV6 && k.dstHi == neighbours.ourV6Hi && k.dstLo == neighbours.ourV6Lo)
+                || (k.dstHi >>> 56) == IPV6_MULTICAST_BYTE || (k.dstHi >>> 54) == IPV6_LINK_LOCAL_PREFIX10;
+        }
+        return true;
+    }
+
+    /** Adds the tokens earned since the last refill (at most once a millisecond, at most one second's worth). */
+    private void refillKernelTokens(final long nowNanos)
+    {
+        final long elapsed = nowNanos - kernelRefillNanos;
+        if (elapsed >= KERNEL_REFILL_NANOS)
+        {
+            final long earned = Math.min(elapsed, 1_000_000_000L) * kernelRate / 1_000_000_000L;
+            kernelTokens = Math.min(kernelBurst, kernelTokens + earned);
+            kernelRefillNanos = nowNanos;
+        }
     }
 
     private int replied(final long m, final int result)
     {
-        if (result <= 0 && exceptionPath
-            && (-result == ForwardDrop.NEIGHBOUR_CONSUMED.id() || -result == ForwardDrop.NOT_HANDLED.id()))
-        {
-            return KERNEL;
-        }
         if (result <= 0)
         {
-            stats.drops[-result]++;
+            final int reason = -result;
+            if (reason == ForwardDrop.NEIGHBOUR_CONSUMED.id() || reason == ForwardDrop.NOT_HANDLED.id())
+            {
+                return kernelOrDrop(reason);
+            }
+            stats.drops[reason]++;
             return DROP;
         }
         if (result != Mbuf.dataLength(m))

@@ -272,6 +272,11 @@ class ConfigErrorsTest
             "  name: lb1\n  exception_path: tap\n  exception_interface: exc\n")).instance().exceptionTap());
         assertEquals(null, ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: drop\n"))
             .instance().exceptionTap());
+        assertEquals(ConfigDefaults.EXCEPTION_RATE, ConfigTesting.valid(minimal()).instance().exceptionRate());
+        assertEquals(500, ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  exception_rate: 500\n"))
+            .instance().exceptionRate());
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_rate: 0\n"),
+            "t.yaml:3:19: instance.exception_rate: must be 1..10000000, got 0");
         assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: kernel\n"),
             "t.yaml:3:19: instance.exception_path: must be drop or tap, got 'kernel'");
         assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_interface: exc\n"),

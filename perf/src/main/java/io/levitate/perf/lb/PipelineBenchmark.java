@@ -92,7 +92,7 @@ public class PipelineBenchmark
         manualEncap = encap;
         manualSnapshot = snapshot;
         manualConntrack = conntrack;
-        agent = new LoadBalancerAgent(0, 0, 0, 32, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 0,
+        agent = new LoadBalancerAgent(0, 0, 0, 32, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
             new AtomicReference<>(snapshot), neighbours, conntrack, new GreEncapsulator[] {encap},
             new ControlResponder[] {responder}, new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS),
             new WorkerCounters(counters, 0), new WorkerStartup());

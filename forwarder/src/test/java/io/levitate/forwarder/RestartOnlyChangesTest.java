@@ -1,0 +1,50 @@
+package io.levitate.forwarder;
+
+import io.levitate.forwarder.config.ConfigReader;
+import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.LevitateConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a live reload must refuse because only a restart can apply it. */
+class RestartOnlyChangesTest
+{
+    private static String minimal() throws IOException
+    {
+        try (InputStream in = RestartOnlyChangesTest.class.getResourceAsStream("/config/minimal.yaml"))
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static LevitateConfig config(final String yaml)
+    {
+        final ConfigResult r = ConfigReader.parse(yaml, "t.yaml");
+        assertTrue(r.valid(), r.errors().toString());
+        return r.config();
+    }
+
+    private static List<String> changes(final String extraInstanceLines) throws IOException
+    {
+        final String base = minimal();
+        assertTrue(base.contains("  name: lb1\n"), base);
+        return Forwarder.restartOnlyChanges(config(base), config(base.replace("  name: lb1\n", "  name: lb1\n" + extraInstanceLines)));
+    }
+
+    @Test
+    void idleAndExceptionPathNeedARestart() throws IOException
+    {
+        assertEquals(List.of(), changes(""));
+        assertEquals(List.of("instance idle/exception_path"), changes("  idle: backoff\n"));
+        assertEquals(List.of("instance idle/exception_path"), changes("  exception_path: tap\n"));
+        assertEquals(List.of("instance idle/exception_path"), changes("  exception_rate: 100\n"));
+        assertEquals(List.of("instance.workers/cores"), changes("  workers: 2\n"));
+    }
+}
