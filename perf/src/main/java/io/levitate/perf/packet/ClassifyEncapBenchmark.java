@@ -56,8 +56,8 @@ public class ClassifyEncapBenchmark {
     private static final int HEADROOM = 128;
     /** Room per frame: headroom + frame, rounded to whole cache lines like an mbuf's data room. */
     private static final int SLOT = 256;
-    /** The forwarder's view of memory: everything, addressed by native address. */
-    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** The forwarder's view of memory, the very segment the LB worker passes (its accessors' fast path). */
+    private static final MemorySegment ALL = io.levitate.packet.NetworkOrder.ALL;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
