@@ -273,8 +273,8 @@ public final class LoadBalancerAgent implements Agent
     /**
      * Before a burst is handled, its conntrack entries are prefetched in two passes, so that the
      * burst's cache misses overlap instead of costing a memory latency per packet in turn: the first
-     * starts loading each packet's bucket header, the second (the headers have arrived by then)
-     * each likely record. This is the key hash for that, guessed from fixed offsets (untagged
+     * starts loading each packet's first-bucket tag line, the second (the tags have arrived by
+     * then) the record whose tag matches, and its last-seen line. This is the key hash for that, guessed from fixed offsets (untagged
      * Ethernet, IPv4 without options, TCP or UDP): a wrong guess costs only useless loads, never a
      * wrong decision, since handling parses and checks everything itself.
      *
@@ -421,8 +421,11 @@ public final class LoadBalancerAgent implements Agent
         return action;
     }
 
-    /** Conntrack first; Maglev for new flows (remembered) and for flows whose backend went down. */
-    /** @param hash the conntrack hash of {@code k} (IPv4 only), or {@link #NO_HASH} */
+    /**
+     * Conntrack first; Maglev for new flows (remembered) and for flows whose backend went down.
+     *
+     * @param hash the conntrack hash of {@code k} (IPv4 only), or {@link #NO_HASH}
+     */
     private int selectBackend(final ServiceState state, final FlowKey k, final int tcpFlags, final long nowMs,
         final long hash)
     {
