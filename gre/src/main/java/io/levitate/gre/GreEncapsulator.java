@@ -4,6 +4,7 @@ import io.levitate.packet.Classification;
 import io.levitate.packet.EtherTypes;
 import io.levitate.packet.FlowKey;
 import io.levitate.packet.IpProtocols;
+import io.levitate.packet.NetworkOrder;
 import io.levitate.packet.Verdict;
 import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
@@ -53,10 +54,7 @@ public final class GreEncapsulator {
     private static final int ETHERNET = EthernetFlyweight.HEADER_LENGTH;
 
     private final EncapConfig config;
-    private final EthernetFlyweight ethernet = new EthernetFlyweight();
-    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
-    private final GreFlyweight gre = new GreFlyweight();
     private final IcmpTooBigWriter tooBig;
     private final TokenBucket icmpLimiter;
     private final long[] counters = new long[EncapVerdict.values().length];
@@ -110,19 +108,74 @@ public final class GreEncapsulator {
         if (start < dataOffset - headroom) {
             return out.set(EncapVerdict.NO_HEADROOM, dataOffset, dataLength);
         }
-        long hash = flowHash(c.key);
-        int frameLength = ETHERNET + outerLength;
-        long l3 = start + ETHERNET;
-        ethernet.wrap(segment, start, frameLength).destination(tunnel.nextHopMac()).source(config.portMac)
-                .outerEtherType(outerV4 ? EtherTypes.IPV4 : EtherTypes.IPV6);
+        long end = writeTunnel(segment, c.l3Offset, c.l3Length, c.key.family, c.trafficClass, c.dontFragment,
+                flowHash(c.key), tunnel, tunnel.nextHopMac());
+        return out.set(EncapVerdict.ENCAPSULATED, start, (int) (end - start));
+    }
+
+    /**
+     * The load-balancing worker's fast path: encapsulates the IPv4 packet of an untagged frame in
+     * {@link NetworkOrder#ALL} (the frame starts {@value #ETHERNET} bytes before {@code l3}), with
+     * every check of {@link #encapsulate} already made by the caller: the frame is well formed, the
+     * outer packet fits the MTU ({@link #fitsAnyTunnel}) and the headroom holds the headers. The
+     * bytes written and the counting are {@link #encapsulate}'s for the same packet.
+     *
+     * @param flowHash   {@link #flowHash} of the packet's flow key
+     * @param nextHopMac the Ethernet destination
+     * @return where the new frame starts; it ends where the IP packet does
+     */
+    public long encapsulateIpv4(long l3, int ipLength, int tos, boolean dontFragment, long flowHash, GreTunnel tunnel,
+                                long nextHopMac) {
+        counters[EncapVerdict.ENCAPSULATED.id()]++;
+        int overhead = ETHERNET + (tunnel.family() == FlowKey.FAMILY_IPV4
+                ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH)
+                + (tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH);
+        writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, flowHash, tunnel,
+                nextHopMac);
+        return l3 - overhead;
+    }
+
+    /**
+     * True when an IP packet of {@code ipLength} bytes fits the MTU inside any tunnel (the largest
+     * overhead: IPv6 outer and a keyed GRE header), so {@link #encapsulateIpv4} may skip the check.
+     */
+    public boolean fitsAnyTunnel(int ipLength) {
+        return ipLength + Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH
+                <= config.mtu;
+    }
+
+    /** The most headroom {@link #encapsulateIpv4} needs beyond the client's 14-byte Ethernet header. */
+    public static final int MAX_EXTRA_HEADROOM = Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH
+            + GreFlyweight.OPTION_LENGTH;
+
+    /**
+     * Writes Ethernet, outer IP and GRE headers in front of the inner IP packet at {@code inner}.
+     *
+     * @return where the inner packet (and so the new frame) ends
+     */
+    private long writeTunnel(MemorySegment segment, long inner, int innerLength, int innerFamily, int tos,
+                             boolean innerDontFragment, long hash, GreTunnel tunnel, long nextHopMac) {
+        boolean outerV4 = tunnel.family() == FlowKey.FAMILY_IPV4;
+        int outerIp = outerV4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
+        int greLength = tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH;
+        int outerLength = outerIp + greLength + innerLength;
+        long l3 = inner - outerIp - greLength;
+        long start = l3 - ETHERNET;
+        NetworkOrder.putMac(segment, start, nextHopMac);
+        NetworkOrder.putMac(segment, start + EthernetFlyweight.SOURCE_OFFSET, config.portMac);
+        NetworkOrder.putU16(segment, start + EthernetFlyweight.ETHER_TYPE_OFFSET,
+                outerV4 ? EtherTypes.IPV4 : EtherTypes.IPV6);
         if (outerV4) {
-            writeOuterV4(segment, l3, outerLength, c, tunnel, hash);
+            int source = config.sourceV4 | ((int) hash & config.sourceV4HostMask);
+            Ipv4Flyweight.writeHeader(segment, l3, tos, outerLength, ipIdentification++ & 0xFFFF,
+                    outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0, config.ttl,
+                    IpProtocols.GRE, source, tunnel.destinationV4());
         } else {
-            writeOuterV6(segment, l3, outerLength, c, tunnel, hash);
+            writeOuterV6(segment, l3, outerLength, tos, tunnel, hash);
         }
-        int innerType = c.key.family == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6;
-        gre.wrap(segment, l3 + outerIp, greLength).write(innerType, tunnel.keyed(), tunnel.key());
-        return out.set(EncapVerdict.ENCAPSULATED, start, frameLength);
+        GreFlyweight.write(segment, l3 + outerIp, innerFamily == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6,
+                tunnel.keyed(), tunnel.key());
+        return inner + innerLength;
     }
 
     /** The classification must be of an IP packet lying inside the given frame. */
@@ -133,21 +186,13 @@ public final class GreEncapsulator {
                 && c.l3Offset + c.l3Length <= dataOffset + dataLength;
     }
 
-    private void writeOuterV4(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,
-                              long hash) {
-        int source = config.sourceV4 | ((int) hash & config.sourceV4HostMask);
-        ipv4.wrap(segment, l3, Ipv4Flyweight.MIN_HEADER_LENGTH).writeHeader(c.trafficClass, totalLength,
-                ipIdentification++ & 0xFFFF, outerDontFragment(c) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0,
-                config.ttl, IpProtocols.GRE, source, tunnel.destinationV4());
-    }
-
-    private void writeOuterV6(MemorySegment segment, long l3, int totalLength, Classification c, GreTunnel tunnel,
+    private void writeOuterV6(MemorySegment segment, long l3, int totalLength, int trafficClass, GreTunnel tunnel,
                               long hash) {
         long sourceLo = config.sourceV6Lo | (hash & config.sourceV6HostMask);
         // A zero flow label means "unlabelled"; keep it non-zero so the label always carries entropy.
         int label = (int) (hash >>> 40) & Ipv6Flyweight.FLOW_LABEL_MASK;
         ipv6.wrap(segment, l3, Ipv6Flyweight.HEADER_LENGTH)
-                .versionClassFlow(c.trafficClass, label == 0 ? 1 : label)
+                .versionClassFlow(trafficClass, label == 0 ? 1 : label)
                 .payloadLength(totalLength - Ipv6Flyweight.HEADER_LENGTH)
                 .nextHeader(IpProtocols.GRE)
                 .hopLimit(config.ttl)
@@ -155,9 +200,9 @@ public final class GreEncapsulator {
                 .destination(tunnel.destinationV6Hi(), tunnel.destinationV6Lo());
     }
 
-    private boolean outerDontFragment(Classification c) {
+    private boolean outerDontFragment(boolean innerDontFragment) {
         // Booleans resolved at construction: no enum switch (a $SwitchMap lookup) per packet.
-        return dfCopyInner ? c.dontFragment : dfSet;
+        return dfCopyInner ? innerDontFragment : dfSet;
     }
 
     private EncapVerdict tooBig(MemorySegment segment, long dataOffset, int dataLength, int headroom,
@@ -182,8 +227,13 @@ public final class GreEncapsulator {
      * per-flow outer source and flow label. Stable for a flow; not security relevant.
      */
     static long flowHash(FlowKey k) {
-        long h = k.srcHi * 0x9E3779B97F4A7C15L ^ k.srcLo;
-        h = (h ^ ((long) k.srcPort << 16 | k.dstPort) ^ ((long) k.protocol << 40)) * 0xBF58476D1CE4E5B9L;
+        return flowHash(k.srcHi, k.srcLo, k.srcPort, k.dstPort, k.protocol);
+    }
+
+    /** {@link #flowHash(FlowKey)} of a key given field by field (IPv4: {@code srcHi} 0, the address in {@code srcLo}). */
+    public static long flowHash(long srcHi, long srcLo, int srcPort, int dstPort, int protocol) {
+        long h = srcHi * 0x9E3779B97F4A7C15L ^ srcLo;
+        h = (h ^ ((long) srcPort << 16 | dstPort) ^ ((long) protocol << 40)) * 0xBF58476D1CE4E5B9L;
         h ^= h >>> 31;
         h *= 0x94D049BB133111EBL;
         return h ^ (h >>> 29);

@@ -13,9 +13,13 @@ import io.levitate.gre.IcmpErrorSteering;
 import io.levitate.packet.Classification;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.FlowKey;
+import io.levitate.packet.IpProtocols;
 import io.levitate.packet.NetworkOrder;
 import io.levitate.packet.PacketClassifier;
 import io.levitate.packet.Verdict;
+import io.levitate.packet.ip.Ipv4Flyweight;
+import io.levitate.packet.transport.TcpFlyweight;
+import io.levitate.packet.transport.UdpFlyweight;
 import org.agrona.concurrent.Agent;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -114,6 +118,7 @@ public final class LoadBalancerAgent implements Agent
     private static final int ETHERNET_UNTAGGED = 14;
     private static final int IPV4_NO_OPTIONS = 20;
 
+    private long fastPathPackets;
     private DataPlaneSnapshot snapshot;
     private int cycles;
     private long nextNeighbourRequestMs;
@@ -178,12 +183,7 @@ public final class LoadBalancerAgent implements Agent
     {
         final long nowNanos = System.nanoTime();
         final long nowMs = nowNanos / 1_000_000;
-        final DataPlaneSnapshot s = published.getAcquire();
-        if (s != snapshot)
-        {
-            snapshot = s;
-            conntrack.backendStates(s.backendStates);
-        }
+        final DataPlaneSnapshot s = acquireSnapshot();
         if (exceptionPath)
         {
             refillKernelTokens(nowNanos);
@@ -208,6 +208,18 @@ public final class LoadBalancerAgent implements Agent
         return work;
     }
 
+    /** The newest published snapshot; conntrack takes its backend states when it is new. */
+    private DataPlaneSnapshot acquireSnapshot()
+    {
+        final DataPlaneSnapshot s = published.getAcquire();
+        if (s != snapshot)
+        {
+            snapshot = s;
+            conntrack.backendStates(s.backendStates);
+        }
+        return s;
+    }
+
     private int poll(final int portIndex, final int port, final int outPort, final DataPlaneSnapshot s,
         final long nowNanos, final long nowMs)
     {
@@ -220,24 +232,11 @@ public final class LoadBalancerAgent implements Agent
         int answers = 0;
         int drops = 0;
         int toKernel = 0;
-        long touched = 0;
-        for (int i = 0; i < received; i++)
-        {
-            final long h = flowHash(ALL.get(JAVA_LONG, rx + i * POINTER));
-            hashes[i] = h;
-            touched += h == NO_HASH ? 0 : conntrack.touchBucket(h);
-        }
-        for (int i = 0; i < received; i++)
-        {
-            final long h = hashes[i];
-            touched += h == NO_HASH ? 0 : conntrack.touchRecord(h);
-        }
-        touchSink = touched;
+        prefetch(rx, received);
         for (int i = 0; i < received; i++)
         {
             final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
-            packetHash = hashes[i];
-            final int action = handle(m, s, nowNanos, nowMs);
+            final int action = dispatch(m, hashes[i], s, nowNanos, nowMs);
             if (action == FORWARD)
             {
                 ALL.set(JAVA_LONG, tx + sends++ * POINTER, m);
@@ -271,6 +270,33 @@ public final class LoadBalancerAgent implements Agent
     }
 
     /**
+     * The prefetch passes over a burst of {@code count} mbufs (pointers at {@code mbufs}): each
+     * packet's {@link #flowHash} into {@link #hashes}, then its conntrack bucket, then its record.
+     * The hashes are computed in a pass of their own so that the loads of the next pass follow each
+     * other closely: a load that misses holds up retirement, and only the loads the out-of-order
+     * window reaches overlap.
+     */
+    private void prefetch(final long mbufs, final int count)
+    {
+        long touched = 0;
+        for (int i = 0; i < count; i++)
+        {
+            hashes[i] = flowHash(ALL.get(JAVA_LONG, mbufs + i * POINTER));
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final long h = hashes[i];
+            touched += h == NO_HASH ? 0 : conntrack.touchBucket(h);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final long h = hashes[i];
+            touched += h == NO_HASH ? 0 : conntrack.touchRecord(h);
+        }
+        touchSink = touched;
+    }
+
+    /**
      * Before a burst is handled, its conntrack entries are prefetched in two passes, so that the
      * burst's cache misses overlap instead of costing a memory latency per packet in turn: the first
      * starts loading each packet's first-bucket tag line, the second (the tags have arrived by
@@ -295,6 +321,135 @@ public final class LoadBalancerAgent implements Agent
         }
         return conntrack.hashOfV4(ALL.get(NetworkOrder.U32, a + 26), ALL.get(NetworkOrder.U32, a + 30),
             ALL.get(NetworkOrder.U16, a + 34) & 0xFFFF, ALL.get(NetworkOrder.U16, a + 36) & 0xFFFF, proto);
+    }
+
+    /**
+     * One received packet: the fast path when the prefetch pass recognised its shape (untagged
+     * IPv4 without options, TCP or UDP) and it holds up, else the general path.
+     */
+    private int dispatch(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos,
+        final long nowMs)
+    {
+        if (hash != NO_HASH)
+        {
+            final int action = fastIpv4(m, hash, s, nowNanos, nowMs);
+            if (action != GENERAL)
+            {
+                return action;
+            }
+        }
+        packetHash = hash;
+        return handle(m, s, nowNanos, nowMs);
+    }
+
+    /**
+     * The fast path of the common packet: an untagged IPv4 frame without options, not a fragment,
+     * TCP or UDP, to a VIP's service, small enough for any tunnel. It reads the headers at fixed
+     * offsets and writes the tunnel headers without the classifier's {@link Classification} or the
+     * encapsulator's flyweights, which is most of the general path's cost per packet.
+     *
+     * <p>It decides exactly as the general path does: every check {@link PacketClassifier} makes of
+     * such a frame is made here, and a frame that fails any of them, or is of another shape, is
+     * left to the general path ({@link #GENERAL}) before anything is changed or counted, so drops,
+     * the exception path and ICMP too-big keep one implementation. From the conntrack lookup on it
+     * shares the general path's code (selectBackend, the counters, the encapsulator's header
+     * writer). {@code FastPathEquivalenceTest} runs both paths over the same frames and compares
+     * every output byte and counter.
+     *
+     * @param hash {@link #flowHash} of the frame, not {@link #NO_HASH}: it has at least
+     *             {@link #TOUCH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP
+     * @return the action, or {@link #GENERAL}
+     */
+    private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    {
+        final long a = Mbuf.dataAddress(m);
+        final int length = Mbuf.dataLength(m);
+        final int w0 = ALL.get(NetworkOrder.U32, a + 14);
+        final int w1 = ALL.get(NetworkOrder.U32, a + 18);
+        final int w2 = ALL.get(NetworkOrder.U32, a + 22);
+        final int src = ALL.get(NetworkOrder.U32, a + 26);
+        final int total = w0 & 0xFFFF;
+        if (Mbuf.segmentCount(m) != 1 || total > length - ETHERNET_UNTAGGED
+            || (w1 & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0
+            || (w2 >>> 24) == 0 || (src >>> 28) == IPV4_MULTICAST_NIBBLE || src == -1
+            || !encapsulator.fitsAnyTunnel(total) || Mbuf.dataOffset(m) < GreEncapsulator.MAX_EXTRA_HEADROOM)
+        {
+            return GENERAL;
+        }
+        final int protocol = (w2 >>> 16) & 0xFF;
+        final int l4Length = total - IPV4_NO_OPTIONS;
+        final long l4 = a + ETHERNET_UNTAGGED + IPV4_NO_OPTIONS;
+        int tcpFlags = 0;
+        if (protocol == IpProtocols.TCP)
+        {
+            if (l4Length < TcpFlyweight.MIN_HEADER_LENGTH)
+            {
+                return GENERAL;
+            }
+            final int offsetAndFlags = ALL.get(NetworkOrder.U16, l4 + 12) & 0xFFFF;
+            final int headerLength = (offsetAndFlags >>> 10) & 0x3C;
+            if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length)
+            {
+                return GENERAL;
+            }
+            tcpFlags = offsetAndFlags & 0xFF;
+        }
+        else
+        {
+            final int udpLength = ALL.get(NetworkOrder.U16, l4 + 4) & 0xFFFF;
+            if (l4Length < UdpFlyweight.HEADER_LENGTH || udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
+            {
+                return GENERAL;
+            }
+        }
+        final int ports = ALL.get(NetworkOrder.U32, l4);
+        final int srcPort = ports >>> 16;
+        final int dstPort = ports & 0xFFFF;
+        final long srcLo = src & 0xFFFF_FFFFL;
+        final long dstLo = ALL.get(NetworkOrder.U32, a + 30) & 0xFFFF_FFFFL;
+        int service = s.vips.find(FlowKey.FAMILY_IPV4, 0, dstLo, dstPort, protocol);
+        if (service == VipTable.NONE && dstPort != 0)
+        {
+            service = s.vips.find(FlowKey.FAMILY_IPV4, 0, dstLo, 0, protocol);
+        }
+        if (service == VipTable.NONE)
+        {
+            return GENERAL;
+        }
+        // Committed: what follows is the general path's vip() for this packet.
+        fastPathPackets++;
+        final FlowKey k = c.key;
+        k.family = FlowKey.FAMILY_IPV4;
+        k.protocol = protocol;
+        k.srcHi = 0;
+        k.srcLo = srcLo;
+        k.dstHi = 0;
+        k.dstLo = dstLo;
+        k.srcPort = srcPort;
+        k.dstPort = dstPort;
+        k.fragment = false;
+        final ServiceState state = s.services[service];
+        final int backend = selectBackend(state, k, tcpFlags, nowMs, hash);
+        if (backend < 0)
+        {
+            return drop(ForwardDrop.NO_BACKEND);
+        }
+        final GreTunnel tunnel = s.tunnels[backend];
+        final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
+        if (mac == 0)
+        {
+            return drop(ForwardDrop.NO_NEIGHBOUR);
+        }
+        final long start = encapsulator.encapsulateIpv4(a + ETHERNET_UNTAGGED, total, (w0 >>> 16) & 0xFF,
+            (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0, GreEncapsulator.flowHash(0, srcLo, srcPort, dstPort, protocol),
+            tunnel, mac);
+        moveData(m, a, start, (int)(a + ETHERNET_UNTAGGED + total - start));
+        stats.encapsulated++;
+        stats.servicePackets[service]++;
+        stats.serviceBytes[service] += total;
+        stats.backendPackets[backend]++;
+        stats.backendBytes[backend] += total;
+        return FORWARD;
     }
 
     /** @return the packets sent; the rest are freed and counted as {@code tx_full}. */
@@ -355,7 +510,31 @@ public final class LoadBalancerAgent implements Agent
     public int handleOne(final long m, final long nowNanos)
     {
         packetHash = NO_HASH;
-        return handle(m, published.getAcquire(), nowNanos, nowNanos / 1_000_000);
+        return handle(m, acquireSnapshot(), nowNanos, nowNanos / 1_000_000);
+    }
+
+    /**
+     * What {@link #doWork} does with a received burst, without rx or tx: the prefetch passes, then
+     * each packet by the fast path or the general path. For tests comparing the two paths on
+     * mbufs in ordinary memory ({@link #handleOne} takes the general path only).
+     *
+     * @param mbufs   off-heap array of {@code count} (at most the burst size) mbuf pointers
+     * @param actions receives each packet's action: 0 drop, 1 forward (tunnel), 2 reply, 3 kernel
+     */
+    public void handleReceived(final long mbufs, final int count, final long nowNanos, final int[] actions)
+    {
+        final DataPlaneSnapshot s = acquireSnapshot();
+        prefetch(mbufs, count);
+        for (int i = 0; i < count; i++)
+        {
+            actions[i] = dispatch(ALL.get(JAVA_LONG, mbufs + i * POINTER), hashes[i], s, nowNanos, nowNanos / 1_000_000);
+        }
+    }
+
+    /** Packets the fast path handled to the end (tests: the comparison with the general path is not vacuous). */
+    long fastPathPackets()
+    {
+        return fastPathPackets;
     }
 
     /** What to do with a handled mbuf. */
@@ -364,6 +543,8 @@ public final class LoadBalancerAgent implements Agent
     private static final int REPLY = 2;
     /** Not ours, but well-formed: to the kernel through the exception path. */
     private static final int KERNEL = 3;
+    /** {@link #fastIpv4}: not the fast path's packet; nothing was changed or counted. */
+    private static final int GENERAL = -1;
 
     /** @return {@link #FORWARD} (tunnel, to the peer port), {@link #REPLY} (back where it came from) or {@link #DROP}. */
     private int handle(final long m, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)

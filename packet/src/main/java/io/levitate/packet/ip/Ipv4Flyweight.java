@@ -3,6 +3,7 @@ package io.levitate.packet.ip;
 import io.levitate.packet.Checksums;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 
 import java.lang.foreign.MemorySegment;
 
@@ -235,17 +236,27 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
      */
     public Ipv4Flyweight writeHeader(int tos, int totalLength, int identification, int flagsAndFragmentOffset,
                                      int ttl, int protocol, int source, int destination) {
+        writeHeader(segment, offset, tos, totalLength, identification, flagsAndFragmentOffset, ttl, protocol, source,
+                destination);
+        return this;
+    }
+
+    /**
+     * {@link #writeHeader(int, int, int, int, int, int, int, int)} at {@code at} of {@code segment},
+     * without a flyweight: for a caller that passes {@link NetworkOrder#ALL} as the constant it is.
+     */
+    public static void writeHeader(MemorySegment segment, long at, int tos, int totalLength, int identification,
+                                   int flagsAndFragmentOffset, int ttl, int protocol, int source, int destination) {
         int w0 = (VERSION << 28) | (MIN_IHL << 24) | ((tos & 0xFF) << 16) | (totalLength & 0xFFFF);
         int w1 = (identification << 16) | (flagsAndFragmentOffset & 0xFFFF);
         int w2 = ((ttl & 0xFF) << 24) | ((protocol & 0xFF) << 16);
         long sum = (w0 & 0xFFFF_FFFFL) + (w1 & 0xFFFF_FFFFL) + (w2 & 0xFFFF_FFFFL)
                 + (source & 0xFFFF_FFFFL) + (destination & 0xFFFF_FFFFL);
-        putI32(VERSION_IHL_OFFSET, w0);
-        putI32(IDENTIFICATION_OFFSET, w1);
-        putI32(TTL_OFFSET, w2 | Checksums.finish(sum));
-        putI32(SOURCE_OFFSET, source);
-        putI32(DESTINATION_OFFSET, destination);
-        return this;
+        NetworkOrder.putI32(segment, at + VERSION_IHL_OFFSET, w0);
+        NetworkOrder.putI32(segment, at + IDENTIFICATION_OFFSET, w1);
+        NetworkOrder.putI32(segment, at + TTL_OFFSET, w2 | Checksums.finish(sum));
+        NetworkOrder.putI32(segment, at + SOURCE_OFFSET, source);
+        NetworkOrder.putI32(segment, at + DESTINATION_OFFSET, destination);
     }
 
     /** Computes and stores the header checksum (call after every other field is written). */

@@ -2,6 +2,7 @@ package io.levitate.packet.transport;
 
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 
 import java.lang.foreign.MemorySegment;
 
@@ -109,12 +110,17 @@ public final class GreFlyweight extends HeaderFlyweight {
      * Returns the bytes written.
      */
     public int write(int protocolType, boolean withKey, int key) {
-        putU16(FLAGS_VERSION_OFFSET, withKey ? FLAG_KEY : 0);
-        putU16(PROTOCOL_TYPE_OFFSET, protocolType);
+        return write(segment, offset, protocolType, withKey, key);
+    }
+
+    /** {@link #write(int, boolean, int)} at {@code at} of {@code segment}, without a flyweight. */
+    public static int write(MemorySegment segment, long at, int protocolType, boolean withKey, int key) {
         if (withKey) {
-            putI32(OPTIONAL_OFFSET, key);
+            NetworkOrder.putI32(segment, at + FLAGS_VERSION_OFFSET, FLAG_KEY << 16 | (protocolType & 0xFFFF));
+            NetworkOrder.putI32(segment, at + OPTIONAL_OFFSET, key);
             return BASE_LENGTH + OPTION_LENGTH;
         }
+        NetworkOrder.putI32(segment, at + FLAGS_VERSION_OFFSET, protocolType & 0xFFFF);
         return BASE_LENGTH;
     }
 }

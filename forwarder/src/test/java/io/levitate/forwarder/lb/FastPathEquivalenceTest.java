@@ -1,0 +1,346 @@
+package io.levitate.forwarder.lb;
+
+import io.levitate.conntrack.ConntrackCounters;
+import io.levitate.conntrack.ConntrackTable;
+import io.levitate.dpdk.Mbuf;
+import io.levitate.forwarder.config.ConfigReader;
+import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.worker.WorkerCounters;
+import io.levitate.forwarder.worker.WorkerStartup;
+import io.levitate.gre.DfPolicy;
+import io.levitate.gre.EncapConfig;
+import io.levitate.gre.EncapVerdict;
+import io.levitate.gre.GreEncapsulator;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The worker's fast path (untagged IPv4 TCP/UDP to a VIP) against its general path: two agents
+ * with the same configuration see the same frames, one through {@link LoadBalancerAgent#handleReceived}
+ * (prefetch passes, fast path, general path for what the fast path leaves) and one through
+ * {@link LoadBalancerAgent#handleOne} (general path only). Every frame's action, its bytes and
+ * the mbuf's data offset and lengths must agree, and so must every counter at the end.
+ *
+ * <p>The frames are valid TCP and UDP packets to the VIPs and other addresses, and the same with
+ * one field broken at a time at each check the fast path makes (TTL 0, multicast or broadcast
+ * source, fragments, lengths, TCP data offset, UDP length, IP options, VLAN tags, too big for the
+ * MTU, no headroom, chained mbufs, padding, other protocols), over flows that repeat (conntrack
+ * hits), with TCP flags that open, close and reopen flows, and with a backend going down half-way
+ * (conntrack's resolve path). A third of the flows use IPv6 backends (IPv6 outer headers) and one
+ * service keys its GRE headers.
+ */
+class FastPathEquivalenceTest
+{
+    private static final int ROOM = 2176;
+    private static final int BURST = 32;
+    private static final long PORT_MAC = 0x0270_6361_7000L;
+    private static final long GATEWAY_MAC = 0x0200_0000_0001L;
+    private static final int VIP_TCP = 0xC612_0001;   // 198.18.0.1: tcp/80
+    private static final int VIP_UDP = 0xC612_0002;   // 198.18.0.2: udp, any port
+    private static final int OTHER = 0xC612_0009;     // not a VIP
+
+    private static final String CONFIG = """
+        instance:
+          name: equivalence
+          ports:
+            - device: "net_null0"
+          addresses:
+            ipv4: 10.0.1.2
+            ipv6: "fd00:1::2"
+          gateways:
+            ipv4: 10.0.1.1
+            ipv6: "fd00:1::1"
+        hash_seed: 0x6c657669746174
+        conntrack:
+          capacity: 4096
+          flood_guard_new_flows_per_second: 0
+        services:
+          - name: web
+            vip: 198.18.0.1
+            port: 80
+            protocol: tcp
+            mixed_families: true
+            backends:
+              - {address: 10.0.2.1}
+              - {address: 10.0.2.2, state: STATE2}
+              - {address: 10.0.2.3, weight: 50}
+              - {address: "fd00:2::4"}
+          - name: dns
+            vip: 198.18.0.2
+            port: any
+            protocol: udp
+            mixed_families: true
+            backends:
+              - {address: 10.0.3.1}
+              - {address: "fd00:3::2"}
+        """;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    @AfterEach
+    void close()
+    {
+        arena.close();
+    }
+
+    /** One agent and everything it owns. */
+    private final class Side
+    {
+        final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
+        final ConntrackTable conntrack;
+        final GreEncapsulator encapsulator;
+        final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
+        final LoadBalancerAgent agent;
+        final long[] mbufs = new long[BURST];
+        final long array;
+
+        Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df)
+        {
+            published.set(snapshot);
+            final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0xFD00_0001_0000_0000L, 2, true,
+                0x0A00_0101, true, 0xFD00_0001_0000_0000L, 1, true);
+            neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
+            neighbours.confirmV6(GATEWAY_MAC + 1, Long.MAX_VALUE / 2);
+            conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
+                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
+            // MTU 1400, per-flow outer sources from prefixes: the fast path must write what the general path does.
+            encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1400)
+                .sourceV4("10.0.9.0", 24).sourceV6("fd00:9::", 64).dfPolicy(df).build());
+            final ControlResponder responder = new ControlResponder(PORT_MAC, neighbours);
+            final CountersManager counters = new CountersManager(
+                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
+            agent = new LoadBalancerAgent(0, 0, 0, BURST, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
+                published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
+                new ControlResponder[] {responder}, stats, new WorkerCounters(counters, 0), new WorkerStartup());
+            array = arena.allocate(8L * BURST, 8).address();
+            for (int i = 0; i < BURST; i++)
+            {
+                final long m = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
+                all.set(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET, m + Mbuf.SIZE);
+                all.set(JAVA_SHORT, m + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
+                mbufs[i] = m;
+                all.set(JAVA_LONG, array + 8L * i, m);
+            }
+        }
+
+        void load(final int i, final Frame f)
+        {
+            final long m = mbufs[i];
+            all.set(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET, (short)f.headroom);
+            all.set(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET, (short)f.segments);
+            all.set(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET, (short)f.bytes.length);
+            all.set(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET, f.bytes.length);
+            MemorySegment.copy(MemorySegment.ofArray(f.bytes), 0, all, m + Mbuf.SIZE + f.headroom, f.bytes.length);
+        }
+
+        /** Data offset, data length, packet length and the frame's bytes of mbuf {@code i}. */
+        byte[] frame(final int i)
+        {
+            final long m = mbufs[i];
+            final int offset = Short.toUnsignedInt(all.get(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET));
+            final int length = Short.toUnsignedInt(all.get(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET));
+            final byte[] out = new byte[length + 10];
+            ByteBuffer.wrap(out).putShort((short)offset).putShort((short)length)
+                .putInt(all.get(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET)).putShort(all.get(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET));
+            MemorySegment.copy(all, JAVA_BYTE, m + Mbuf.SIZE + offset, out, 10, length);
+            return out;
+        }
+    }
+
+    private record Frame(byte[] bytes, int headroom, int segments)
+    {
+    }
+
+    @ParameterizedTest
+    @EnumSource(DfPolicy.class)
+    void theFastPathWritesAndCountsWhatTheGeneralPathDoes(final DfPolicy df) throws Exception
+    {
+        final LevitateConfig up = parse("active");
+        final LevitateConfig down = parse("down");
+        final SnapshotBuilder builder = new SnapshotBuilder();
+        final DataPlaneSnapshot before = builder.build(up, Map.of());
+        final Side fast = new Side(up, before, df);
+        final Side general = new Side(up, before, df);
+        final SplittableRandom random = new SplittableRandom(42);
+        final int[] actions = new int[BURST];
+        final int bursts = 3000;
+        final long nowNanos = 5_000_000_000L;
+        int forwarded = 0;
+        int frames = 0;
+        for (int b = 0; b < bursts; b++)
+        {
+            if (b == bursts / 2)
+            {
+                final DataPlaneSnapshot after = builder.build(down, Map.of());
+                fast.published.set(after);
+                general.published.set(after);
+            }
+            final int count = 1 + random.nextInt(BURST);
+            frames += count;
+            final long now = nowNanos + b * 1_000_000L;
+            for (int i = 0; i < count; i++)
+            {
+                final Frame f = frame(random);
+                fast.load(i, f);
+                general.load(i, f);
+            }
+            fast.agent.handleReceived(fast.array, count, now, actions);
+            for (int i = 0; i < count; i++)
+            {
+                final int expected = general.agent.handleOne(general.mbufs[i], now);
+                assertEquals(expected, actions[i], "action of frame " + i + " of burst " + b);
+                assertArrayEquals(general.frame(i), fast.frame(i), "frame " + i + " of burst " + b);
+                forwarded += expected == 1 ? 1 : 0;
+            }
+        }
+        assertCountersEqual(general, fast);
+        assertTrue(fast.agent.fastPathPackets() > forwarded / 2,
+            "the fast path took " + fast.agent.fastPathPackets() + " of " + forwarded + " tunnelled packets");
+        assertTrue(fast.agent.fastPathPackets() < frames / 2, "many frames took the general path");
+        assertTrue(fast.stats.drops[ForwardDrop.NO_SERVICE.id()] > 0 && fast.encapsulator.count(EncapVerdict.TOO_BIG_ICMP_SENT) > 0,
+            "the general path's outcomes were exercised");
+        assertTrue(fast.conntrack.counters().getAcquire(ConntrackCounters.REBINDS) > 0, "flows were re-resolved after the backend went down");
+    }
+
+    private static LevitateConfig parse(final String state) throws Exception
+    {
+        return ConfigReader.parse(CONFIG.replace("STATE2", state), "equivalence.yaml").config();
+    }
+
+    private static void assertCountersEqual(final Side expected, final Side actual)
+    {
+        final WorkerStats e = expected.stats;
+        final WorkerStats a = actual.stats;
+        assertArrayEquals(e.drops, a.drops, "drops by reason");
+        assertEquals(e.encapsulated, a.encapsulated, "encapsulated");
+        assertEquals(e.replies, a.replies, "replies");
+        assertArrayEquals(e.servicePackets, a.servicePackets, "service packets");
+        assertArrayEquals(e.serviceBytes, a.serviceBytes, "service bytes");
+        assertArrayEquals(e.serviceNewFlows, a.serviceNewFlows, "service new flows");
+        assertArrayEquals(e.backendPackets, a.backendPackets, "backend packets");
+        assertArrayEquals(e.backendBytes, a.backendBytes, "backend bytes");
+        assertArrayEquals(e.backendNewFlows, a.backendNewFlows, "backend new flows");
+        for (final EncapVerdict v : EncapVerdict.values())
+        {
+            assertEquals(expected.encapsulator.count(v), actual.encapsulator.count(v), "encapsulator " + v);
+        }
+        for (int i = 0; i < ConntrackCounters.COUNT; i++)
+        {
+            assertEquals(expected.conntrack.counters().getAcquire(i), actual.conntrack.counters().getAcquire(i), "conntrack counter " + i);
+        }
+        assertEquals(expected.conntrack.occupancy(), actual.conntrack.occupancy(), "conntrack occupancy");
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    /** A TCP or UDP frame to a VIP (or another address), most of them valid, some broken in one field. */
+    private static Frame frame(final SplittableRandom random)
+    {
+        final boolean udp = random.nextInt(4) == 0;
+        final int flow = random.nextInt(600);
+        final int src = 0x0A64_0000 | flow;
+        final int dst = random.nextInt(20) == 0 ? OTHER : udp ? VIP_UDP : VIP_TCP;
+        final int srcPort = 1024 + flow;
+        final int dstPort = udp ? 53 + random.nextInt(3) : random.nextInt(30) == 0 ? 81 : 80;
+        final int payload = random.nextInt(10) == 0 ? 1340 + random.nextInt(80) : random.nextInt(64);
+        final int flags = new int[] {0x10, 0x10, 0x18, 0x10, 0x02, 0x12, 0x11, 0x04, 0x19}[random.nextInt(9)];
+        final int l4 = udp ? 8 : 20;
+        final int total = 20 + l4 + payload;
+        final ByteBuffer f = ByteBuffer.allocate(14 + total + (random.nextInt(8) == 0 ? random.nextInt(20) : 0));
+        f.putShort((short)0x0270).putInt(0x6361_7000).putShort((short)0x0200).putInt(0x0000_0002).putShort((short)0x0800);
+        f.put((byte)0x45).put((byte)(random.nextInt(4) == 0 ? 0xB8 : 0)).putShort((short)total)
+            .putShort((short)random.nextInt(65536)).putShort((short)(random.nextBoolean() ? 0x4000 : 0))
+            .put((byte)64).put((byte)(udp ? 17 : 6)).putShort((short)0).putInt(src).putInt(dst);
+        f.putShort((short)srcPort).putShort((short)dstPort);
+        if (udp)
+        {
+            f.putShort((short)(8 + payload)).putShort((short)0);
+        }
+        else
+        {
+            f.putInt(random.nextInt()).putInt(random.nextInt()).putShort((short)(0x5000 | flags)).putShort((short)65535)
+                .putInt(0);
+        }
+        for (int i = 0; i < payload; i++)
+        {
+            f.put((byte)random.nextInt(256));
+        }
+        final byte[] bytes = f.array();
+        int headroom = 128;
+        int segments = 1;
+        switch (random.nextInt(40))
+        {
+            case 0 -> bytes[22] = 0;                                          // TTL 0
+            case 1 -> putInt(bytes, 26, 0xE000_0001);                          // multicast source
+            case 2 -> putInt(bytes, 26, -1);                                   // broadcast source
+            case 3 -> bytes[20] |= 0x20;                                       // more fragments
+            case 4 -> bytes[21] = 7;                                           // fragment offset
+            case 5 -> putShort(bytes, 16, total + 1 + random.nextInt(30));      // longer than the frame
+            case 6 -> putShort(bytes, 16, random.nextInt(20 + l4));            // shorter than the headers
+            case 7 -> bytes[udp ? 38 : 46] = (byte)(udp ? 0x7F : random.nextBoolean() ? 0x40 : 0xF0); // data offset / UDP length
+            case 8 -> putShort(bytes, 38, udp ? random.nextInt(8) : 0);        // UDP length too small
+            case 9 -> putShort(bytes, 38, udp ? total : 0);                    // UDP length too large
+            case 10 -> bytes[14] = 0x46;                                       // IP options (IHL 6)
+            case 11 -> bytes[23] = 1;                                          // ICMP
+            case 12 -> bytes[23] = 47;                                         // GRE
+            case 13 -> headroom = 40;                                          // little headroom
+            case 14 -> segments = 2;                                           // chained mbuf
+            case 15 -> bytes[14] = 0x65;                                       // version 6
+            case 16 ->
+            {
+                return new Frame(vlanTagged(bytes), headroom, segments);       // 802.1Q
+            }
+            case 17 ->
+            {
+                return new Frame(Arrays.copyOf(bytes, 14 + 20 + random.nextInt(l4)), headroom, segments); // truncated
+            }
+            default ->
+            {
+            }
+        }
+        return new Frame(bytes, headroom, segments);
+    }
+
+    private static byte[] vlanTagged(final byte[] untagged)
+    {
+        final byte[] tagged = new byte[untagged.length + 4];
+        System.arraycopy(untagged, 0, tagged, 0, 12);
+        tagged[12] = (byte)0x81;
+        tagged[13] = 0;
+        tagged[15] = 7;
+        System.arraycopy(untagged, 12, tagged, 16, untagged.length - 12);
+        return tagged;
+    }
+
+    private static void putShort(final byte[] b, final int at, final int v)
+    {
+        b[at] = (byte)(v >>> 8);
+        b[at + 1] = (byte)v;
+    }
+
+    private static void putInt(final byte[] b, final int at, final int v)
+    {
+        putShort(b, at, v >>> 16);
+        putShort(b, at + 2, v);
+    }
+}
