@@ -72,6 +72,17 @@ public final class Mbuf
     public static final long NEXT_OFFSET = LAYOUT.byteOffset(groupElement("next"));
     public static final long TX_OFFLOAD_OFFSET = LAYOUT.byteOffset(groupElement("tx_offload"));
     public static final long SIZE = LAYOUT.byteSize();
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
+    static
+    {
+        // dataOffsetWord reads data_off, refcnt, nb_segs and port as one word.
+        if (REFCNT_OFFSET != DATA_OFF_OFFSET + 2 || NB_SEGS_OFFSET != DATA_OFF_OFFSET + 4
+            || PORT_OFFSET != DATA_OFF_OFFSET + 6)
+        {
+            throw new ExceptionInInitializerError("rte_mbuf: data_off, refcnt, nb_segs and port are not adjacent");
+        }
+    }
 
     /** RTE_PKTMBUF_HEADROOM as Debian's DPDK is built: room to prepend GRE outer headers. */
     public static final int HEADROOM = 128;
@@ -139,6 +150,41 @@ public final class Mbuf
     public static long offloadFlags(final long mbuf)
     {
         return ALL.get(JAVA_LONG, mbuf + OL_FLAGS_OFFSET);
+    }
+
+    /**
+     * The 8 bytes from {@code data_off}: data offset, reference count, segment count and port in
+     * one load, for a per-packet path that needs several of them ({@link #dataOffsetOf},
+     * {@link #segmentCountOf}).
+     */
+    public static long dataOffsetWord(final long mbuf)
+    {
+        return ALL.get(JAVA_LONG, mbuf + DATA_OFF_OFFSET);
+    }
+
+    /** The data offset in a {@link #dataOffsetWord}. */
+    public static int dataOffsetOf(final long word)
+    {
+        return LITTLE_ENDIAN ? (int)word & 0xFFFF : (int)(word >>> 48);
+    }
+
+    /** The segment count in a {@link #dataOffsetWord}. */
+    public static int segmentCountOf(final long word)
+    {
+        return (int)(word >>> (LITTLE_ENDIAN ? 32 : 16)) & 0xFFFF;
+    }
+
+    /**
+     * Points a one-segment mbuf at a frame of {@code length} bytes starting {@code dataOffset}
+     * bytes into its buffer: data offset, data length and packet length in three stores, none
+     * read (what prepend or adjust followed by {@link #setLength} leave, without their reads).
+     * The caller has checked that the frame lies in the buffer.
+     */
+    public static void setFrame(final long mbuf, final int dataOffset, final int length)
+    {
+        ALL.set(JAVA_SHORT, mbuf + DATA_OFF_OFFSET, (short)dataOffset);
+        ALL.set(JAVA_SHORT, mbuf + DATA_LEN_OFFSET, (short)length);
+        ALL.set(JAVA_INT, mbuf + PKT_LEN_OFFSET, length);
     }
 
     /**

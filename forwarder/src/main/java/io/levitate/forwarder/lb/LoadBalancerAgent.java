@@ -362,17 +362,24 @@ public final class LoadBalancerAgent implements Agent
      */
     private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
-        final long a = Mbuf.dataAddress(m);
+        // Few, wide loads: every FFM access costs the compiler nodes, and past its node budget it
+        // stops inlining (then each small accessor becomes a call).
+        final long word = Mbuf.dataOffsetWord(m);
+        final int headroom = Mbuf.dataOffsetOf(word);
+        final long a = ALL.get(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET) + headroom;
         final int length = Mbuf.dataLength(m);
-        final int w0 = ALL.get(NetworkOrder.U32, a + 14);
-        final int w1 = ALL.get(NetworkOrder.U32, a + 18);
-        final int w2 = ALL.get(NetworkOrder.U32, a + 22);
-        final int src = ALL.get(NetworkOrder.U32, a + 26);
+        final long head = ALL.get(NetworkOrder.U64, a + 14);        // version .. fragment offset
+        final long middle = ALL.get(NetworkOrder.U64, a + 22);      // TTL .. source
+        final long tail = ALL.get(NetworkOrder.U64, a + 30);        // destination, ports
+        final int w0 = (int)(head >>> 32);
+        final int w1 = (int)head;
+        final int w2 = (int)(middle >>> 32);
+        final int src = (int)middle;
         final int total = w0 & 0xFFFF;
-        if (Mbuf.segmentCount(m) != 1 || total > length - ETHERNET_UNTAGGED
+        if (Mbuf.segmentCountOf(word) != 1 || total > length - ETHERNET_UNTAGGED
             || (w1 & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0
             || (w2 >>> 24) == 0 || (src >>> 28) == IPV4_MULTICAST_NIBBLE || src == -1
-            || !encapsulator.fitsAnyTunnel(total) || Mbuf.dataOffset(m) < GreEncapsulator.MAX_EXTRA_HEADROOM)
+            || !encapsulator.fitsAnyTunnel(total) || headroom < GreEncapsulator.MAX_EXTRA_HEADROOM)
         {
             return GENERAL;
         }
@@ -402,11 +409,11 @@ public final class LoadBalancerAgent implements Agent
                 return GENERAL;
             }
         }
-        final int ports = ALL.get(NetworkOrder.U32, l4);
+        final int ports = (int)tail;
         final int srcPort = ports >>> 16;
         final int dstPort = ports & 0xFFFF;
         final long srcLo = src & 0xFFFF_FFFFL;
-        final long dstLo = ALL.get(NetworkOrder.U32, a + 30) & 0xFFFF_FFFFL;
+        final long dstLo = tail >>> 32;
         int service = s.vips.find(FlowKey.FAMILY_IPV4, 0, dstLo, dstPort, protocol);
         if (service == VipTable.NONE && dstPort != 0)
         {
@@ -416,8 +423,15 @@ public final class LoadBalancerAgent implements Agent
         {
             return GENERAL;
         }
-        // Committed: what follows is the general path's vip() for this packet.
+        // Committed: what follows is the general path's vip() for this packet. The conntrack hit
+        // comes first in the code, so the compiler spends its inlining budget on it rather than on
+        // the new-flow path (Maglev, insert), which becomes a call.
         fastPathPackets++;
+        final int hit = conntrack.lookupV4Hashed(hash, src, (int)dstLo, srcPort, dstPort, protocol, tcpFlags, nowMs);
+        if (hit >= 0)
+        {
+            return tunnelIpv4(m, a, headroom, total, w0, w1, srcLo, ports, protocol, service, hit, s, nowMs);
+        }
         final FlowKey k = c.key;
         k.family = FlowKey.FAMILY_IPV4;
         k.protocol = protocol;
@@ -428,22 +442,34 @@ public final class LoadBalancerAgent implements Agent
         k.srcPort = srcPort;
         k.dstPort = dstPort;
         k.fragment = false;
-        final ServiceState state = s.services[service];
-        final int backend = selectBackend(state, k, tcpFlags, nowMs, hash);
+        final int backend = afterMiss(s.services[service], k, tcpFlags, nowMs, hit);
         if (backend < 0)
         {
             return drop(ForwardDrop.NO_BACKEND);
         }
+        return tunnelIpv4(m, a, headroom, total, w0, w1, srcLo, ports, protocol, service, backend, s, nowMs);
+    }
+
+    /**
+     * The fast path's end: the packet at {@code a} (IP header words {@code w0}, {@code w1}) of
+     * mbuf {@code m} tunnelled to {@code backend} and counted, as {@link #encapsulate} and
+     * {@link #vip} do it.
+     */
+    private int tunnelIpv4(final long m, final long a, final int headroom, final int total, final int w0, final int w1,
+        final long srcLo, final int ports, final int protocol, final int service, final int backend,
+        final DataPlaneSnapshot s, final long nowMs)
+    {
         final GreTunnel tunnel = s.tunnels[backend];
         final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
         if (mac == 0)
         {
             return drop(ForwardDrop.NO_NEIGHBOUR);
         }
-        final long start = encapsulator.encapsulateIpv4(a + ETHERNET_UNTAGGED, total, (w0 >>> 16) & 0xFF,
-            (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0, GreEncapsulator.flowHash(0, srcLo, srcPort, dstPort, protocol),
-            tunnel, mac);
-        moveData(m, a, start, (int)(a + ETHERNET_UNTAGGED + total - start));
+        final long l3 = a + ETHERNET_UNTAGGED;
+        final long start = encapsulator.encapsulateIpv4(l3, total, (w0 >>> 16) & 0xFF,
+            (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0,
+            GreEncapsulator.flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol), tunnel, mac);
+        Mbuf.setFrame(m, headroom - (int)(a - start), (int)(l3 + total - start));
         stats.encapsulated++;
         stats.servicePackets[service]++;
         stats.serviceBytes[service] += total;
@@ -621,10 +647,16 @@ public final class LoadBalancerAgent implements Agent
                     nowMs)
                 : conntrack.lookupV4((int)k.srcLo, (int)k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs))
             : conntrack.lookupV6(k.srcHi, k.srcLo, k.dstHi, k.dstLo, k.srcPort, k.dstPort, k.protocol, tcpFlags, nowMs);
-        if (hit >= 0)
-        {
-            return hit;
-        }
+        return hit >= 0 ? hit : afterMiss(state, k, tcpFlags, nowMs, hit);
+    }
+
+    /**
+     * A conntrack lookup that gave no usable backend: Maglev's choice, remembered for a new flow
+     * ({@link ConntrackTable#MISS}) or rebound for a flow whose backend went down
+     * ({@link ConntrackTable#RESOLVE}); -1 when the service has no backend.
+     */
+    private int afterMiss(final ServiceState state, final FlowKey k, final int tcpFlags, final long nowMs, final int hit)
+    {
         final int backend = maglev(state, k);
         if (hit == ConntrackTable.RESOLVE)
         {
