@@ -281,19 +281,19 @@ public final class ConntrackTable implements AutoCloseable {
         }
         final long base = base(x);
         final int k = lane(x);
-        final int st = ALL.get(BYTE, base + H_STATE + k);
+        final int st = Memory.getByte(base + H_STATE + k);
         final long seenAt = base + H_LAST_SEEN + 8L * k;
-        if (expired(proto, st, ALL.get(LONG_LE, seenAt), now) || reopened(proto, st, tcpFlags)) {
+        if (expired(proto, st, Memory.getLongLE(seenAt), now) || reopened(proto, st, tcpFlags)) {
             free(x);
             counters.incrementRelease(EXPIRATIONS);
             counters.incrementRelease(MISSES);
             return MISS;
         }
-        ALL.set(BYTE, base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
-        ALL.set(LONG_LE, seenAt, now);
+        Memory.putByte(base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
+        Memory.putLongLE(seenAt, now);
         counters.incrementRelease(HITS);
         lastHit = x;
-        final int backend = ALL.get(INT, record(base, k) + BACKEND);
+        final int backend = Memory.getInt(record(base, k) + BACKEND);
         return backendStates.isDown(backend) ? RESOLVE : backend;
     }
 
@@ -315,7 +315,7 @@ public final class ConntrackTable implements AutoCloseable {
      * @return a value to consume (meaningless)
      */
     public long touchBucket(long h) {
-        return ALL.get(LONG_LE, bucket1(h) + H_TAG);
+        return Memory.getLongLE(bucket1(h) + H_TAG);
     }
 
     /**
@@ -331,15 +331,15 @@ public final class ConntrackTable implements AutoCloseable {
     public long touchRecord(long h) {
         final long b1 = bucket1(h);
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
-        final long m1 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG) ^ pattern);
-        final long m2 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        final long m1 = zeroLanes(Memory.getLongLE(b1 + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(Memory.getLongLE(b1 + H_TAG + 8) ^ pattern);
         if ((m1 | m2) == 0) {
             return 0;
         }
-        final long seen = ALL.get(LONG_LE, b1 + H_LAST_SEEN);
+        final long seen = Memory.getLongLE(b1 + H_LAST_SEEN);
         final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
         final long r = record(b1, k);
-        return seen + ALL.get(LONG, r + SRC_LO) + ALL.get(INT, r + BACKEND);
+        return seen + Memory.getLong(r + SRC_LO) + Memory.getInt(r + BACKEND);
     }
 
     /**
@@ -351,8 +351,8 @@ public final class ConntrackTable implements AutoCloseable {
     private long find(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
         final long b1 = bucket1(h);
-        final long m1 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG) ^ pattern);
-        final long m2 = zeroLanes(ALL.get(LONG_LE, b1 + H_TAG + 8) ^ pattern);
+        final long m1 = zeroLanes(Memory.getLongLE(b1 + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(Memory.getLongLE(b1 + H_TAG + 8) ^ pattern);
         if ((m1 | m2) != 0) {
             long x = findIn(b1, 0, m1, sHi, sLo, dHi, dLo, ports, proto);
             if (x < 0) {
@@ -366,8 +366,8 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     private long findSecond(long b2, long pattern, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
-        final long m3 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG) ^ pattern);
-        final long m4 = zeroLanes(ALL.get(LONG_LE, b2 + H_TAG + 8) ^ pattern);
+        final long m3 = zeroLanes(Memory.getLongLE(b2 + H_TAG) ^ pattern);
+        final long m4 = zeroLanes(Memory.getLongLE(b2 + H_TAG + 8) ^ pattern);
         if ((m3 | m4) == 0) {
             return -1;
         }
@@ -383,7 +383,7 @@ public final class ConntrackTable implements AutoCloseable {
                         int proto) {
         while (matches != 0) {
             final int k = first + (Long.numberOfTrailingZeros(matches) >>> 4);
-            if (ALL.get(BYTE, base + H_PROTO + k) == (byte) proto
+            if (Memory.getByte(base + H_PROTO + k) == (byte) proto
                     && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
                 return entry(base, k);
             }
@@ -401,14 +401,14 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     private boolean keyEquals(long r, long sHi, long sLo, long dHi, long dLo, int ports) {
-        return ALL.get(LONG, r + SRC_LO) == sLo && ALL.get(LONG, r + DST_LO) == dLo
-                && ALL.get(INT, r + PORTS) == ports
-                && ALL.get(LONG, r + SRC_HI) == sHi && ALL.get(LONG, r + DST_HI) == dHi;
+        return Memory.getLong(r + SRC_LO) == sLo && Memory.getLong(r + DST_LO) == dLo
+                && Memory.getInt(r + PORTS) == ports
+                && Memory.getLong(r + SRC_HI) == sHi && Memory.getLong(r + DST_HI) == dHi;
     }
 
     /** True if entry {@code x} holds a flow (it has a tag). */
     private boolean used(long x) {
-        return ALL.get(SHORT_LE, base(x) + H_TAG + 2L * lane(x)) != 0;
+        return Memory.getShortLE(base(x) + H_TAG + 2L * lane(x)) != 0;
     }
 
     /**
@@ -418,7 +418,7 @@ public final class ConntrackTable implements AutoCloseable {
     public void rebindLastHit(int backend) {
         final long x = lastHit;
         if (x >= 0 && backend >= 0 && used(x)) {
-            ALL.set(INT, record(base(x), lane(x)) + BACKEND, backend);
+            Memory.putInt(record(base(x), lane(x)) + BACKEND, backend);
             counters.incrementRelease(REBINDS);
         }
     }
@@ -435,13 +435,13 @@ public final class ConntrackTable implements AutoCloseable {
     /** Service id of the last hit's entry, or -1. */
     public int lastHitService() {
         final long x = lastHit;
-        return x >= 0 && used(x) ? Short.toUnsignedInt(ALL.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x))) : -1;
+        return x >= 0 && used(x) ? Short.toUnsignedInt(Memory.getShortLE(base(x) + H_SERVICE + 2L * lane(x))) : -1;
     }
 
     /** Backend id stored in the last hit's entry (whatever its state), or -1. */
     public int lastHitBackend() {
         final long x = lastHit;
-        return x >= 0 && used(x) ? ALL.get(INT, record(base(x), lane(x)) + BACKEND) : -1;
+        return x >= 0 && used(x) ? Memory.getInt(record(base(x), lane(x)) + BACKEND) : -1;
     }
 
     // ================================================================ per-packet: insert
@@ -494,11 +494,11 @@ public final class ConntrackTable implements AutoCloseable {
             final boolean first = i < BUCKET;
             final long base = first ? b1 : b2;
             final int k = i & (BUCKET - 1);
-            final int t = Short.toUnsignedInt(ALL.get(SHORT_LE, base + H_TAG + 2L * k));
+            final int t = Short.toUnsignedInt(Memory.getShortLE(base + H_TAG + 2L * k));
             boolean empty = t == 0;
             if (!empty) {
-                final int eProto = Byte.toUnsignedInt(ALL.get(BYTE, base + H_PROTO + k));
-                final long seen = ALL.get(LONG_LE, base + H_LAST_SEEN + 8L * k);
+                final int eProto = Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k));
+                final long seen = Memory.getLongLE(base + H_LAST_SEEN + 8L * k);
                 if (t == tag && eProto == proto && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
                     // Same key (an insert without a lookup, or after RESOLVE): rewrite in place.
                     final long x = entry(base, k);
@@ -507,11 +507,11 @@ public final class ConntrackTable implements AutoCloseable {
                     account(service);
                     return INSERTED;
                 }
-                if (expired(eProto, ALL.get(BYTE, base + H_STATE + k), seen, now)) {
+                if (expired(eProto, Memory.getByte(base + H_STATE + k), seen, now)) {
                     free(entry(base, k));
                     counters.incrementRelease(EXPIRATIONS);
                     empty = true;
-                } else if (Short.toUnsignedInt(ALL.get(SHORT_LE, base + H_SERVICE + 2L * k)) == service
+                } else if (Short.toUnsignedInt(Memory.getShortLE(base + H_SERVICE + 2L * k)) == service
                         && seen < ownOldestSeen) {
                     ownOldest = entry(base, k);
                     ownOldestSeen = seen;
@@ -555,17 +555,17 @@ public final class ConntrackTable implements AutoCloseable {
     private void write(long base, int k, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto,
                        int tcpFlags, int backend, int service, long now) {
         final long r = record(base, k);
-        ALL.set(LONG, r + SRC_HI, sHi);
-        ALL.set(LONG, r + SRC_LO, sLo);
-        ALL.set(LONG, r + DST_HI, dHi);
-        ALL.set(LONG, r + DST_LO, dLo);
-        ALL.set(INT, r + PORTS, ports);
-        ALL.set(INT, r + BACKEND, backend);
-        ALL.set(BYTE, base + H_PROTO + k, (byte) proto);
-        ALL.set(BYTE, base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
-        ALL.set(SHORT_LE, base + H_SERVICE + 2L * k, (short) service);
-        ALL.set(LONG_LE, base + H_LAST_SEEN + 8L * k, now);
-        ALL.set(SHORT_LE, base + H_TAG + 2L * k, (short) tag);
+        Memory.putLong(r + SRC_HI, sHi);
+        Memory.putLong(r + SRC_LO, sLo);
+        Memory.putLong(r + DST_HI, dHi);
+        Memory.putLong(r + DST_LO, dLo);
+        Memory.putInt(r + PORTS, ports);
+        Memory.putInt(r + BACKEND, backend);
+        Memory.putByte(base + H_PROTO + k, (byte) proto);
+        Memory.putByte(base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
+        Memory.putShortLE(base + H_SERVICE + 2L * k, (short) service);
+        Memory.putLongLE(base + H_LAST_SEEN + 8L * k, now);
+        Memory.putShortLE(base + H_TAG + 2L * k, (short) tag);
     }
 
     private boolean floodTokenAvailable(long now) {
@@ -604,9 +604,9 @@ public final class ConntrackTable implements AutoCloseable {
             // Headers only: a slice reads two cache lines per bucket of eight entries.
             final long base = base(x);
             final int k = lane(x);
-            if (ALL.get(SHORT_LE, base + H_TAG + 2L * k) != 0
-                    && expired(Byte.toUnsignedInt(ALL.get(BYTE, base + H_PROTO + k)), ALL.get(BYTE, base + H_STATE + k),
-                    ALL.get(LONG_LE, base + H_LAST_SEEN + 8L * k), now)) {
+            if (Memory.getShortLE(base + H_TAG + 2L * k) != 0
+                    && expired(Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)), Memory.getByte(base + H_STATE + k),
+                    Memory.getLongLE(base + H_LAST_SEEN + 8L * k), now)) {
                 free(x);
                 removed++;
             }
@@ -712,14 +712,14 @@ public final class ConntrackTable implements AutoCloseable {
 
     private void free(long x) {
         unaccount(x);
-        ALL.set(SHORT_LE, base(x) + H_TAG + 2L * lane(x), (short) 0);
+        Memory.putShortLE(base(x) + H_TAG + 2L * lane(x), (short) 0);
         if (lastHit == x) {
             lastHit = -1;
         }
     }
 
     private void unaccount(long x) {
-        serviceEntries[Short.toUnsignedInt(ALL.get(SHORT_LE, base(x) + H_SERVICE + 2L * lane(x)))]--;
+        serviceEntries[Short.toUnsignedInt(Memory.getShortLE(base(x) + H_SERVICE + 2L * lane(x)))]--;
         counters.addRelease(OCCUPANCY, -1);
         occupancy--;
     }

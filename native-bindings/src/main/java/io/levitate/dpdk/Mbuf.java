@@ -6,7 +6,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
-import static io.levitate.dpdk.NativeMemory.ALL;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -103,53 +102,59 @@ public final class Mbuf
     /** Address of the first data byte: buf_addr + data_off. */
     public static long dataAddress(final long mbuf)
     {
-        return ALL.get(JAVA_LONG, mbuf + BUF_ADDR_OFFSET) + dataOffset(mbuf);
+        return NativeMemory.getLong(mbuf + BUF_ADDR_OFFSET) + dataOffset(mbuf);
     }
 
     /** data_off: bytes of headroom before the data. */
     public static int dataOffset(final long mbuf)
     {
-        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + DATA_OFF_OFFSET));
+        return Short.toUnsignedInt(NativeMemory.getShort(mbuf + DATA_OFF_OFFSET));
     }
 
     /** data_len: bytes of data in this segment. */
     public static int dataLength(final long mbuf)
     {
-        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + DATA_LEN_OFFSET));
+        return Short.toUnsignedInt(NativeMemory.getShort(mbuf + DATA_LEN_OFFSET));
     }
 
     /** buf_len: size of the data room, headroom included. */
     public static int bufferLength(final long mbuf)
     {
-        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + BUF_LEN_OFFSET));
+        return Short.toUnsignedInt(NativeMemory.getShort(mbuf + BUF_LEN_OFFSET));
     }
 
     /** pkt_len: bytes of data in the whole chain. */
     public static int packetLength(final long mbuf)
     {
-        return ALL.get(JAVA_INT, mbuf + PKT_LEN_OFFSET);
+        return NativeMemory.getInt(mbuf + PKT_LEN_OFFSET);
     }
 
     public static int segmentCount(final long mbuf)
     {
-        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + NB_SEGS_OFFSET));
+        return Short.toUnsignedInt(NativeMemory.getShort(mbuf + NB_SEGS_OFFSET));
     }
 
     /** Input port the PMD recorded. */
     public static int port(final long mbuf)
     {
-        return Short.toUnsignedInt(ALL.get(JAVA_SHORT, mbuf + PORT_OFFSET));
+        return Short.toUnsignedInt(NativeMemory.getShort(mbuf + PORT_OFFSET));
     }
 
     /** hash.rss (valid when the port hashes; see ol_flags RTE_MBUF_F_RX_RSS_HASH). */
     public static int rssHash(final long mbuf)
     {
-        return ALL.get(JAVA_INT, mbuf + HASH_OFFSET);
+        return NativeMemory.getInt(mbuf + HASH_OFFSET);
     }
 
     public static long offloadFlags(final long mbuf)
     {
-        return ALL.get(JAVA_LONG, mbuf + OL_FLAGS_OFFSET);
+        return NativeMemory.getLong(mbuf + OL_FLAGS_OFFSET);
+    }
+
+    /** The buffer's start ({@code buf_addr}); the data is {@link #dataOffset} bytes into it. */
+    public static long bufferAddress(final long mbuf)
+    {
+        return NativeMemory.getLong(mbuf + BUF_ADDR_OFFSET);
     }
 
     /**
@@ -159,7 +164,7 @@ public final class Mbuf
      */
     public static long dataOffsetWord(final long mbuf)
     {
-        return ALL.get(JAVA_LONG, mbuf + DATA_OFF_OFFSET);
+        return NativeMemory.getLong(mbuf + DATA_OFF_OFFSET);
     }
 
     /** The data offset in a {@link #dataOffsetWord}. */
@@ -182,9 +187,9 @@ public final class Mbuf
      */
     public static void setFrame(final long mbuf, final int dataOffset, final int length)
     {
-        ALL.set(JAVA_SHORT, mbuf + DATA_OFF_OFFSET, (short)dataOffset);
-        ALL.set(JAVA_SHORT, mbuf + DATA_LEN_OFFSET, (short)length);
-        ALL.set(JAVA_INT, mbuf + PKT_LEN_OFFSET, length);
+        NativeMemory.putShort(mbuf + DATA_OFF_OFFSET, (short)dataOffset);
+        NativeMemory.putShort(mbuf + DATA_LEN_OFFSET, (short)length);
+        NativeMemory.putInt(mbuf + PKT_LEN_OFFSET, length);
     }
 
     /**
@@ -200,10 +205,10 @@ public final class Mbuf
         {
             return 0;
         }
-        ALL.set(JAVA_SHORT, mbuf + DATA_OFF_OFFSET, (short)(dataOff - bytes));
-        ALL.set(JAVA_SHORT, mbuf + DATA_LEN_OFFSET, (short)(dataLength(mbuf) + bytes));
-        ALL.set(JAVA_INT, mbuf + PKT_LEN_OFFSET, packetLength(mbuf) + bytes);
-        return ALL.get(JAVA_LONG, mbuf + BUF_ADDR_OFFSET) + dataOff - bytes;
+        NativeMemory.putShort(mbuf + DATA_OFF_OFFSET, (short)(dataOff - bytes));
+        NativeMemory.putShort(mbuf + DATA_LEN_OFFSET, (short)(dataLength(mbuf) + bytes));
+        NativeMemory.putInt(mbuf + PKT_LEN_OFFSET, packetLength(mbuf) + bytes);
+        return NativeMemory.getLong(mbuf + BUF_ADDR_OFFSET) + dataOff - bytes;
     }
 
     /**
@@ -219,17 +224,17 @@ public final class Mbuf
             return 0;
         }
         final int dataOff = dataOffset(mbuf) + bytes;
-        ALL.set(JAVA_SHORT, mbuf + DATA_OFF_OFFSET, (short)dataOff);
-        ALL.set(JAVA_SHORT, mbuf + DATA_LEN_OFFSET, (short)(dataLen - bytes));
-        ALL.set(JAVA_INT, mbuf + PKT_LEN_OFFSET, packetLength(mbuf) - bytes);
-        return ALL.get(JAVA_LONG, mbuf + BUF_ADDR_OFFSET) + dataOff;
+        NativeMemory.putShort(mbuf + DATA_OFF_OFFSET, (short)dataOff);
+        NativeMemory.putShort(mbuf + DATA_LEN_OFFSET, (short)(dataLen - bytes));
+        NativeMemory.putInt(mbuf + PKT_LEN_OFFSET, packetLength(mbuf) - bytes);
+        return NativeMemory.getLong(mbuf + BUF_ADDR_OFFSET) + dataOff;
     }
 
     /** Sets data and packet length of a single-segment mbuf (e.g. after building a reply in place). */
     public static void setLength(final long mbuf, final int length)
     {
-        ALL.set(JAVA_SHORT, mbuf + DATA_LEN_OFFSET, (short)length);
-        ALL.set(JAVA_INT, mbuf + PKT_LEN_OFFSET, length);
+        NativeMemory.putShort(mbuf + DATA_LEN_OFFSET, (short)length);
+        NativeMemory.putInt(mbuf + PKT_LEN_OFFSET, length);
     }
 
     /** rte_pktmbuf_free_bulk over {@code count} mbuf pointers starting at {@code array}. */

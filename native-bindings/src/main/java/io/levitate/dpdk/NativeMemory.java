@@ -1,5 +1,7 @@
 package io.levitate.dpdk;
 
+import org.agrona.UnsafeApi;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -18,5 +20,46 @@ public final class NativeMemory
 
     private NativeMemory()
     {
+    }
+
+    // Native-order accesses by absolute address for the per-packet path (mbuf fields, arrays of
+    // mbuf pointers), through Agrona's UnsafeApi as Aeron's UnsafeBuffer does. As unchecked as
+    // ALL, and the same single load or store once compiled; but C2 builds about 650 IR nodes per
+    // FFM access before folding them and stops inlining a method at 18 000 (NodeCountInliningCutoff,
+    // fixed in product JVMs), where one of these costs about ten. See notes/dpdk-ffm.md.
+
+    public static byte getByte(final long address)
+    {
+        return UnsafeApi.getByte(address);
+    }
+
+    public static short getShort(final long address)
+    {
+        return UnsafeApi.getShort(address);
+    }
+
+    public static int getInt(final long address)
+    {
+        return UnsafeApi.getInt(address);
+    }
+
+    public static long getLong(final long address)
+    {
+        return UnsafeApi.getLong(address);
+    }
+
+    public static void putShort(final long address, final short value)
+    {
+        UnsafeApi.putShort(address, value);
+    }
+
+    public static void putInt(final long address, final int value)
+    {
+        UnsafeApi.putInt(address, value);
+    }
+
+    public static void putLong(final long address, final long value)
+    {
+        UnsafeApi.putLong(address, value);
     }
 }

@@ -3,6 +3,7 @@ package io.levitate.forwarder.lb;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Mbuf;
+import io.levitate.dpdk.NativeMemory;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.EncapResult;
@@ -27,8 +28,6 @@ import java.util.concurrent.atomic.AtomicReference;
 // The packet module's all-of-memory segment, not NativeMemory's: the flyweights, the encapsulator
 // and the responders skip their per-access checks only for that very instance (NetworkOrder.ALL).
 import static io.levitate.packet.NetworkOrder.ALL;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A load-balancing worker: one core, queue {@code queue} of every port. Ports pair like the L2
@@ -235,23 +234,23 @@ public final class LoadBalancerAgent implements Agent
         prefetch(rx, received);
         for (int i = 0; i < received; i++)
         {
-            final long m = ALL.get(JAVA_LONG, rx + i * POINTER);
+            final long m = NativeMemory.getLong(rx + i * POINTER);
             final int action = dispatch(m, hashes[i], s, nowNanos, nowMs);
             if (action == FORWARD)
             {
-                ALL.set(JAVA_LONG, tx + sends++ * POINTER, m);
+                NativeMemory.putLong(tx + sends++ * POINTER, m);
             }
             else if (action == REPLY)
             {
-                ALL.set(JAVA_LONG, replies + answers++ * POINTER, m);
+                NativeMemory.putLong(replies + answers++ * POINTER, m);
             }
             else if (action == KERNEL)
             {
-                ALL.set(JAVA_LONG, kernel + toKernel++ * POINTER, m);
+                NativeMemory.putLong(kernel + toKernel++ * POINTER, m);
             }
             else
             {
-                ALL.set(JAVA_LONG, drop + drops++ * POINTER, m);
+                NativeMemory.putLong(drop + drops++ * POINTER, m);
             }
         }
         transmit(outPort, tx, sends);
@@ -281,7 +280,7 @@ public final class LoadBalancerAgent implements Agent
         long touched = 0;
         for (int i = 0; i < count; i++)
         {
-            hashes[i] = flowHash(ALL.get(JAVA_LONG, mbufs + i * POINTER));
+            hashes[i] = flowHash(NativeMemory.getLong(mbufs + i * POINTER));
         }
         for (int i = 0; i < count; i++)
         {
@@ -310,17 +309,17 @@ public final class LoadBalancerAgent implements Agent
     {
         final long a = Mbuf.dataAddress(m);
         if (Mbuf.dataLength(m) < TOUCH_MIN_FRAME
-            || ALL.get(NetworkOrder.U16, a + 12) != (short)0x0800 || ALL.get(JAVA_BYTE, a + 14) != 0x45)
+            || NetworkOrder.u16(ALL, a + 12) != 0x0800 || NetworkOrder.u8(ALL, a + 14) != 0x45)
         {
             return NO_HASH;
         }
-        final int proto = ALL.get(JAVA_BYTE, a + 23);
+        final int proto = NetworkOrder.u8(ALL, a + 23);
         if (proto != 6 && proto != 17)
         {
             return NO_HASH;
         }
-        return conntrack.hashOfV4(ALL.get(NetworkOrder.U32, a + 26), ALL.get(NetworkOrder.U32, a + 30),
-            ALL.get(NetworkOrder.U16, a + 34) & 0xFFFF, ALL.get(NetworkOrder.U16, a + 36) & 0xFFFF, proto);
+        return conntrack.hashOfV4(NetworkOrder.i32(ALL, a + 26), NetworkOrder.i32(ALL, a + 30),
+            NetworkOrder.u16(ALL, a + 34), NetworkOrder.u16(ALL, a + 36), proto);
     }
 
     /**
@@ -366,11 +365,11 @@ public final class LoadBalancerAgent implements Agent
         // stops inlining (then each small accessor becomes a call).
         final long word = Mbuf.dataOffsetWord(m);
         final int headroom = Mbuf.dataOffsetOf(word);
-        final long a = ALL.get(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET) + headroom;
+        final long a = Mbuf.bufferAddress(m) + headroom;
         final int length = Mbuf.dataLength(m);
-        final long head = ALL.get(NetworkOrder.U64, a + 14);        // version .. fragment offset
-        final long middle = ALL.get(NetworkOrder.U64, a + 22);      // TTL .. source
-        final long tail = ALL.get(NetworkOrder.U64, a + 30);        // destination, ports
+        final long head = NetworkOrder.i64(ALL, a + 14);        // version .. fragment offset
+        final long middle = NetworkOrder.i64(ALL, a + 22);      // TTL .. source
+        final long tail = NetworkOrder.i64(ALL, a + 30);        // destination, ports
         final int w0 = (int)(head >>> 32);
         final int w1 = (int)head;
         final int w2 = (int)(middle >>> 32);
@@ -393,7 +392,7 @@ public final class LoadBalancerAgent implements Agent
             {
                 return GENERAL;
             }
-            final int offsetAndFlags = ALL.get(NetworkOrder.U16, l4 + 12) & 0xFFFF;
+            final int offsetAndFlags = NetworkOrder.u16(ALL, l4 + 12);
             final int headerLength = (offsetAndFlags >>> 10) & 0x3C;
             if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length)
             {
@@ -403,7 +402,7 @@ public final class LoadBalancerAgent implements Agent
         }
         else
         {
-            final int udpLength = ALL.get(NetworkOrder.U16, l4 + 4) & 0xFFFF;
+            final int udpLength = NetworkOrder.u16(ALL, l4 + 4);
             if (l4Length < UdpFlyweight.HEADER_LENGTH || udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
             {
                 return GENERAL;
@@ -553,7 +552,7 @@ public final class LoadBalancerAgent implements Agent
         prefetch(mbufs, count);
         for (int i = 0; i < count; i++)
         {
-            actions[i] = dispatch(ALL.get(JAVA_LONG, mbufs + i * POINTER), hashes[i], s, nowNanos, nowNanos / 1_000_000);
+            actions[i] = dispatch(NativeMemory.getLong(mbufs + i * POINTER), hashes[i], s, nowNanos, nowNanos / 1_000_000);
         }
     }
 
@@ -877,7 +876,7 @@ public final class LoadBalancerAgent implements Agent
     /** End of the mbuf's data room: in-place replies may grow the frame up to here. */
     private static long bufferEnd(final long m)
     {
-        return ALL.get(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET) + Mbuf.bufferLength(m);
+        return Mbuf.bufferAddress(m) + Mbuf.bufferLength(m);
     }
 
     private void housekeeping(final long nowMs)
@@ -919,7 +918,7 @@ public final class LoadBalancerAgent implements Agent
         final ControlResponder out = responders[peers[0]];
         final int length = v4 ? out.arpRequest(ALL, frame) : out.neighbourSolicitation(ALL, frame);
         Mbuf.setLength(m, length);
-        ALL.set(JAVA_LONG, tx, m);
+        NativeMemory.putLong(tx, m);
         transmit(ports[peers[0]], tx, 1);
     }
 
