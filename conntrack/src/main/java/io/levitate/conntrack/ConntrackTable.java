@@ -12,9 +12,6 @@ import static io.levitate.conntrack.ConntrackCounters.QUOTA_SKIPS;
 import static io.levitate.conntrack.ConntrackCounters.REBINDS;
 import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * One worker's connection table: flow key &rarr; (backend, service, last seen, TCP state), in fixed
@@ -163,25 +160,11 @@ public final class ConntrackTable implements AutoCloseable {
     private static final long CLOCK_UNSET = Long.MIN_VALUE;
 
     // Records are native order (only this process reads them); header words are little-endian so
-    // that tag k is lane k of a 64-bit word on every platform (free on x86 and arm64).
-    // Every access is naturally aligned by construction (64-byte aligned buckets, fields at
-    // multiples of their size), so the unaligned layouts only drop a redundant alignment check.
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT_LE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-
-    /**
-     * All of memory, addressed absolutely: a constant segment of the global scope, so an access
-     * carries no liveness check and a bounds check the JIT folds, and the per-packet methods stay
-     * under the JIT's inlining node budget (with the table's own segment they did not: the counter
-     * update, the record read and the backend check were left as calls). The price: an access after
-     * {@link #close()} is not caught but reads freed memory; the owner closes the table only after
-     * its worker has stopped. Needs native access enabled (the project's JVM flags do).
-     */
-    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    // that tag k is lane k of a 64-bit word on every platform (free on x86 and arm64). Every access
+    // is by absolute address through Memory (see there why not a MemorySegment), naturally aligned
+    // by construction (64-byte aligned buckets, fields at multiples of their size). An access after
+    // close() is not caught but reads freed memory: the owner closes the table only after its
+    // worker has stopped.
 
     private final TableMemory memory;
     /** Address of the table: bucket b starts at {@code addr + b * 512}. */
@@ -306,40 +289,59 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * Step one of prefetching a burst: starts loading the first bucket's tag line of the key with
-     * hash {@code h} ({@link #hashOfV4}), without waiting for it. A burst's lookups then overlap their cache misses instead of paying one memory latency
-     * each in turn. Reads only; changes nothing. Java has no prefetch instruction, so this is an
-     * ordinary load whose value the caller must consume (add it to a field once per burst), or the JIT
-     * drops it; nothing waits on it until then, so the loads of a whole burst are in flight together.
+     * Step one of prefetching a burst: starts loading the tag lines of both buckets of the key with
+     * hash {@code h} ({@link #hashOfV4}), without waiting for them. A burst's lookups then overlap
+     * their cache misses instead of paying one memory latency each in turn. Both buckets, because
+     * inserts take the emptier one: in a table loaded to half or more, about half the keys live in
+     * their second bucket. Reads only; changes nothing. Java has no prefetch instruction, so these
+     * are ordinary loads whose value the caller must consume (add it to a field once per burst), or
+     * the JIT drops them; nothing waits on them until then, so the loads of a whole burst are in
+     * flight together.
      *
      * @return a value to consume (meaningless)
      */
     public long touchBucket(long h) {
-        return Memory.getLongLE(bucket1(h) + H_TAG);
+        final long first = Memory.getLongLE(bucket1(h) + H_TAG);
+        // Below an eighth full, inserts have almost always found the first bucket at least as
+        // empty as the second (ties go to the first): the second's line would be a wasted load.
+        return occupancy > slots >>> 3 ? first + Memory.getLongLE(bucket2(h) + H_TAG) : first;
     }
 
     /**
-     * Step two, once the tag line of step one has arrived: starts loading the record of the first
-     * lane of the first bucket whose tag matches (the likely hit; no key compare, so a false match
-     * only loads a useless line) and the bucket's last-seen line, which a hit reads and writes.
-     * Loading that line here rather than in step one keeps step one to one miss per packet (its
-     * loads then overlap more) and skips it for keys with no tag match. Same contract as
+     * Step two, once the tag lines of step one have arrived: the address of the record of the first
+     * lane whose tag matches, in the first bucket, else the second (the likely hit; no key compare,
+     * so a false match only costs a useless load in step three), or 0 when no tag matches. Reads the
+     * tag lines only.
+     */
+    public long recordToTouch(long h) {
+        final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
+        final long b1 = bucket1(h);
+        final long r = matchingRecord(b1, pattern);
+        return r != 0 ? r : matchingRecord(bucket2(h), pattern);
+    }
+
+    private static long matchingRecord(long base, long pattern) {
+        final long m1 = zeroLanes(Memory.getLongLE(base + H_TAG) ^ pattern);
+        final long m2 = zeroLanes(Memory.getLongLE(base + H_TAG + 8) ^ pattern);
+        if ((m1 | m2) == 0) {
+            return 0;
+        }
+        final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
+        return record(base, k);
+    }
+
+    /**
+     * Step three: starts loading {@code record} ({@link #recordToTouch}; both its cache lines when
+     * it straddles two) and its bucket's last-seen line, which a hit reads and writes. Kept apart
+     * from step two so that a burst's loads follow each other closely (a load that misses holds up
+     * retirement, and only the loads within the out-of-order window overlap). Same contract as
      * {@link #touchBucket}.
      *
      * @return a value to consume (meaningless)
      */
-    public long touchRecord(long h) {
-        final long b1 = bucket1(h);
-        final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
-        final long m1 = zeroLanes(Memory.getLongLE(b1 + H_TAG) ^ pattern);
-        final long m2 = zeroLanes(Memory.getLongLE(b1 + H_TAG + 8) ^ pattern);
-        if ((m1 | m2) == 0) {
-            return 0;
-        }
-        final long seen = Memory.getLongLE(b1 + H_LAST_SEEN);
-        final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
-        final long r = record(b1, k);
-        return seen + Memory.getLong(r + SRC_LO) + Memory.getInt(r + BACKEND);
+    public long touchRecord(long record) {
+        final long base = record - ((record - addr) & (BUCKET_BYTES - 1));
+        return Memory.getLongLE(base + H_LAST_SEEN) + Memory.getLong(record + SRC_LO) + Memory.getInt(record + BACKEND);
     }
 
     /**

@@ -354,12 +354,14 @@ class ConntrackTableTest {
         // Nothing stored: the first bucket's tags are all zero, so no record is touched.
         long h = t.hashOfV4(CLIENT, VIP, 40000, 80, TCP);
         t.touchBucket(h);
-        assertEquals(0, t.touchRecord(h));
+        assertEquals(0, t.recordToTouch(h));
         assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, TCP, TCP_SYN, 7, 0, 100));
         // The record found by tag holds the key (its IPv4-mapped source word) and backend 7; the
         // bucket's first last-seen word (lane 0, the entry's: 100) is loaded too.
         long mappedSource = 0x0000_FFFF_0000_0000L | (CLIENT & 0xFFFF_FFFFL);
-        assertEquals(100 + mappedSource + 7, t.touchRecord(h));
+        long record = t.recordToTouch(h);
+        assertNotEquals(0, record);
+        assertEquals(100 + mappedSource + 7, t.touchRecord(record));
         // Touching changes nothing: the entry is still a hit, and no counter moved.
         assertEquals(1, c(t, INSERTS));
         assertEquals(0, c(t, HITS) + c(t, MISSES));

@@ -26,7 +26,7 @@ public final class NativeMemory
     // mbuf pointers), through Agrona's UnsafeApi as Aeron's UnsafeBuffer does. As unchecked as
     // ALL, and the same single load or store once compiled; but C2 builds about 650 IR nodes per
     // FFM access before folding them and stops inlining a method at 18 000 (NodeCountInliningCutoff,
-    // fixed in product JVMs), where one of these costs about ten. See notes/dpdk-ffm.md.
+    // fixed in product JVMs), where one of these costs about ten.
 
     public static byte getByte(final long address)
     {
