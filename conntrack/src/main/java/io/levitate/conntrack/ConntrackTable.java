@@ -281,8 +281,9 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * The hash {@link #touchV4}, {@link #touchRecord} and {@link #lookupV4} use for an IPv4 key, for
-     * a caller that prefetches a burst's entries in two steps.
+     * The hash {@link #touchBucket}, {@link #recordToTouch} and {@link #lookupV4} use for an IPv4
+     * key, for a caller that prefetches a burst's entries in steps (and then looks them up with
+     * {@link #lookupV4Hashed}).
      */
     public long hashOfV4(int src, int dst, int srcPort, int dstPort, int proto) {
         return hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);
@@ -302,14 +303,21 @@ public final class ConntrackTable implements AutoCloseable {
      */
     public long touchBucket(long h) {
         final long first = Memory.getLongLE(bucket1(h) + H_TAG);
-        // Below an eighth full, inserts have almost always found the first bucket at least as
-        // empty as the second (ties go to the first): the second's line would be a wasted load.
-        return occupancy > slots >>> 3 ? first + Memory.getLongLE(bucket2(h) + H_TAG) : first;
+        return secondBucketInUse() ? first + Memory.getLongLE(bucket2(h) + H_TAG) : first;
+    }
+
+    /**
+     * Whether prefetching should look at second buckets: below an eighth full, inserts have almost
+     * always found the first bucket at least as empty as the second (ties go to the first), and the
+     * second's line would be a wasted load.
+     */
+    private boolean secondBucketInUse() {
+        return occupancy > slots >>> 3;
     }
 
     /**
      * Step two, once the tag lines of step one have arrived: the address of the record of the first
-     * lane whose tag matches, in the first bucket, else the second (the likely hit; no key compare,
+     * lane whose tag matches, in the first bucket, else the second if step one loaded it (the likely hit; no key compare,
      * so a false match only costs a useless load in step three), or 0 when no tag matches. Reads the
      * tag lines only.
      */
@@ -317,7 +325,7 @@ public final class ConntrackTable implements AutoCloseable {
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
         final long b1 = bucket1(h);
         final long r = matchingRecord(b1, pattern);
-        return r != 0 ? r : matchingRecord(bucket2(h), pattern);
+        return r != 0 || !secondBucketInUse() ? r : matchingRecord(bucket2(h), pattern);
     }
 
     private static long matchingRecord(long base, long pattern) {

@@ -48,7 +48,7 @@ import java.lang.foreign.MemorySegment;
  * </ul>
  * Each outcome is counted ({@link #count(EncapVerdict)}).
  *
- * <p>One instance per worker: it owns its flyweights, counters, IPv4 id and rate limiter.
+ * <p>One instance per worker: it owns its counters, IPv4 id, rate limiter and IPv6 flyweight.
  */
 public final class GreEncapsulator {
     private static final int ETHERNET = EthernetFlyweight.HEADER_LENGTH;

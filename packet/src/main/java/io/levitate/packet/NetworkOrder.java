@@ -31,11 +31,9 @@ public final class NetworkOrder {
     /**
      * All of memory, addressed absolutely: what the forwarder passes as the segment of every frame
      * (a frame's offset is then its native address). The helpers below test for this very instance
-     * and access it as the constant it is: no liveness check of a session and a bounds check the JIT
-     * folds to almost nothing, where an access through a segment it cannot see as constant (a
-     * flyweight's field, a parameter of a method too big to inline) pays both on every field. Any
-     * other segment (tests, tools) takes the ordinary path with all its checks. Creating it needs
-     * native access enabled, as the project's JVM flags do.
+     * and then access the address directly, unchecked (callers check every length against the
+     * frame's before they read); any other segment (tests, tools) takes the ordinary FFM path with
+     * all its checks. Creating it needs native access enabled, as the project's JVM flags do.
      */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     // For ALL the helpers read and write through Agrona's UnsafeApi (as Aeron's UnsafeBuffer

@@ -35,7 +35,9 @@ import static io.levitate.packet.NetworkOrder.ALL;
  * client-facing and a backend-facing NIC), or on the same port when it has no peer (one-armed);
  * replies (ARP, ND, echo, too-big) always leave on the port they answer.
  *
- * <p>Per burst: acquire the newest {@link DataPlaneSnapshot}; rx; per packet classify, then
+ * <p>Per burst: acquire the newest {@link DataPlaneSnapshot}; rx; prefetch the burst's conntrack
+ * entries; per packet, the fast path for the common case (untagged IPv4 TCP/UDP to a VIP, doing
+ * exactly what the following does for it), else classify, then
  * <ul>
  *   <li>VIP traffic: service by (VIP, port, protocol) falling back to the VIP's any-port service;
  *       backend from conntrack, else Maglev (then remembered); GRE-encapsulated in place toward
@@ -356,7 +358,8 @@ public final class LoadBalancerAgent implements Agent
      * encapsulator's flyweights, which is most of the general path's cost per packet.
      *
      * <p>It decides exactly as the general path does: every check {@link PacketClassifier} makes of
-     * such a frame is made here, and a frame that fails any of them, or is of another shape, is
+     * such a frame is made here (the worker's classifier does not verify IPv4 header checksums, so
+     * neither does this; NICs do), and a frame that fails any of them, or is of another shape, is
      * left to the general path ({@link #GENERAL}) before anything is changed or counted, so drops,
      * the exception path and ICMP too-big keep one implementation. From the conntrack lookup on it
      * shares the general path's code (selectBackend, the counters, the encapsulator's header

@@ -45,8 +45,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * source, fragments, lengths, TCP data offset, UDP length, IP options, VLAN tags, too big for the
  * MTU, no headroom, chained mbufs, padding, other protocols), over flows that repeat (conntrack
  * hits), with TCP flags that open, close and reopen flows, and with a backend going down half-way
- * (conntrack's resolve path). A third of the flows use IPv6 backends (IPv6 outer headers) and one
- * service keys its GRE headers.
+ * (conntrack's resolve path). Some backends are IPv6 (IPv6 outer headers); their tunnels and one
+ * IPv4 backend's are keyed (RFC 2890). Lengths are tried at the edges: total lengths around the MTU limits of the
+ * fast path (any tunnel) and of the general path (this tunnel), headroom just under and at what
+ * the largest tunnel needs, frames just under and at the prefetch pass's minimum. With
+ * {@link DfPolicy#CLEAR} the IPv6 gateway is left unresolved, so those flows are {@code no_neighbour}.
  */
 class FastPathEquivalenceTest
 {
@@ -120,7 +123,10 @@ class FastPathEquivalenceTest
             final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0xFD00_0001_0000_0000L, 2, true,
                 0x0A00_0101, true, 0xFD00_0001_0000_0000L, 1, true);
             neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
-            neighbours.confirmV6(GATEWAY_MAC + 1, Long.MAX_VALUE / 2);
+            if (df != DfPolicy.CLEAR)
+            {
+                neighbours.confirmV6(GATEWAY_MAC + 1, Long.MAX_VALUE / 2);
+            }
             conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
                 .withServices(SnapshotBuilder.MAX_SERVICES, 0));
             // MTU 1400, per-flow outer sources from prefixes: the fast path must write what the general path does.
@@ -178,7 +184,7 @@ class FastPathEquivalenceTest
         final LevitateConfig up = parse("active");
         final LevitateConfig down = parse("down");
         final SnapshotBuilder builder = new SnapshotBuilder();
-        final DataPlaneSnapshot before = builder.build(up, Map.of());
+        final DataPlaneSnapshot before = keyed(builder.build(up, Map.of()));
         final Side fast = new Side(up, before, df);
         final Side general = new Side(up, before, df);
         final SplittableRandom random = new SplittableRandom(42);
@@ -191,7 +197,7 @@ class FastPathEquivalenceTest
         {
             if (b == bursts / 2)
             {
-                final DataPlaneSnapshot after = builder.build(down, Map.of());
+                final DataPlaneSnapshot after = keyed(builder.build(down, Map.of()));
                 fast.published.set(after);
                 general.published.set(after);
             }
@@ -220,6 +226,31 @@ class FastPathEquivalenceTest
         assertTrue(fast.stats.drops[ForwardDrop.NO_SERVICE.id()] > 0 && fast.encapsulator.count(EncapVerdict.TOO_BIG_ICMP_SENT) > 0,
             "the general path's outcomes were exercised");
         assertTrue(fast.conntrack.counters().getAcquire(ConntrackCounters.REBINDS) > 0, "flows were re-resolved after the backend went down");
+        if (df == DfPolicy.CLEAR)
+        {
+            assertTrue(fast.stats.drops[ForwardDrop.NO_NEIGHBOUR.id()] > 0, "flows to IPv6 backends found no neighbour");
+        }
+        else
+        {
+            // IPv6 outer headers need 44 bytes of headroom beyond the client's Ethernet header.
+            assertTrue(fast.encapsulator.count(EncapVerdict.NO_HEADROOM) > 0, "the headroom edge was reached");
+        }
+    }
+
+    /**
+     * The same snapshot with backend 0's tunnel and every IPv6 tunnel keyed (the largest overhead:
+     * 48 bytes); the test shares it between both agents.
+     */
+    private static DataPlaneSnapshot keyed(final DataPlaneSnapshot snapshot)
+    {
+        for (int i = 0; i < snapshot.tunnels.length; i++)
+        {
+            if (snapshot.tunnels[i] != null && (i == 0 || snapshot.tunnels[i].family() == 6))
+            {
+                snapshot.tunnels[i] = snapshot.tunnels[i].withKey(0x5EED + i);
+            }
+        }
+        return snapshot;
     }
 
     private static LevitateConfig parse(final String state) throws Exception
@@ -262,10 +293,18 @@ class FastPathEquivalenceTest
         final int dst = random.nextInt(20) == 0 ? OTHER : udp ? VIP_UDP : VIP_TCP;
         final int srcPort = 1024 + flow;
         final int dstPort = udp ? 53 + random.nextInt(3) : random.nextInt(30) == 0 ? 81 : 80;
-        final int payload = random.nextInt(10) == 0 ? 1340 + random.nextInt(80) : random.nextInt(64);
-        final int flags = new int[] {0x10, 0x10, 0x18, 0x10, 0x02, 0x12, 0x11, 0x04, 0x19}[random.nextInt(9)];
         final int l4 = udp ? 8 : 20;
-        final int total = 20 + l4 + payload;
+        // MTU 1400: the fast path takes up to 1352 (any tunnel: 48 bytes), the general path tunnels
+        // up to 1376 through an unkeyed IPv4 tunnel (24) and answers too-big beyond.
+        final int[] edges = {1352, 1353, 1356, 1372, 1376, 1377, 1400};
+        final int total = switch (random.nextInt(10))
+        {
+            case 0 -> 1340 + random.nextInt(80);
+            case 1 -> edges[random.nextInt(edges.length)];
+            default -> 20 + l4 + random.nextInt(64);
+        };
+        final int payload = total - 20 - l4;
+        final int flags = new int[] {0x10, 0x10, 0x18, 0x10, 0x02, 0x12, 0x11, 0x04, 0x19}[random.nextInt(9)];
         final ByteBuffer f = ByteBuffer.allocate(14 + total + (random.nextInt(8) == 0 ? random.nextInt(20) : 0));
         f.putShort((short)0x0270).putInt(0x6361_7000).putShort((short)0x0200).putInt(0x0000_0002).putShort((short)0x0800);
         f.put((byte)0x45).put((byte)(random.nextInt(4) == 0 ? 0xB8 : 0)).putShort((short)total)
@@ -303,7 +342,7 @@ class FastPathEquivalenceTest
             case 10 -> bytes[14] = 0x46;                                       // IP options (IHL 6)
             case 11 -> bytes[23] = 1;                                          // ICMP
             case 12 -> bytes[23] = 47;                                         // GRE
-            case 13 -> headroom = 40;                                          // little headroom
+            case 13 -> headroom = new int[] {40, 43, 44, 47, 48}[random.nextInt(5)]; // little headroom
             case 14 -> segments = 2;                                           // chained mbuf
             case 15 -> bytes[14] = 0x65;                                       // version 6
             case 16 ->
@@ -313,6 +352,10 @@ class FastPathEquivalenceTest
             case 17 ->
             {
                 return new Frame(Arrays.copyOf(bytes, 14 + 20 + random.nextInt(l4)), headroom, segments); // truncated
+            }
+            case 18 ->
+            {
+                return new Frame(Arrays.copyOf(bytes, 37 + random.nextInt(2)), headroom, segments);   // at the prefetch minimum
             }
             default ->
             {
