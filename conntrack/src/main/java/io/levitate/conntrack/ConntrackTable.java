@@ -20,44 +20,52 @@ import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
  * {@code expireSlice}); {@link #counters()} may be read by any thread.
  *
  * <h2>Layout</h2>
- * Buckets of {@value #BUCKET} entries, 512 bytes each, 64-byte aligned: two cache lines of per-bucket
- * metadata (the bucket header) followed by the eight 48-byte key/backend records. Everything a
- * probe, an insert's choice of victim or an expiry sweep needs (tags, protocol, TCP state, service,
- * last seen) sits in the header, so a lookup reads both candidate buckets' tag groups (two cache
- * lines, loaded together), then only the record whose tag matches; an insert or an expiry slice
- * reads records only on a tag match. Memory is 64 bytes per entry, header share included, and
- * nothing else per entry (8 M entries: 512 MB; 8 Mi entries: 512 MiB; 8 M flows at the recommended
- * 90 % load, 8.9 M entries: 569 MB), plus 8 bytes per service for quotas. On Linux a table of 2 MiB
- * or more is mapped 2 MiB aligned (2 MiB more address space, never touched) with a transparent
- * huge-page hint and prefaulted, so random lookups do not also pay a TLB miss and page walk each
- * (see {@code TableMemory}).
+ * Buckets of {@value #BUCKET} entries, 512 bytes each, 64-byte aligned: one cache line of
+ * per-bucket metadata (the bucket header: tags, TCP state, protocol, service), then each entry's
+ * 32-byte hot part (what an IPv4 hit reads: low address words, ports, backend, last seen; two to a
+ * cache line, so never split), then each entry's 16-byte cold part (the addresses' high words,
+ * which are 0 for every IPv4 flow, a fact kept as a state bit). So an IPv4 hit reads two cache
+ * lines (its tag line and its hot part), an IPv6 hit three; a probe reads tags only; an insert's
+ * choice of victim and an expiry sweep read the header and, for occupied entries, the hot parts.
+ * Memory is 64 bytes per entry, header share included, and nothing else per entry (8 M entries:
+ * 512 MB; 8 Mi entries: 512 MiB; 8 M flows at the recommended 90 % load, 8.9 M entries: 569 MB),
+ * plus 8 bytes per service for quotas. On Linux a table of 2 MiB or more is mapped 2 MiB aligned
+ * (2 MiB more address space, never touched) with a transparent huge-page hint and prefaulted, so
+ * random lookups do not also pay a TLB miss and page walk each (see {@code TableMemory}).
  * IPv4 and IPv6 flows share the table: an IPv4 address is stored in its IPv4-mapped IPv6 form
  * ({@code ::ffff:a.b.c.d}).
  * <pre>
- *  bucket header, line 0                                         line 1
- *  0          16       24       32         48        64           64                      128
- *  +----------+--------+--------+----------+---------+            +------------------------+
- *  | 8 x tag  | 8 x st | 8 x pro| 8 x svc  | spare   |            | 8 x last seen (ms)     |
- *  | 16 bit   | 8 bit  | 8 bit  | 16 bit   |         |            | 64 bit                 |
- *  +----------+--------+--------+----------+---------+            +------------------------+
- *  record k at 128 + 48 k (k = 0..7):
- *  0               8               16              24              32      36      40      48
- *  +---------------+---------------+---------------+---------------+-------+-------+-------+
- *  | src addr hi   | src addr lo   | dst addr hi   | dst addr lo   | ports |backend| spare |
- *  +---------------+---------------+---------------+---------------+-------+-------+-------+
+ *  bucket header, line 0
+ *  0          16       24       32         48        64
+ *  +----------+--------+--------+----------+---------+
+ *  | 8 x tag  | 8 x st | 8 x pro| 8 x svc  | spare   |
+ *  | 16 bit   | 8 bit  | 8 bit  | 16 bit   |         |
+ *  +----------+--------+--------+----------+---------+
+ *  hot part of entry k at 64 + 32 k (k = 0..7), lines 1-4:
+ *  0               8               16      20      24              32
+ *  +---------------+---------------+-------+-------+---------------+
+ *  | src addr lo   | dst addr lo   | ports |backend| last seen (ms)|
+ *  +---------------+---------------+-------+-------+---------------+
+ *  cold part of entry k at 320 + 16 k, lines 5-6 (line 7 is spare):
+ *  0               8               16
+ *  +---------------+---------------+
+ *  | src addr hi   | dst addr hi   |
+ *  +---------------+---------------+
  *  tag = 16 hash bits not used to pick the buckets, 0 marks a free entry (a hash giving 0 uses 1);
- *  ports = srcPort &lt;&lt; 16 | dstPort; pro = IP protocol; st = TCP state bits;
- *  svc = service id; backend = caller's id. Header fields are little-endian, so the eight tags of
- *  a bucket are two 64-bit words compared four lanes at a time.
+ *  ports = srcPort &lt;&lt; 16 | dstPort; pro = IP protocol; st = TCP state bits and the
+ *  high-words-zero bit; svc = service id; backend = caller's id. Header fields are little-endian,
+ *  so the eight tags of a bucket are two 64-bit words compared four lanes at a time; hot and cold
+ *  parts are native order.
  * </pre>
  *
  * <h2>Probing and eviction</h2>
  * A key may live in either of two buckets chosen by its hash (two-choice hashing): its probe window of
- * 2 &times; {@value #BUCKET} entries. Lookups load both buckets' tag groups at once, compare the
- * 16-bit tags (entries are removed without tombstones, so a hole does not end a search) and read the
- * record only of a matching tag (a false match costs one extra record read, 1 in 65535 per occupied
- * entry): a miss costs about one memory latency (two cache lines fetched in parallel), a hit about
- * two (then the record and the last-seen line, again in parallel). An insert takes, in order: the
+ * 2 &times; {@value #BUCKET} entries. Lookups read the first bucket's tags, then the second's if the
+ * key is not in the first, compare the 16-bit tags (entries are removed without tombstones, so a
+ * hole does not end a search) and read the entry only of a matching tag (a false match costs one
+ * extra read, 1 in 65535 per occupied entry): a miss costs about one memory latency per bucket, an
+ * IPv4 hit about one more (its hot part). A caller that handles packets in bursts prefetches them
+ * ({@link #touchBucket}, {@link #recordToTouch}, {@link #touchRecord}). An insert takes, in order: the
  * entry of the same key; a free or expired entry (an expired
  * one is reclaimed and counted as an expiration) in whichever bucket has more room, the first on a
  * tie; and when both buckets are full of live entries it evicts the least recently seen entry
@@ -130,23 +138,28 @@ public final class ConntrackTable implements AutoCloseable {
     static final int ST_SYN = 0x01;        // a SYN has been seen
     static final int ST_NON_SYN = 0x02;    // a segment without SYN has been seen: past the handshake
     static final int ST_FIN_RST = 0x04;    // a FIN or RST has been seen
+    static final int ST_HIGH_ZERO = 0x08;  // both addresses' high words are 0 (every IPv4 flow): no cold part to compare
 
     // Bucket header offsets (see the diagram); entry k's field is at offset + k * field size.
     static final long H_TAG = 0;           // 8 x 16 bit
     static final long H_STATE = 16;        // 8 x 8 bit
     static final long H_PROTO = 24;        // 8 x 8 bit
     static final long H_SERVICE = 32;      // 8 x 16 bit
-    static final long H_LAST_SEEN = 64;    // 8 x 64 bit
-    /** Offset of record 0 in a bucket; records are {@value #RECORD_BYTES} bytes apart. */
-    static final long RECORDS = 128;
-    static final int RECORD_BYTES = 48;
-    // Record offsets.
+    /** Offset of entry 0's hot part (what an IPv4 hit reads); hot parts are {@value #HOT_BYTES} bytes apart. */
+    static final long HOT = 64;
+    static final int HOT_BYTES = 32;
+    /** Offset of entry 0's cold part (the addresses' high words); {@value #COLD_BYTES} bytes apart. */
+    static final long COLD = 320;
+    static final int COLD_BYTES = 16;
+    // Hot part offsets.
+    static final long SRC_LO = 0;
+    static final long DST_LO = 8;
+    static final long PORTS = 16;
+    static final long BACKEND = 20;
+    static final long LAST_SEEN = 24;
+    // Cold part offsets.
     static final long SRC_HI = 0;
-    static final long SRC_LO = 8;
-    static final long DST_HI = 16;
-    static final long DST_LO = 24;
-    static final long PORTS = 32;
-    static final long BACKEND = 36;
+    static final long DST_HI = 8;
 
     /** One in each 16-bit lane: broadcasts a tag over a word of four tags. */
     private static final long LANES_ONE = 0x0001_0001_0001_0001L;
@@ -265,7 +278,7 @@ public final class ConntrackTable implements AutoCloseable {
         final long base = base(x);
         final int k = lane(x);
         final int st = Memory.getByte(base + H_STATE + k);
-        final long seenAt = base + H_LAST_SEEN + 8L * k;
+        final long seenAt = hot(base, k) + LAST_SEEN;
         if (expired(proto, st, Memory.getLongLE(seenAt), now) || reopened(proto, st, tcpFlags)) {
             free(x);
             counters.incrementRelease(EXPIRATIONS);
@@ -276,7 +289,7 @@ public final class ConntrackTable implements AutoCloseable {
         Memory.putLongLE(seenAt, now);
         counters.incrementRelease(HITS);
         lastHit = x;
-        final int backend = Memory.getInt(record(base, k) + BACKEND);
+        final int backend = Memory.getInt(hot(base, k) + BACKEND);
         return backendStates.isDown(backend) ? RESOLVE : backend;
     }
 
@@ -316,7 +329,7 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * Step two, once the tag lines of step one have arrived: the address of the record of the first
+     * Step two, once the tag lines of step one have arrived: the address of the hot part of the first
      * lane whose tag matches, in the first bucket, else the second if step one loaded it (the likely hit; no key compare,
      * so a false match only costs a useless load in step three), or 0 when no tag matches. Reads the
      * tag lines only.
@@ -335,21 +348,19 @@ public final class ConntrackTable implements AutoCloseable {
             return 0;
         }
         final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
-        return record(base, k);
+        return hot(base, k);
     }
 
     /**
-     * Step three: starts loading {@code record} ({@link #recordToTouch}; both its cache lines when
-     * it straddles two) and its bucket's last-seen line, which a hit reads and writes. Kept apart
-     * from step two so that a burst's loads follow each other closely (a load that misses holds up
-     * retirement, and only the loads within the out-of-order window overlap). Same contract as
-     * {@link #touchBucket}.
+     * Step three: starts loading the hot part at {@code record} ({@link #recordToTouch}): one cache
+     * line, all an IPv4 hit reads besides the tags. Kept apart from step two so that a burst's loads
+     * follow each other closely (a load that misses holds up retirement, and only the loads within
+     * the out-of-order window overlap). Same contract as {@link #touchBucket}.
      *
      * @return a value to consume (meaningless)
      */
     public long touchRecord(long record) {
-        final long base = record - ((record - addr) & (BUCKET_BYTES - 1));
-        return Memory.getLongLE(base + H_LAST_SEEN) + Memory.getLong(record + SRC_LO) + Memory.getInt(record + BACKEND);
+        return Memory.getLong(record + SRC_LO);
     }
 
     /**
@@ -394,7 +405,7 @@ public final class ConntrackTable implements AutoCloseable {
         while (matches != 0) {
             final int k = first + (Long.numberOfTrailingZeros(matches) >>> 4);
             if (Memory.getByte(base + H_PROTO + k) == (byte) proto
-                    && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
+                    && keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
                 return entry(base, k);
             }
             matches &= matches - 1;
@@ -410,10 +421,21 @@ public final class ConntrackTable implements AutoCloseable {
         return ~(((v & LANES_LOW15) + LANES_LOW15) | v | LANES_LOW15);
     }
 
-    private boolean keyEquals(long r, long sHi, long sLo, long dHi, long dLo, int ports) {
-        return Memory.getLong(r + SRC_LO) == sLo && Memory.getLong(r + DST_LO) == dLo
-                && Memory.getInt(r + PORTS) == ports
-                && Memory.getLong(r + SRC_HI) == sHi && Memory.getLong(r + DST_HI) == dHi;
+    /**
+     * Whether lane {@code k} of the bucket at {@code base} holds the key: the hot part's low words
+     * and ports, then for a key whose high words are 0 (every IPv4 flow) the entry's
+     * {@link #ST_HIGH_ZERO} bit in the header line already read, else the cold part.
+     */
+    private static boolean keyEquals(long base, int k, long sHi, long sLo, long dHi, long dLo, int ports) {
+        final long r = hot(base, k);
+        if (Memory.getLong(r + SRC_LO) != sLo || Memory.getLong(r + DST_LO) != dLo || Memory.getInt(r + PORTS) != ports) {
+            return false;
+        }
+        if ((sHi | dHi) == 0) {
+            return (Memory.getByte(base + H_STATE + k) & ST_HIGH_ZERO) != 0;
+        }
+        final long c = cold(base, k);
+        return Memory.getLong(c + SRC_HI) == sHi && Memory.getLong(c + DST_HI) == dHi;
     }
 
     /** True if entry {@code x} holds a flow (it has a tag). */
@@ -428,7 +450,7 @@ public final class ConntrackTable implements AutoCloseable {
     public void rebindLastHit(int backend) {
         final long x = lastHit;
         if (x >= 0 && backend >= 0 && used(x)) {
-            Memory.putInt(record(base(x), lane(x)) + BACKEND, backend);
+            Memory.putInt(hot(base(x), lane(x)) + BACKEND, backend);
             counters.incrementRelease(REBINDS);
         }
     }
@@ -451,7 +473,7 @@ public final class ConntrackTable implements AutoCloseable {
     /** Backend id stored in the last hit's entry (whatever its state), or -1. */
     public int lastHitBackend() {
         final long x = lastHit;
-        return x >= 0 && used(x) ? Memory.getInt(record(base(x), lane(x)) + BACKEND) : -1;
+        return x >= 0 && used(x) ? Memory.getInt(hot(base(x), lane(x)) + BACKEND) : -1;
     }
 
     // ================================================================ per-packet: insert
@@ -499,7 +521,7 @@ public final class ConntrackTable implements AutoCloseable {
         int room2 = 0;
         long ownOldest = -1;
         long ownOldestSeen = Long.MAX_VALUE;
-        // Only the two headers are read, plus a record on a tag match.
+        // The two headers, and the hot parts of occupied entries (last seen); the cold part only on a tag match.
         for (int i = 0; i < WINDOW; i++) {
             final boolean first = i < BUCKET;
             final long base = first ? b1 : b2;
@@ -508,8 +530,8 @@ public final class ConntrackTable implements AutoCloseable {
             boolean empty = t == 0;
             if (!empty) {
                 final int eProto = Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k));
-                final long seen = Memory.getLongLE(base + H_LAST_SEEN + 8L * k);
-                if (t == tag && eProto == proto && keyEquals(record(base, k), sHi, sLo, dHi, dLo, ports)) {
+                final long seen = Memory.getLong(hot(base, k) + LAST_SEEN);
+                if (t == tag && eProto == proto && keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
                     // Same key (an insert without a lookup, or after RESOLVE): rewrite in place.
                     final long x = entry(base, k);
                     unaccount(x);
@@ -564,17 +586,18 @@ public final class ConntrackTable implements AutoCloseable {
 
     private void write(long base, int k, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto,
                        int tcpFlags, int backend, int service, long now) {
-        final long r = record(base, k);
-        Memory.putLong(r + SRC_HI, sHi);
+        final long r = hot(base, k);
         Memory.putLong(r + SRC_LO, sLo);
-        Memory.putLong(r + DST_HI, dHi);
         Memory.putLong(r + DST_LO, dLo);
         Memory.putInt(r + PORTS, ports);
         Memory.putInt(r + BACKEND, backend);
+        Memory.putLong(r + LAST_SEEN, now);
+        final long c = cold(base, k);
+        Memory.putLong(c + SRC_HI, sHi);
+        Memory.putLong(c + DST_HI, dHi);
         Memory.putByte(base + H_PROTO + k, (byte) proto);
-        Memory.putByte(base + H_STATE + k, (byte) stateBits(proto, tcpFlags));
+        Memory.putByte(base + H_STATE + k, (byte) (stateBits(proto, tcpFlags) | ((sHi | dHi) == 0 ? ST_HIGH_ZERO : 0)));
         Memory.putShortLE(base + H_SERVICE + 2L * k, (short) service);
-        Memory.putLongLE(base + H_LAST_SEEN + 8L * k, now);
         Memory.putShortLE(base + H_TAG + 2L * k, (short) tag);
     }
 
@@ -598,7 +621,8 @@ public final class ConntrackTable implements AutoCloseable {
      * Examines the next {@code maxEntries} entries (cyclically) and removes the expired ones. Call it
      * from the worker's housekeeping: the whole table is swept every
      * {@code slots / maxEntries} calls, so, for example, 8 Mi entries at 8192 per call every
-     * millisecond is a full sweep per second, each call touching 128 KiB (bucket headers only).
+     * millisecond is a full sweep per second, each call touching the headers (64 KiB) and the hot
+     * parts of the occupied entries (up to 256 KiB).
      *
      * @return entries removed
      */
@@ -611,12 +635,12 @@ public final class ConntrackTable implements AutoCloseable {
             if (++cursor == slots) {
                 cursor = 0;
             }
-            // Headers only: a slice reads two cache lines per bucket of eight entries.
+            // The header line, and the hot part (last seen) of an occupied entry.
             final long base = base(x);
             final int k = lane(x);
             if (Memory.getShortLE(base + H_TAG + 2L * k) != 0
                     && expired(Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)), Memory.getByte(base + H_STATE + k),
-                    Memory.getLongLE(base + H_LAST_SEEN + 8L * k), now)) {
+                    Memory.getLong(hot(base, k) + LAST_SEEN), now)) {
                 free(x);
                 removed++;
             }
@@ -785,9 +809,14 @@ public final class ConntrackTable implements AutoCloseable {
         return (int) x & (BUCKET - 1);
     }
 
-    /** Address of lane {@code k}'s record in the bucket at {@code base}. */
-    private static long record(long base, int k) {
-        return base + RECORDS + (long) k * RECORD_BYTES;
+    /** Address of lane {@code k}'s hot part in the bucket at {@code base}. */
+    private static long hot(long base, int k) {
+        return base + HOT + (long) k * HOT_BYTES;
+    }
+
+    /** Address of lane {@code k}'s cold part (the addresses' high words) in the bucket at {@code base}. */
+    private static long cold(long base, int k) {
+        return base + COLD + (long) k * COLD_BYTES;
     }
 
     // The table's own hash: murmur3-style 64-bit block mixing of the key words, seeded per process,
