@@ -764,6 +764,11 @@ public final class ConntrackTable implements AutoCloseable {
         occupancy++;
     }
 
+    /** Tests: the table's address (bucket offsets are relative to it). */
+    long baseAddress() {
+        return addr;
+    }
+
     /** Tests: byte offsets of an IPv4 key's two buckets. */
     long[] bucketsV4(int src, int dst, int srcPort, int dstPort, int proto) {
         final long h = hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);

@@ -387,4 +387,34 @@ class ConntrackTableTest {
         assertEquals(t.occupancy(), hits);
         assertEquals(256 - t.occupancy(), c(t, EVICTIONS));
     }
+
+    @Test
+    void prefetchFindsKeysInTheirSecondBucketOnceTheTableIsLoaded() {
+        // Half full: inserts took the emptier bucket, so many keys live in their second one.
+        ConntrackTable t = table(4096);
+        for (int i = 0; i < 2048; i++) {
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_SYN, i, 0, 0));
+        }
+        int inSecond = 0;
+        for (int i = 0; i < 2048; i++) {
+            long h = t.hashOfV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
+            long[] b = t.bucketsV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
+            t.touchBucket(h);
+            long hot = t.recordToTouch(h);
+            assertNotEquals(0, hot, "key " + i);
+            // The part found by tag is the key's (a false tag match in 1 of 65535 aside): its first
+            // word is the IPv4-mapped source address.
+            assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), t.touchRecord(hot), "key " + i);
+            long lookup = t.lookupV4Hashed(h, CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_ACK, 1);
+            assertEquals(i, lookup, "key " + i);
+            inSecond += b[0] != b[1] && !inBucket(t, hot, b[0]) ? 1 : 0;
+        }
+        assertTrue(inSecond > 200, "keys in their second bucket: " + inSecond);
+    }
+
+    /** Whether address {@code part} lies in the bucket at byte offset {@code bucket} of the table. */
+    private static boolean inBucket(ConntrackTable t, long part, long bucket) {
+        long offset = part - t.baseAddress();
+        return offset >= bucket && offset < bucket + 512;
+    }
 }
