@@ -372,8 +372,8 @@ public final class LoadBalancerAgent implements Agent
      */
     private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
-        // Few, wide loads: every FFM access costs the compiler nodes, and past its node budget it
-        // stops inlining (then each small accessor becomes a call).
+        // Few, wide loads, each within the 38 bytes flowHash found (later ones after the length
+        // checks that cover them).
         final long word = Mbuf.dataOffsetWord(m);
         final int headroom = Mbuf.dataOffsetOf(word);
         final long a = Mbuf.bufferAddress(m) + headroom;
@@ -413,8 +413,12 @@ public final class LoadBalancerAgent implements Agent
         }
         else
         {
+            if (l4Length < UdpFlyweight.HEADER_LENGTH)
+            {
+                return GENERAL;
+            }
             final int udpLength = NetworkOrder.u16(ALL, l4 + 4);
-            if (l4Length < UdpFlyweight.HEADER_LENGTH || udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
+            if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
             {
                 return GENERAL;
             }
