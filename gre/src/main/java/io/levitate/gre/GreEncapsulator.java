@@ -97,20 +97,16 @@ public final class GreEncapsulator {
         if (!describesIpPacket(c, dataOffset, dataLength)) {
             return out.set(EncapVerdict.NOT_IP, dataOffset, dataLength);
         }
-        boolean outerV4 = tunnel.family() == FlowKey.FAMILY_IPV4;
-        int outerIp = outerV4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
-        int greLength = tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH;
-        int outerLength = outerIp + greLength + c.l3Length;
-        if (outerLength > config.mtu) {
-            return tooBig(segment, dataOffset, dataLength, headroom, c, outerIp + greLength, nowNanos, out);
+        int overhead = outerIpLength(tunnel) + greLength(tunnel);
+        if (overhead + c.l3Length > config.mtu) {
+            return tooBig(segment, dataOffset, dataLength, headroom, c, overhead, nowNanos, out);
         }
-        long start = c.l3Offset - ETHERNET - outerIp - greLength;
-        if (start < dataOffset - headroom) {
+        if (c.l3Offset - ETHERNET - overhead < dataOffset - headroom) {
             return out.set(EncapVerdict.NO_HEADROOM, dataOffset, dataLength);
         }
-        long end = writeTunnel(segment, c.l3Offset, c.l3Length, c.key.family, c.trafficClass, c.dontFragment,
+        long start = writeTunnel(segment, c.l3Offset, c.l3Length, c.key.family, c.trafficClass, c.dontFragment,
                 flowHash(c.key), tunnel, tunnel.nextHopMac());
-        return out.set(EncapVerdict.ENCAPSULATED, start, (int) (end - start));
+        return out.set(EncapVerdict.ENCAPSULATED, start, ETHERNET + overhead + c.l3Length);
     }
 
     /**
@@ -127,12 +123,8 @@ public final class GreEncapsulator {
     public long encapsulateIpv4(long l3, int ipLength, int tos, boolean dontFragment, long flowHash, GreTunnel tunnel,
                                 long nextHopMac) {
         counters[EncapVerdict.ENCAPSULATED.id()]++;
-        int overhead = ETHERNET + (tunnel.family() == FlowKey.FAMILY_IPV4
-                ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH)
-                + (tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH);
-        writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, flowHash, tunnel,
+        return writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, flowHash, tunnel,
                 nextHopMac);
-        return l3 - overhead;
     }
 
     /**
@@ -140,24 +132,35 @@ public final class GreEncapsulator {
      * overhead: IPv6 outer and a keyed GRE header), so {@link #encapsulateIpv4} may skip the check.
      */
     public boolean fitsAnyTunnel(int ipLength) {
-        return ipLength + Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH
-                <= config.mtu;
+        return ipLength + MAX_EXTRA_HEADROOM <= config.mtu;
     }
 
-    /** The most headroom {@link #encapsulateIpv4} needs beyond the client's 14-byte Ethernet header. */
+    /**
+     * The most headroom {@link #encapsulateIpv4} needs beyond the client's 14-byte Ethernet header,
+     * and the largest tunnel overhead: IPv6 outer and a keyed GRE header.
+     */
     public static final int MAX_EXTRA_HEADROOM = Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH
             + GreFlyweight.OPTION_LENGTH;
+
+    /** The outer IP header's length: by the backend's family. */
+    private static int outerIpLength(GreTunnel tunnel) {
+        return tunnel.family() == FlowKey.FAMILY_IPV4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
+    }
+
+    private static int greLength(GreTunnel tunnel) {
+        return tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH;
+    }
 
     /**
      * Writes Ethernet, outer IP and GRE headers in front of the inner IP packet at {@code inner}.
      *
-     * @return where the inner packet (and so the new frame) ends
+     * @return where the new frame starts (it ends where the inner packet does)
      */
     private long writeTunnel(MemorySegment segment, long inner, int innerLength, int innerFamily, int tos,
                              boolean innerDontFragment, long hash, GreTunnel tunnel, long nextHopMac) {
         boolean outerV4 = tunnel.family() == FlowKey.FAMILY_IPV4;
-        int outerIp = outerV4 ? Ipv4Flyweight.MIN_HEADER_LENGTH : Ipv6Flyweight.HEADER_LENGTH;
-        int greLength = tunnel.keyed() ? GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH : GreFlyweight.BASE_LENGTH;
+        int outerIp = outerIpLength(tunnel);
+        int greLength = greLength(tunnel);
         int outerLength = outerIp + greLength + innerLength;
         long l3 = inner - outerIp - greLength;
         long start = l3 - ETHERNET;
@@ -175,7 +178,7 @@ public final class GreEncapsulator {
         }
         GreFlyweight.write(segment, l3 + outerIp, innerFamily == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6,
                 tunnel.keyed(), tunnel.key());
-        return inner + innerLength;
+        return start;
     }
 
     /** The classification must be of an IP packet lying inside the given frame. */

@@ -341,7 +341,7 @@ public final class LoadBalancerAgent implements Agent
     {
         if (hash != NO_HASH)
         {
-            final int action = fastIpv4(m, hash, s, nowNanos, nowMs);
+            final int action = fastIpv4(m, hash, s, nowMs);
             if (action != GENERAL)
             {
                 return action;
@@ -370,7 +370,7 @@ public final class LoadBalancerAgent implements Agent
      *             {@link #TOUCH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP
      * @return the action, or {@link #GENERAL}
      */
-    private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
+    private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowMs)
     {
         // Few, wide loads, each within the 38 bytes flowHash found (later ones after the length
         // checks that cover them).
@@ -428,11 +428,7 @@ public final class LoadBalancerAgent implements Agent
         final int dstPort = ports & 0xFFFF;
         final long srcLo = src & 0xFFFF_FFFFL;
         final long dstLo = tail >>> 32;
-        int service = s.vips.find(FlowKey.FAMILY_IPV4, 0, dstLo, dstPort, protocol);
-        if (service == VipTable.NONE && dstPort != 0)
-        {
-            service = s.vips.find(FlowKey.FAMILY_IPV4, 0, dstLo, 0, protocol);
-        }
+        final int service = s.vips.findService(FlowKey.FAMILY_IPV4, 0, dstLo, dstPort, protocol);
         if (service == VipTable.NONE)
         {
             return GENERAL;
@@ -485,11 +481,17 @@ public final class LoadBalancerAgent implements Agent
             GreEncapsulator.flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol), tunnel, mac);
         Mbuf.setFrame(m, headroom - (int)(a - start), (int)(l3 + total - start));
         stats.encapsulated++;
-        stats.servicePackets[service]++;
-        stats.serviceBytes[service] += total;
-        stats.backendPackets[backend]++;
-        stats.backendBytes[backend] += total;
+        countTunnelled(service, backend, total);
         return FORWARD;
+    }
+
+    /** A packet of {@code bytes} IP bytes tunnelled for {@code service} to {@code backend}. */
+    private void countTunnelled(final int service, final int backend, final int bytes)
+    {
+        stats.servicePackets[service]++;
+        stats.serviceBytes[service] += bytes;
+        stats.backendPackets[backend]++;
+        stats.backendBytes[backend] += bytes;
     }
 
     /** @return the packets sent; the rest are freed and counted as {@code tx_full}. */
@@ -634,10 +636,7 @@ public final class LoadBalancerAgent implements Agent
         final int action = encapsulate(m, address, s, backend, nowNanos, nowMs);
         if (action == FORWARD)
         {
-            stats.servicePackets[service]++;
-            stats.serviceBytes[service] += packetBytes;
-            stats.backendPackets[backend]++;
-            stats.backendBytes[backend] += packetBytes;
+            countTunnelled(service, backend, packetBytes);
         }
         return action;
     }

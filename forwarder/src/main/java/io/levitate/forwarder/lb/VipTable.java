@@ -65,8 +65,15 @@ public final class VipTable
     /** The service for a flow's destination, or {@link #NONE}. */
     public int find(final FlowKey key)
     {
-        final int exact = find(key.family, key.dstHi, key.dstLo, key.dstPort, key.protocol);
-        return exact != NONE || key.dstPort == 0 ? exact : find(key.family, key.dstHi, key.dstLo, 0, key.protocol);
+        return findService(key.family, key.dstHi, key.dstLo, key.dstPort, key.protocol);
+    }
+
+    /** The service for a destination: the exact port's, else the VIP's any-port service, else {@link #NONE}. */
+    public int findService(final int family, final long addressHi, final long addressLo, final int port,
+        final int protocol)
+    {
+        final int exact = find(family, addressHi, addressLo, port, protocol);
+        return exact != NONE || port == 0 ? exact : find(family, addressHi, addressLo, 0, protocol);
     }
 
     public int find(final int family, final long addressHi, final long addressLo, final int port, final int protocol)
