@@ -279,14 +279,14 @@ public final class ConntrackTable implements AutoCloseable {
         final int k = lane(x);
         final int st = Memory.getByte(base + H_STATE + k);
         final long seenAt = hot(base, k) + LAST_SEEN;
-        if (expired(proto, st, Memory.getLongLE(seenAt), now) || reopened(proto, st, tcpFlags)) {
+        if (expired(proto, st, Memory.getLong(seenAt), now) || reopened(proto, st, tcpFlags)) {
             free(x);
             counters.incrementRelease(EXPIRATIONS);
             counters.incrementRelease(MISSES);
             return MISS;
         }
         Memory.putByte(base + H_STATE + k, (byte) (st | stateBits(proto, tcpFlags)));
-        Memory.putLongLE(seenAt, now);
+        Memory.putLong(seenAt, now);
         counters.incrementRelease(HITS);
         lastHit = x;
         final int backend = Memory.getInt(hot(base, k) + BACKEND);
