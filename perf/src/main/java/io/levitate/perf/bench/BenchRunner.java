@@ -182,7 +182,10 @@ public final class BenchRunner implements Callable<Integer> {
         String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gwarp" : "");
         Path pcap = pcapDir.resolve(stem + ".pcap");
         Path rules = pcapDir.resolve(stem + ".l3fwd-rules");
-        long mbufs = Math.max(MIN_MBUFS, roundUp(spec.totalPackets() + MBUF_HEADROOM, 1024));
+        // net_pcap keeps every packet of the pcap in an mbuf, once per rx queue (one per worker).
+        int copies = scenario.contenders().stream().filter(c -> only == null || only.contains(c.name()))
+                .mapToInt(Contender::workers).max().orElse(1);
+        long mbufs = Math.max(MIN_MBUFS, roundUp(copies * spec.totalPackets() + MBUF_HEADROOM, 1024));
         int memoryMb = (int) (BASE_MEMORY_MB + (mbufs * MBUF_FOOTPRINT_BYTES >> 20));
         long availableMb = memAvailableMb();
         if (memoryMb > availableMb * 8 / 10) {
@@ -208,7 +211,7 @@ public final class BenchRunner implements Callable<Integer> {
                 spec.ipv6(), mbufs, huge, memoryMb, mainCore, fwdCore,
                 new RunSetup.Tools(testpmd, l3fwd, levitate, levitateJar.toAbsolutePath()), safety);
 
-        Map<String, Object> context = context(spec, summary, pcap, mbufs, huge, memoryMb);
+        Map<String, Object> context = context(spec, summary, pcap, mbufs, copies, huge, memoryMb);
         ScenarioReport report = new ScenarioReport(scenario, context);
         List<ScenarioReport.Entry> runnable = new ArrayList<>();
         for (Contender c : scenario.contenders()) {
@@ -295,7 +298,7 @@ public final class BenchRunner implements Callable<Integer> {
     }
 
     private Map<String, Object> context(TrafficSpec spec, PcapGenerator.Summary summary, Path pcap, long mbufs,
-                                        boolean huge, int memoryMb) {
+                                        int copies, boolean huge, int memoryMb) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
         c.put("git_commit", gitCommit);
@@ -313,6 +316,7 @@ public final class BenchRunner implements Callable<Integer> {
         c.put("hugepages", huge);
         c.put("memory", huge ? "--in-memory on 2 MB hugepages" : "--no-huge -m " + memoryMb);
         c.put("mbufs", mbufs);
+        c.put("pcap_copies_in_pool", copies);
         c.put("burst", Contender.BURST);
         Map<String, Object> cores = new LinkedHashMap<>();
         cores.put("main", mainCore);

@@ -39,6 +39,15 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
         return kind.command(this, setup, prefix);
     }
 
+    /**
+     * Forwarding workers: the value of a Levitate contender's {@code --workers}, else 1 (testpmd and
+     * l3fwd forward on one core here). Each worker polls an rx queue of its own on the source.
+     */
+    int workers() {
+        int i = extraArgs.indexOf("--workers");
+        return kind == Kind.LEVITATE && i >= 0 && i + 1 < extraArgs.size() ? Integer.parseInt(extraArgs.get(i + 1)) : 1;
+    }
+
     /** How each program is started. Everything contender-specific about launching lives here. */
     enum Kind {
         /** dpdk-testpmd, headless: --auto-start, stdin kept open (EOF on stdin would end it). */
@@ -96,7 +105,7 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
                 cmd.add(s.paths().levitate().toString());
                 cmd.add("run");
                 cmd.addAll(c.extraArgs()); // --mode first, as in the contract's examples
-                cmd.addAll(List.of("--port", s.sourceVdev(), "--port", s.sinkVdev()));
+                cmd.addAll(List.of("--port", s.sourceVdev(c.workers()), "--port", s.sinkVdev()));
                 if (!c.extraArgs().contains("--workers")) {
                     cmd.addAll(List.of("--workers", "1", "--cores", Integer.toString(s.fwdCore())));
                 }

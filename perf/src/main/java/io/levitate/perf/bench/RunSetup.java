@@ -34,7 +34,21 @@ record RunSetup(Path pcap, Path rulesIpv4, Path rulesIpv6, boolean ipv6, long mb
     }
 
     String sourceVdev() {
-        return SOURCE_DEVICE + ",rx_pcap=" + pcap + ",infinite_rx=1";
+        return sourceVdev(1);
+    }
+
+    /**
+     * The source with {@code queues} rx queues, each replaying the whole pcap (net_pcap makes one
+     * rx queue per {@code rx_pcap}; it has no RSS): every worker of a multi-worker contender polls a
+     * queue of its own and sees every flow, as each of N Levitate machines behind ECMP sees its
+     * share. The pool must hold {@code queues} copies of the pcap.
+     */
+    String sourceVdev(int queues) {
+        StringBuilder sb = new StringBuilder(SOURCE_DEVICE);
+        for (int q = 0; q < queues; q++) {
+            sb.append(",rx_pcap=").append(pcap);
+        }
+        return sb.append(",infinite_rx=1").toString();
     }
 
     String sinkVdev() {

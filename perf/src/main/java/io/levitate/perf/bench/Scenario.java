@@ -17,13 +17,16 @@ import java.util.stream.Collectors;
  * @param synShare    default share of SYN packets from new flows
  * @param ipv6        default address family
  * @param contenders  in launch order; rounds alternate through them (A B C A B C …)
+ * @param gatewayArp  whether the pcap starts with the gateway's ARP reply (Levitate lb contenders)
+ * @param baseline    a contender every other is also compared with (an extra ratio column and
+ *                    JSON field), or null: e.g. one worker, for the scaling of two
  */
 record Scenario(String name, String description, long flows, double synShare, boolean ipv6,
-                List<Contender> contenders, boolean gatewayArp) {
+                List<Contender> contenders, boolean gatewayArp, String baseline) {
 
     /** A scenario whose pcap needs no gateway ARP (L2 contenders only). */
     Scenario(String name, String description, long flows, double synShare, boolean ipv6, List<Contender> contenders) {
-        this(name, description, flows, synShare, ipv6, contenders, false);
+        this(name, description, flows, synShare, ipv6, contenders, false, null);
     }
 
     /**
@@ -49,9 +52,16 @@ record Scenario(String name, String description, long flows, double synShare, bo
                     "full load-balancing pipeline (classify, VIP, conntrack, Maglev, GRE) on 64-byte TCP: Levitate --mode lb "
                             + "vs testpmd io and l3fwd EM",
                     10_000, 0.0, false,
-                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), levitateLb("levitate-lb")), true));
-    // Further candidates: lb with --flows 1000000 (pool ≈ 2.5 GB), a SYN mix (--syn-share 0.5), and
-    // 2 workers (levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1") on a machine with a CPU to spare).
+                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), levitateLb("levitate-lb")), true, null),
+            // Scaling: the same pipeline with 2 workers, each polling an rx queue of its own (the
+            // source replays the pcap once per queue), against 1 worker. On a 2-CPU machine the
+            // second worker shares the main lcore's CPU (cores 0,1); elsewhere pass cores to spare.
+            new Scenario("lb-workers",
+                    "load-balancing pipeline, 2 workers (one rx/tx queue each) vs 1 worker: Levitate --mode lb",
+                    10_000, 0.0, false,
+                    List.of(levitateLb("levitate-lb"), levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1")),
+                    true, "levitate-lb"));
+    // Further candidates: lb with --flows 1000000 (pool ≈ 2.5 GB) and a SYN mix (--syn-share 0.5).
 
     static final Map<String, Scenario> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Scenario::name, Function.identity()));

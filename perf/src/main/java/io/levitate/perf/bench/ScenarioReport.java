@@ -78,8 +78,11 @@ final class ScenarioReport {
                 context.get("seconds"), context.get("warmup_seconds"),
                 Boolean.TRUE.equals(context.get("hugepages")) ? "hugepages" : "no hugepages", context.get("mbufs")));
         double testpmdPerCpu = baselinePerCpu(Contender.TESTPMD_IO);
-        sb.append(String.format(Locale.ROOT, "%-18s %8s %8s %8s %12s %12s %9s %9s  %s%n",
+        String own = scenario.baseline();
+        double base = own == null ? Double.NaN : baseline(own);
+        sb.append(String.format(Locale.ROOT, "%-18s %8s %8s %8s %12s %12s %9s %9s%s  %s%n",
                 "contender", "median", "min", "max", "x testpmd-io", "x l3fwd-em", "Mpps/cpu", "x testpmd",
+                own == null ? "" : String.format(Locale.ROOT, " %18s", "x " + own),
                 "per round: Mpps (rx Mpps, fwd thread on-CPU %)"));
         for (Entry e : entries) {
             if (e.skipReason != null) {
@@ -95,9 +98,10 @@ final class ScenarioReport {
                                      : "FAILED(" + s.error() + ") ");
             }
             double perCpu = median(e.mppsPerCpu());
-            sb.append(String.format(Locale.ROOT, "%-18s %8.2f %8.2f %8.2f %12s %12s %9.2f %9s  %s%n", e.contender.name(),
+            sb.append(String.format(Locale.ROOT, "%-18s %8.2f %8.2f %8.2f %12s %12s %9.2f %9s%s  %s%n", e.contender.name(),
                     med, Arrays.stream(v).min().orElse(Double.NaN), Arrays.stream(v).max().orElse(Double.NaN),
                     ratio(med, testpmd), ratio(med, l3fwd), perCpu, ratio(perCpu, testpmdPerCpu),
+                    own == null ? "" : String.format(Locale.ROOT, " %18s", ratio(med, base)),
                     rounds.toString().trim()));
         }
         return sb.toString();
@@ -136,6 +140,9 @@ final class ScenarioReport {
             c.put("mpps", mpps);
             c.put("ratio_vs_testpmd_io", round3(median(v) / testpmd));
             c.put("ratio_vs_l3fwd_em", round3(median(v) / l3fwd));
+            if (scenario.baseline() != null) {
+                c.put("ratio_vs_" + scenario.baseline().replace('-', '_'), round3(median(v) / baseline(scenario.baseline())));
+            }
             // Secondary, for shared machines: Mpps per second the forwarding thread was on a CPU.
             c.put("mpps_per_cpu_median", round3(median(e.mppsPerCpu())));
             c.put("ratio_per_cpu_vs_testpmd_io", round3(median(e.mppsPerCpu()) / baselinePerCpu(Contender.TESTPMD_IO)));

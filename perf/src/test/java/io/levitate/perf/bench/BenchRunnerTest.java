@@ -50,6 +50,40 @@ class BenchRunnerTest {
     }
 
     @Test
+    void aTwoWorkerContenderGetsAnRxQueuePerWorkerAndItsOwnCores() {
+        RunSetup setup = new RunSetup(Path.of("/tmp/x.pcap"), Path.of("/tmp/r4"), Path.of("/tmp/r6"), false, 32768,
+                true, 1024, 0, 1, new RunSetup.Tools(Path.of("testpmd"), Path.of("l3fwd"), Path.of("levitate"), Path.of("/jars/levitate.jar")), 300);
+        Scenario s = Scenario.BY_NAME.get("lb-workers");
+        Contender one = s.contenders().get(0);
+        Contender two = s.contenders().get(1);
+        assertEquals("levitate-lb", s.baseline());
+        assertEquals(1, one.workers());
+        assertEquals(2, two.workers());
+        assertEquals(1, Contender.testpmdIo().workers());
+        List<String> cmd = two.command(setup, "p");
+        assertTrue(cmd.contains("net_pcap0,rx_pcap=/tmp/x.pcap,rx_pcap=/tmp/x.pcap,infinite_rx=1"), cmd.toString());
+        assertTrue(cmd.containsAll(List.of("--workers", "2", "--cores", "0,1")));
+        assertEquals(1, cmd.stream().filter("--workers"::equals).count());
+        assertTrue(one.command(setup, "p").containsAll(List.of("net_pcap0,rx_pcap=/tmp/x.pcap,infinite_rx=1",
+                "--workers", "1", "--cores", "1")));
+    }
+
+    @Test
+    void theScalingScenarioComparesWithItsBaseline() {
+        ScenarioReport report = new ScenarioReport(Scenario.BY_NAME.get("lb-workers"), Map.of());
+        for (Contender c : report.scenario.contenders()) {
+            ScenarioReport.Entry e = new ScenarioReport.Entry(c, "cmd", null);
+            double mpps = c.workers() == 1 ? 10.0 : 19.0;
+            e.samples.add(new ContenderRun.Sample(1, mpps, mpps, 5.0, new ThreadCpu.Shares(1.0, 0.0), 0.1, 0,
+                    Path.of("log"), null));
+            report.entries.add(e);
+        }
+        assertTrue(report.table().contains("x levitate-lb"), report.table());
+        assertTrue(report.table().contains("1.900"), report.table());
+        assertTrue(Json.write(report.json()).contains("\"ratio_vs_levitate_lb\": 1.9"), Json.write(report.json()));
+    }
+
+    @Test
     void medianOfOddAndEvenCounts() {
         assertEquals(2.0, ScenarioReport.median(new double[] {3, 1, 2}));
         assertEquals(2.5, ScenarioReport.median(new double[] {4, 1, 2, 3}));
