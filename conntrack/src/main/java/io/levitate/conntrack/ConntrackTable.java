@@ -65,7 +65,7 @@ import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
  * hole does not end a search) and read the entry only of a matching tag (a false match costs one
  * extra read, 1 in 65535 per occupied entry): a miss costs about one memory latency per bucket, an
  * IPv4 hit about one more (its hot part). A caller that handles packets in bursts prefetches them
- * ({@link #touchBucket}, {@link #recordToTouch}, {@link #touchRecord}). An insert takes, in order: the
+ * ({@link #bucketLines}, {@link #recordToPrefetch}). An insert takes, in order: the
  * entry of the same key; a free or expired entry (an expired
  * one is reclaimed and counted as an expiration) in whichever bucket has more room, the first on a
  * tie; and when both buckets are full of live entries it evicts the least recently seen entry
@@ -294,7 +294,7 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * The hash {@link #touchBucket}, {@link #recordToTouch} and {@link #lookupV4} use for an IPv4
+     * The hash {@link #bucketLines}, {@link #recordToPrefetch} and {@link #lookupV4} use for an IPv4
      * key, for a caller that prefetches a burst's entries in steps (and then looks them up with
      * {@link #lookupV4Hashed}).
      */
@@ -303,20 +303,23 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * Step one of prefetching a burst: starts loading the tag lines of both buckets of the key with
-     * hash {@code h} ({@link #hashOfV4}), without waiting for them. A burst's lookups then overlap
-     * their cache misses instead of paying one memory latency each in turn. Both buckets, because
-     * inserts take the emptier one: in a table loaded to half or more, about half the keys live in
-     * their second bucket. Reads only; changes nothing. Java has no prefetch instruction, so these
-     * are ordinary loads whose value the caller must consume (add it to a field once per burst), or
-     * the JIT drops them; nothing waits on them until then, so the loads of a whole burst are in
-     * flight together.
+     * Step one of prefetching: the addresses of the tag lines of the buckets of the key with hash
+     * {@code h} ({@link #hashOfV4}), for the caller to prefetch, so that its lookups a few packets
+     * later find them in cache. Both buckets once the table is an eighth full, because inserts take
+     * the emptier one: in a table loaded to half or more, about half the keys live in their second
+     * bucket. Reads nothing.
      *
-     * @return a value to consume (meaningless)
+     * @param out off-heap array of addresses; the first or both buckets' lines go at index
+     *            {@code n} on (room for 2 needed)
+     * @return the new count, {@code n + 1} or {@code n + 2}
      */
-    public long touchBucket(long h) {
-        final long first = Memory.getLongLE(bucket1(h) + H_TAG);
-        return secondBucketInUse() ? first + Memory.getLongLE(bucket2(h) + H_TAG) : first;
+    public int bucketLines(long h, long out, int n) {
+        Memory.putLong(out + 8L * n, bucket1(h) + H_TAG);
+        if (!secondBucketInUse()) {
+            return n + 1;
+        }
+        Memory.putLong(out + 8L * (n + 1), bucket2(h) + H_TAG);
+        return n + 2;
     }
 
     /**
@@ -330,11 +333,11 @@ public final class ConntrackTable implements AutoCloseable {
 
     /**
      * Step two, once the tag lines of step one have arrived: the address of the hot part of the first
-     * lane whose tag matches, in the first bucket, else the second if step one loaded it (the likely hit; no key compare,
-     * so a false match only costs a useless load in step three), or 0 when no tag matches. Reads the
-     * tag lines only.
+     * lane whose tag matches, in the first bucket, else the second if step one named it (the likely
+     * hit, to prefetch: one cache line, all an IPv4 hit reads besides the tags; no key compare, so a
+     * false match only costs a useless prefetch), or 0 when no tag matches. Reads the tag lines only.
      */
-    public long recordToTouch(long h) {
+    public long recordToPrefetch(long h) {
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;
         final long b1 = bucket1(h);
         final long r = matchingRecord(b1, pattern);
@@ -349,18 +352,6 @@ public final class ConntrackTable implements AutoCloseable {
         }
         final int k = m1 != 0 ? Long.numberOfTrailingZeros(m1) >>> 4 : 4 + (Long.numberOfTrailingZeros(m2) >>> 4);
         return hot(base, k);
-    }
-
-    /**
-     * Step three: starts loading the hot part at {@code record} ({@link #recordToTouch}): one cache
-     * line, all an IPv4 hit reads besides the tags. Kept apart from step two so that a burst's loads
-     * follow each other closely (a load that misses holds up retirement, and only the loads within
-     * the out-of-order window overlap). Same contract as {@link #touchBucket}.
-     *
-     * @return a value to consume (meaningless)
-     */
-    public long touchRecord(long record) {
-        return Memory.getLong(record + SRC_LO);
     }
 
     /**

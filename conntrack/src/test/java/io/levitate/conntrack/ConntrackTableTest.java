@@ -17,10 +17,13 @@ import static io.levitate.conntrack.ConntrackTable.TCP_ACK;
 import static io.levitate.conntrack.ConntrackTable.TCP_FIN;
 import static io.levitate.conntrack.ConntrackTable.TCP_RST;
 import static io.levitate.conntrack.ConntrackTable.TCP_SYN;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -349,19 +352,25 @@ class ConntrackTableTest {
     }
 
     @Test
-    void prefetchTouchesReadOnlyAndFindTheRecordOfAnInsertedKey() {
+    void prefetchStepsReadOnlyAndFindTheRecordOfAnInsertedKey() {
         ConntrackTable t = table(4096);
-        // Nothing stored: the first bucket's tags are all zero, so no record is touched.
+        // Nothing stored: the first bucket's line is the one to prefetch (an empty table uses no
+        // second bucket), and its tags are all zero, so there is no record to prefetch.
         long h = t.hashOfV4(CLIENT, VIP, 40000, 80, TCP);
-        t.touchBucket(h);
-        assertEquals(0, t.recordToTouch(h));
+        long[] b = t.bucketsV4(CLIENT, VIP, 40000, 80, TCP);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment lines = arena.allocate(8 * 4);
+            assertEquals(3, t.bucketLines(h, lines.address(), 2));
+            assertEquals(t.baseAddress() + b[0], lines.getAtIndex(JAVA_LONG, 2));
+        }
+        assertEquals(0, t.recordToPrefetch(h));
         assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, TCP, TCP_SYN, 7, 0, 100));
         // The record found by tag is the key's: its hot part starts with the IPv4-mapped source word.
         long mappedSource = 0x0000_FFFF_0000_0000L | (CLIENT & 0xFFFF_FFFFL);
-        long record = t.recordToTouch(h);
+        long record = t.recordToPrefetch(h);
         assertNotEquals(0, record);
-        assertEquals(mappedSource, t.touchRecord(record));
-        // Touching changes nothing: the entry is still a hit, and no counter moved.
+        assertEquals(mappedSource, Memory.getLong(record));
+        // Prefetching changes nothing: the entry is still a hit, and no counter moved.
         assertEquals(1, c(t, INSERTS));
         assertEquals(0, c(t, HITS) + c(t, MISSES));
         assertEquals(7, t.lookupV4(CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 101));
@@ -396,15 +405,19 @@ class ConntrackTableTest {
             assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_SYN, i, 0, 0));
         }
         int inSecond = 0;
+        long lines = Arena.ofAuto().allocate(8 * 2).address();
         for (int i = 0; i < 2048; i++) {
             long h = t.hashOfV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
             long[] b = t.bucketsV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
-            t.touchBucket(h);
-            long hot = t.recordToTouch(h);
+            // Both buckets' tag lines are to be prefetched now.
+            assertEquals(2, t.bucketLines(h, lines, 0), "key " + i);
+            assertEquals(t.baseAddress() + b[0], Memory.getLong(lines), "key " + i);
+            assertEquals(t.baseAddress() + b[1], Memory.getLong(lines + 8), "key " + i);
+            long hot = t.recordToPrefetch(h);
             assertNotEquals(0, hot, "key " + i);
             // The part found by tag is the key's (a false tag match in 1 of 65535 aside): its first
             // word is the IPv4-mapped source address.
-            assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), t.touchRecord(hot), "key " + i);
+            assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), Memory.getLong(hot), "key " + i);
             long lookup = t.lookupV4Hashed(h, CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_ACK, 1);
             assertEquals(i, lookup, "key " + i);
             inSecond += b[0] != b[1] && !inBucket(t, hot, b[0]) ? 1 : 0;

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The worker's fast path (untagged IPv4 TCP/UDP to a VIP) against its general path: two agents
  * with the same configuration see the same frames, one through {@link LoadBalancerAgent#handleReceived}
- * (prefetch passes, fast path, general path for what the fast path leaves) and one through
+ * (hashes and prefetches, fast path, general path for what the fast path leaves) and one through
  * {@link LoadBalancerAgent#handleOne} (general path only). Every frame's action, its bytes and
  * the mbuf's data offset and lengths must agree, and so must every counter at the end.
  *
@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (conntrack's resolve path). Some backends are IPv6 (IPv6 outer headers); their tunnels and one
  * IPv4 backend's are keyed (RFC 2890). Lengths are tried at the edges: total lengths around the MTU limits of the
  * fast path (any tunnel) and of the general path (this tunnel), headroom just under and at what
- * the largest tunnel needs, frames just under and at the prefetch pass's minimum. With
+ * the largest tunnel needs, frames just under and at flowHash's minimum. With
  * {@link DfPolicy#CLEAR} the IPv6 gateway is left unresolved, so those flows are {@code no_neighbour}.
  */
 class FastPathEquivalenceTest
