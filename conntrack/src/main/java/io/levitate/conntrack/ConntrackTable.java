@@ -333,9 +333,11 @@ public final class ConntrackTable implements AutoCloseable {
 
     /**
      * Step two, once the tag lines of step one have arrived: the address of the hot part of the first
-     * lane whose tag matches, in the first bucket, else the second if step one named it (the likely
-     * hit, to prefetch: one cache line, all an IPv4 hit reads besides the tags; no key compare, so a
-     * false match only costs a useless prefetch), or 0 when no tag matches. Reads the tag lines only.
+     * lane whose tag matches, in the first bucket, else in the second when the table is loaded enough
+     * for step one to name that bucket too; or 0 when no tag matches. This is the likely hit, to
+     * prefetch: one cache line, all an IPv4 hit reads besides the tags. There is no key compare, so
+     * a false match only costs a useless prefetch, and a table that has just become loaded enough
+     * costs one load step one did not prefetch. Reads the tag lines only.
      */
     public long recordToPrefetch(long h) {
         final long pattern = (tag(h) & 0xFFFFL) * LANES_ONE;

@@ -405,22 +405,25 @@ class ConntrackTableTest {
             assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_SYN, i, 0, 0));
         }
         int inSecond = 0;
-        long lines = Arena.ofAuto().allocate(8 * 2).address();
-        for (int i = 0; i < 2048; i++) {
-            long h = t.hashOfV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
-            long[] b = t.bucketsV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
-            // Both buckets' tag lines are to be prefetched now.
-            assertEquals(2, t.bucketLines(h, lines, 0), "key " + i);
-            assertEquals(t.baseAddress() + b[0], Memory.getLong(lines), "key " + i);
-            assertEquals(t.baseAddress() + b[1], Memory.getLong(lines + 8), "key " + i);
-            long hot = t.recordToPrefetch(h);
-            assertNotEquals(0, hot, "key " + i);
-            // The part found by tag is the key's (a false tag match in 1 of 65535 aside): its first
-            // word is the IPv4-mapped source address.
-            assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), Memory.getLong(hot), "key " + i);
-            long lookup = t.lookupV4Hashed(h, CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_ACK, 1);
-            assertEquals(i, lookup, "key " + i);
-            inSecond += b[0] != b[1] && !inBucket(t, hot, b[0]) ? 1 : 0;
+        try (Arena arena = Arena.ofConfined()) {
+            long lines = arena.allocate(8 * 2).address();
+            for (int i = 0; i < 2048; i++) {
+                long h = t.hashOfV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
+                long[] b = t.bucketsV4(CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP);
+                // Both buckets' tag lines are to be prefetched now.
+                assertEquals(2, t.bucketLines(h, lines, 0), "key " + i);
+                assertEquals(t.baseAddress() + b[0], Memory.getLong(lines), "key " + i);
+                assertEquals(t.baseAddress() + b[1], Memory.getLong(lines + 8), "key " + i);
+                long hot = t.recordToPrefetch(h);
+                assertNotEquals(0, hot, "key " + i);
+                // The part found by tag is the key's (a false tag match in 1 of 65535 aside): its first
+                // word is the IPv4-mapped source address.
+                assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), Memory.getLong(hot),
+                        "key " + i);
+                long lookup = t.lookupV4Hashed(h, CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_ACK, 1);
+                assertEquals(i, lookup, "key " + i);
+                inSecond += b[0] != b[1] && !inBucket(t, hot, b[0]) ? 1 : 0;
+            }
         }
         assertTrue(inSecond > 200, "keys in their second bucket: " + inSecond);
     }

@@ -111,7 +111,7 @@ public final class LoadBalancerAgent implements Agent
     private final WorkerStartup startup;
 
     /** Ethernet + IPv4 without options + the 4 port bytes: what {@link #flowHash} reads. */
-    private static final int TOUCH_MIN_FRAME = 14 + 20 + 4;
+    private static final int HASH_MIN_FRAME = 14 + 20 + 4;
     /**
      * {@link #handleBurst}: packets per prefetch call (a call costs about 4 ns), and how many places
      * ahead a packet's records and its tag lines are prefetched. A record needs its tag lines, so
@@ -121,6 +121,12 @@ public final class LoadBalancerAgent implements Agent
     private static final int GROUP = 4;
     private static final int RECORDS_AHEAD = 4;
     private static final int TAGS_AHEAD = RECORDS_AHEAD + GROUP;
+    /**
+     * Most lines one {@link Prefetch} call of {@link #handleBurst} names: the prologue's tag lines
+     * (up to 2 per packet, {@link #TAGS_AHEAD} packets), or a group's tag lines and records (2 + 1
+     * per packet). The stages check it ({@link #prefetchLines}).
+     */
+    private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 3 * GROUP);
     /** Off-heap array of line addresses for {@link Prefetch}, and its memory. */
     private final MemorySegment lineArray;
     private final long lines;
@@ -136,6 +142,9 @@ public final class LoadBalancerAgent implements Agent
     private static final int IPV4_NO_OPTIONS = 20;
 
     private long fastPathPackets;
+    private long hashedPackets;
+    private long tagStagePackets;
+    private long recordStagePackets;
     private DataPlaneSnapshot snapshot;
     private int cycles;
     private long nextNeighbourRequestMs;
@@ -158,8 +167,7 @@ public final class LoadBalancerAgent implements Agent
         this.burst = burst;
         this.hashes = new long[burst];
         this.actions = new int[burst];
-        // At most: the prologue's tag lines (2 per packet), or a group's tag lines and records.
-        this.lineArray = Arena.ofAuto().allocate(POINTER * Math.max(2L * TAGS_AHEAD, 3L * GROUP), 64);
+        this.lineArray = Arena.ofAuto().allocate(POINTER * LINES_CAPACITY, 64);
         this.lines = lineArray.address();
         this.ports = ports.clone();
         this.peers = peers.clone();
@@ -304,7 +312,9 @@ public final class LoadBalancerAgent implements Agent
     {
         for (int i = 0; i < count; i++)
         {
-            hashes[i] = flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+            final long h = flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+            hashes[i] = h;
+            hashedPackets += h == NO_HASH ? 0 : 1;
         }
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
         prefetchLines(recordLines(0, Math.min(RECORDS_AHEAD, count), 0));
@@ -338,6 +348,7 @@ public final class LoadBalancerAgent implements Agent
             if (h != NO_HASH)
             {
                 k = conntrack.bucketLines(h, lines, k);
+                tagStagePackets++;
             }
         }
         return k;
@@ -350,7 +361,12 @@ public final class LoadBalancerAgent implements Agent
         for (int i = from; i < to; i++)
         {
             final long h = hashes[i];
-            final long r = h == NO_HASH ? 0 : conntrack.recordToPrefetch(h);
+            if (h == NO_HASH)
+            {
+                continue;
+            }
+            recordStagePackets++;
+            final long r = conntrack.recordToPrefetch(h);
             if (r != 0)
             {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
@@ -361,6 +377,7 @@ public final class LoadBalancerAgent implements Agent
 
     private void prefetchLines(final int count)
     {
+        assert count <= LINES_CAPACITY : count;
         if (count > 0)
         {
             Prefetch.lines(lines, count);
@@ -379,7 +396,7 @@ public final class LoadBalancerAgent implements Agent
     private long flowHash(final long m)
     {
         final long a = Mbuf.dataAddress(m);
-        if (Mbuf.dataLength(m) < TOUCH_MIN_FRAME
+        if (Mbuf.dataLength(m) < HASH_MIN_FRAME
             || NetworkOrder.u16(ALL, a + 12) != 0x0800 || NetworkOrder.u8(ALL, a + 14) != 0x45)
         {
             return NO_HASH;
@@ -428,7 +445,7 @@ public final class LoadBalancerAgent implements Agent
      * every output byte and counter.
      *
      * @param hash {@link #flowHash} of the frame, not {@link #NO_HASH}: it has at least
-     *             {@link #TOUCH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP
+     *             {@link #HASH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP
      * @return the action, or {@link #GENERAL}
      */
     private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowMs)
@@ -634,6 +651,16 @@ public final class LoadBalancerAgent implements Agent
     long fastPathPackets()
     {
         return fastPathPackets;
+    }
+
+    /**
+     * Tests, of the prefetch schedule: packets {@link #flowHash} hashed, and packets each prefetch
+     * stage of {@link #handleBurst} visited (their tag lines, their records). Equal when every
+     * hashed packet went through each stage exactly once.
+     */
+    long[] prefetchStages()
+    {
+        return new long[] {hashedPackets, tagStagePackets, recordStagePackets};
     }
 
     /** What to do with a handled mbuf. */

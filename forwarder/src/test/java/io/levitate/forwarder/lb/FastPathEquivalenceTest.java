@@ -210,7 +210,13 @@ class FastPathEquivalenceTest
                 fast.load(i, f);
                 general.load(i, f);
             }
+            final long hashedBefore = fast.agent.prefetchStages()[0];
             fast.agent.handleReceived(fast.array, count, now, actions);
+            // Every packet the burst hashed had its tag lines and its record prefetched, once.
+            final long[] stages = fast.agent.prefetchStages();
+            assertTrue(stages[0] - hashedBefore <= count, "hashed more packets than the burst holds");
+            assertEquals(stages[0], stages[1], "packets whose tag lines were prefetched, burst " + b + " of " + count);
+            assertEquals(stages[0], stages[2], "packets whose records were prefetched, burst " + b + " of " + count);
             for (int i = 0; i < count; i++)
             {
                 final int expected = general.agent.handleOne(general.mbufs[i], now);
@@ -355,7 +361,7 @@ class FastPathEquivalenceTest
             }
             case 18 ->
             {
-                return new Frame(Arrays.copyOf(bytes, 37 + random.nextInt(2)), headroom, segments);   // at the prefetch minimum
+                return new Frame(Arrays.copyOf(bytes, 37 + random.nextInt(2)), headroom, segments);   // at flowHash's minimum
             }
             default ->
             {
