@@ -142,7 +142,7 @@ public final class LoadBalancerAgent implements Agent
     private static final int IPV4_NO_OPTIONS = 20;
 
     private long fastPathPackets;
-    private long hashedPackets;
+    private long burstPackets;
     private long tagStagePackets;
     private long recordStagePackets;
     private DataPlaneSnapshot snapshot;
@@ -312,10 +312,9 @@ public final class LoadBalancerAgent implements Agent
     {
         for (int i = 0; i < count; i++)
         {
-            final long h = flowHash(NativeMemory.getLong(mbufs + i * POINTER));
-            hashes[i] = h;
-            hashedPackets += h == NO_HASH ? 0 : 1;
+            hashes[i] = flowHash(NativeMemory.getLong(mbufs + i * POINTER));
         }
+        burstPackets += count;
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
         prefetchLines(recordLines(0, Math.min(RECORDS_AHEAD, count), 0));
         for (int g = 0; g < count; g += GROUP)
@@ -341,6 +340,7 @@ public final class LoadBalancerAgent implements Agent
     /** Appends to {@link #lines} (from index {@code n}) the conntrack tag lines of packets {@code from..to-1}. */
     private int tagLines(final int from, final int to, final int n)
     {
+        tagStagePackets += to - from;
         int k = n;
         for (int i = from; i < to; i++)
         {
@@ -348,7 +348,6 @@ public final class LoadBalancerAgent implements Agent
             if (h != NO_HASH)
             {
                 k = conntrack.bucketLines(h, lines, k);
-                tagStagePackets++;
             }
         }
         return k;
@@ -357,16 +356,12 @@ public final class LoadBalancerAgent implements Agent
     /** Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code from..to-1}. */
     private int recordLines(final int from, final int to, final int n)
     {
+        recordStagePackets += to - from;
         int k = n;
         for (int i = from; i < to; i++)
         {
             final long h = hashes[i];
-            if (h == NO_HASH)
-            {
-                continue;
-            }
-            recordStagePackets++;
-            final long r = conntrack.recordToPrefetch(h);
+            final long r = h == NO_HASH ? 0 : conntrack.recordToPrefetch(h);
             if (r != 0)
             {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
@@ -388,8 +383,9 @@ public final class LoadBalancerAgent implements Agent
      * A burst's conntrack lines are prefetched ahead of its packets ({@link #handleBurst}), so that
      * the cache misses overlap with handling instead of costing a memory latency per packet in turn.
      * This is the key hash for that, guessed from fixed offsets (untagged Ethernet, IPv4 without
-     * options, TCP or UDP): a wrong guess costs only useless prefetches, never a wrong decision, since handling
-     * parses and checks everything itself; a right guess is also the fast path's key hash.
+     * options, TCP or UDP): a wrong guess costs only useless prefetches, never a wrong decision,
+     * since handling parses and checks everything itself; a right guess is also the fast path's key
+     * hash.
      *
      * @return the conntrack hash of the packet's IPv4 5-tuple, or {@link #NO_HASH}
      */
@@ -635,8 +631,9 @@ public final class LoadBalancerAgent implements Agent
 
     /**
      * What {@link #doWork} does with a received burst, without rx or tx ({@link #handleBurst}): the
-     * hashes and the prefetches, and each packet by the fast path or the general path. For tests comparing the two paths on
-     * mbufs in ordinary memory ({@link #handleOne} takes the general path only).
+     * hashes and the prefetches, and each packet by the fast path or the general path. For tests
+     * comparing the two paths on mbufs in ordinary memory ({@link #handleOne} takes the general
+     * path only).
      *
      * @param mbufs   off-heap array of {@code count} (at most the burst size) mbuf pointers
      * @param actions receives each packet's action: 0 drop, 1 forward (tunnel), 2 reply, 3 kernel
@@ -654,13 +651,13 @@ public final class LoadBalancerAgent implements Agent
     }
 
     /**
-     * Tests, of the prefetch schedule: packets {@link #flowHash} hashed, and packets each prefetch
-     * stage of {@link #handleBurst} visited (their tag lines, their records). Equal when every
-     * hashed packet went through each stage exactly once.
+     * Tests, of the prefetch schedule: packets {@link #handleBurst} was given, and packets each of
+     * its prefetch stages visited (their tag lines, their records), counted per stage call. Equal
+     * when every packet went through each stage exactly once.
      */
     long[] prefetchStages()
     {
-        return new long[] {hashedPackets, tagStagePackets, recordStagePackets};
+        return new long[] {burstPackets, tagStagePackets, recordStagePackets};
     }
 
     /** What to do with a handled mbuf. */
