@@ -183,6 +183,8 @@ public final class ConntrackTable implements AutoCloseable {
     /** Address of the table: bucket b starts at {@code addr + b * 512}. */
     private final long addr;
     private final long buckets;
+    /** Bytes of the buckets: {@code buckets * 512}. */
+    private final long tableBytes;
     private final int slots;
     private final long seed;
     private final long tcpEstablished;
@@ -210,6 +212,7 @@ public final class ConntrackTable implements AutoCloseable {
     public ConntrackTable(ConntrackConfig config) {
         this.slots = config.slots();
         this.buckets = slots / BUCKET;
+        this.tableBytes = buckets * BUCKET_BYTES;
         this.seed = config.hashSeed();
         this.tcpEstablished = config.tcpEstablishedMs();
         this.tcpClosing = config.tcpClosingMs();
@@ -268,9 +271,53 @@ public final class ConntrackTable implements AutoCloseable {
         return lookup(h, srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF, tcpFlags, now);
     }
 
+    /**
+     * {@link #lookupV4Hashed} with a hint: {@code record}, what {@link #recordToPrefetch} gave for
+     * {@code h} a few packets earlier (0 for none). The key is checked in that lane first (its tag,
+     * protocol and key, all in lines the prefetch brought), which saves matching the bucket's tags a
+     * second time; if the lane no longer holds the key (freed, reused, a tag collision), or the hint
+     * is 0 or not a record's address of this table, the lookup is {@link #lookupV4Hashed}'s. The
+     * result is the same either way: a key is never in two lanes, and the hint is the first lane
+     * whose tag matches in the order {@link #lookupV4Hashed} searches.
+     */
+    public int lookupV4Hinted(long h, long record, int src, int dst, int srcPort, int dstPort, int proto,
+                              int tcpFlags, long now) {
+        final long sLo = V4_MAPPED | (src & 0xFFFF_FFFFL);
+        final long dLo = V4_MAPPED | (dst & 0xFFFF_FFFFL);
+        final int ports = ports(srcPort, dstPort);
+        final int p = proto & 0xFF;
+        long x = record != 0 ? atHint(h, record, sLo, dLo, ports, p) : -1;
+        if (x < 0) {
+            x = find(h, 0L, sLo, 0L, dLo, ports, p);
+        }
+        return hit(x, p, tcpFlags, now);
+    }
+
+    /** The entry of the IPv4 key at hot-part address {@code record}, if that lane holds it, else -1. */
+    private long atHint(long h, long record, long sLo, long dLo, int ports, int proto) {
+        final long offset = record - addr;
+        final long inBucket = (offset & (BUCKET_BYTES - 1)) - HOT;
+        // Inside the table, and a lane's hot part: 0, 32, .. 224 bytes past the header line.
+        if (Long.compareUnsigned(offset, tableBytes) >= 0 || (inBucket & ~(long) (7 * HOT_BYTES)) != 0) {
+            return -1;
+        }
+        final long base = addr + (offset & -BUCKET_BYTES);
+        final int k = (int) inBucket >>> 5;
+        if (Memory.getShortLE(base + H_TAG + 2L * k) != (short) tag(h)
+                || Memory.getByte(base + H_PROTO + k) != (byte) proto
+                || !keyEquals(base, k, 0L, sLo, 0L, dLo, ports)) {
+            return -1;
+        }
+        return entry(base, k);
+    }
+
     private int lookup(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags,
                        long now) {
-        final long x = find(h, sHi, sLo, dHi, dLo, ports, proto);
+        return hit(find(h, sHi, sLo, dHi, dLo, ports, proto), proto, tcpFlags, now);
+    }
+
+    /** A lookup's end: entry {@code x} (or -1) checked for expiry, its state and clock updated, counted. */
+    private int hit(long x, int proto, int tcpFlags, long now) {
         if (x < 0) {
             counters.incrementRelease(MISSES);
             return MISS;

@@ -428,6 +428,67 @@ class ConntrackTableTest {
         assertTrue(inSecond > 200, "keys in their second bucket: " + inSecond);
     }
 
+    @Test
+    void aHintedLookupFindsWhatTheHashedOneDoesWhateverTheHint() {
+        // Half full, so keys live in both their buckets. Each key is looked up with its own record
+        // (the prefetch's hint), with none, with another key's record, and with addresses that are
+        // no record (outside the table, a header line, mid-record): always the hashed lookup's answer.
+        ConntrackTable t = table(4096);
+        int n = 2048;
+        for (int i = 0; i < n; i++) {
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + i, 80, TCP, TCP_SYN, i, 0, 0));
+        }
+        long base = t.baseAddress();
+        long bytes = 4096L * 64;
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < n; i++) {
+            long h = t.hashOfV4(CLIENT + i, VIP, 1000 + i, 80, TCP);
+            long own = t.recordToPrefetch(h);
+            long other = t.recordToPrefetch(t.hashOfV4(CLIENT + (i + 1) % n, VIP, 1000 + (i + 1) % n, 80, TCP));
+            long[] hints = {own, 0, other, own + 8, own - 32 * 8, base - 512 + 64, base + bytes + 64,
+                base + bytes - 32, base + (random.nextLong(bytes) & -32), random.nextLong()};
+            for (long hint : hints) {
+                assertEquals(i, t.lookupV4Hinted(h, hint, CLIENT + i, VIP, 1000 + i, 80, TCP, TCP_ACK, 1),
+                        "key " + i + " hint " + Long.toHexString(hint));
+            }
+        }
+        assertEquals(10L * n, c(t, HITS));
+        assertEquals(0, c(t, MISSES));
+        // A key not stored misses with any hint: here the record of a stored key with the same tag (the
+        // hash's low 16 bits), so only the key compare tells them apart.
+        long stored = t.hashOfV4(CLIENT, VIP, 1000, 80, TCP);
+        int absent = 0;
+        while (((t.hashOfV4(CLIENT - 1 - absent, VIP, 1000, 80, TCP) ^ stored) & 0xFFFF) != 0) {
+            absent++;
+        }
+        long h = t.hashOfV4(CLIENT - 1 - absent, VIP, 1000, 80, TCP);
+        assertEquals(MISS, t.lookupV4Hinted(h, t.recordToPrefetch(stored), CLIENT - 1 - absent, VIP, 1000, 80, TCP,
+                TCP_ACK, 1));
+        assertEquals(MISS, t.lookupV4Hinted(h, 0, CLIENT - 1 - absent, VIP, 1000, 80, TCP, TCP_ACK, 1));
+        assertEquals(2, c(t, MISSES));
+    }
+
+    @Test
+    void aHintedLookupExpiresAndRecordsLikeTheHashedOne() {
+        ConntrackTable t = table(4096);
+        assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, UDP, 0, 3, 0, 0));
+        long h = t.hashOfV4(CLIENT, VIP, 40000, 80, UDP);
+        long hint = t.recordToPrefetch(h);
+        // Seen at 20 s through the hint, so still live at 20 s + the UDP timeout.
+        assertEquals(3, t.lookupV4Hinted(h, hint, CLIENT, VIP, 40000, 80, UDP, 0, 20_000));
+        long udp = ConntrackConfig.DEFAULT_UDP_MS;
+        assertEquals(3, t.lookupV4Hinted(h, hint, CLIENT, VIP, 40000, 80, UDP, 0, 20_000 + udp));
+        // Idle past the timeout: the hinted lookup frees the entry, as the hashed one would.
+        assertEquals(MISS, t.lookupV4Hinted(h, hint, CLIENT, VIP, 40000, 80, UDP, 0, 20_000 + 3 * udp));
+        assertEquals(1, c(t, EXPIRATIONS));
+        assertEquals(0, t.occupancy());
+        assertEquals(0, t.recordToPrefetch(h));
+        // A key stored again in the lane the stale hint names is found through it.
+        assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, UDP, 0, 4, 0, 30_000));
+        assertEquals(hint, t.recordToPrefetch(h));
+        assertEquals(4, t.lookupV4Hinted(h, hint, CLIENT, VIP, 40000, 80, UDP, 0, 30_001));
+    }
+
     /** Whether address {@code part} lies in the bucket at byte offset {@code bucket} of the table. */
     private static boolean inBucket(ConntrackTable t, long part, long bucket) {
         long offset = part - t.baseAddress();

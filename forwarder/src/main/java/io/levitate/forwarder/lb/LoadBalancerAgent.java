@@ -134,6 +134,11 @@ public final class LoadBalancerAgent implements Agent
     private final int[] actions;
     /** {@link #flowHash} of each packet of the burst being handled. */
     private final long[] hashes;
+    /**
+     * {@link ConntrackTable#recordToPrefetch} of each packet of the burst (0: none), as the record
+     * stage found it: the fast path's lookup starts there ({@link ConntrackTable#lookupV4Hinted}).
+     */
+    private final long[] records;
     /** {@link #flowHash}: not an IPv4 TCP/UDP packet by the fixed-offset guess (a real hash of 0 is then not prefetched). */
     private static final long NO_HASH = 0;
     /** {@link #flowHash} of the packet being handled. */
@@ -166,6 +171,7 @@ public final class LoadBalancerAgent implements Agent
         this.queue = queue;
         this.burst = burst;
         this.hashes = new long[burst];
+        this.records = new long[burst];
         this.actions = new int[burst];
         this.lineArray = Arena.ofAuto().allocate(POINTER * LINES_CAPACITY, 64);
         this.lines = lineArray.address();
@@ -332,7 +338,8 @@ public final class LoadBalancerAgent implements Agent
             prefetchLines(n);
             for (int i = g; i < end; i++)
             {
-                actions[i] = dispatch(NativeMemory.getLong(mbufs + i * POINTER), hashes[i], s, nowNanos, nowMs);
+                actions[i] = dispatch(NativeMemory.getLong(mbufs + i * POINTER), hashes[i], records[i], s, nowNanos,
+                    nowMs);
             }
         }
     }
@@ -362,6 +369,7 @@ public final class LoadBalancerAgent implements Agent
         {
             final long h = hashes[i];
             final long r = h == NO_HASH ? 0 : conntrack.recordToPrefetch(h);
+            records[i] = r;
             if (r != 0)
             {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
@@ -410,12 +418,12 @@ public final class LoadBalancerAgent implements Agent
      * One received packet: the fast path when {@link #flowHash} recognised its shape (untagged
      * IPv4 without options, TCP or UDP) and it holds up, else the general path.
      */
-    private int dispatch(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos,
-        final long nowMs)
+    private int dispatch(final long m, final long hash, final long record, final DataPlaneSnapshot s,
+        final long nowNanos, final long nowMs)
     {
         if (hash != NO_HASH)
         {
-            final int action = fastIpv4(m, hash, s, nowMs);
+            final int action = fastIpv4(m, hash, record, s, nowMs);
             if (action != GENERAL)
             {
                 return action;
@@ -442,9 +450,10 @@ public final class LoadBalancerAgent implements Agent
      *
      * @param hash {@link #flowHash} of the frame, not {@link #NO_HASH}: it has at least
      *             {@link #HASH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP
+     * @param record where its conntrack entry likely is ({@link #records})
      * @return the action, or {@link #GENERAL}
      */
-    private int fastIpv4(final long m, final long hash, final DataPlaneSnapshot s, final long nowMs)
+    private int fastIpv4(final long m, final long hash, final long record, final DataPlaneSnapshot s, final long nowMs)
     {
         // Few, wide loads, each within the 38 bytes flowHash found (later ones after the length
         // checks that cover them).
@@ -511,7 +520,8 @@ public final class LoadBalancerAgent implements Agent
         // comes first in the code, so the compiler spends its inlining budget on it rather than on
         // the new-flow path (Maglev, insert), which becomes a call.
         fastPathPackets++;
-        final int hit = conntrack.lookupV4Hashed(hash, src, (int)dstLo, srcPort, dstPort, protocol, tcpFlags, nowMs);
+        final int hit = conntrack.lookupV4Hinted(hash, record, src, (int)dstLo, srcPort, dstPort, protocol, tcpFlags,
+            nowMs);
         if (hit >= 0)
         {
             return tunnelIpv4(m, a, headroom, total, w0, w1, srcLo, ports, protocol, service, hit, s, nowMs);
