@@ -561,8 +561,7 @@ public final class LoadBalancerAgent implements Agent
         }
         final long l3 = a + ETHERNET_UNTAGGED;
         final long start = encapsulator.encapsulateIpv4(l3, total, (w0 >>> 16) & 0xFF,
-            (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0,
-            GreEncapsulator.flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol), tunnel, mac);
+            (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0, srcLo, ports, protocol, tunnel, mac);
         Mbuf.setFrame(m, headroom - (int)(a - start), (int)(l3 + total - start));
         stats.encapsulated++;
         countTunnelled(service, backend, total);

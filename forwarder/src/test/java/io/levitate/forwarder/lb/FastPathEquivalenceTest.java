@@ -15,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -117,7 +119,7 @@ class FastPathEquivalenceTest
         final long[] mbufs = new long[BURST];
         final long array;
 
-        Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df)
+        Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df, final int v4Prefix)
         {
             published.set(snapshot);
             final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0xFD00_0001_0000_0000L, 2, true,
@@ -129,9 +131,10 @@ class FastPathEquivalenceTest
             }
             conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
                 .withServices(SnapshotBuilder.MAX_SERVICES, 0));
-            // MTU 1400, per-flow outer sources from prefixes: the fast path must write what the general path does.
+            // MTU 1400, per-flow outer sources from prefixes (IPv4: a /24, or a single /32 address, which
+            // the fast path writes without a flow hash): the fast path must write what the general path does.
             encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1400)
-                .sourceV4("10.0.9.0", 24).sourceV6("fd00:9::", 64).dfPolicy(df).build());
+                .sourceV4(v4Prefix == 32 ? "10.0.9.7" : "10.0.9.0", v4Prefix).sourceV6("fd00:9::", 64).dfPolicy(df).build());
             final ControlResponder responder = new ControlResponder(PORT_MAC, neighbours);
             final CountersManager counters = new CountersManager(
                 new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
@@ -177,16 +180,23 @@ class FastPathEquivalenceTest
     {
     }
 
+    /** Every DF policy, with a /24 outer IPv4 source prefix; and one with a single source address. */
+    static Stream<Arguments> policies()
+    {
+        return Stream.concat(Arrays.stream(DfPolicy.values()).map(df -> Arguments.of(df, 24)),
+            Stream.of(Arguments.of(DfPolicy.COPY_INNER, 32)));
+    }
+
     @ParameterizedTest
-    @EnumSource(DfPolicy.class)
-    void theFastPathWritesAndCountsWhatTheGeneralPathDoes(final DfPolicy df) throws Exception
+    @MethodSource("policies")
+    void theFastPathWritesAndCountsWhatTheGeneralPathDoes(final DfPolicy df, final int v4Prefix) throws Exception
     {
         final LevitateConfig up = parse("active");
         final LevitateConfig down = parse("down");
         final SnapshotBuilder builder = new SnapshotBuilder();
         final DataPlaneSnapshot before = keyed(builder.build(up, Map.of()));
-        final Side fast = new Side(up, before, df);
-        final Side general = new Side(up, before, df);
+        final Side fast = new Side(up, before, df, v4Prefix);
+        final Side general = new Side(up, before, df, v4Prefix);
         final SplittableRandom random = new SplittableRandom(42);
         final int[] actions = new int[BURST];
         final int bursts = 3000;
