@@ -311,7 +311,8 @@ public final class LoadBalancerAgent implements Agent
      * ahead and the records of those {@link #RECORDS_AHEAD} places ahead (whose tag lines came one
      * group earlier) are prefetched ({@link Prefetch}, one call per group) before the group's
      * packets are handled. So the lines arrive while the packets before them are handled; only
-     * the burst's first packets wait for theirs.
+     * the burst's first packets wait for theirs. The record each packet's prefetch named is kept
+     * ({@link #records}): the fast path's conntrack lookup checks the key there first.
      */
     private void handleBurst(final long mbufs, final int count, final DataPlaneSnapshot s, final long nowNanos,
         final long nowMs)
