@@ -276,9 +276,12 @@ public final class ConntrackTable implements AutoCloseable {
      * {@code h} a few packets earlier (0 for none). The key is checked in that lane first (its tag,
      * protocol and key, all in lines the prefetch brought), which saves matching the bucket's tags a
      * second time; if the lane no longer holds the key (freed, reused, a tag collision), or the hint
-     * is 0 or not a record's address of this table, the lookup is {@link #lookupV4Hashed}'s. The
-     * result is the same either way: a key is never in two lanes, and the hint is the first lane
-     * whose tag matches in the order {@link #lookupV4Hashed} searches.
+     * is 0 or not the address of a record of this table, the lookup is {@link #lookupV4Hashed}'s.
+     * The result is the same either way, because a key is stored in one lane only (inserts rewrite
+     * a key they find in its two buckets). The lane is not checked to be one of the key's buckets:
+     * a hint that is not {@code recordToPrefetch(h)} is never read outside the table's records, but
+     * could find an IPv4-mapped IPv6 key stored through {@link #insertV6}, which lives in other
+     * buckets; the worker's hints are always {@code recordToPrefetch(h)}.
      */
     public int lookupV4Hinted(long h, long record, int src, int dst, int srcPort, int dstPort, int proto,
                               int tcpFlags, long now) {
@@ -343,7 +346,7 @@ public final class ConntrackTable implements AutoCloseable {
     /**
      * The hash {@link #bucketLines}, {@link #recordToPrefetch} and {@link #lookupV4} use for an IPv4
      * key, for a caller that prefetches a burst's entries in steps (and then looks them up with
-     * {@link #lookupV4Hashed}).
+     * {@link #lookupV4Hashed} or {@link #lookupV4Hinted}).
      */
     public long hashOfV4(int src, int dst, int srcPort, int dstPort, int proto) {
         return hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);

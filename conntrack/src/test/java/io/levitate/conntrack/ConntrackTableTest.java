@@ -469,6 +469,24 @@ class ConntrackTableTest {
     }
 
     @Test
+    void aHintedLookupFindsTheKeyAtItsHint() {
+        // With a hash whose tag is the key's but whose bucket bits are not, only the hint can find it:
+        // the hashed lookup searches other buckets. (Real hints always come with the key's hash.)
+        ConntrackTable t = table(4096);
+        assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, TCP, TCP_SYN, 5, 0, 0));
+        long h = t.hashOfV4(CLIENT, VIP, 40000, 80, TCP);
+        long hint = t.recordToPrefetch(h);
+        long elsewhere = h ^ 0x5555_5555_0000_0000L;
+        long[] b = t.bucketsV4(CLIENT, VIP, 40000, 80, TCP);
+        assertEquals(MISS, t.lookupV4Hashed(elsewhere, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 1));
+        assertEquals(5, t.lookupV4Hinted(elsewhere, hint, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 1));
+        // One lane either side of it, or off its start, is not the key's: no hit through them.
+        assertEquals(MISS, t.lookupV4Hinted(elsewhere, hint + 32, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 1));
+        assertEquals(MISS, t.lookupV4Hinted(elsewhere, hint + 8, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 1));
+        assertTrue(inBucket(t, hint, b[0]) || inBucket(t, hint, b[1]));
+    }
+
+    @Test
     void aHintedLookupExpiresAndRecordsLikeTheHashedOne() {
         ConntrackTable t = table(4096);
         assertEquals(INSERTED, t.insertV4(CLIENT, VIP, 40000, 80, UDP, 0, 3, 0, 0));

@@ -53,6 +53,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class GreEncapsulator {
     private static final int ETHERNET = EthernetFlyweight.HEADER_LENGTH;
+    /** Ethernet, outer IPv4 and a key-less GRE header: {@link #writeTunnel}'s 38 bytes for such a tunnel. */
+    private static final int IPV4_GRE_HEADERS = ETHERNET + Ipv4Flyweight.MIN_HEADER_LENGTH + GreFlyweight.BASE_LENGTH;
 
     private final EncapConfig config;
     private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
@@ -140,9 +142,6 @@ public final class GreEncapsulator {
                 flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol), tunnel, nextHopMac);
     }
 
-    /** Ethernet, outer IPv4 and a key-less GRE header: {@link #writeTunnel}'s 38 bytes for such a tunnel. */
-    private static final int IPV4_GRE_HEADERS = ETHERNET + Ipv4Flyweight.MIN_HEADER_LENGTH + GreFlyweight.BASE_LENGTH;
-
     /**
      * {@link #writeTunnel} for an IPv4 inner packet, an IPv4 outer header and GRE without a key,
      * in {@link NetworkOrder#ALL}: the same bytes, as five big-endian 8-byte stores (the last two
@@ -152,7 +151,7 @@ public final class GreEncapsulator {
                                   int destination, long nextHopMac) {
         final long frame = l3 - IPV4_GRE_HEADERS;
         // The outer header's three first words, as Ipv4Flyweight.writeHeader forms them.
-        final int w0 = (4 << 28) | (5 << 24) | ((tos & 0xFF) << 16) | (ipLength + IPV4_GRE_HEADERS - ETHERNET);
+        final int w0 = (4 << 28) | (5 << 24) | ((tos & 0xFF) << 16) | ((ipLength + IPV4_GRE_HEADERS - ETHERNET) & 0xFFFF);
         final int w1 = (ipIdentification++ & 0xFFFF) << 16
                 | (outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0);
         final int w2 = (config.ttl << 24) | (IpProtocols.GRE << 16);

@@ -444,10 +444,12 @@ public final class LoadBalancerAgent implements Agent
      * such a frame is made here (the worker's classifier does not verify IPv4 header checksums, so
      * neither does this; NICs do), and a frame that fails any of them, or is of another shape, is
      * left to the general path ({@link #GENERAL}) before anything is changed or counted, so drops,
-     * the exception path and ICMP too-big keep one implementation. From the conntrack lookup on it
-     * shares the general path's code (selectBackend, the counters, the encapsulator's header
-     * writer). {@code FastPathEquivalenceTest} runs both paths over the same frames and compares
-     * every output byte and counter.
+     * the exception path and ICMP too-big keep one implementation. After the lookup it shares the
+     * general path's code for new and re-resolved flows (afterMiss: Maglev, insert, rebind) and the
+     * counters; its lookup starts at the prefetched record ({@link ConntrackTable#lookupV4Hinted}),
+     * and the encapsulator writes its tunnel headers with wide stores
+     * ({@link GreEncapsulator#encapsulateIpv4}). {@code FastPathEquivalenceTest} runs both paths
+     * over the same frames and compares every output byte and counter.
      *
      * @param hash {@link #flowHash} of the frame, not {@link #NO_HASH}: it has at least
      *             {@link #HASH_MIN_FRAME} bytes, EtherType IPv4, version 4 with IHL 5, and TCP or UDP

@@ -97,6 +97,7 @@ class FastPathEquivalenceTest
             backends:
               - {address: 10.0.3.1}
               - {address: "fd00:3::2"}
+              - {address: 172.16.3.9}
         """;
 
     private final Arena arena = Arena.ofShared();
@@ -132,9 +133,12 @@ class FastPathEquivalenceTest
             conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
                 .withServices(SnapshotBuilder.MAX_SERVICES, 0));
             // MTU 1400, per-flow outer sources from prefixes (IPv4: a /24, or a single /32 address, which
-            // the fast path writes without a flow hash): the fast path must write what the general path does.
+            // the fast path writes without a flow hash; that one, a backend (172.16.3.9) and the TTL have
+            // their top bit set, so a sign extended into a neighbour field shows): the fast path must
+            // write what the general path does.
             encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1400)
-                .sourceV4(v4Prefix == 32 ? "10.0.9.7" : "10.0.9.0", v4Prefix).sourceV6("fd00:9::", 64).dfPolicy(df).build());
+                .ttl(v4Prefix == 32 ? 200 : EncapConfig.DEFAULT_TTL)
+                .sourceV4(v4Prefix == 32 ? "200.0.9.7" : "10.0.9.0", v4Prefix).sourceV6("fd00:9::", 64).dfPolicy(df).build());
             final ControlResponder responder = new ControlResponder(PORT_MAC, neighbours);
             final CountersManager counters = new CountersManager(
                 new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
