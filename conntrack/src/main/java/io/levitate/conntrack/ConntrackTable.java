@@ -68,7 +68,8 @@ import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
  * ({@link #bucketLines}, {@link #recordToPrefetch}). An insert takes, in order: the
  * entry of the same key; a free or expired entry (an expired
  * one is reclaimed and counted as an expiration) in whichever bucket has more room, the first on a
- * tie; and when both buckets are full of live entries it evicts the least recently seen entry
+ * tie (in a table less than an eighth full: the first while it has room, so that the one tag line
+ * prefetched at that load is the key's); and when both buckets are full of live entries it evicts the least recently seen entry
  * <em>of the same service</em> in the window (counted as an eviction). It never evicts another
  * service's live entry: if the window holds only those, the insert is skipped and the flow goes
  * stateless.
@@ -355,7 +356,7 @@ public final class ConntrackTable implements AutoCloseable {
     /**
      * Step one of prefetching: the addresses of the tag lines of the buckets of the key with hash
      * {@code h} ({@link #hashOfV4}), for the caller to prefetch, so that its lookups a few packets
-     * later find them in cache. Both buckets once the table is an eighth full, because inserts take
+     * later find them in cache. Both buckets once the table is an eighth full, because inserts then take
      * the emptier one: in a table loaded to half or more, about half the keys live in their second
      * bucket. Reads nothing.
      *
@@ -373,9 +374,10 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
-     * Whether prefetching should look at second buckets: below an eighth full, inserts have almost
-     * always found the first bucket at least as empty as the second (ties go to the first), and the
-     * second's line would be a wasted load.
+     * Whether prefetching should look at second buckets: below an eighth full, inserts take the
+     * first bucket unless it is full (rare at that load), so the second's line would be a wasted
+     * load; from there on they take the emptier one, and about half the keys of a loaded table live
+     * in their second bucket.
      */
     private boolean secondBucketInUse() {
         return occupancy > slots >>> 3;
@@ -408,7 +410,7 @@ public final class ConntrackTable implements AutoCloseable {
 
     /**
      * The entry (index) of the key in its two buckets, or -1. The first bucket alone first: inserts
-     * prefer it (on a tie in room, and it is emptier in a lightly loaded table), so a hit usually
+     * prefer it (on a tie in room, and while it has room in a table less than an eighth full), so a hit usually
      * reads one bucket header and never fetches the second bucket's line; only a key not in the
      * first bucket costs the second header.
      */
@@ -602,7 +604,9 @@ public final class ConntrackTable implements AutoCloseable {
                 }
             }
         }
-        final long free = room2 > room1 ? free2 : free1;
+        // The emptier bucket (ties to the first) once prefetching looks at both; below that, the first
+        // while it has room, so that the one tag line prefetched then is the key's.
+        final long free = secondBucketInUse() ? (room2 > room1 ? free2 : free1) : (free1 >= 0 ? free1 : free2);
         final long target;
         if (free >= 0 && serviceEntries[service] < serviceQuota[service]) {
             target = free;

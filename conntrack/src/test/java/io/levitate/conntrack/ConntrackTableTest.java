@@ -398,6 +398,32 @@ class ConntrackTableTest {
     }
 
     @Test
+    void belowAnEighthFullEveryKeyIsInItsFirstBucketWhereThePrefetchLooks() {
+        // 4096 entries: up to 512 flows the prefetch names one tag line per key, the first bucket's;
+        // inserts put every key there, so its record is always found, and never costs a second line.
+        ConntrackTable t = table(4096);
+        for (int i = 0; i < 512; i++) {
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 2000 + i, 80, TCP, TCP_SYN, i, 0, 0));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            long lines = arena.allocate(8 * 2).address();
+            for (int i = 0; i < 512; i++) {
+                long h = t.hashOfV4(CLIENT + i, VIP, 2000 + i, 80, TCP);
+                long[] b = t.bucketsV4(CLIENT + i, VIP, 2000 + i, 80, TCP);
+                assertEquals(1, t.bucketLines(h, lines, 0), "key " + i);
+                long hot = t.recordToPrefetch(h);
+                assertTrue(inBucket(t, hot, b[0]), "key " + i + " not in its first bucket");
+                assertEquals(i, t.lookupV4Hinted(h, hot, CLIENT + i, VIP, 2000 + i, 80, TCP, TCP_ACK, 1));
+            }
+        }
+        // One more makes it more than an eighth full: from here inserts take the emptier bucket.
+        assertEquals(INSERTED, t.insertV4(CLIENT - 1, VIP, 2000, 80, TCP, TCP_SYN, 1, 0, 0));
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(2, t.bucketLines(t.hashOfV4(CLIENT, VIP, 2000, 80, TCP), arena.allocate(16).address(), 0));
+        }
+    }
+
+    @Test
     void prefetchFindsKeysInTheirSecondBucketOnceTheTableIsLoaded() {
         // Half full: inserts took the emptier bucket, so many keys live in their second one.
         ConntrackTable t = table(4096);
