@@ -248,10 +248,8 @@ public final class ConntrackTable implements AutoCloseable {
      * @return the backend id (usable or draining: keep it), {@link #MISS} or {@link #RESOLVE}
      */
     public int lookupV4(int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, long now) {
-        final int ports = ports(srcPort, dstPort);
-        final long h = hashV4(src, dst, ports, proto & 0xFF);
-        return lookup(h, 0L, V4_MAPPED | (src & 0xFFFF_FFFFL), 0L, V4_MAPPED | (dst & 0xFFFF_FFFFL), ports,
-                proto & 0xFF, tcpFlags, now);
+        return lookupV4Hinted(hashOfV4(src, dst, srcPort, dstPort, proto), 0, src, dst, srcPort, dstPort, proto,
+                tcpFlags, now);
     }
 
     /**
@@ -260,8 +258,7 @@ public final class ConntrackTable implements AutoCloseable {
      * makes the lookup miss.
      */
     public int lookupV4Hashed(long h, int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, long now) {
-        return lookup(h, 0L, V4_MAPPED | (src & 0xFFFF_FFFFL), 0L, V4_MAPPED | (dst & 0xFFFF_FFFFL),
-                ports(srcPort, dstPort), proto & 0xFF, tcpFlags, now);
+        return lookupV4Hinted(h, 0, src, dst, srcPort, dstPort, proto, tcpFlags, now);
     }
 
     /** Looks up an IPv6 flow; addresses as two big-endian longs each. See {@link #lookupV4}. */

@@ -1,6 +1,5 @@
 package io.levitate.gre;
 
-import io.levitate.packet.Checksums;
 import io.levitate.packet.Classification;
 import io.levitate.packet.EtherTypes;
 import io.levitate.packet.FlowKey;
@@ -132,14 +131,16 @@ public final class GreEncapsulator {
     public long encapsulateIpv4(long l3, int ipLength, int tos, boolean dontFragment, long srcLo, int ports,
                                 int protocol, GreTunnel tunnel, long nextHopMac) {
         counters[EncapVerdict.ENCAPSULATED.id()]++;
-        if (tunnel.family() == FlowKey.FAMILY_IPV4 && !tunnel.keyed()) {
-            final int mask = config.sourceV4HostMask;
-            final int source = mask == 0 ? config.sourceV4
-                    : config.sourceV4 | ((int) flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol) & mask);
-            return writeIpv4Unkeyed(l3, ipLength, tos, dontFragment, source, tunnel.destinationV4(), nextHopMac);
+        final boolean wide = tunnel.family() == FlowKey.FAMILY_IPV4 && !tunnel.keyed();
+        final int mask = config.sourceV4HostMask;
+        // The flow hash only where it is used: the outer IPv4 source's host bits, or the general writer.
+        final long hash = wide && mask == 0 ? 0 : flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
+        if (wide) {
+            return writeIpv4Unkeyed(l3, ipLength, tos, dontFragment, config.sourceV4 | ((int) hash & mask),
+                    tunnel.destinationV4(), nextHopMac);
         }
-        return writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment,
-                flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol), tunnel, nextHopMac);
+        return writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, hash, tunnel,
+                nextHopMac);
     }
 
     /**
@@ -155,8 +156,7 @@ public final class GreEncapsulator {
         final int w1 = (ipIdentification++ & 0xFFFF) << 16
                 | (outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0);
         final int w2 = (config.ttl << 24) | (IpProtocols.GRE << 16);
-        final int checksum = Checksums.finish((w0 & 0xFFFF_FFFFL) + (w1 & 0xFFFF_FFFFL) + (w2 & 0xFFFF_FFFFL)
-                + (source & 0xFFFF_FFFFL) + (destination & 0xFFFF_FFFFL));
+        final int checksum = Ipv4Flyweight.headerChecksum(w0, w1, w2, source, destination);
         final long mac = config.portMac;
         final MemorySegment all = NetworkOrder.ALL;
         // 0: next hop MAC, port MAC's first 2 bytes; 8: its last 4, EtherType, version/IHL, TOS.

@@ -250,13 +250,20 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
         int w0 = (VERSION << 28) | (MIN_IHL << 24) | ((tos & 0xFF) << 16) | (totalLength & 0xFFFF);
         int w1 = (identification << 16) | (flagsAndFragmentOffset & 0xFFFF);
         int w2 = ((ttl & 0xFF) << 24) | ((protocol & 0xFF) << 16);
-        long sum = (w0 & 0xFFFF_FFFFL) + (w1 & 0xFFFF_FFFFL) + (w2 & 0xFFFF_FFFFL)
-                + (source & 0xFFFF_FFFFL) + (destination & 0xFFFF_FFFFL);
         NetworkOrder.putI32(segment, at + VERSION_IHL_OFFSET, w0);
         NetworkOrder.putI32(segment, at + IDENTIFICATION_OFFSET, w1);
-        NetworkOrder.putI32(segment, at + TTL_OFFSET, w2 | Checksums.finish(sum));
+        NetworkOrder.putI32(segment, at + TTL_OFFSET, w2 | headerChecksum(w0, w1, w2, source, destination));
         NetworkOrder.putI32(segment, at + SOURCE_OFFSET, source);
         NetworkOrder.putI32(segment, at + DESTINATION_OFFSET, destination);
+    }
+
+    /**
+     * The checksum of a 20-byte header given as its five 32-bit words (the third with a zero
+     * checksum field), as {@link #writeHeader} stores it.
+     */
+    public static int headerChecksum(int w0, int w1, int w2, int source, int destination) {
+        return Checksums.finish((w0 & 0xFFFF_FFFFL) + (w1 & 0xFFFF_FFFFL) + (w2 & 0xFFFF_FFFFL)
+                + (source & 0xFFFF_FFFFL) + (destination & 0xFFFF_FFFFL));
     }
 
     /** Computes and stores the header checksum (call after every other field is written). */
