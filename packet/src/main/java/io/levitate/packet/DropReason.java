@@ -50,12 +50,18 @@ public enum DropReason {
     BAD_UDP_LENGTH(20),
     /** ICMP/ICMPv6 message shorter than its 8-byte header. */
     TRUNCATED_ICMP(21),
-    /** Source address is multicast or broadcast: never a legitimate client. */
-    BAD_SOURCE_ADDRESS(22),
+    /**
+     * Source address no host may use: multicast or broadcast (the parser refuses these for every
+     * packet); for traffic to a VIP the forwarder also counts here 0.0.0.0/8, 127.0.0.0/8, ::, ::1
+     * and the VIPs themselves. Named {@code bad_source_address} before 0.2.
+     */
+    MARTIAN_SOURCE(22),
     /** The packet an ICMP error quotes is too short or not IP. */
     BAD_ICMP_INNER(23),
     /** GRE header with a non-zero version or optional fields past the end. */
-    BAD_GRE(24);
+    BAD_GRE(24),
+    /** Ethernet source address with the group bit set (broadcast or multicast): no station sends from one. */
+    ETHERNET_SOURCE_NOT_UNICAST(25);
 
     private static final DropReason[] BY_ID;
 

@@ -159,7 +159,7 @@ public final class PacketClassifier {
         }
         // 224.0.0.0/4 multicast and 255.255.255.255 broadcast are never a unicast client's address.
         if ((src >>> 28) == 0xE || src == -1) {
-            return DropReason.BAD_SOURCE_ADDRESS;
+            return DropReason.MARTIAN_SOURCE;
         }
         return DropReason.NONE;
     }
@@ -218,7 +218,7 @@ public final class PacketClassifier {
         }
         // ff00::/8 is multicast: never a source (RFC 4291 section 2.7).
         if ((ip.sourceHi() >>> 56) == 0xFF) {
-            return DropReason.BAD_SOURCE_ADDRESS;
+            return DropReason.MARTIAN_SOURCE;
         }
         return DropReason.NONE;
     }

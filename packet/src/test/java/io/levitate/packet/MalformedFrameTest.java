@@ -68,8 +68,8 @@ class MalformedFrameTest {
         expect(DropReason.BAD_TOTAL_LENGTH, Arrays.copyOf(good, good.length - 1));
         expect(DropReason.BAD_IPV4_CHECKSUM, set(good.clone(), 14 + 12, 1));
         expect(DropReason.TTL_ZERO, v4().ttl(0).tcp(1, 2, SYN).build());
-        expect(DropReason.BAD_SOURCE_ADDRESS, new FrameBuilder().ipv4("224.0.0.5", "192.0.2.10").udp(1, 2).build());
-        expect(DropReason.BAD_SOURCE_ADDRESS, new FrameBuilder().ipv4("255.255.255.255", "192.0.2.10").udp(1, 2).build());
+        expect(DropReason.MARTIAN_SOURCE, new FrameBuilder().ipv4("224.0.0.5", "192.0.2.10").udp(1, 2).build());
+        expect(DropReason.MARTIAN_SOURCE, new FrameBuilder().ipv4("255.255.255.255", "192.0.2.10").udp(1, 2).build());
         expect(DropReason.BAD_FRAGMENT, v4().fragment(8189, false).protocol(17, new byte[0]).payload(100).build());
     }
 
@@ -81,7 +81,7 @@ class MalformedFrameTest {
         expect(DropReason.BAD_PAYLOAD_LENGTH, set(good.clone(), 18, 0, 21));
         expect(DropReason.JUMBOGRAM, set(good.clone(), 18, 0, 0));
         expect(DropReason.TTL_ZERO, v6().ttl(0).tcp(1, 2, SYN).build());
-        expect(DropReason.BAD_SOURCE_ADDRESS, new FrameBuilder().ipv6("ff02::1", "2001:db8::10").udp(1, 2).build());
+        expect(DropReason.MARTIAN_SOURCE, new FrameBuilder().ipv6("ff02::1", "2001:db8::10").udp(1, 2).build());
         FrameBuilder chain = v6();
         for (int i = 0; i < 9; i++) {
             chain.optionsHeader(60, 0);
@@ -117,7 +117,7 @@ class MalformedFrameTest {
             "TRUNCATED_IP", "BAD_IP_VERSION", "BAD_IHL", "BAD_TOTAL_LENGTH", "BAD_IPV4_CHECKSUM", "TTL_ZERO",
             "BAD_FRAGMENT", "BAD_PAYLOAD_LENGTH", "JUMBOGRAM", "TOO_MANY_EXTENSION_HEADERS",
             "TRUNCATED_EXTENSION_HEADER", "MISPLACED_HOP_BY_HOP", "TRUNCATED_TCP", "BAD_TCP_DATA_OFFSET",
-            "TRUNCATED_UDP", "BAD_UDP_LENGTH", "TRUNCATED_ICMP", "BAD_SOURCE_ADDRESS", "BAD_ICMP_INNER", "BAD_GRE"};
+            "TRUNCATED_UDP", "BAD_UDP_LENGTH", "TRUNCATED_ICMP", "MARTIAN_SOURCE", "BAD_ICMP_INNER", "BAD_GRE", "ETHERNET_SOURCE_NOT_UNICAST"};
         for (int id = 0; id < expected.length; id++) {
             assertEquals(expected[id], DropReason.byId(id).name());
             assertEquals(id, DropReason.valueOf(expected[id]).id());

@@ -32,7 +32,19 @@ public enum ForwardDrop
     /** The exception path's TAP queue toward the kernel was full (the kernel is not reading fast enough). */
     KERNEL_FULL(111),
     /** Traffic for the kernel above the exception path's rate (instance.exception_rate): a flood at the host. */
-    KERNEL_RATE_LIMITED(112);
+    KERNEL_RATE_LIMITED(112),
+    /** A neighbour-discovery message whose hop limit is not 255: it crossed a router (RFC 4861 section 7.1). */
+    ND_HOP_LIMIT(113),
+    /** A neighbour-discovery message whose ICMPv6 checksum is wrong. */
+    ND_BAD_CHECKSUM(114),
+    /** A neighbour-discovery message that fails another RFC 4861 validity check (code, length, options, target). */
+    ND_INVALID(115),
+    /** ARP or ND naming a link-layer address that is not unicast (broadcast, multicast, zero): never learnt. */
+    NEIGHBOUR_NOT_UNICAST(116),
+    /** ARP or ND that would have changed a gateway's MAC under {@code instance.neighbours: static}: not learnt. */
+    NEIGHBOUR_STATIC(117),
+    /** An ICMP error about a VIP flow addressed to something other than a VIP (our own address): not a backend's. */
+    ICMP_NOT_FOR_VIP(118);
 
     private final int id;
 
