@@ -249,7 +249,9 @@ public final class PacketClassifier {
                 return DropReason.TRUNCATED_EXTENSION_HEADER;
             }
             count++;
-            if (nextHeader == IpProtocols.IPV6_FRAGMENT) {
+            // An atomic fragment (offset 0, M clear) is a whole datagram: RFC 6946 section 4 says to
+            // process it in isolation, so it keeps its ports and goes where its flow goes.
+            if (nextHeader == IpProtocols.IPV6_FRAGMENT && (ext.fragmentOffset() != 0 || ext.moreFragments())) {
                 return ipv6Fragment(ext, l3, position, ipLength, count, out);
             }
             nextHeader = ext.nextHeader();

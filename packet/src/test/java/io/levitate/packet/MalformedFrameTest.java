@@ -52,6 +52,13 @@ class MalformedFrameTest {
         expect(DropReason.TOO_MANY_VLAN_TAGS, new FrameBuilder().vlan(0x88A8, 1).vlan(0x8100, 2).vlan(0x8100, 3)
                 .ipv4("198.51.100.7", "192.0.2.10").tcp(1, 2, SYN).build());
         expect(DropReason.BAD_ARP, new FrameBuilder().rawL3(0x0806, new byte[27]).build());
+        // Broadcast and multicast sources (the group bit of the first octet), before anything else.
+        expect(DropReason.ETHERNET_SOURCE_NOT_UNICAST, new FrameBuilder().macs(0x0200_0000_0001L, 0xFFFF_FFFF_FFFFL)
+                .ipv4("198.51.100.7", "192.0.2.10").tcp(1, 2, SYN).build());
+        expect(DropReason.ETHERNET_SOURCE_NOT_UNICAST, new FrameBuilder().macs(0x0200_0000_0001L, 0x0100_5E00_0005L)
+                .rawL3(0x0806, new byte[28]).build());
+        expect(DropReason.ETHERNET_SOURCE_NOT_UNICAST, new FrameBuilder().macs(0x0200_0000_0001L, 0x3333_0000_0001L)
+                .ipv6("2001:db8::7", "2001:db8::10").udp(1, 2).build());
         byte[] arp = new byte[28];
         set(arp, 0, 0, 6, 8, 0, 6, 4); // hardware type 6 (IEEE 802), not Ethernet
         expect(DropReason.BAD_ARP, new FrameBuilder().rawL3(0x0806, arp).build());

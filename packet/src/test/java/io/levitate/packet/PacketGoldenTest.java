@@ -27,6 +27,7 @@ import static io.levitate.packet.transport.TcpFlyweight.ACK;
 import static io.levitate.packet.transport.TcpFlyweight.PSH;
 import static io.levitate.packet.transport.TcpFlyweight.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -103,6 +104,9 @@ class PacketGoldenTest {
                         .routingHeader().optionsHeader(60, 1).udp(6000, 33000).payload(21), Verdict.VIP_CANDIDATE);
         addFragment("v6 first fragment", new FrameBuilder().ipv6("2001:db8:1::9", "2001:db8:ffff::12")
                 .ipv6Fragment(0, true, 0xCAFE).udp(7000, 33000).payload(100));
+        // RFC 6946: offset 0 and M clear is a whole datagram, handled by its ports like any other.
+        add("v6 atomic fragment", new FrameBuilder().ipv6("2001:db8:1::9", "2001:db8:ffff::12")
+                .ipv6Fragment(0, false, 0xBEEF).udp(7001, 33000).payload(50), Verdict.VIP_CANDIDATE);
         addFragment("v6 later fragment behind destination options", new FrameBuilder()
                 .ipv6("2001:db8:1::9", "2001:db8:ffff::12").optionsHeader(60, 0)
                 .ipv6Fragment(100, false, 0xCAFE).protocol(17, new byte[0]).payload(40));
@@ -216,7 +220,10 @@ class PacketGoldenTest {
         assertEquals(first(t, "ipv6.dst"), Addresses.formatV6(ip.destinationHi(), ip.destinationLo()), ctx);
         assertEquals(first(t, "ipv6.src"), Addresses.formatV6(out.key.srcHi, out.key.srcLo), ctx);
         assertEquals(first(t, "ipv6.dst"), Addresses.formatV6(out.key.dstHi, out.key.dstLo), ctx);
-        if (!t.get("ipv6.fraghdr.nxt").isEmpty()) {
+        boolean fragmentHeader = !t.get("ipv6.fraghdr.nxt").isEmpty();
+        if (fragmentHeader && num(t, "ipv6.fraghdr.offset") == 0 && num(t, "ipv6.fraghdr.more") == 0) {
+            assertFalse(out.key.fragment, ctx + ": an atomic fragment is a whole datagram (RFC 6946)");
+        } else if (fragmentHeader) {
             assertTrue(out.key.fragment, ctx);
             assertEquals(num(t, "ipv6.fraghdr.nxt"), out.key.protocol, ctx);
             assertEquals(num(t, "ipv6.fraghdr.offset") == 0, out.l4Offset != Classification.NO_OFFSET, ctx);

@@ -43,7 +43,7 @@ final class ConfigBuilder
         List.of("capacity", "timeouts", "flood_guard_new_flows_per_second");
     private static final List<String> TIMEOUT_KEYS = List.of("tcp_established", "tcp_closing", "tcp_syn", "udp");
     private static final List<String> SERVICE_KEYS = List.of("name", "vip", "port", "protocol", "table_size", "hash",
-        "quota", "announce", "mixed_families", "health_check", "backends");
+        "quota", "announce", "mixed_families", "fragments", "health_check", "backends");
     private static final List<String> HEALTH_KEYS =
         List.of("type", "port", "path", "expect_status", "interval", "timeout", "rise", "fall");
     private static final List<String> BACKEND_KEYS = List.of("address", "port", "weight", "state", "health_check");
@@ -451,6 +451,8 @@ final class ConfigBuilder
         final Map<String, Node> names = new HashMap<>();
         final Map<Match, String> matches = new HashMap<>();
         final Map<Match, Node> matchLines = new HashMap<>();
+        // Per VIP and protocol (port 0), in file order: who claims the fragments.
+        final Map<Match, List<FragmentClaim>> fragmentGroups = new java.util.LinkedHashMap<>();
         // The first backend of each family: where "needs our address of that family" is reported.
         final Map<Boolean, Node> firstOfFamily = new HashMap<>();
         final Map<Boolean, String> firstOfFamilyPath = new HashMap<>();
@@ -525,6 +527,16 @@ final class ConfigBuilder
             }
             final Boolean announce = optionalBool(s, "announce", true);
             final Boolean mixed = optionalBool(s, "mixed_families", false);
+            Boolean fragments = null;
+            if (s.get("fragments") != null)
+            {
+                fragments = Values.bool(sink, s.get("fragments"), s.child("fragments"));
+            }
+            if (vip != null && protocol != null)
+            {
+                fragmentGroups.computeIfAbsent(new Match(vip, 0, protocol), k -> new ArrayList<>())
+                    .add(new FragmentClaim(path, name, vipNode, s.get("fragments"), fragments));
+            }
             final HealthCheckConfig health = s.get("health_check") == null ? null
                 : healthCheck(s.get("health_check"), s.keyNode("health_check"), s.child("health_check"));
             final Node backendsNode = s.require("backends");
@@ -544,11 +556,72 @@ final class ConfigBuilder
                 && announce != null && mixed != null && backendsOk)
             {
                 services.add(new ServiceDefinition(name, vip, port, protocol, tableSize, hash, quota, announce, mixed,
-                    health, backends));
+                    fragments, health, backends));
             }
         }
         familyRequirements(firstOfFamily, firstOfFamilyPath);
+        fragmentTakers(fragmentGroups);
         return services;
+    }
+
+    /** A service's {@code fragments:} as written, for {@link #fragmentTakers}. */
+    private record FragmentClaim(String path, String name, Node vipNode, Node fragmentsNode, Boolean fragments)
+    {
+    }
+
+    /**
+     * Fragments carry no ports: per VIP and protocol one service at most takes them (ServiceDefinition
+     * .takesFragments). Two services marked {@code fragments: true} are refused; so are several UDP
+     * services of one VIP with none marked and not all {@code false}, since UDP datagrams are
+     * fragmented in practice (DNS, tunnels) and which service the operator meant cannot be guessed.
+     * TCP segments are sent with DF (path MTU discovery), so several TCP services of one VIP with
+     * none marked are accepted: their VIP's TCP fragments are dropped and counted.
+     */
+    private void fragmentTakers(final Map<Match, List<FragmentClaim>> groups)
+    {
+        for (final Map.Entry<Match, List<FragmentClaim>> group : groups.entrySet())
+        {
+            final List<FragmentClaim> claims = group.getValue();
+            FragmentClaim marked = null;
+            boolean allRefuse = true;
+            for (final FragmentClaim c : claims)
+            {
+                allRefuse &= Boolean.FALSE.equals(c.fragments());
+                if (!Boolean.TRUE.equals(c.fragments()))
+                {
+                    continue;
+                }
+                if (marked != null)
+                {
+                    sink.at(c.fragmentsNode(), c.path() + ".fragments: service " + label(marked)
+                        + " (line " + Values.line(marked.fragmentsNode()) + ") already takes the fragments of "
+                        + fragmentText(group.getKey()) + "; only one service per VIP and protocol can");
+                }
+                else
+                {
+                    marked = c;
+                }
+            }
+            if (marked == null && !allRefuse && claims.size() > 1 && group.getKey().protocol() == Protocol.UDP)
+            {
+                final FragmentClaim second = claims.get(1);
+                sink.at(second.vipNode(), second.path() + ": services " + label(claims.get(0)) + " (line "
+                    + Values.line(claims.get(0).vipNode()) + ") and " + label(second) + " share "
+                    + fragmentText(group.getKey()) + ", whose fragments carry no port: mark the one that takes them "
+                    + "with fragments: true (or set fragments: false on each to drop them)");
+            }
+        }
+    }
+
+    private static String label(final FragmentClaim c)
+    {
+        return c.name() == null ? c.path() : "'" + c.name() + "'";
+    }
+
+    private static String fragmentText(final Match m)
+    {
+        final String host = Addresses.format(m.vip());
+        return (m.vip() instanceof Inet6Address ? "[" + host + "]" : host) + "/" + m.protocol().word();
     }
 
     private static String matchText(final Match m)

@@ -152,6 +152,11 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
         {
             changes.add("mixed_families " + old.mixedFamilies() + " -> " + s.mixedFamilies());
         }
+        if (!Objects.equals(old.fragments(), s.fragments()))
+        {
+            changes.add("fragments " + (old.fragments() == null ? "unset" : old.fragments()) + " -> "
+                + (s.fragments() == null ? "unset" : s.fragments()));
+        }
         if (!Objects.equals(old.healthCheck(), s.healthCheck()))
         {
             changes.add("health_check changed");

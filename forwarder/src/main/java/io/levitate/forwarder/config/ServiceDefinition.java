@@ -20,6 +20,9 @@ import java.util.List;
  * @param quota       conntrack entries per worker this service may hold, or 0 for no limit
  * @param announce    whether the sidecar announces the VIP over BGP
  * @param mixedFamilies whether backends of the other address family than the VIP's are allowed
+ * @param fragments   {@code fragments:} as written: TRUE this service takes the fragments of its VIP
+ *                    and protocol, FALSE it does not, null unsaid (it takes them when it is the only
+ *                    service of its VIP and protocol; see {@link #takesFragments})
  * @param healthCheck the service's health check, or null for none
  * @param backends    at least one; identities (address, port) distinct
  */
@@ -33,12 +36,38 @@ public record ServiceDefinition(
     int quota,
     boolean announce,
     boolean mixedFamilies,
+    Boolean fragments,
     HealthCheckConfig healthCheck,
     List<BackendDefinition> backends)
 {
     public ServiceDefinition
     {
         backends = List.copyOf(backends);
+    }
+
+    /**
+     * Whether this service takes the fragments of its VIP and protocol, given every service of the
+     * file. Fragments carry no ports (only the first one has the transport header), so they cannot
+     * be matched by port: they go to the one service of their VIP and protocol that takes them,
+     * by the same 3-tuple hash on every machine. That is the service marked {@code fragments: true},
+     * else the only service of that VIP and protocol unless it says {@code fragments: false}. The
+     * configuration check refuses two marked services, and several UDP services of one VIP with
+     * none marked (docs/CONFIG.md).
+     */
+    public boolean takesFragments(final List<ServiceDefinition> all)
+    {
+        if (fragments != null)
+        {
+            return fragments;
+        }
+        for (final ServiceDefinition other : all)
+        {
+            if (other != this && other.vip.equals(vip) && other.protocol == protocol)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Maglev's view of this service: match, table size, hash fields and backends. */

@@ -44,7 +44,9 @@ public enum ForwardDrop
     /** ARP or ND that would have changed a gateway's MAC under {@code instance.neighbours: static}: not learnt. */
     NEIGHBOUR_STATIC(117),
     /** An ICMP error about a VIP flow addressed to something other than a VIP (our own address): not a backend's. */
-    ICMP_NOT_FOR_VIP(118);
+    ICMP_NOT_FOR_VIP(118),
+    /** A fragment to a VIP whose services take no fragments for its protocol (services[].fragments). */
+    FRAGMENT_NO_SERVICE(119);
 
     private final int id;
 

@@ -19,6 +19,7 @@ import io.levitate.packet.IpProtocols;
 import io.levitate.packet.NetworkOrder;
 import io.levitate.packet.PacketClassifier;
 import io.levitate.packet.Verdict;
+import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.transport.TcpFlyweight;
 import io.levitate.packet.transport.UdpFlyweight;
@@ -92,6 +93,8 @@ public final class LoadBalancerAgent implements Agent
     private static final int IPV4_MULTICAST_NIBBLE = 0xE;          // 224.0.0.0/4
     private static final long IPV6_MULTICAST_BYTE = 0xFF;          // ff00::/8
     private static final long IPV6_LINK_LOCAL_PREFIX10 = 0x3FA;    // fe80::/10
+    private static final int IPV4_LOOPBACK_OCTET = 127;            // 127.0.0.0/8
+    private static final long IPV4_MAPPED_MARK = 0xFFFF;            // ::ffff:0:0/96, bits 32..47 of the low half
     private final long pool;
     private final AtomicReference<DataPlaneSnapshot> published;
     private final Neighbours neighbours;
@@ -472,10 +475,16 @@ public final class LoadBalancerAgent implements Agent
         final int w2 = (int)(middle >>> 32);
         final int src = (int)middle;
         final int total = w0 & 0xFFFF;
+        final int firstOctet = src >>> 24;
+        // The general path drops (and counts) a group Ethernet source and every martian source; a
+        // VIP among the sources needs a table lookup, so a filter hit goes there too.
         if (Mbuf.segmentCountOf(word) != 1 || total > length - ETHERNET_UNTAGGED
             || (w1 & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0
             || (w2 >>> 24) == 0 || (src >>> 28) == IPV4_MULTICAST_NIBBLE || src == -1
-            || !encapsulator.fitsAnyTunnel(total) || headroom < GreEncapsulator.MAX_EXTRA_HEADROOM)
+            || firstOctet == 0 || firstOctet == IPV4_LOOPBACK_OCTET
+            || (NetworkOrder.u8(ALL, a + EthernetFlyweight.SOURCE_OFFSET) & EthernetFlyweight.GROUP_BIT) != 0
+            || !encapsulator.fitsAnyTunnel(total) || headroom < GreEncapsulator.MAX_EXTRA_HEADROOM
+            || s.vips.mayBeVipV4(src))
         {
             return GENERAL;
         }
@@ -711,10 +720,18 @@ public final class LoadBalancerAgent implements Agent
 
     private int vip(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
     {
-        final int service = s.vips.find(c.key);
+        final FlowKey k = c.key;
+        final int service = k.fragment ? s.vips.findFragment(k.family, k.dstHi, k.dstLo, k.protocol) : s.vips.find(k);
         if (service == VipTable.NONE)
         {
-            return notOurs(ForwardDrop.NO_SERVICE);
+            // A VIP's fragment that no service takes (docs/CONFIG.md) is no business of the kernel's.
+            return k.fragment && s.vips.isVip(k.family, k.dstHi, k.dstLo) ? drop(ForwardDrop.FRAGMENT_NO_SERVICE)
+                : notOurs(ForwardDrop.NO_SERVICE);
+        }
+        if (martianSource(k, s.vips))
+        {
+            stats.drops[DropReason.MARTIAN_SOURCE.id()]++;
+            return DROP;
         }
         final ServiceState state = s.services[service];
         // flowHash's hash is this key's only if it guessed the layout right (untagged
@@ -808,10 +825,35 @@ public final class LoadBalancerAgent implements Agent
         return slot < 0 ? -1 : state.backendId(slot);
     }
 
+    /**
+     * A source no client of a VIP can have (the parser already refused multicast and broadcast
+     * sources): this network or the unspecified address (0.0.0.0/8, ::), loopback (127.0.0.0/8,
+     * ::1), IPv4-mapped IPv6 (::ffff:0:0/96, never on the wire, RFC 4291 section 2.5.5.2), or a VIP
+     * itself (a reflection: a backend would answer a VIP). RFC 1812 section 5.3.7 and RFC 6890.
+     */
+    private static boolean martianSource(final FlowKey k, final VipTable vips)
+    {
+        if (k.family == FlowKey.FAMILY_IPV4)
+        {
+            final int src = (int)k.srcLo;
+            final int first = src >>> 24;
+            return first == 0 || first == IPV4_LOOPBACK_OCTET || (vips.mayBeVipV4(src) && vips.isVip(4, 0, k.srcLo));
+        }
+        return (k.srcHi == 0 && (k.srcLo == 0 || k.srcLo == 1 || (k.srcLo >>> 32) == IPV4_MAPPED_MARK))
+            || vips.isVip(6, k.srcHi, k.srcLo);
+    }
+
     /** Steers an ICMP error about a VIP flow to the backend that owns the flow. */
     private int icmpError(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos,
         final long nowMs)
     {
+        // A router's error about a VIP flow is addressed to the client's peer, the VIP. One that
+        // quotes a VIP flow but is addressed elsewhere (our own address: the kernel's traffic) is
+        // not a backend's business: the kernel's through the exception path, else a counted drop.
+        if (!s.vips.isVip(c.key.family, c.key.dstHi, c.key.dstLo))
+        {
+            return notOurs(ForwardDrop.ICMP_NOT_FOR_VIP);
+        }
         final DropReason why = steering.steer(ALL, c, steered);
         if (why != DropReason.NONE)
         {

@@ -108,7 +108,7 @@ public final class SnapshotBuilder
             services.add(new ServiceState(serviceIndex, definition.name(), table, ids, healthy));
             final long[] vip = halves(definition.vip());
             vips.add(new VipTable.Entry(definition.vip() instanceof Inet4Address ? 4 : 6, vip[0], vip[1],
-                definition.port(), definition.protocol().number, serviceIndex));
+                definition.port(), definition.protocol().number, serviceIndex, definition.takesFragments(definitions)));
         }
         final int backendCount = backendIds.size();
         final GreTunnel[] tunnels = new GreTunnel[backendCount];

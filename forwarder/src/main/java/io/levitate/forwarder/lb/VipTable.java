@@ -7,6 +7,12 @@ import io.levitate.packet.FlowKey;
  * addressing with linear probing over parallel primitive arrays, at most half full. A lookup
  * tries the exact port first and then the VIP's any-port service, so a specific port wins over
  * "any" (docs/CONFIG.md).
+ *
+ * <p>Fragments carry no ports, so they have rows of their own: per (family, VIP, protocol) the one
+ * service that takes that VIP's fragments ({@link #findFragment}; the builder decides which, see
+ * {@code SnapshotBuilder}). The table also answers whether an address is any VIP
+ * ({@link #isVip}), for the martian-source check, with a one-line filter in front
+ * ({@link #mayBeVipV4}) so that the common client address costs one load.
  */
 public final class VipTable
 {
@@ -15,10 +21,25 @@ public final class VipTable
 
     private final long[] hi;
     private final long[] lo;
-    /** family << 24 | protocol << 16 | port; 0 marks an empty slot (family is never 0). */
+    /**
+     * family << 24 | protocol << 16 | port, with {@link #FRAGMENT_ROW} for a fragment row and
+     * {@link #ADDRESS_ROW} for an address row; 0 marks an empty slot (family is never 0).
+     */
     private final int[] meta;
     private final int[] service;
     private final int mask;
+    /**
+     * One bit per {@link #filterBit} of each IPv4 VIP: 512 bits, one cache line. A client address
+     * whose bit is clear is no VIP; a set bit (a VIP, or one of the few addresses sharing its
+     * bit) is settled by {@link #isVip}.
+     */
+    private final long[] v4Filter = new long[FILTER_WORDS];
+
+    /** Rows of fragments: port 0 and this flag (ports never exceed 16 bits, families 6). */
+    private static final int FRAGMENT_ROW = 1 << 28;
+    /** Rows that only say "this address is a VIP" (protocol and port 0). */
+    private static final int ADDRESS_ROW = 1 << 29;
+    private static final int FILTER_WORDS = 8;
 
     private VipTable(final int capacity)
     {
@@ -29,37 +50,73 @@ public final class VipTable
         mask = capacity - 1;
     }
 
-    /** Builder input: one row per service. */
-    public record Entry(int family, long addressHi, long addressLo, int port, int protocol, int service)
+    /**
+     * Builder input: one row per service. {@code fragments}: this service takes the fragments of
+     * its VIP and protocol (at most one per VIP and protocol).
+     */
+    public record Entry(int family, long addressHi, long addressLo, int port, int protocol, int service,
+        boolean fragments)
     {
+        public Entry(final int family, final long addressHi, final long addressLo, final int port, final int protocol,
+            final int service)
+        {
+            this(family, addressHi, addressLo, port, protocol, service, false);
+        }
     }
 
     public static VipTable of(final java.util.List<Entry> entries)
     {
         int capacity = 16;
-        while (capacity < entries.size() * 2)
+        // A service row, a fragment row and an address row per entry at most, at most half full.
+        while (capacity < entries.size() * 6)
         {
             capacity <<= 1;
         }
         final VipTable table = new VipTable(capacity);
         for (final Entry e : entries)
         {
-            final int m = meta(e.family(), e.protocol(), e.port());
-            int i = slot(e.addressHi(), e.addressLo(), m) & table.mask;
-            while (table.meta[i] != 0)
+            if (!table.put(e.addressHi(), e.addressLo(), meta(e.family(), e.protocol(), e.port()), e.service()))
             {
-                if (table.meta[i] == m && table.hi[i] == e.addressHi() && table.lo[i] == e.addressLo())
-                {
-                    throw new IllegalArgumentException("two services for the same VIP, port and protocol");
-                }
-                i = (i + 1) & table.mask;
+                throw new IllegalArgumentException("two services for the same VIP, port and protocol");
             }
-            table.hi[i] = e.addressHi();
-            table.lo[i] = e.addressLo();
-            table.meta[i] = m;
-            table.service[i] = e.service();
+            if (e.fragments()
+                && !table.put(e.addressHi(), e.addressLo(), FRAGMENT_ROW | meta(e.family(), e.protocol(), 0), e.service()))
+            {
+                throw new IllegalArgumentException("two services take the fragments of the same VIP and protocol");
+            }
+            table.put(e.addressHi(), e.addressLo(), ADDRESS_ROW | meta(e.family(), 0, 0), 0);
+            if (e.family() == 4)
+            {
+                final int bit = filterBit((int)e.addressLo());
+                table.v4Filter[bit >>> 6] |= 1L << bit;
+            }
         }
         return table;
+    }
+
+    /** Adds a row; false when the same row exists. */
+    private boolean put(final long addressHi, final long addressLo, final int m, final int serviceIndex)
+    {
+        int i = slot(addressHi, addressLo, m) & mask;
+        while (meta[i] != 0)
+        {
+            if (meta[i] == m && hi[i] == addressHi && lo[i] == addressLo)
+            {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+        hi[i] = addressHi;
+        lo[i] = addressLo;
+        meta[i] = m;
+        service[i] = serviceIndex;
+        return true;
+    }
+
+    /** The service that takes the fragments of this VIP and protocol, or {@link #NONE}. */
+    public int findFragment(final int family, final long addressHi, final long addressLo, final int protocol)
+    {
+        return find(addressHi, addressLo, FRAGMENT_ROW | meta(family, protocol, 0));
     }
 
     /** The service for a flow's destination, or {@link #NONE}. */
@@ -78,7 +135,11 @@ public final class VipTable
 
     public int find(final int family, final long addressHi, final long addressLo, final int port, final int protocol)
     {
-        final int m = meta(family, protocol, port);
+        return find(addressHi, addressLo, meta(family, protocol, port));
+    }
+
+    private int find(final long addressHi, final long addressLo, final int m)
+    {
         int i = slot(addressHi, addressLo, m) & mask;
         while (true)
         {
@@ -98,14 +159,20 @@ public final class VipTable
     /** True when some service (any port, any protocol) has this address as its VIP. */
     public boolean isVip(final int family, final long addressHi, final long addressLo)
     {
-        for (int i = 0; i < meta.length; i++)
-        {
-            if (meta[i] != 0 && (meta[i] >>> 24) == family && hi[i] == addressHi && lo[i] == addressLo)
-            {
-                return true;
-            }
-        }
-        return false;
+        return find(addressHi, addressLo, ADDRESS_ROW | meta(family, 0, 0)) != NONE;
+    }
+
+    /** False when the IPv4 address is certainly no VIP; true when it may be one ({@link #isVip} tells). */
+    public boolean mayBeVipV4(final int address)
+    {
+        final int bit = filterBit(address);
+        return (v4Filter[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    /** 9 well-mixed bits of an IPv4 address: a Fibonacci multiply keeps the top bits. */
+    private static int filterBit(final int address)
+    {
+        return (address * 0x9E3779B9) >>> 23;
     }
 
     private static int meta(final int family, final int protocol, final int port)

@@ -360,6 +360,34 @@ class ConfigErrorsTest
     }
 
     @Test
+    void severalUdpServicesOfOneVipMustSayWhichTakesFragments()
+    {
+        final String udp = minimalWith("    protocol: tcp", "    protocol: udp");
+        final String second = "  - name: web2\n    vip: 198.18.0.10\n    port: any\n    protocol: udp\n";
+        assertErrors(udp + second + "    backends:\n" + WEB_BACKENDS,
+            "t.yaml:19:10: services[1]: services 'web' (line 12) and 'web2' share 198.18.0.10/udp, whose fragments "
+                + "carry no port: mark the one that takes them with fragments: true (or set fragments: false on each "
+                + "to drop them)");
+        // Resolved by a mark, or by refusing fragments on every one; TCP services need no mark.
+        assertEquals(List.of(), errors(udp + second + "    fragments: true\n    backends:\n" + WEB_BACKENDS));
+        assertEquals(List.of(), errors(minimalWith("    protocol: tcp", "    protocol: udp\n    fragments: false")
+            + second + "    fragments: false\n    backends:\n" + WEB_BACKENDS));
+        assertEquals(List.of(), errors(minimal() + second.replace("udp", "tcp") + "    backends:\n" + WEB_BACKENDS));
+    }
+
+    @Test
+    void onlyOneServicePerVipAndProtocolTakesFragments()
+    {
+        assertErrors(minimalWith("    protocol: tcp", "    protocol: tcp\n    fragments: true")
+                + "  - name: web2\n    vip: 198.18.0.10\n    port: 443\n    protocol: tcp\n    fragments: true\n"
+                + "    backends:\n" + WEB_BACKENDS,
+            "t.yaml:23:16: services[1].fragments: service 'web' (line 15) already takes the fragments of "
+                + "198.18.0.10/tcp; only one service per VIP and protocol can");
+        assertErrors(minimalWith("    protocol: tcp", "    protocol: tcp\n    fragments: maybe"),
+            "t.yaml:15:16: services[0].fragments: expected true or false, got 'maybe'");
+    }
+
+    @Test
     void vipSyntax()
     {
         assertErrors(minimalWith("vip: 198.18.0.10", "vip: lb.example.com"),

@@ -43,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the mbuf's data offset and lengths must agree, and so must every counter at the end.
  *
  * <p>The frames are valid TCP and UDP packets to the VIPs and other addresses, and the same with
- * one field broken at a time at each check the fast path makes (TTL 0, multicast or broadcast
- * source, fragments, lengths, TCP data offset, UDP length, IP options, VLAN tags, too big for the
+ * one field broken at a time at each check the fast path makes (TTL 0, multicast, broadcast,
+ * loopback, this-network or VIP source, group Ethernet source, fragments, lengths, TCP data offset, UDP length, IP options, VLAN tags, too big for the
  * MTU, no headroom, chained mbufs, padding, other protocols), over flows that repeat (conntrack
  * hits), with TCP flags that open, close and reopen flows, and with a backend going down half-way
  * (conntrack's resolve path). Some backends are IPv6 (IPv6 outer headers); their tunnels and one
@@ -365,6 +365,10 @@ class FastPathEquivalenceTest
             case 13 -> headroom = new int[] {40, 43, 44, 47, 48}[random.nextInt(5)]; // little headroom
             case 14 -> segments = 2;                                           // chained mbuf
             case 15 -> bytes[14] = 0x65;                                       // version 6
+            case 19 -> bytes[26] = 0;                                          // source in 0.0.0.0/8
+            case 20 -> bytes[26] = 127;                                        // loopback source
+            case 21 -> putInt(bytes, 26, random.nextBoolean() ? VIP_TCP : VIP_UDP); // a VIP as source
+            case 22 -> bytes[6] |= 1;                                          // group Ethernet source
             case 16 ->
             {
                 return new Frame(vlanTagged(bytes), headroom, segments);       // 802.1Q

@@ -30,6 +30,12 @@ import io.levitate.packet.HeaderFlyweight;
 public final class EthernetFlyweight extends HeaderFlyweight {
     public static final int DESTINATION_OFFSET = 0;
     public static final int SOURCE_OFFSET = 6;
+    /**
+     * The individual/group bit: the least significant bit of a MAC's first octet (IEEE 802,
+     * transmitted first). Set in broadcast and multicast addresses, which name no one station, so
+     * never valid as a source.
+     */
+    public static final int GROUP_BIT = 0x01;
     public static final int ETHER_TYPE_OFFSET = 12;
     /** Untagged header: two MACs and the EtherType. */
     public static final int HEADER_LENGTH = 14;
@@ -63,6 +69,10 @@ public final class EthernetFlyweight extends HeaderFlyweight {
     public DropReason validate() {
         if (length < HEADER_LENGTH) {
             return DropReason.TRUNCATED_ETHERNET;
+        }
+        if ((u8(SOURCE_OFFSET) & GROUP_BIT) != 0) {
+            // Answering such a frame would address a whole segment (a reflection amplifier).
+            return DropReason.ETHERNET_SOURCE_NOT_UNICAST;
         }
         int typeAt = ETHER_TYPE_OFFSET;
         int type = u16(typeAt);

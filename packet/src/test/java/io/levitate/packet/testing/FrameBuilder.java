@@ -319,8 +319,15 @@ public final class FrameBuilder {
         return frame;
     }
 
+    /** A fragment header that makes this a real fragment (an atomic one, offset 0 and M clear, is whole). */
     private boolean hasV6Fragment() {
-        return extensionTypes.contains(44);
+        for (int i = 0; i < extensionTypes.size(); i++) {
+            byte[] h = extensions.get(i);
+            if (extensionTypes.get(i) == 44 && ((h[2] & 0xFF) << 8 | (h[3] & 0xFF)) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long pseudoHeader(int l4Length) {
