@@ -46,11 +46,7 @@ class LoadBalancerIT
         final List<byte[]> frames = new ArrayList<>();
         vipPackets = 0;
         // The gateways introduce themselves first (ARP reply, neighbour advertisement).
-        frames.add(TestFrames.arp(2, TestFrames.GATEWAY_MAC, "10.0.1.1", TestFrames.PORT_MAC, "10.0.1.2"));
-        final ByteBuffer na = ByteBuffer.allocate(32).put((byte)136).put((byte)0).putShort((short)0).putInt(0x60000000)
-            .put(TestFrames.ip("fd00:1::1")).put((byte)2).put((byte)1).put(TestFrames.GATEWAY_MAC);
-        frames.add(TestFrames.ethernet(0x86DD, TestFrames.ipPacket(TestFrames.ip("fe80::1"), TestFrames.ip("fd00:1::2"), 58,
-            na.array(), 2, 255)));
+        frames.addAll(TestFrames.gatewaysIntroduced());
         // A client asks who has our address.
         frames.add(TestFrames.arp(1, TestFrames.CLIENT_MAC, "10.0.1.50", new byte[6], "10.0.1.2"));
         for (int f = 0; f < 60; f++)

@@ -5,6 +5,7 @@ import io.levitate.packet.Checksums;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /** Builds well-formed test frames (checksums included) on heap buffers. */
 final class TestFrames
@@ -90,6 +91,18 @@ final class TestFrames
             packet[header + checksumAt + 1] = (byte)sum;
         }
         return packet;
+    }
+
+    /**
+     * The gateways introducing themselves (an ARP reply from 10.0.1.1 to 10.0.1.2, a neighbour
+     * advertisement for fd00:1::1), as a capture starts so that tunnels have a next hop.
+     */
+    static List<byte[]> gatewaysIntroduced()
+    {
+        final ByteBuffer na = ByteBuffer.allocate(32).put((byte)136).put((byte)0).putShort((short)0).putInt(0x60000000)
+            .put(ip("fd00:1::1")).put((byte)2).put((byte)1).put(GATEWAY_MAC);
+        return List.of(arp(2, GATEWAY_MAC, "10.0.1.1", PORT_MAC, "10.0.1.2"),
+            ethernet(0x86DD, ipPacket(ip("fe80::1"), ip("fd00:1::2"), 58, na.array(), 2, 255)));
     }
 
     static byte[] ethernet(final int type, final byte[] payload)
