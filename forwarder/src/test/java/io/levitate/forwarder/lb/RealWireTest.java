@@ -398,5 +398,18 @@ class RealWireTest
         assertNotEquals(FORWARD, w.handle(tooBigAbout("10.0.1.2")), "an error to our own address is not a backend's");
         assertNotEquals(FORWARD, w.handle(tooBigAbout("192.0.2.77")), "nor one to another address");
         assertEquals(2, w.drops(ForwardDrop.ICMP_NOT_FOR_VIP.id()));
+        assertEquals(FORWARD, w.handle(packetTooBigAbout("2001:db8::53")), "IPv6: an error to the VIP is steered");
+        assertTrue(w.tunnelDestination().startsWith("fd000003"), w.tunnelDestination());
+        assertNotEquals(FORWARD, w.handle(packetTooBigAbout("fd00:1::2")), "IPv6: not one to our own address");
+        assertEquals(3, w.drops(ForwardDrop.ICMP_NOT_FOR_VIP.id()));
+    }
+
+    /** An ICMPv6 "packet too big" about the IPv6 VIP's reply to a client, sent to {@code to}. */
+    private static byte[] packetTooBigAbout(final String to)
+    {
+        final byte[] quoted = new FrameBuilder().ipv6("2001:db8::53", "2001:db8:9::7").udp(5353, 40123).payload(1300)
+            .buildL3();
+        return new FrameBuilder().ipv6("2001:db8:aaaa::1", to).icmpv6(2, 0, 1280)
+            .payload(java.util.Arrays.copyOf(quoted, 1232)).build();
     }
 }
