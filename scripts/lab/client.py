@@ -147,9 +147,81 @@ def cmd_hold(a):
     return 0
 
 
+def transfer(a, upload):
+    """a.count uploads or downloads of a.bytes, each on a new connection; a stall longer than
+    a.timeout fails one. The summary has the client's send MSS (what the backend's SYN-ACK
+    allowed) and the slowest transfer's time."""
+    ok, errors, backends, failures, mss, slowest, total = 0, 0, {}, [], None, 0, 0
+    for _ in range(a.count):
+        start = time.monotonic()
+        moved = 0
+        try:
+            s = connect(a.vip, a.port, a.timeout)
+            try:
+                mss = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+                if upload:
+                    s.sendall(("POST /upload HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n"
+                               % (a.vip, a.bytes)).encode())
+                    chunk = b"\xa5" * 65536
+                    while moved < a.bytes:
+                        n = min(len(chunk), a.bytes - moved)
+                        s.sendall(chunk[:n])
+                        moved += n
+                    head, body = response(s)
+                    if ("received %d" % a.bytes).encode() not in body:
+                        raise ConnectionError("backend got: " + body.decode("latin-1").strip())
+                else:
+                    s.sendall(("GET /bytes/%d HTTP/1.1\r\nHost: %s\r\n\r\n" % (a.bytes, a.vip)).encode())
+                    head, body = response(s)
+                    moved = len(body)
+                    if body != (bytes(range(256)) * (a.bytes // 256 + 1))[:a.bytes]:
+                        raise ConnectionError("wrong bytes")
+            finally:
+                s.close()
+            ok += 1
+            total += moved
+            b = head.get("x-backend")
+            backends[b] = backends.get(b, 0) + 1
+        except (OSError, ConnectionError, ValueError) as e:
+            errors += 1
+            failures.append("%s after %d bytes" % (e or type(e).__name__, moved))
+        slowest = max(slowest, time.monotonic() - start)
+    summary(mode="upload" if upload else "download", ok=ok, errors=errors, bytes=total, mss=mss,
+            slowest_ms=int(slowest * 1000), backends=backends, failures=failures[:5])
+    return 0
+
+
+def response(sock):
+    """Reads one HTTP/1.1 response with a Content-Length; returns (headers by lower-case name, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed by peer")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines[0].startswith("HTTP/1.1 200"):
+        raise ConnectionError("status: " + lines[0])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    parts = [body]
+    got = len(body)
+    while got < length:
+        chunk = sock.recv(min(1 << 20, length - got))
+        if not chunk:
+            raise ConnectionError("closed in body after %d of %d bytes" % (got, length))
+        parts.append(chunk)
+        got += len(chunk)
+    return headers, b"".join(parts)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["get", "churn", "hold"])
+    p.add_argument("mode", choices=["get", "churn", "hold", "upload", "download"])
     p.add_argument("--vip", required=True)
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--count", type=int, default=10)
@@ -157,9 +229,11 @@ def main():
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--interval", type=float, default=0.0)
     p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--bytes", type=int, default=1 << 20)
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args()
-    return {"get": cmd_get, "churn": cmd_churn, "hold": cmd_hold}[a.mode](a)
+    return {"get": cmd_get, "churn": cmd_churn, "hold": cmd_hold, "upload": lambda x: transfer(x, True),
+            "download": lambda x: transfer(x, False)}[a.mode](a)
 
 
 if __name__ == "__main__":

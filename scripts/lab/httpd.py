@@ -3,8 +3,11 @@
 (the VIP on lo included, so it answers traffic Levitate tunnels to it, and its own address, so
 Levitate's health checks reach it).
 
-  GET /healthz  -> 200 "ok"
-  GET /...      -> 200 "<name> <client address>:<port>" and header X-Backend: <name>
+  GET /healthz   -> 200 "ok"
+  GET /bytes/N   -> 200 and N bytes (a download of N bytes; N at most 64 MiB)
+  POST /...      -> 200 "<name> received N" after reading the N-byte body (an upload)
+  GET /...       -> 200 "<name> <client address>:<port>"
+Every answer carries the header X-Backend: <name>.
 
 The answer leaves with the VIP as its source and goes straight to the client (direct server
 return): Levitate never sees it.
@@ -14,6 +17,8 @@ import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+MAX_TRANSFER = 64 << 20
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one connection carries many requests
@@ -22,8 +27,25 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/healthz":
             body = b"ok\n"
+        elif self.path.startswith("/bytes/") and self.path[7:].isdigit() and int(self.path[7:]) <= MAX_TRANSFER:
+            n = int(self.path[7:])
+            body = (bytes(range(256)) * (n // 256 + 1))[:n]
         else:
             body = ("%s %s:%d\n" % (self.server.name, self.client_address[0], self.client_address[1])).encode()
+        self.answer(body)
+
+    def do_POST(self):
+        # An upload: the client's full-size segments are the ones that cross a Levitate.
+        length = int(self.headers.get("Content-Length", "0"))
+        received = 0
+        while received < length:
+            chunk = self.rfile.read(min(65536, length - received))
+            if not chunk:
+                return
+            received += len(chunk)
+        self.answer(("%s received %d\n" % (self.server.name, received)).encode())
+
+    def answer(self, body):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))

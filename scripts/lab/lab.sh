@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Levitate lab: the whole design on one machine, in network namespaces joined by veths.
 #
-#   client ──(MTU 1400)── router ──┬── lb1 (forwarder on net_af_packet + levitate-announcer)
+#   client ──(MTU 1500)── router ──┬── lb1 (forwarder on net_af_packet + levitate-announcer)
 #   10.100.0.2            bird2    ├── lb2 (same)
 #                         ECMP     └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
 #
@@ -19,6 +19,10 @@
 #       cross the forwarder (instance.exception_path: tap).
 #   * beN: no kernel GRE here: gre-decap reads GRE from a raw socket and writes the inner packet
 #     to a TUN; the VIP sits on lo; httpd answers from the VIP straight to the client (DSR).
+#   * MTU: every link is 1500 bytes and the router drops ICMP too-big (no path MTU discovery).
+#     The client's segments to the VIP cross a GRE tunnel, so the backends' SYN-ACKs advertise
+#     an MSS that leaves room for it (backend_mss): the client sizes its segments by that MSS,
+#     and in DSR no Levitate ever sees a SYN-ACK.
 #
 # Addresses: client 10.100.0.2/24 (router .1); lbN 10.0.N.2/24 (router 10.0.N.1);
 # backends 10.0.3.1N/24 (router 10.0.3.1); VIP 198.18.0.10 tcp/80. IPv6 alongside: client
@@ -26,7 +30,8 @@
 #
 # Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | start-lb N |
 #        stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
-#        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS]
+#        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS] |
+#        backend-mss on|off
 # Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
 # prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
 # service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
@@ -242,7 +247,26 @@ table inet lab {
   }
 }
 EOF
+  backend_mss "$i" on
   start_httpd "$i"
+}
+
+# Backend I's SYN-ACKs from a VIP advertise at most the MSS whose segments still fit a 1500-byte
+# link once tunnelled (on: 1500 - 24 (IPv4 outer + GRE) - 20 - 20 = 1436; 1500 - 44 (IPv6 outer +
+# GRE) - 40 - 20 = 1396), or whatever the kernel advertises (off: 1460 and 1440, too big).
+backend_mss() {
+  local i=$1 on=$2 mss4=$((1500 - 24 - 20 - 20)) mss6=$((1500 - 44 - 40 - 20))
+  inns "be$i" nft delete table inet lab_mss 2>/dev/null || true
+  [ "$on" = on ] || return 0
+  inns "be$i" nft -f - <<EOF
+table inet lab_mss {
+  chain clamp_syn_ack {
+    type filter hook output priority mangle;
+    ip saddr $VIP4 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > $mss4 tcp option maxseg size set $mss4
+    ip6 saddr $VIP6 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > $mss6 tcp option maxseg size set $mss6
+  }
+}
+EOF
 }
 
 start_httpd() {
@@ -363,14 +387,17 @@ cmd_up() {
   ip netns add "$(ns router)"
   inns client ip link set lo up
   inns router ip link set lo up
-  # The client's link is 1400 bytes, so its TCP MSS leaves room for the 24-byte GRE/IPv4
-  # header on the 1500-byte links behind the router (lab.md: or clamp MSS, or jumbo links).
-  veth c0 client rc router 1400
+  # Every link is 1500 bytes, the client's too: its full-size segments do not fit a GRE tunnel
+  # on the 1500-byte links behind the router, and the router drops ICMP too-big (below), so
+  # path MTU discovery cannot rescue them either; the MSS must leave room for the tunnel.
+  veth c0 client rc router 1500
   addr client c0 10.100.0.2/24
   addr6 client c0 fd00:100::2/64
   addr router rc 10.100.0.1/24
   addr6 router rc fd00:100::1/64
   inns client ip route add default via 10.100.0.1
+  # No MTU probing either (the default, made explicit): a black hole stays one.
+  sysctls client net.ipv4.tcp_mtu_probing=0
   # Counters of the client's packets to and from the VIPs: the tests compare them with the
   # Levitates' counters (every packet to the VIP crossed a Levitate; none of the replies did).
   inns client nft -f - <<EOF
@@ -408,6 +435,18 @@ table inet lab {
     ip6 saddr $VIP6 oifname "rc" counter name "vip_replies_to_client"
     ip saddr $VIP4 oifname "rl*" counter name "vip_replies_to_levitate"
     ip6 saddr $VIP6 oifname "rl*" counter name "vip_replies_to_levitate"
+  }
+}
+EOF
+  # No path MTU discovery across the router: it drops the ICMP too-big errors it would forward
+  # (a Levitate's to the client included), as many networks on the Internet do.
+  inns router nft -f - <<EOF
+table inet lab {
+  counter too_big_dropped { }
+  chain drop_too_big {
+    type filter hook forward priority -10;
+    icmp type destination-unreachable icmp code frag-needed counter name "too_big_dropped" drop
+    icmpv6 type packet-too-big counter name "too_big_dropped" drop
   }
 }
 EOF
@@ -512,5 +551,7 @@ case ${1:-} in
   nexthops) cmd_nexthops "${2:-4}" ;;
   wait-nexthops) cmd_wait_nexthops "$2" "${3:-4}" "${4:-30}" ;;
   pid) pid_of "$2" ;;
+  backend-mss)
+    for n in $(ip netns list | awk '{print $1}' | sed -n "s/^$P-be\([0-9]*\)\$/\1/p"); do backend_mss "$n" "$2"; done ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

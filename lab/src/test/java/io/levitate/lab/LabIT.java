@@ -269,4 +269,57 @@ class LabIT
         report("dead-forwarder", "forwarder 1 killed, announcer alive: withdrawn from the router after " + withdrawMs
             + " ms (limit 1500); 20 new connections, all through lb2, 0 errors");
     }
+
+    /**
+     * 7. Full-size segments and no path MTU discovery: every link is 1500 bytes and the router
+     * drops ICMP too-big, so the client's segments to a VIP, which cross a Levitate and then a
+     * GRE tunnel, fit only because the backends' SYN-ACKs advertise an MSS that leaves room for
+     * the tunnel (lab.sh backend_mss; in DSR a Levitate never sees a SYN-ACK, and the client
+     * sizes its segments by it). 1 MiB uploads and downloads, IPv4 and IPv6, over both
+     * Levitates; then, with the backends' clamp off, the same upload stalls.
+     */
+    @Test
+    void oneMegabyteTransfersFitTheTunnelWithoutPathMtuDiscovery()
+    {
+        final long flows1 = lab.counter(1, "service web: new flows") + lab.counter(1, "service web6: new flows");
+        final long flows2 = lab.counter(2, "service web: new flows") + lab.counter(2, "service web6: new flows");
+        final long tooBigBefore = lab.nftCounter("router", "too_big_dropped");
+        final int count = 6;
+        final StringBuilder figures = new StringBuilder();
+        // The largest MSS whose segments still fit the tunnel on a 1500-byte link: IPv4 in IPv4
+        // GRE (24 bytes of tunnel, 40 of IPv4 and TCP), IPv6 in IPv6 GRE (44, 60).
+        for (final String[] family : new String[][] {{Lab.VIP4, "1436"}, {Lab.VIP6, "1396"}})
+        {
+            for (final String mode : new String[] {"upload", "download"})
+            {
+                final Json j = lab.client(mode, "--vip", family[0], "--count", Integer.toString(count), "--timeout", "5");
+                assertEquals(0, j.number("errors"), j.toString());
+                assertEquals(count, j.number("ok"), j.toString());
+                assertEquals(count * (1L << 20), j.number("bytes"), j.toString());
+                assertTrue(j.number("mss") <= Long.parseLong(family[1]), "the client sends segments that fit: " + j);
+                figures.append(family[0]).append(' ').append(mode).append(' ').append(count).append(" x 1 MiB, slowest ")
+                    .append(j.number("slowest_ms")).append(" ms, client MSS ").append(j.number("mss")).append("; ");
+            }
+        }
+        assertEquals(tooBigBefore, lab.nftCounter("router", "too_big_dropped"), "no segment was too big for a tunnel");
+        final long on1 = lab.counter(1, "service web: new flows") + lab.counter(1, "service web6: new flows") - flows1;
+        final long on2 = lab.counter(2, "service web: new flows") + lab.counter(2, "service web6: new flows") - flows2;
+        assertTrue(on1 + on2 >= 4L * count, "a new flow per transfer at least: " + (on1 + on2));
+        assertTrue(on1 > 0 && on2 > 0, "the transfers crossed both Levitates: " + on1 + "/" + on2);
+
+        // The same uploads with the backends advertising the kernel's own MSS (1460, 1440): the
+        // client's full-size segments are too big for the tunnel, the Levitate's ICMP too-big is
+        // dropped on the way, and the transfer stalls. So the transfers above are a real test.
+        lab.ok("backend-mss", "off");
+        for (final String vip : new String[] {Lab.VIP4, Lab.VIP6})
+        {
+            final long dropped = lab.nftCounter("router", "too_big_dropped");
+            final Json stalled = lab.client("upload", "--vip", vip, "--count", "1", "--timeout", "3");
+            assertEquals(1, stalled.number("errors"), stalled.toString());
+            assertTrue(lab.nftCounter("router", "too_big_dropped") > dropped, "a Levitate said too big: " + stalled);
+            figures.append(vip).append(" upload without the backends' clamp: client MSS ").append(stalled.number("mss"))
+                .append(", ").append(stalled.toString().replaceAll(".*\\[\"([^\"]*)\".*", "$1")).append("; ");
+        }
+        report("mtu", figures + "flows lb1 " + on1 + ", lb2 " + on2);
+    }
 }
