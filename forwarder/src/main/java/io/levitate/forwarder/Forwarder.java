@@ -15,6 +15,7 @@ import io.levitate.forwarder.config.Cidr;
 import io.levitate.forwarder.config.BackendDefinition;
 import io.levitate.forwarder.config.HealthCheckConfig;
 import io.levitate.forwarder.config.LevitateConfig;
+import io.levitate.forwarder.config.NeighbourSettings;
 import io.levitate.forwarder.config.ServiceDefinition;
 import io.levitate.forwarder.health.HealthChecker;
 import io.levitate.maglev.BackendState;
@@ -401,13 +402,16 @@ public final class Forwarder implements AutoCloseable
         final LevitateConfig config = spec.config();
         final AddressPair ours = config.instance().addresses();
         final AddressPair gateways = config.instance().gateways();
+        // instance.neighbours: static pins the gateways' MACs here for the life of the process.
+        final NeighbourSettings pins = config.instance().neighbours();
         neighbours = new Neighbours(
             ours.ipv4() != null ? SnapshotBuilder.v4(ours.ipv4()) : 0, ours.ipv4() != null,
             ours.ipv6() != null ? SnapshotBuilder.hi(ours.ipv6()) : 0, ours.ipv6() != null ? SnapshotBuilder.lo(ours.ipv6()) : 0,
             ours.ipv6() != null,
             gateways.ipv4() != null ? SnapshotBuilder.v4(gateways.ipv4()) : 0, gateways.ipv4() != null,
             gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
-            gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null);
+            gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null,
+            pins.pinned(), pins.gatewayV4Mac(), pins.gatewayV6Mac());
         currentConfig = config;
         final DataPlaneSnapshot first = snapshots.build(config, Map.of());
         published.setRelease(first);
@@ -612,6 +616,10 @@ public final class Forwarder implements AutoCloseable
             || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix()))
         {
             changed.add("instance addresses/gateways");
+        }
+        if (!ia.neighbours().equals(ib.neighbours()))
+        {
+            changed.add("instance.neighbours/gateway MACs");
         }
         if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
         {

@@ -47,4 +47,14 @@ class RestartOnlyChangesTest
         assertEquals(List.of("instance idle/exception_path"), changes("  exception_rate: 100\n"));
         assertEquals(List.of("instance.workers/cores"), changes("  workers: 2\n"));
     }
+
+    @Test
+    void pinningTheGatewaysNeedsARestart() throws IOException
+    {
+        final String base = minimal();
+        final String pinned = base.replace("    ipv4: 10.0.1.1\n", "    ipv4: 10.0.1.1\n    ipv4_mac: 02:00:00:00:00:01\n  neighbours: static\n");
+        assertEquals(List.of("instance.neighbours/gateway MACs"), Forwarder.restartOnlyChanges(config(base), config(pinned)));
+        assertEquals(List.of("instance.neighbours/gateway MACs"), Forwarder.restartOnlyChanges(config(pinned),
+            config(pinned.replace("02:00:00:00:00:01", "02:00:00:00:00:02"))));
+    }
 }

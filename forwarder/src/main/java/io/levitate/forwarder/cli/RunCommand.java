@@ -132,7 +132,7 @@ public final class RunCommand implements Callable<Integer>
             if (mac != known[i])
             {
                 out.println("levitate: IPv" + family + " gateway " + (mac == 0 ? "unresolved (expired)"
-                    : "resolved to " + io.levitate.packet.Addresses.formatMac(mac)));
+                    : (neighbours.pinned ? "pinned to " : "resolved to ") + io.levitate.packet.Addresses.formatMac(mac)));
                 known[i] = mac;
             }
         }

@@ -36,9 +36,12 @@ final class ConfigBuilder
     private static final List<String> ROOT_KEYS =
         List.of("instance", "hash_seed", "conntrack", "services", "metrics", "control", "bgp");
     private static final List<String> INSTANCE_KEYS = List.of("name", "counters_dir", "ports", "workers", "cores",
-        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface", "exception_rate");
+        "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface", "exception_rate",
+        "neighbours");
     private static final List<String> PORT_KEYS = List.of("device", "mtu");
     private static final List<String> FAMILY_KEYS = List.of("ipv4", "ipv6");
+    private static final List<String> GATEWAY_KEYS = List.of("ipv4", "ipv6", "ipv4_mac", "ipv6_mac");
+    private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
     private static final List<String> CONNTRACK_KEYS =
         List.of("capacity", "timeouts", "flood_guard_new_flows_per_second");
     private static final List<String> TIMEOUT_KEYS = List.of("tcp_established", "tcp_closing", "tcp_syn", "udp");
@@ -170,8 +173,10 @@ final class ConfigBuilder
         final AddressPair addresses = addressesNode == null ? null
             : addressPair(addressesNode, m.keyNode("addresses"), m.child("addresses"));
         final Node gatewaysNode = m.require("gateways");
-        final AddressPair gateways = gatewaysNode == null ? null
-            : addressPair(gatewaysNode, m.keyNode("gateways"), m.child("gateways"));
+        final MappingView gatewaysView = gatewaysNode == null ? null
+            : MappingView.of(sink, gatewaysNode, m.keyNode("gateways"), m.child("gateways"), GATEWAY_KEYS);
+        final AddressPair gateways = gatewaysView == null ? null : addressPair(gatewaysView, m.child("gateways"));
+        final NeighbourSettings neighbours = neighbours(m, gatewaysView);
         if (addresses != null && gateways != null)
         {
             gatewayFamilies(m, addresses, gateways);
@@ -192,12 +197,12 @@ final class ConfigBuilder
             }
         }
         if (name == null || workers == null || mainCore == null || memoryMb == null || mbufs == null
-            || addresses == null || gateways == null || exceptionRate == null)
+            || addresses == null || gateways == null || exceptionRate == null || neighbours == null)
         {
             return null;
         }
         return new InstanceConfig(name, countersDir, ports, workers, cores, mainCore, hugepages, memoryMb, mbufs,
-            addresses, gateways, greSourcePrefix, idle, exceptionTap, exceptionRate);
+            addresses, gateways, greSourcePrefix, idle, exceptionTap, exceptionRate, neighbours);
     }
 
     private List<PortConfig> ports(final Node node, final String path)
@@ -295,10 +300,11 @@ final class ConfigBuilder
     private AddressPair addressPair(final Node node, final Node owner, final String path)
     {
         final MappingView m = MappingView.of(sink, node, owner, path, FAMILY_KEYS);
-        if (m == null)
-        {
-            return null;
-        }
+        return m == null ? null : addressPair(m, path);
+    }
+
+    private AddressPair addressPair(final MappingView m, final String path)
+    {
         boolean ok = true;
         Inet4Address v4 = null;
         Inet6Address v6 = null;
@@ -318,6 +324,95 @@ final class ConfigBuilder
             return null;
         }
         return ok ? new AddressPair(v4, v6) : null;
+    }
+
+    /**
+     * {@code instance.neighbours} and the gateways' pinned MACs: with {@code static} every
+     * configured gateway needs its MAC, with {@code learn} (the default) none may be given (it
+     * would be silently ignored). Null when anything was reported.
+     */
+    private NeighbourSettings neighbours(final MappingView instance, final MappingView gateways)
+    {
+        NeighbourSettings.NeighbourMode mode = NeighbourSettings.NeighbourMode.LEARN;
+        boolean modeKnown = true;
+        if (instance.get("neighbours") != null)
+        {
+            final int w = Values.word(sink, instance.get("neighbours"), instance.child("neighbours"),
+                List.of("learn", "static"));
+            modeKnown = w >= 0;
+            mode = w == 1 ? NeighbourSettings.NeighbourMode.STATIC : NeighbourSettings.NeighbourMode.LEARN;
+        }
+        if (gateways == null)
+        {
+            return null;
+        }
+        final Long v4 = gatewayMac(gateways, "ipv4", mode, modeKnown);
+        final Long v6 = gatewayMac(gateways, "ipv6", mode, modeKnown);
+        if (!modeKnown || v4 == null || v6 == null)
+        {
+            return null;
+        }
+        return mode == NeighbourSettings.NeighbourMode.LEARN ? NeighbourSettings.LEARN
+            : new NeighbourSettings(mode, v4, v6);
+    }
+
+    /** {@code instance.gateways.<family>_mac}: the MAC, 0 when absent and not needed, null with an error. */
+    private Long gatewayMac(final MappingView gateways, final String family, final NeighbourSettings.NeighbourMode mode,
+        final boolean modeKnown)
+    {
+        final String key = family + "_mac";
+        final Node node = gateways.get(key);
+        if (node == null)
+        {
+            if (mode == NeighbourSettings.NeighbourMode.STATIC && gateways.get(family) != null)
+            {
+                sink.at(gateways.get(family), gateways.child(family) + ": instance.neighbours is static, so this "
+                    + "gateway needs its MAC in " + gateways.child(key));
+                return null;
+            }
+            return 0L;
+        }
+        final Long mac = mac(node, gateways.child(key));
+        if (mac == null)
+        {
+            return null;
+        }
+        if (gateways.get(family) == null)
+        {
+            sink.at(node, gateways.child(key) + ": no " + gateways.child(family) + " whose MAC this would be");
+            return null;
+        }
+        if (modeKnown && mode == NeighbourSettings.NeighbourMode.LEARN)
+        {
+            sink.at(node, gateways.child(key) + ": needs instance.neighbours: static (learnt MACs are not pinned)");
+            return null;
+        }
+        return mac;
+    }
+
+    /** A unicast MAC written {@code 02:00:5e:10:00:01}, or null with an error. */
+    private Long mac(final Node node, final String path)
+    {
+        final String text = Values.string(sink, node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        if (!MAC.matcher(text).matches())
+        {
+            sink.at(node, path + ": '" + Values.shorten(text) + "' is not a MAC address such as 02:00:5e:10:00:01");
+            return null;
+        }
+        final long mac = Long.parseLong(text.replace(":", ""), 16);
+        // A group address (low bit of the first octet: multicast, broadcast) or zero is no one
+        // machine's: tunnels "to" it would flood the segment or go nowhere.
+        if (mac == 0 || (mac & 0x0100_0000_0000L) != 0)
+        {
+            sink.at(node, path + ": " + text.toLowerCase(java.util.Locale.ROOT) + " is not a unicast MAC (a gateway's MAC "
+                + "is neither zero nor a multicast or broadcast address)");
+            return null;
+        }
+        return mac;
     }
 
     /** A gateway is only reachable from our address of its family. */

@@ -25,6 +25,7 @@ import java.util.List;
  *                        port, named prefix + port index), or null: traffic that is not ours is
  *                        dropped and counted
  * @param exceptionRate   packets per second per worker the exception path hands the kernel
+ * @param neighbours      whether the gateways' MACs are learnt or pinned (and the pinned MACs)
  */
 public record InstanceConfig(
     String name,
@@ -41,7 +42,8 @@ public record InstanceConfig(
     Cidr greSourcePrefix,
     IdleMode idle,
     String exceptionTap,
-    int exceptionRate)
+    int exceptionRate,
+    NeighbourSettings neighbours)
 {
     public InstanceConfig
     {

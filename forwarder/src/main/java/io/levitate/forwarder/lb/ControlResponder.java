@@ -25,7 +25,10 @@ import static io.levitate.packet.NetworkOrder.u8;
 /**
  * What a one-armed load balancer must answer on its data port itself: ARP and IPv6 neighbour
  * solicitations for our own addresses (RFC 826, RFC 4861 section 7), ICMP echo to our addresses
- * and to the VIPs (operators ping VIPs), and the requests that resolve the gateways. Replies are
+ * and to the VIPs (operators ping VIPs), and the requests that resolve the gateways. What it
+ * learns from or answers is checked first: ND against RFC 4861's validity rules, link-layer
+ * addresses for being unicast, the gateway's against the pinned one under static neighbours; a
+ * refusal is a counted drop that never reaches the kernel's exception path. Replies are
  * built in place in the received frame; requests in an mbuf the caller allocates. One instance
  * per worker; nothing allocates.
  *
@@ -56,6 +59,7 @@ public final class ControlResponder
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final IcmpFlyweight icmp = new IcmpFlyweight();
+    private final NeighbourDiscoveryValidator validator = new NeighbourDiscoveryValidator();
 
     public ControlResponder(final long portMac, final Neighbours neighbours)
     {
@@ -65,39 +69,60 @@ public final class ControlResponder
 
     /**
      * An ARP frame: learn the gateway's MAC from anything it says, and answer requests for our
-     * IPv4 address in place.
+     * IPv4 address in place. A sender hardware address that is not unicast is refused outright
+     * (counted, neither learnt nor answered): RFC 826's sender is one interface, and a reply to a
+     * group address would reach every host on the segment. Under pinned neighbours an ARP from the
+     * gateway's address naming another MAC is refused as well: it contradicts the configuration.
      */
     public int arp(final MemorySegment s, final Classification c, final long nowMs)
     {
         final ArpFlyweight a = arp.wrap(s, c.l3Offset, ArpFlyweight.LENGTH);
-        if (neighbours.hasGatewayV4 && a.senderIp() == neighbours.gatewayV4 && a.senderMac() != 0)
+        final long senderMac = a.senderMac();
+        if (!Neighbours.isUnicast(senderMac))
         {
-            neighbours.confirmV4(a.senderMac(), nowMs);
+            return -ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
+        }
+        if (neighbours.hasGatewayV4 && a.senderIp() == neighbours.gatewayV4)
+        {
+            if (neighbours.pinned && senderMac != neighbours.pinnedV4)
+            {
+                return -ForwardDrop.NEIGHBOUR_STATIC.id();
+            }
+            neighbours.confirmV4(senderMac, nowMs);
         }
         if (a.operation() != ArpFlyweight.OPERATION_REQUEST || !neighbours.hasV4 || a.targetIp() != neighbours.ourV4)
         {
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
-        final long requesterMac = a.senderMac();
         final int requesterIp = a.senderIp();
-        a.write(ArpFlyweight.OPERATION_REPLY, portMac, neighbours.ourV4, requesterMac, requesterIp);
-        ethernet.wrap(s, c.frameOffset, c.frameLength).destination(requesterMac).source(portMac);
+        a.write(ArpFlyweight.OPERATION_REPLY, portMac, neighbours.ourV4, senderMac, requesterIp);
+        ethernet.wrap(s, c.frameOffset, c.frameLength).destination(senderMac).source(portMac);
         return c.frameLength;
     }
 
-    /** An ICMPv6 ND frame: learn the gateway; answer solicitations for our IPv6 address. */
+    /**
+     * An ICMPv6 ND frame (router and neighbour solicitations and advertisements, redirects): first
+     * the validity checks of RFC 4861 (hop limit 255, checksum, code, length, options; see
+     * {@link NeighbourDiscoveryValidator}), whose failures are counted drops; then learn the
+     * gateway and answer solicitations for our IPv6 address.
+     */
     public int neighbourDiscovery(final MemorySegment s, final Classification c, final long room, final long nowMs)
     {
+        final int invalid = validator.validate(s, c);
+        if (invalid != 0)
+        {
+            return -invalid;
+        }
         final long ip = c.l3Offset;
         final long l4 = c.l4Offset;
-        if (l4 < 0 || c.l4Length < ND_BODY)
-        {
-            return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
-        }
         final int type = u8(s, l4);
         final long srcHi = i64(s, ip + 8);
         final long srcLo = i64(s, ip + 16);
-        learnFromNd(s, c, type, srcHi, srcLo, nowMs);
+        final int refused = learnFromNd(s, c, type, srcHi, srcLo, nowMs);
+        if (refused != 0)
+        {
+            return -refused;
+        }
         if (type != ND_NEIGHBOUR_SOLICITATION || !neighbours.hasV6
             || i64(s, l4 + 8) != neighbours.ourV6Hi || i64(s, l4 + 16) != neighbours.ourV6Lo
             || (srcHi == 0 && srcLo == 0))
@@ -105,12 +130,18 @@ public final class ControlResponder
             // Not for us, or duplicate address detection from an unspecified source: stay silent.
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
+        final long requesterMac = mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
+        if (!Neighbours.isUnicast(requesterMac))
+        {
+            // An NA to a group address would answer every host on the segment (RFC 4861 section
+            // 7.2.4 answers the solicitor, one interface).
+            return -ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
+        }
         final int frameLength = (int)(ip - c.frameOffset) + IPV6_HEADER + ND_BODY + ND_OPTION_LL;
         if (c.frameOffset + frameLength > room)
         {
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
-        final long requesterMac = mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
         // IPv6 header: reply to the solicitor from our address, payload = NA + target LL option.
         putI32(s, ip, 0x6000_0000);
         putU16(s, ip + 4, ND_BODY + ND_OPTION_LL);
@@ -134,48 +165,50 @@ public final class ControlResponder
         return frameLength;
     }
 
-    private void learnFromNd(final MemorySegment s, final Classification c, final int type, final long srcHi,
+    /**
+     * Learns the IPv6 gateway's MAC from a valid NA for its address (its target link-layer option,
+     * else the Ethernet source, RFC 4861 section 7.2.5) or a valid NS from it (its source
+     * link-layer option).
+     *
+     * @return 0, or the {@link ForwardDrop} id that refuses the frame: a non-unicast Ethernet
+     *         source speaking for the gateway, or a MAC other than the pinned one
+     */
+    private int learnFromNd(final MemorySegment s, final Classification c, final int type, final long srcHi,
         final long srcLo, final long nowMs)
     {
         if (!neighbours.hasGatewayV6)
         {
-            return;
+            return 0;
         }
         final long l4 = c.l4Offset;
+        long mac = 0;
         if (type == ND_NEIGHBOUR_ADVERTISEMENT && i64(s, l4 + 8) == neighbours.gatewayV6Hi
             && i64(s, l4 + 16) == neighbours.gatewayV6Lo)
         {
-            final long mac = llOption(s, l4, c.l4Length, ND_OPTION_TARGET_LL);
-            neighbours.confirmV6(mac != 0 ? mac : mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET), nowMs);
+            mac = validator.linkLayerAddress != 0 ? validator.linkLayerAddress
+                : mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
         }
         else if (type == ND_NEIGHBOUR_SOLICITATION && srcHi == neighbours.gatewayV6Hi && srcLo == neighbours.gatewayV6Lo)
         {
-            final long mac = llOption(s, l4, c.l4Length, ND_OPTION_SOURCE_LL);
-            if (mac != 0)
-            {
-                neighbours.confirmV6(mac, nowMs);
-            }
-        }
-    }
-
-    /** The MAC of the first link-layer option of this type, or 0; options are length-checked. */
-    private static long llOption(final MemorySegment s, final long l4, final int l4Length, final int optionType)
-    {
-        int at = ND_BODY;
-        while (at + 2 <= l4Length)
-        {
-            final int type = u8(s, l4 + at);
-            final int units = u8(s, l4 + at + 1);
-            if (units == 0 || at + units * 8 > l4Length)
+            mac = validator.linkLayerAddress;
+            if (mac == 0)
             {
                 return 0;
             }
-            if (type == optionType && units == 1)
-            {
-                return mac(s, l4 + at + 2);
-            }
-            at += units * 8;
         }
+        else
+        {
+            return 0;
+        }
+        if (!Neighbours.isUnicast(mac))
+        {
+            return ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
+        }
+        if (neighbours.pinned)
+        {
+            return mac == neighbours.pinnedV6 ? 0 : ForwardDrop.NEIGHBOUR_STATIC.id();
+        }
+        neighbours.confirmV6(mac, nowMs);
         return 0;
     }
 

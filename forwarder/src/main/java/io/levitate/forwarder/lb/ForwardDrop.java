@@ -33,13 +33,16 @@ public enum ForwardDrop
     KERNEL_FULL(111),
     /** Traffic for the kernel above the exception path's rate (instance.exception_rate): a flood at the host. */
     KERNEL_RATE_LIMITED(112),
-    /** A neighbour-discovery message whose hop limit is not 255: it crossed a router (RFC 4861 section 7.1). */
+    /** A neighbour-discovery message whose hop limit is not 255: it crossed a router (RFC 4861 sections 6.1, 7.1, 8.1). */
     ND_HOP_LIMIT(113),
     /** A neighbour-discovery message whose ICMPv6 checksum is wrong. */
     ND_BAD_CHECKSUM(114),
-    /** A neighbour-discovery message that fails another RFC 4861 validity check (code, length, options, target). */
+    /**
+     * A neighbour-discovery message that fails another RFC 4861 validity check (code, ICMP length,
+     * options, target, Solicited flag, unspecified or non-link-local source).
+     */
     ND_INVALID(115),
-    /** ARP or ND naming a link-layer address that is not unicast (broadcast, multicast, zero): never learnt. */
+    /** ARP or ND naming a link-layer address that is not unicast (broadcast, multicast, zero): never learnt nor answered. */
     NEIGHBOUR_NOT_UNICAST(116),
     /** ARP or ND that would have changed a gateway's MAC under {@code instance.neighbours: static}: not learnt. */
     NEIGHBOUR_STATIC(117),

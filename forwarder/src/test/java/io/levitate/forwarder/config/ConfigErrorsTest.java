@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConfigErrorsTest
 {
+    private static final String GATEWAY_V4 = "  gateways:\n    ipv4: 10.0.1.1\n";
     private static final String WEB_BACKENDS = "      - address: 10.0.2.11\n      - address: 10.0.2.12\n";
 
     // ---------------------------------------------------------------- YAML and structure
@@ -284,6 +285,67 @@ class ConfigErrorsTest
         assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: tap\n  exception_interface: a-very-long-name\n"),
             "t.yaml:4:24: instance.exception_interface: 'a-very-long-name' is not an interface name prefix "
                 + "(1-12 of A-Z a-z 0-9 _ -; the port index is appended)");
+    }
+
+    @Test
+    void neighboursLearnByDefaultOrArePinned()
+    {
+        assertEquals(NeighbourSettings.LEARN, ConfigTesting.valid(minimal()).instance().neighbours());
+        assertEquals(NeighbourSettings.LEARN, ConfigTesting.valid(minimalWith("  name: lb1\n",
+            "  name: lb1\n  neighbours: learn\n")).instance().neighbours());
+        assertEquals(new NeighbourSettings(NeighbourSettings.NeighbourMode.STATIC, 0x0200_5E10_00A1L, 0),
+            ConfigTesting.valid(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 02:00:5E:10:00:a1\n  neighbours: static\n"))
+                .instance().neighbours());
+    }
+
+    @Test
+    void neighboursModeIsLearnOrStatic()
+    {
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  neighbours: pinned\n"),
+            "t.yaml:3:15: instance.neighbours: must be learn or static, got 'pinned'");
+    }
+
+    @Test
+    void staticNeighboursNeedEveryGatewaysMac()
+    {
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  neighbours: static\n"),
+            "t.yaml:9:11: instance.gateways.ipv4: instance.neighbours is static, so this gateway needs its MAC in "
+                + "instance.gateways.ipv4_mac");
+        // Both families: the IPv6 gateway's MAC is missing.
+        assertErrors(minimalWith("    ipv4: 10.0.1.2\n  gateways:\n    ipv4: 10.0.1.1\n",
+                "    ipv4: 10.0.1.2\n    ipv6: \"fd00:1::2\"\n  gateways:\n    ipv4: 10.0.1.1\n    ipv4_mac: \"02:00:00:00:00:01\"\n"
+                    + "    ipv6: \"fd00:1::1\"\n  neighbours: static\n"),
+            "t.yaml:11:11: instance.gateways.ipv6: instance.neighbours is static, so this gateway needs its MAC in "
+                + "instance.gateways.ipv6_mac");
+    }
+
+    @Test
+    void pinnedMacMustBeAUnicastMac()
+    {
+        for (final String mac : new String[] {"ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01", "33:33:00:00:00:01", "00:00:00:00:00:00"})
+        {
+            assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: \"" + mac.toUpperCase(java.util.Locale.ROOT)
+                    + "\"\n  neighbours: static\n"),
+                "t.yaml:9:15: instance.gateways.ipv4_mac: " + mac + " is not a unicast MAC (a gateway's MAC is neither "
+                    + "zero nor a multicast or broadcast address)");
+        }
+        assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 02:00:00:00:00\n  neighbours: static\n"),
+            "t.yaml:9:15: instance.gateways.ipv4_mac: '02:00:00:00:00' is not a MAC address such as 02:00:5e:10:00:01");
+        assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 0200.0000.0001\n  neighbours: static\n"),
+            "t.yaml:9:15: instance.gateways.ipv4_mac: '0200.0000.0001' is not a MAC address such as 02:00:5e:10:00:01");
+    }
+
+    @Test
+    void pinnedMacNeedsStaticNeighboursAndItsGateway()
+    {
+        assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 02:00:00:00:00:01\n"),
+            "t.yaml:9:15: instance.gateways.ipv4_mac: needs instance.neighbours: static (learnt MACs are not pinned)");
+        assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 02:00:00:00:00:01\n    ipv6_mac: 02:00:00:00:00:02\n"
+                + "  neighbours: static\n"),
+            "t.yaml:10:15: instance.gateways.ipv6_mac: no instance.gateways.ipv6 whose MAC this would be");
+        assertErrors(minimalWith(GATEWAY_V4, GATEWAY_V4 + "    ipv4_mac: 02:00:00:00:00:01\n    mac: 02:00:00:00:00:01\n"
+                + "  neighbours: static\n"),
+            "t.yaml:10:5: instance.gateways.mac: unknown key; expected one of ipv4, ipv6, ipv4_mac, ipv6_mac");
     }
 
     // ---------------------------------------------------------------- hash seed, conntrack
