@@ -53,7 +53,7 @@ public enum DropReason {
     /**
      * Source address no host may use: multicast or broadcast (the parser refuses these for every
      * packet); for traffic to a VIP the forwarder also counts here 0.0.0.0/8, 127.0.0.0/8, ::, ::1
-     * and the VIPs themselves. Named {@code bad_source_address} before 0.2.
+     * and the VIPs themselves. Named {@code bad_source_address} in earlier builds (same id).
      */
     MARTIAN_SOURCE(22),
     /** The packet an ICMP error quotes is too short or not IP. */
