@@ -202,7 +202,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
     }
 
     /**
-     * {@code table size 65537 -> 131071 (the default for 656..1310 backends): 99.99% of new flows move},
+     * {@code table size 65537 -> 131071 (the default for 656..1310 backends): 99.85% of new flows move},
      * the one line every tool prints for a change of M.
      */
     public static String tableSizeChange(final ServiceDefinition s, final int before, final int after,
