@@ -12,6 +12,7 @@ import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
+import io.levitate.forwarder.config.ConfigPlan;
 import io.levitate.forwarder.config.BackendDefinition;
 import io.levitate.forwarder.config.HealthCheckConfig;
 import io.levitate.forwarder.config.LevitateConfig;
@@ -19,6 +20,9 @@ import io.levitate.forwarder.config.NeighbourSettings;
 import io.levitate.forwarder.config.ServiceDefinition;
 import io.levitate.forwarder.health.HealthChecker;
 import io.levitate.maglev.BackendState;
+import io.levitate.maglev.MovedShare;
+import io.levitate.maglev.ServiceTable;
+import io.levitate.maglev.TableSizes;
 import io.levitate.forwarder.lb.ControlResponder;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.LoadBalancerAgent;
@@ -540,10 +544,13 @@ public final class Forwarder implements AutoCloseable
      * removed or changed get new tables, unchanged ones keep theirs (same digest), and the whole
      * snapshot is published at once. What needs a restart (ports, workers, cores, memory, our
      * addresses, gateways, conntrack sizing, metrics) is refused and the running configuration stays.
+     * So is a change of a service's table size M unless {@code allowTableResize}: a new M reshuffles
+     * nearly every slot, so it must be meant, not the side effect of a backend count crossing a
+     * threshold of the default ladder.
      *
      * @return one line per service saying what happened, or the reason for refusing.
      */
-    public List<String> reload(final LevitateConfig next)
+    public List<String> reload(final LevitateConfig next, final boolean allowTableResize)
     {
         final List<String> report = new ArrayList<>();
         synchronized (snapshots)
@@ -558,6 +565,20 @@ public final class Forwarder implements AutoCloseable
             {
                 return List.of("refused: " + String.join(", ", restart) + " changed; that needs a restart "
                     + "(the running configuration stays)");
+            }
+            if (!allowTableResize)
+            {
+                final List<String> resized = tableResizes(running, next);
+                if (!resized.isEmpty())
+                {
+                    final List<String> refused = new ArrayList<>();
+                    for (final String r : resized)
+                    {
+                        refused.add("refused: " + r + "; levitate reload --allow-table-resize applies it "
+                            + "(the running configuration stays)");
+                    }
+                    return refused;
+                }
             }
             final Map<String, Boolean> verdicts = health != null ? health.states() : Map.of();
             if (health != null)
@@ -582,6 +603,13 @@ public final class Forwarder implements AutoCloseable
                 {
                     report.add("service " + s.name + ": unchanged, digest " + s.table.digestHex());
                 }
+                else if (was.table.size() != s.table.size())
+                {
+                    report.add(String.format(Locale.ROOT, "service %s: table size %d -> %d, %s of new flows move, "
+                        + "digest %s -> %s, %d healthy backend(s)", s.name, was.table.size(), s.table.size(),
+                        ConfigPlan.percent(MovedShare.between(was.table, s.table).share()), was.table.digestHex(),
+                        s.table.digestHex(), s.healthyBackends));
+                }
                 else
                 {
                     report.add("service " + s.name + ": table rebuilt, digest " + was.table.digestHex() + " -> "
@@ -592,6 +620,31 @@ public final class Forwarder implements AutoCloseable
             startHealthChecks(next, verdicts);
         }
         return report;
+    }
+
+    /**
+     * One line per service of both configurations whose table size M differs, with the share of new
+     * flows the change would move (computed from the configured tables, health aside): the
+     * one-line form {@code levitate plan} prints.
+     */
+    static List<String> tableResizes(final LevitateConfig running, final LevitateConfig next)
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final ServiceDefinition s : next.services())
+        {
+            final ServiceDefinition was = running.service(s.name());
+            if (was == null || TableSizes.resolve(was.tableSize(), was.backends().size())
+                == TableSizes.resolve(s.tableSize(), s.backends().size()))
+            {
+                continue;
+            }
+            final ServiceTable before = was.buildTable(running.hashSeed());
+            final ServiceTable after = s.buildTable(next.hashSeed());
+            lines.add("service " + s.name() + ": table size " + before.size() + " -> " + after.size()
+                + (s.tableSize() == 0 ? " (" + ConfigPlan.defaultRange(s.backends().size()) + ")" : "")
+                + " would move " + ConfigPlan.percent(MovedShare.between(before, after).share()) + " of new flows");
+        }
+        return lines;
     }
 
     /** What a reload cannot change: the parts of the configuration the EAL, ports and workers were built from. */

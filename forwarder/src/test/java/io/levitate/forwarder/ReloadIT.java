@@ -53,9 +53,11 @@ class ReloadIT
             web13, extraServices);
     }
 
-    private List<String> reload() throws Exception
+    private List<String> reload(final String... flags) throws Exception
     {
-        try (LevitateProcess client = LevitateProcess.start("reload", "--socket", dir.resolve("ctl/control.sock").toString()))
+        final List<String> args = new ArrayList<>(List.of("reload", "--socket", dir.resolve("ctl/control.sock").toString()));
+        args.addAll(List.of(flags));
+        try (LevitateProcess client = LevitateProcess.start(args.toArray(String[]::new)))
         {
             final int rc = client.awaitExit(TIMEOUT);
             final List<String> out = new ArrayList<>(client.stdout());
@@ -173,6 +175,64 @@ class ReloadIT
             // the consumed ARP frames of the replayed capture (none from the reloads).
             assertEquals(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) + Long.parseLong(m.group(4)), lb);
             assertTrue(afterReloads != null);
+        }
+    }
+
+    /**
+     * A change of a service's table size moves nearly every new flow, so a reload refuses it unless
+     * told it is intended; SIGHUP, which has no flags, refuses it too. Backends that get no slot are
+     * warned of with their position, without refusing the file.
+     */
+    @Test
+    void reloadRefusesATableResizeUnlessAllowedAndWarnsOfBackendsWithoutSlots() throws Exception
+    {
+        final List<byte[]> frames = new ArrayList<>();
+        frames.add(TestFrames.arp(2, TestFrames.GATEWAY_MAC, "10.0.1.1", TestFrames.PORT_MAC, "10.0.1.2"));
+        frames.add(TestFrames.l4("10.9.0.1", "198.18.0.10", 6, 30000, 80, 0x10));
+        final Path in = dir.resolve("in.pcap");
+        PcapFile.write(in, frames);
+        final Path file = dir.resolve("levitate.yaml");
+        Files.writeString(file, config(in, "", "{address: 10.0.2.13}"));
+        try (LevitateProcess levitate = LevitateProcess.start("run", "--config", file.toString(), "--stats-interval", "0.5"))
+        {
+            levitate.awaitLine(l -> l.startsWith("levitate: forwarding"), TIMEOUT);
+
+            // Weight 65535 next to weight 1 (M = 65537): the light backends' slots round to none.
+            final StringBuilder light = new StringBuilder("{address: 10.0.2.13, weight: 65535}");
+            for (int i = 1; i <= 10; i++)
+            {
+                light.append(", {address: 10.0.5.").append(i).append(", weight: 1}");
+            }
+            Files.writeString(file, config(in, "", light.toString()));
+            List<String> reply = reload();
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith(file + ":17:") && l.contains(": warning: services[0]")
+                && l.contains("gets no slot of M=65537")), reply.toString());
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith("service web: table rebuilt")), reply.toString());
+            assertEquals("rc=0", reply.getLast(), reply.toString());
+
+            // A new table size: refused, naming the flag and the share that would move.
+            final String resized = config(in, "", "{address: 10.0.2.13}")
+                .replace("    protocol: tcp\n", "    protocol: tcp\n    table_size: 131071\n");
+            Files.writeString(file, resized);
+            reply = reload();
+            assertTrue(reply.getFirst().startsWith("refused: service web: table size 65537 -> 131071 would move "),
+                reply.toString());
+            assertTrue(reply.getFirst().contains("levitate reload --allow-table-resize"), reply.toString());
+            assertEquals("rc=1", reply.getLast(), reply.toString());
+
+            // SIGHUP cannot say it is intended: refused as well.
+            assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(levitate.pid())).start().waitFor());
+            levitate.awaitLine(l -> l.startsWith("levitate: reload: refused: service web: table size 65537 -> 131071"),
+                TIMEOUT);
+
+            // Told it is intended: applied, with the share that moved.
+            reply = reload("--allow-table-resize");
+            assertTrue(reply.stream().anyMatch(l -> l.matches("service web: table size 65537 -> 131071, \\d+\\.\\d\\d% "
+                + "of new flows move, digest [0-9a-f]{16} -> [0-9a-f]{16}.*")), reply.toString());
+            assertEquals("rc=0", reply.getLast(), reply.toString());
+
+            levitate.terminate();
+            assertEquals(0, levitate.awaitExit(TIMEOUT), String.join("\n", levitate.stderr()));
         }
     }
 }

@@ -3,23 +3,34 @@ package io.levitate.maglev;
 /**
  * Choice and validation of a service's table size M.
  *
- * <p>Default: the smallest prime &ge; 100 &times; N, where N counts every <em>configured</em> backend
- * (whatever its state), kept within [{@link #MIN_DEFAULT}, {@link #MAX_DEFAULT}].
+ * <p>Default: the first rung of a fixed ladder of primes, {@link #LADDER} = 65537, 131071, 262139,
+ * 524287, 655373, that gives at least {@link #SLOTS_PER_BACKEND} slots per backend, where N counts
+ * every <em>configured</em> backend (whatever its state), or the top rung when none does. So M is
+ * 65537 up to 655 backends, 131071 up to 1310, 262139 up to 2621, 524287 up to 5242 and 655373 from
+ * 5243 ({@link #threshold}); beyond 6553 backends that is under 100 slots each: set a size.
  * <ul>
- *   <li>100 &times; N: the paper shows each backend then gets &lfloor;M/N&rfloor; or &lceil;M/N&rceil;
- *       slots, an imbalance of at most 1 %.</li>
- *   <li>N counts configured backends, not healthy ones, because a new M reshuffles almost every
- *       slot: a health flap must never change M.</li>
- *   <li>The lower bound 65537 (the paper's size) for the same reason: with it, M stays put while a
- *       service grows or shrinks anywhere below 656 backends, so adding one backend moves about 1/N
- *       of new flows instead of nearly all of them. The price is 256 KiB per table.</li>
- *   <li>The upper bound 655373 (the paper's large size) keeps a default rebuild around 10 ms; a
- *       larger table must be asked for.</li>
+ *   <li>Why a ladder and not "the smallest prime &ge; 100 N": any change of M reshuffles almost every
+ *       slot, so an M that follows N moved 99.9 % of new flows when one of 1000 backends was removed.
+ *       On a ladder M changes only when N crosses one of four thresholds, about a factor of two
+ *       apart, so adding or removing a backend anywhere else moves about 1/N of new flows.</li>
+ *   <li>No hysteresis: M must be a function of the file alone, so that every machine with the same
+ *       file builds the same table whatever its history. The tools say instead when a change
+ *       crosses a threshold, and a reload refuses it unless told it is intended.</li>
+ *   <li>100 slots per backend: the paper shows each backend then gets &lfloor;M/N&rfloor; or
+ *       &lceil;M/N&rceil; slots, an imbalance of at most 1 %; a rung gives between 100 and about
+ *       200 slots per backend.</li>
+ *   <li>N counts configured backends, not healthy ones: a health flap or a drain never changes M.</li>
+ *   <li>The rungs: 65537 is the paper's size (256 KiB per table); 131071 and 524287 are Mersenne
+ *       primes and 262139 the largest prime below 2<sup>18</sup>, each about double the last;
+ *       655373, the paper's large size, keeps a default rebuild around 10 ms. A larger table
+ *       must be asked for.</li>
  * </ul>
  * A configured size must be prime (so every skip generates a full permutation), at least N and at
  * most {@link #MAX_CONFIGURED}.
  */
 public final class TableSizes {
+    /** The default sizes, smallest first; each a prime. */
+    private static final int[] LADDER = {65_537, 131_071, 262_139, 524_287, 655_373};
     /** Default lower bound (the paper's default M). */
     public static final int MIN_DEFAULT = 65_537;
     /** Default upper bound (the paper's large M). */
@@ -32,13 +43,36 @@ public final class TableSizes {
     private TableSizes() {
     }
 
-    /** The default M for {@code configuredBackends} backends. */
+    /** The default M for {@code configuredBackends} backends: the first rung with 100 slots per backend. */
     public static int defaultSize(int configuredBackends) {
-        long want = Math.max((long) SLOTS_PER_BACKEND * Math.max(configuredBackends, 1), MIN_DEFAULT);
-        if (want >= MAX_DEFAULT) {
-            return MAX_DEFAULT;
+        for (int m : LADDER) {
+            if ((long) SLOTS_PER_BACKEND * configuredBackends <= m) {
+                return m;
+            }
         }
-        return nextPrime((int) want);
+        return MAX_DEFAULT;
+    }
+
+    /**
+     * The largest backend count that keeps the default at {@code defaultSize(configuredBackends)}:
+     * one more backend moves the default to the next rung. {@link Integer#MAX_VALUE} on the top rung.
+     */
+    public static int threshold(int configuredBackends) {
+        final int m = defaultSize(configuredBackends);
+        return m == MAX_DEFAULT ? Integer.MAX_VALUE : m / SLOTS_PER_BACKEND;
+    }
+
+    /** The smallest backend count whose default is {@code defaultSize(configuredBackends)}. */
+    public static int rungStart(int configuredBackends) {
+        final int m = defaultSize(configuredBackends);
+        int start = 1;
+        for (int rung : LADDER) {
+            if (rung == m) {
+                return start;
+            }
+            start = rung / SLOTS_PER_BACKEND + 1;
+        }
+        throw new IllegalStateException("not a rung: " + m);
     }
 
     /**

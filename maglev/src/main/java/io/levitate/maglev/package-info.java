@@ -11,7 +11,8 @@
  * hash-to-slot mapping), {@link io.levitate.maglev.MaglevPopulation} (the paper's algorithm with
  * weights), {@link io.levitate.maglev.TableSizes} (choice of M),
  * {@link io.levitate.maglev.ServiceTable} (a built, immutable table: lookup, digest, slot counts),
- * {@link io.levitate.maglev.TableDiff} (share of new flows a change moves). Everything a worker calls
+ * {@link io.levitate.maglev.TableDiff} (share of new flows a change of table moves, exactly),
+ * {@link io.levitate.maglev.MovedShare} (the same, sampled when the flow hash changes). Everything a worker calls
  * per packet ({@code ServiceTable.hash*}, {@code lookup*}) allocates nothing and throws nothing.
  * {@code src/test/python/maglev_reference.py} re-implements the documented definitions
  * independently and reproduces the pinned digests.

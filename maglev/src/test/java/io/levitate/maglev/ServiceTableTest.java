@@ -18,16 +18,86 @@ class ServiceTableTest {
     }
 
     @Test
-    void defaultSizeIsSmallestPrimeAtLeast100NWithinBounds() {
+    void defaultSizeIsTheFirstRungWith100SlotsPerBackend() {
         assertEquals(65537, TableSizes.defaultSize(1));
         assertEquals(65537, TableSizes.defaultSize(655));
-        assertEquals(65609, TableSizes.defaultSize(656)); // 65600 -> next prime 65609
-        assertEquals(100_003, TableSizes.defaultSize(1000));
+        assertEquals(131071, TableSizes.defaultSize(656));
+        assertEquals(262139, TableSizes.defaultSize(2000));
+        assertEquals(524287, TableSizes.defaultSize(5242));
+        assertEquals(655373, TableSizes.defaultSize(5243));
         assertEquals(TableSizes.MAX_DEFAULT, TableSizes.defaultSize(100_000));
+        assertEquals(655, TableSizes.threshold(2));
+        assertEquals(1, TableSizes.rungStart(2));
+        assertEquals(1310, TableSizes.threshold(1000));
+        assertEquals(656, TableSizes.rungStart(1000));
+        assertEquals(Integer.MAX_VALUE, TableSizes.threshold(6000));
+        assertEquals(5243, TableSizes.rungStart(6000));
         assertTrue(TableSizes.isPrime(TableSizes.MAX_CONFIGURED));
         assertEquals(65537, table(Fixtures.backends(10)).size());
         assertThrows(IllegalArgumentException.class, () -> TableSizes.resolve(65536, 10));
         assertThrows(IllegalArgumentException.class, () -> TableSizes.resolve(7, 10));
+    }
+
+    /**
+     * Regression: with "smallest prime &ge; 100 N" removing one of 1000 backends changed M from 100003 to
+     * 99901 and moved 99.9 % of new flows. The default M must stay put, so only about the removed
+     * backend's tenth of a percent moves (plus Maglev's small cascade).
+     */
+    @Test
+    void removingOneOf1000BackendsKeepsTheDefaultSizeAndMovesAboutATenthOfAPercent() {
+        List<Backend> all = Fixtures.backends(1000);
+        List<Backend> fewer = new ArrayList<>(all);
+        Backend removed = fewer.remove(500);
+        ServiceTable before = table(all);
+        ServiceTable after = table(fewer);
+        double exact = TableDiff.between(before, after).movedShare();
+        // Second opinion, independent of TableDiff's interval merge: random 5-tuples through both
+        // tables' own hash and lookup, compared by backend identity.
+        SplittableRandom random = new SplittableRandom(1000);
+        int flows = 400_000;
+        int moved = 0;
+        for (int f = 0; f < flows; f++) {
+            int src = random.nextInt();
+            int srcPort = random.nextInt(65536);
+            Backend a = before.backend(before.lookupV4(src, 0xC0000201, srcPort, 80, 6, false));
+            Backend b = after.backend(after.lookupV4(src, 0xC0000201, srcPort, 80, 6, false));
+            moved += a.sameIdentity(b) ? 0 : 1;
+        }
+        double sampled = (double) moved / flows;
+        System.out.printf("1000 -> 999 backends, default M %d -> %d: exact %.4f%%, sampled %.4f%% of new flows move%n",
+                before.size(), after.size(), 100 * exact, 100 * sampled);
+        assertEquals(before.size(), after.size(), "the default M moved with the backend count");
+        assertTrue(exact >= before.slotCount(before.indexOf(removed)) / (double) before.size() - 1e-6, "" + exact);
+        assertTrue(exact <= 0.01, "exact moved share " + exact);
+        assertTrue(sampled <= 0.01, "sampled moved share " + sampled);
+        assertEquals(exact, sampled, 5 * Math.sqrt(exact * (1 - exact) / flows) + 1e-4);
+    }
+
+    /**
+     * The default M is a function of the configured backend count alone that changes only at the
+     * documented ladder thresholds; between two thresholds adding or removing a backend leaves it.
+     */
+    @Test
+    void defaultSizeChangesOnlyAtTheLadderThresholds() {
+        int changes = 0;
+        for (int n = 1; n <= 20_000; n++) {
+            int m = TableSizes.defaultSize(n);
+            assertTrue(TableSizes.isPrime(m), "M=" + m);
+            assertTrue(m >= TableSizes.MIN_DEFAULT && m <= TableSizes.MAX_DEFAULT, "M=" + m);
+            if (n > 1 && m != TableSizes.defaultSize(n - 1)) {
+                changes++;
+                // A change happens exactly where the previous rung would give fewer than 100 slots.
+                assertEquals(TableSizes.defaultSize(n - 1) / TableSizes.SLOTS_PER_BACKEND, n - 1, "threshold at " + n);
+            }
+            if ((long) n * TableSizes.SLOTS_PER_BACKEND <= TableSizes.MAX_DEFAULT) {
+                assertTrue(m >= n * TableSizes.SLOTS_PER_BACKEND, "fewer than 100 slots per backend at N=" + n);
+            }
+        }
+        assertEquals(4, changes, "the ladder has five rungs");
+        assertEquals(65537, TableSizes.defaultSize(655));
+        assertEquals(131071, TableSizes.defaultSize(656));
+        assertEquals(131071, TableSizes.defaultSize(999));
+        assertEquals(131071, TableSizes.defaultSize(1000));
     }
 
     @Test

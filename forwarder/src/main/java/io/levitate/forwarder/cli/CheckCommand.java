@@ -3,9 +3,12 @@ package io.levitate.forwarder.cli;
 import io.levitate.forwarder.config.ConfigError;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.ConfigWarning;
+import io.levitate.forwarder.config.ConfigWarnings;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.ServiceDefinition;
 import io.levitate.maglev.ServiceTable;
+import io.levitate.maglev.TableSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -15,6 +18,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -24,7 +29,9 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Validates a configuration file (docs/CONFIG.md). Prints every error as FILE:LINE:COL: reason and exits 1,",
-        "or prints one line (services, backends, each service's table size and digest) and exits 0."})
+        "or prints one line (services, backends, each service's table size and digest), then for each default",
+        "table size the backend counts that keep it, and exits 0. Warnings (FILE:LINE:COL: warning: reason, such as",
+        "a backend whose weight gets it no table slot) are printed but do not fail the check."})
 public final class CheckCommand implements Callable<Integer>
 {
     @Spec
@@ -43,9 +50,48 @@ public final class CheckCommand implements Callable<Integer>
         {
             return LevitateCli.EXIT_FAILURE;
         }
-        out.println(summary(result));
+        final Map<String, ServiceTable> tables = result.config().buildTables();
+        out.println(summary(result, tables));
+        for (final ServiceDefinition s : result.config().services())
+        {
+            if (s.tableSize() == 0)
+            {
+                out.println(result.file() + ": " + s.name() + ": " + defaultSizeNote(s.backends().size()));
+            }
+        }
         out.flush();
+        for (final ConfigWarning w : ConfigWarnings.starvedBackends(result, tables))
+        {
+            err.println(w);
+        }
+        err.flush();
         return LevitateCli.EXIT_OK;
+    }
+
+    /**
+     * {@code table size 131071 is the default for 656..1310 backends (700 configured); at 655 it becomes
+     * 65537, at 1311 262139, and nearly every new flow moves (table_size pins it)}: what the operator
+     * needs to know before adding or removing backends near a threshold of the ladder.
+     */
+    static String defaultSizeNote(final int backends)
+    {
+        final int m = TableSizes.defaultSize(backends);
+        final int start = TableSizes.rungStart(backends);
+        final int end = TableSizes.threshold(backends);
+        final StringBuilder sb = new StringBuilder("table size ").append(m).append(" is the default for ").append(start)
+            .append(end == Integer.MAX_VALUE ? " backends and more" : ".." + end + " backends").append(" (")
+            .append(backends).append(" configured); ");
+        final List<String> moves = new ArrayList<>();
+        if (start > 1)
+        {
+            moves.add("at " + (start - 1) + " it becomes " + TableSizes.defaultSize(start - 1));
+        }
+        if (end != Integer.MAX_VALUE)
+        {
+            moves.add("at " + (end + 1) + (moves.isEmpty() ? " it becomes " : " ") + TableSizes.defaultSize(end + 1));
+        }
+        return sb.append(String.join(", ", moves)).append(" and nearly every new flow moves (table_size pins it)")
+            .toString();
     }
 
     /** Reads a file; one that cannot be read at all is a bad argument (exit 2), not a bad config. */
@@ -77,7 +123,7 @@ public final class CheckCommand implements Callable<Integer>
     }
 
     /** {@code FILE: OK: 3 services, 7 backends; web M=65537 digest=...; ...}. */
-    static String summary(final ConfigResult result)
+    static String summary(final ConfigResult result, final Map<String, ServiceTable> tables)
     {
         final LevitateConfig config = result.config();
         int backends = 0;
@@ -88,7 +134,7 @@ public final class CheckCommand implements Callable<Integer>
         final StringBuilder sb = new StringBuilder();
         sb.append(result.file()).append(": OK: ").append(config.services().size()).append(" services, ")
             .append(backends).append(" backends");
-        for (final Map.Entry<String, ServiceTable> t : config.buildTables().entrySet())
+        for (final Map.Entry<String, ServiceTable> t : tables.entrySet())
         {
             sb.append("; ").append(t.getKey()).append(" M=").append(t.getValue().size()).append(" digest=")
                 .append(t.getValue().digestHex());

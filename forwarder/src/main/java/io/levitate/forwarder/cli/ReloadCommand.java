@@ -3,6 +3,7 @@ package io.levitate.forwarder.cli;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.control.ControlServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,12 +18,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code levitate reload}: asks the running forwarder (through its control socket) to re-read and
- * apply its configuration file, and prints what happened. SIGHUP does the same without a reply.
+ * apply its configuration file, and prints what happened. SIGHUP does the same without a reply, and
+ * without {@code --allow-table-resize}: a change of a service's table size is refused then.
  */
 @Command(
     name = "reload",
     mixinStandardHelpOptions = true,
-    description = "Makes the running forwarder re-read its configuration; prints per service what changed.")
+    description = {"Makes the running forwarder re-read its configuration; prints per service what changed.",
+        "A change of a service's table size M (which moves nearly every new flow) is refused unless",
+        "--allow-table-resize is given."})
 public final class ReloadCommand implements Callable<Integer>
 {
     static final Path DEFAULT_SOCKET = Path.of("/run/levitate/control.sock");
@@ -33,6 +37,10 @@ public final class ReloadCommand implements Callable<Integer>
     @Option(names = "--config", description = "Configuration file, to find its control socket.")
     Path config;
 
+    @Option(names = "--allow-table-resize",
+        description = "Apply a change of a service's table size M too (it moves nearly every new flow of that service).")
+    boolean allowTableResize;
+
     @Override
     public Integer call()
     {
@@ -41,7 +49,8 @@ public final class ReloadCommand implements Callable<Integer>
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX))
         {
             channel.connect(UnixDomainSocketAddress.of(path));
-            channel.write(ByteBuffer.wrap("reload\n".getBytes(StandardCharsets.US_ASCII)));
+            final String request = allowTableResize ? ControlServer.RELOAD_ALLOW_TABLE_RESIZE : "reload";
+            channel.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.US_ASCII)));
             final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
             while (channel.read(in) > 0)
             {

@@ -12,6 +12,7 @@ import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.ConfigWarnings;
 import io.levitate.forwarder.config.InstanceConfig;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.PortConfig;
@@ -19,7 +20,6 @@ import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.ForwardDrop;
 import io.levitate.forwarder.lb.LbCountersPublisher;
 import io.levitate.forwarder.control.ControlServer;
-import java.util.concurrent.CompletableFuture;
 import io.levitate.forwarder.lb.Neighbours;
 import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.WorkerStats;
@@ -84,14 +84,17 @@ public final class RunCommand implements Callable<Integer>
         {
             return;
         }
-        for (CompletableFuture<List<String>> request = server.nextRequest(); request != null; request = server.nextRequest())
+        for (ControlServer.ReloadRequest request = server.nextRequest(); request != null; request = server.nextRequest())
         {
-            request.complete(reload(forwarder, out));
+            request.reply().complete(reload(forwarder, request.allowTableResize(), out));
         }
     }
 
-    /** Re-reads the configuration file; applies it only when valid in full. */
-    private List<String> reload(final Forwarder forwarder, final PrintStream out)
+    /**
+     * Re-reads the configuration file; applies it only when valid in full, and a change of table
+     * size only when {@code allowTableResize}. Warnings about the file come with the report.
+     */
+    private List<String> reload(final Forwarder forwarder, final boolean allowTableResize, final PrintStream out)
     {
         final List<String> lines = new ArrayList<>();
         ConfigResult result = null;
@@ -111,7 +114,8 @@ public final class RunCommand implements Callable<Integer>
         }
         else if (result != null)
         {
-            lines.addAll(forwarder.reload(result.config()));
+            lines.addAll(forwarder.reload(result.config(), allowTableResize));
+            ConfigWarnings.starvedBackends(result, result.config().buildTables()).forEach(w -> lines.add(w.toString()));
             if (lines.stream().noneMatch(l -> l.startsWith("refused")))
             {
                 lines.add("ok");
@@ -288,7 +292,7 @@ public final class RunCommand implements Callable<Integer>
             {
                 if (controlServer != null)
                 {
-                    controlServer.requestReload();
+                    controlServer.requestReload(false);
                 }
             });
             controlTick = () ->
@@ -496,6 +500,8 @@ public final class RunCommand implements Callable<Integer>
             throw new LevitateException("invalid configuration (" + lines.size() + " error(s); levitate check "
                 + file + " lists them): " + lines.getFirst());
         }
+        ConfigWarnings.starvedBackends(result, result.config().buildTables())
+            .forEach(w -> System.err.println("levitate: " + w));
         return result.config();
     }
 

@@ -3,6 +3,7 @@ package io.levitate.forwarder.cli;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
+import io.levitate.forwarder.config.ConfigWarnings;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.ServiceDefinition;
 import io.levitate.maglev.Backend;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -24,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(
     name = "tables",
     mixinStandardHelpOptions = true,
-    description = "Prints each service's Maglev table digest and per-backend slot counts for a configuration file.")
+    description = {"Prints each service's Maglev table digest and per-backend slot counts for a configuration file;",
+        "an active backend that gets no slot is marked and warned of (FILE:LINE:COL: warning: ...)."})
 public final class TablesCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "FILE", description = "Configuration file.")
@@ -48,18 +51,22 @@ public final class TablesCommand implements Callable<Integer>
                 + file + " lists every error)");
         }
         final LevitateConfig config = result.config();
+        final Map<String, ServiceTable> tables = config.buildTables();
         for (final ServiceDefinition service : config.services())
         {
-            final ServiceTable table = service.buildTable(config.hashSeed());
+            final ServiceTable table = tables.get(service.name());
             System.out.printf(Locale.ROOT, "service %s %s: M=%d digest=%s%n", service.name(), service.match(), table.size(),
                 table.digestHex());
             for (int i = 0; i < table.backendCount(); i++)
             {
                 final Backend b = table.backend(i);
-                System.out.printf(Locale.ROOT, "  %-40s weight %6d %-8s slots %7d (%6.2f%%)%n", b.identity(), b.weight(),
-                    b.state().name().toLowerCase(Locale.ROOT), table.slotCount(i), 100.0 * table.slotCount(i) / table.size());
+                System.out.printf(Locale.ROOT, "  %-40s weight %6d %-8s slots %7d (%6.2f%%)%s%n", b.identity(), b.weight(),
+                    b.state().name().toLowerCase(Locale.ROOT), table.slotCount(i), 100.0 * table.slotCount(i) / table.size(),
+                    b.eligible() && table.slotCount(i) == 0 ? "  no slot: weight too small for M" : "");
             }
         }
+        System.out.flush();
+        ConfigWarnings.starvedBackends(result, tables).forEach(System.err::println);
         return LevitateCli.EXIT_OK;
     }
 }

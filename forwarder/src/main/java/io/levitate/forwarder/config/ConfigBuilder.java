@@ -67,6 +67,9 @@ final class ConfigBuilder
 
     private final ErrorSink sink;
 
+    /** Where each backend's weight (or address) is written, for warnings about a valid file. */
+    private final Map<String, ConfigWarning.Site> backendPositions = new HashMap<>();
+
     /** Our addresses and gateways as far as they were valid; null when that part had errors. */
     private AddressPair ourAddresses;
     private AddressPair gatewayAddresses;
@@ -74,6 +77,15 @@ final class ConfigBuilder
     ConfigBuilder(final ErrorSink sink)
     {
         this.sink = sink;
+    }
+
+    /**
+     * Per backend of the file, keyed by {@link ConfigWarning#backendKey}: where its {@code weight}
+     * value is written, or its {@code address} when no weight is.
+     */
+    Map<String, ConfigWarning.Site> backendPositions()
+    {
+        return Map.copyOf(backendPositions);
     }
 
     /** The model, or null when anything was reported. */
@@ -636,11 +648,19 @@ final class ConfigBuilder
                 : healthCheck(s.get("health_check"), s.keyNode("health_check"), s.child("health_check"));
             final Node backendsNode = s.require("backends");
             final List<BackendDefinition> backends = new ArrayList<>();
+            final List<ConfigWarning.Site> positions = new ArrayList<>();
             boolean backendsOk = backendsNode != null;
             if (backendsNode != null)
             {
                 backendsOk = backends(backendsNode, s.child("backends"), vip, port, Boolean.TRUE.equals(mixed), backends,
-                    firstOfFamily, firstOfFamilyPath);
+                    positions, firstOfFamily, firstOfFamilyPath);
+            }
+            if (name != null && backends.size() == positions.size())
+            {
+                for (int k = 0; k < backends.size(); k++)
+                {
+                    backendPositions.put(ConfigWarning.backendKey(name, backends.get(k).identity()), positions.get(k));
+                }
             }
             if (backendsOk && tableSize != null && tableSize != 0 && tableSize < backends.size())
             {
@@ -776,8 +796,8 @@ final class ConfigBuilder
      * Reads a service's backends into {@code out}; false if any had an error.
      */
     private boolean backends(final Node node, final String path, final InetAddress vip, final Integer servicePort,
-        final boolean mixedFamilies, final List<BackendDefinition> out, final Map<Boolean, Node> firstOfFamily,
-        final Map<Boolean, String> firstOfFamilyPath)
+        final boolean mixedFamilies, final List<BackendDefinition> out, final List<ConfigWarning.Site> positions,
+        final Map<Boolean, Node> firstOfFamily, final Map<Boolean, String> firstOfFamilyPath)
     {
         final List<Node> items = Values.list(sink, node, path);
         if (items == null)
@@ -849,6 +869,10 @@ final class ConfigBuilder
                 continue;
             }
             out.add(new BackendDefinition(address, port, weight, state, health));
+            final boolean weightWritten = b.get("weight") != null;
+            final Node at = weightWritten ? b.get("weight") : addressNode;
+            positions.add(new ConfigWarning.Site(Values.line(at), at.getStartMark().map(mk -> mk.getColumn() + 1).orElse(1),
+                b.child(weightWritten ? "weight" : "address")));
         }
         return ok;
     }

@@ -1,8 +1,9 @@
 package io.levitate.forwarder.config;
 
 import io.levitate.maglev.Backend;
+import io.levitate.maglev.MovedShare;
 import io.levitate.maglev.ServiceTable;
-import io.levitate.maglev.TableDiff;
+import io.levitate.maglev.TableSizes;
 
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -14,9 +15,11 @@ import java.util.Objects;
 
 /**
  * What replacing one valid configuration by another would change: per service, its backends,
- * table and the share of new flows that would move to another backend (maglev's exact
- * {@link TableDiff}, between tables built from both files with each file's seed); and which other
- * sections differ. Established flows are not counted: conntrack keeps them on their backend.
+ * table and the share of new flows that would move to another backend ({@link MovedShare}: exact
+ * from the two tables, built with each file's seed, when the flow hash is unchanged; sampled over a
+ * million flows when the seed or the hash fields change, since identical tables indexed by another
+ * hash still move nearly every flow); and which other sections differ. Established flows are not
+ * counted: conntrack keeps them on their backend.
  *
  * @param hashSeedBefore the current file's seed
  * @param hashSeedAfter  the new file's seed
@@ -47,10 +50,13 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
      * @param digestBefore   table digest before (null if added)
      * @param digestAfter    table digest after (null if removed)
      * @param movedShare     share of new flows whose backend changes, or NaN when added or removed
+     * @param movedError     the 95 % sampling error of {@code movedShare}; 0 when exact
+     * @param movedSamples   flows sampled for {@code movedShare}; 0 when exact (from the tables)
      * @param shareChanges   per backend whose share of new flows changes: "identity before -> after"
      */
     public record ServiceChange(String name, Status status, String match, List<String> changes, int sizeBefore,
-        int sizeAfter, String digestBefore, String digestAfter, double movedShare, List<String> shareChanges)
+        int sizeAfter, String digestBefore, String digestAfter, double movedShare, double movedError,
+        int movedSamples, List<String> shareChanges)
     {
         public ServiceChange
         {
@@ -79,16 +85,16 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
             {
                 services.add(new ServiceChange(s.name(), Status.ADDED, s.match(),
                     List.of(s.backends().size() + " backends"), 0, table.size(), null, table.digestHex(), Double.NaN,
-                    List.of()));
+                    0, 0, List.of()));
                 continue;
             }
             final ServiceTable oldTable = oldTables.get(s.name());
-            final List<String> changes = serviceChanges(old, s, oldTable, table);
-            final double moved = TableDiff.between(oldTable, table).movedShare();
+            final MovedShare moved = MovedShare.between(oldTable, table);
+            final List<String> changes = serviceChanges(old, s, oldTable, table, moved);
             final boolean same = changes.isEmpty() && oldTable.digest() == table.digest();
             services.add(new ServiceChange(s.name(), same ? Status.UNCHANGED : Status.CHANGED, s.match(), changes,
-                oldTable.size(), table.size(), oldTable.digestHex(), table.digestHex(), moved,
-                shareChanges(oldTable, table)));
+                oldTable.size(), table.size(), oldTable.digestHex(), table.digestHex(), moved.share(), moved.error(),
+                moved.samples(), shareChanges(oldTable, table)));
         }
         for (final ServiceDefinition old : before.services())
         {
@@ -97,7 +103,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
                 final ServiceTable oldTable = oldTables.get(old.name());
                 services.add(new ServiceChange(old.name(), Status.REMOVED, old.match(),
                     List.of(old.backends().size() + " backends"), oldTable.size(), 0, oldTable.digestHex(), null,
-                    Double.NaN, List.of()));
+                    Double.NaN, 0, 0, List.of()));
             }
         }
         final List<String> other = new ArrayList<>();
@@ -124,7 +130,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
     }
 
     private static List<String> serviceChanges(final ServiceDefinition old, final ServiceDefinition s,
-        final ServiceTable oldTable, final ServiceTable table)
+        final ServiceTable oldTable, final ServiceTable table, final MovedShare moved)
     {
         final List<String> changes = new ArrayList<>();
         if (!old.match().equals(s.match()))
@@ -137,8 +143,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
         }
         if (oldTable.size() != table.size())
         {
-            changes.add("table size " + oldTable.size() + " -> " + table.size()
-                + " (a new size reshuffles nearly every slot)");
+            changes.add(tableSizeChange(s, oldTable.size(), table.size(), moved));
         }
         if (old.quota() != s.quota())
         {
@@ -194,6 +199,36 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
             }
         }
         return changes;
+    }
+
+    /**
+     * {@code table size 65537 -> 131071 (the default for 656..1310 backends): 99.85% of new flows move},
+     * the one line every tool prints for a change of M.
+     */
+    public static String tableSizeChange(final ServiceDefinition s, final int before, final int after,
+        final MovedShare moved)
+    {
+        final StringBuilder sb = new StringBuilder("table size ").append(before).append(" -> ").append(after);
+        if (s.tableSize() == 0)
+        {
+            sb.append(" (").append(defaultRange(s.backends().size())).append(')');
+        }
+        return sb.append(": ").append(percent(moved.share())).append(" of new flows move").toString();
+    }
+
+    /** {@code the default for 656..1310 backends}, or {@code for 5243 backends and more}. */
+    public static String defaultRange(final int backends)
+    {
+        final int threshold = TableSizes.threshold(backends);
+        return "the default for " + TableSizes.rungStart(backends)
+            + (threshold == Integer.MAX_VALUE ? " backends and more" : ".." + threshold + " backends");
+    }
+
+    /** {@code exact, from the tables} or {@code sampled, 1000000 flows, ±0.06%}. */
+    static String method(final double error, final int samples)
+    {
+        return samples == 0 ? "exact, from the tables"
+            : "sampled, " + samples + " flows, \u00b1" + percent(error);
     }
 
     /** Backends whose share of new flows changes, with both shares. */
@@ -297,7 +332,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
     }
 
     /** {@code 10.27%}. */
-    static String percent(final double share)
+    public static String percent(final double share)
     {
         return String.format(Locale.ROOT, "%.2f%%", share * 100);
     }
@@ -349,7 +384,7 @@ public record ConfigPlan(long hashSeedBefore, long hashSeedAfter, List<ServiceCh
                         sb.append("    table size ").append(s.sizeAfter()).append(" (unchanged)\n");
                     }
                     sb.append("    new flows that move to another backend: ").append(percent(s.movedShare()))
-                        .append('\n');
+                        .append(" (").append(method(s.movedError(), s.movedSamples())).append(")\n");
                     if (!s.shareChanges().isEmpty())
                     {
                         sb.append("    share of new flows:\n");

@@ -91,9 +91,10 @@ public final class ConfigReader
             return new ConfigResult(label, null, sink.sorted());
         }
         LevitateConfig config;
+        final ConfigBuilder builder = new ConfigBuilder(sink);
         try
         {
-            config = new ConfigBuilder(sink).build(root);
+            config = builder.build(root);
         }
         catch (final ErrorSink.TooMuchWork tooMuch)
         {
@@ -105,7 +106,7 @@ public final class ConfigReader
         {
             return new ConfigResult(label, null, sink.sorted());
         }
-        return new ConfigResult(label, config, List.of());
+        return new ConfigResult(label, config, List.of(), builder.backendPositions());
     }
 
     /** The document's root node, or null with the error (an empty file, a syntax error, a limit). */

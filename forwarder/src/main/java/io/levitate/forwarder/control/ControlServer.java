@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
  * only) and queues them for the control thread. Protocol: the client writes one line
- * ({@code reload}); the server answers with report lines and a final {@code ok} or
- * {@code refused}, then closes.
+ * ({@code reload}, or {@code reload allow-table-resize} to let a service's table size change); the
+ * server answers with report lines and a final {@code ok} or {@code refused}, then closes.
  */
 public final class ControlServer implements AutoCloseable
 {
@@ -30,7 +30,21 @@ public final class ControlServer implements AutoCloseable
     private final Path path;
     private final ServerSocketChannel server;
     private final Thread thread;
-    private final Queue<CompletableFuture<List<String>>> requests = new ConcurrentLinkedQueue<>();
+    private final Queue<ReloadRequest> requests = new ConcurrentLinkedQueue<>();
+
+    /** The request line that also allows a change of table size. */
+    public static final String RELOAD_ALLOW_TABLE_RESIZE = "reload allow-table-resize";
+
+    /**
+     * A queued reload.
+     *
+     * @param allowTableResize whether a change of a service's table size M may be applied; it moves
+     *                         nearly every new flow, so it must be asked for (SIGHUP never does)
+     * @param reply            completed by the control thread with the report lines
+     */
+    public record ReloadRequest(boolean allowTableResize, CompletableFuture<List<String>> reply)
+    {
+    }
 
     public ControlServer(final Path path) throws IOException
     {
@@ -61,16 +75,16 @@ public final class ControlServer implements AutoCloseable
         thread.start();
     }
 
-    /** Queues a reload (SIGHUP has no one to answer). */
-    public CompletableFuture<List<String>> requestReload()
+    /** Queues a reload (SIGHUP has no one to answer, and never allows a table resize). */
+    public CompletableFuture<List<String>> requestReload(final boolean allowTableResize)
     {
-        final CompletableFuture<List<String>> request = new CompletableFuture<>();
-        requests.add(request);
-        return request;
+        final CompletableFuture<List<String>> reply = new CompletableFuture<>();
+        requests.add(new ReloadRequest(allowTableResize, reply));
+        return reply;
     }
 
     /** The control thread takes the next pending request, or null. */
-    public CompletableFuture<List<String>> nextRequest()
+    public ReloadRequest nextRequest()
     {
         return requests.poll();
     }
@@ -89,11 +103,12 @@ public final class ControlServer implements AutoCloseable
                 }
                 final String command = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).strip();
                 String reply;
-                if ("reload".equals(command))
+                if ("reload".equals(command) || RELOAD_ALLOW_TABLE_RESIZE.equals(command))
                 {
                     try
                     {
-                        final List<String> report = requestReload().get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
+                        final List<String> report = requestReload(RELOAD_ALLOW_TABLE_RESIZE.equals(command))
+                            .get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
                         reply = String.join("\n", report) + "\n";
                     }
                     catch (final Exception ex)
@@ -103,7 +118,7 @@ public final class ControlServer implements AutoCloseable
                 }
                 else
                 {
-                    reply = "refused: unknown command '" + command + "' (known: reload)\n";
+                    reply = "refused: unknown command '" + command + "' (known: reload, " + RELOAD_ALLOW_TABLE_RESIZE + ")\n";
                 }
                 client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
             }

@@ -61,13 +61,73 @@ class CheckAndPlanCommandTest
     }
 
     @Test
-    void checkValidFilePrintsOneSummaryLine() throws IOException
+    void checkValidFilePrintsTheSummaryAndEachDefaultSizesNextThreshold() throws IOException
     {
         final Path f = write("ok.yaml", ConfigTesting.minimal());
         assertEquals(0, LevitateCli.execute("check", f.toString()));
         final String digest = ConfigTesting.valid(ConfigTesting.minimal()).buildTables().get("web").digestHex();
-        assertEquals(f + ": OK: 1 services, 2 backends; web M=65537 digest=" + digest + "\n", out());
+        assertEquals(f + ": OK: 1 services, 2 backends; web M=65537 digest=" + digest + "\n"
+            + f + ": web: table size 65537 is the default for 1..655 backends (2 configured); at 656 it becomes "
+            + "131071 and nearly every new flow moves (table_size pins it)\n", out());
         assertEquals("", err());
+    }
+
+    @Test
+    void checkSaysNothingOfThresholdsForAPinnedSize() throws IOException
+    {
+        final Path f = write("ok.yaml", ConfigTesting.minimalWith("    protocol: tcp\n",
+            "    protocol: tcp\n    table_size: 65537\n"));
+        assertEquals(0, LevitateCli.execute("check", f.toString()), err());
+        assertEquals(1, out().lines().count(), out());
+    }
+
+    /** A file where ten backends of weight 1 share a service with one of weight 65535 (M = 65537). */
+    private static String starving()
+    {
+        final StringBuilder sb = new StringBuilder("      - address: 10.0.2.11\n        weight: 65535\n");
+        for (int i = 0; i < 10; i++)
+        {
+            sb.append("      - address: 10.0.3.").append(i + 1).append("\n        weight: 1\n");
+        }
+        return ConfigTesting.minimalWith("      - address: 10.0.2.11\n      - address: 10.0.2.12\n", sb.toString());
+    }
+
+    /**
+     * Regression: backends of weight 1 next to one of 65535 got no slot at all and nothing said so.
+     * Slots are about M w / sum(w) = 65537 / 65545, just under one each, and the heavy backend's
+     * 65535 turns come first: at most two of the ten get a slot, so at least eight must be warned of.
+     */
+    @Test
+    void checkWarnsOfEveryActiveBackendThatGetsNoSlotAndStillSucceeds() throws IOException
+    {
+        final Path f = write("starve.yaml", starving());
+        assertEquals(0, LevitateCli.execute("check", f.toString()), err());
+        assertTrue(out().startsWith(f + ": OK: 1 services, 11 backends; web M=65537"), out());
+        final var table = ConfigTesting.valid(starving()).buildTables().get("web");
+        int starved = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            final int n = table.indexOf(io.levitate.maglev.Backend.of("10.0.3." + (i + 1), 80, 1));
+            if (table.slotCount(n) == 0)
+            {
+                starved++;
+                // The weight of backends[i + 1] is on line 19 + 2i (the fixture's backends start on line 16).
+                assertTrue(err().contains(f + ":" + (19 + 2 * i) + ":17: warning: services[0].backends[" + (i + 1)
+                    + "].weight: 1 gets no slot of M=65537"), err());
+            }
+        }
+        assertTrue(starved >= 8, "starved " + starved);
+        assertEquals(starved, err().lines().filter(l -> l.contains(": warning: ")).count(), err());
+    }
+
+    @Test
+    void tablesMarksAndWarnsOfBackendsWithoutSlots() throws IOException
+    {
+        final Path f = write("starve.yaml", starving());
+        assertEquals(0, LevitateCli.execute("tables", f.toString()), err());
+        final long rows = out().lines().filter(l -> l.contains("slots       0") && l.contains("no slot")).count();
+        assertTrue(rows >= 8, out());
+        assertEquals(rows, err().lines().filter(l -> l.startsWith(f + ":") && l.contains(": warning: ")).count(), err());
     }
 
     @Test

@@ -49,6 +49,53 @@ class ConfigPlanTest
         return sb.toString();
     }
 
+    /** One service "web" of n backends 10.1.(i / 250).(i % 250 + 1), with extra service lines and a seed. */
+    private static String nBackends(final int n, final String serviceLines, final String seed)
+    {
+        final StringBuilder sb = new StringBuilder("""
+            instance:
+              name: lb1
+              ports:
+                - device: net_null0
+              addresses:
+                ipv4: 10.0.1.2
+              gateways:
+                ipv4: 10.0.1.1
+            """).append("hash_seed: ").append(seed).append('\n').append("""
+            services:
+              - name: web
+                vip: 198.18.0.10
+                port: 80
+                protocol: tcp
+            """).append(serviceLines).append("    backends:\n");
+        for (int i = 0; i < n; i++)
+        {
+            sb.append("      - {address: 10.1.").append(i / 250).append('.').append(i % 250 + 1).append("}\n");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Second opinion on a moved share when the flow hash changes: the old and the new hash of a flow
+     * are independent, so a flow keeps its backend with probability sum_i p_i q_i, the shares of
+     * each backend in the old and the new table (from their slot counts, not from any sample).
+     */
+    private static double independentMovedShare(final String before, final String after)
+    {
+        final var a = ConfigTesting.valid(before).buildTables().get("web");
+        final var b = ConfigTesting.valid(after).buildTables().get("web");
+        double same = 0;
+        for (int i = 0; i < a.backendCount(); i++)
+        {
+            final int j = b.indexOf(a.backend(i));
+            if (j >= 0)
+            {
+                same += (double)a.slotCount(i) / a.size() * b.slotCount(j) / b.size();
+            }
+        }
+        return 1 - same;
+    }
+
     private static ConfigPlan plan(final String before, final String after)
     {
         return ConfigPlan.between(ConfigTesting.valid(before), ConfigTesting.valid(after));
@@ -77,7 +124,8 @@ class ConfigPlanTest
         assertTrue(text.contains("~ service web 198.18.0.10:80/tcp: changed\n"
             + "    - backend 10.0.2.20:80 (was weight 100, active)\n"
             + "    table size 65537 (unchanged)\n"
-            + "    new flows that move to another backend: " + ConfigPlan.percent(web.movedShare()) + "\n"), text);
+            + "    new flows that move to another backend: " + ConfigPlan.percent(web.movedShare())
+            + " (exact, from the tables)\n"), text);
         assertTrue(text.contains("      10.0.2.20:80 10.00% -> 0.00%\n"), text);
         assertTrue(text.contains("= service dns 198.18.0.53:53/udp: unchanged"), text);
         assertTrue(text.endsWith("summary: 0 added, 0 removed, 1 changed, 1 unchanged\n"), text);
@@ -160,18 +208,88 @@ class ConfigPlanTest
     }
 
     @Test
-    void tableSizeAndSeedChangesAreCalledOut()
+    void aSeedChangeIsCalledOut()
     {
         final String before = tenBackends("", "");
-        final String resized = before.replace("    protocol: tcp\n", "    protocol: tcp\n    table_size: 131071\n");
-        final ServiceChange web = service(plan(before, resized), "web");
-        assertEquals(List.of("table size 65537 -> 131071 (a new size reshuffles nearly every slot)"), web.changes());
-        assertTrue(web.movedShare() > 0.8, "moved " + web.movedShare());
-
         final ConfigPlan reseeded = plan(before, before.replace("hash_seed: 0x6c657669746174", "hash_seed: 1"));
         assertTrue(service(reseeded, "dns").movedShare() > 0.3);
         assertEquals(Status.CHANGED, service(reseeded, "dns").status(), "same keys, different table");
         assertTrue(reseeded.render("a", "b").contains(
             "hash_seed 0x6c657669746174 -> 0x1: every table is rebuilt; nearly all new flows move\n"));
+    }
+
+    /**
+     * Regression: the table comparison alone said 0.00 % for a change of hash fields, which moves
+     * nearly every flow (the tables are identical; the hash that indexes them is not).
+     */
+    @Test
+    void aHashFieldChangeMovesNearlyEveryFlowAndSaysItWasSampled()
+    {
+        final String before = nBackends(20, "", "42");
+        final String after = nBackends(20, "    hash: source-ip\n", "42");
+        final ConfigPlan plan = plan(before, after);
+        final ServiceChange web = service(plan, "web");
+        final double expected = independentMovedShare(before, after);
+        System.out.printf("5-tuple -> source-ip, 20 backends: plan %.4f%%, independent %.4f%%%n",
+            100 * web.movedShare(), 100 * expected);
+        assertTrue(web.movedShare() > 0.9, "moved " + web.movedShare());
+        // 1 M flows: one standard error is about 0.02 %; five of them is a test that does not flake.
+        assertEquals(expected, web.movedShare(), 5 * Math.sqrt(expected * (1 - expected) / 1_000_000));
+        final String text = plan.render("a", "b");
+        assertTrue(text.contains("    new flows that move to another backend: " + ConfigPlan.percent(web.movedShare())
+            + " (sampled, 1000000 flows, \u00b1"), text);
+    }
+
+    @Test
+    void aSeedChangeMovesAllButOneInNAndSaysItWasSampled()
+    {
+        final String before = nBackends(4, "", "42");
+        final String after = nBackends(4, "", "43");
+        final ConfigPlan plan = plan(before, after);
+        final ServiceChange web = service(plan, "web");
+        final double expected = independentMovedShare(before, after);
+        System.out.printf("seed 42 -> 43, 4 backends: plan %.4f%%, independent %.4f%% ((N-1)/N = 75%%)%n",
+            100 * web.movedShare(), 100 * expected);
+        assertEquals(0.75, expected, 0.01);
+        assertEquals(expected, web.movedShare(), 5 * Math.sqrt(expected * (1 - expected) / 1_000_000));
+        assertTrue(plan.render("a", "b").contains(" (sampled, 1000000 flows, \u00b1"), plan.render("a", "b"));
+    }
+
+    @Test
+    void aTableOnlyChangeIsExactAndSaysSo()
+    {
+        final String before = tenBackends("", "");
+        final String after = before.replace("      - address: 10.0.2.20\n", "");
+        final ConfigPlan plan = plan(before, after);
+        final ServiceChange web = service(plan, "web");
+        assertEquals(TableDiff.between(ConfigTesting.valid(before).buildTables().get("web"),
+            ConfigTesting.valid(after).buildTables().get("web")).movedShare(), web.movedShare());
+        assertTrue(plan.render("a", "b").contains("    new flows that move to another backend: "
+            + ConfigPlan.percent(web.movedShare()) + " (exact, from the tables)\n"), plan.render("a", "b"));
+    }
+
+    /** Regression: removing one of 1000 backends changed the default M and moved 99.9 % of new flows. */
+    @Test
+    void removingOneOf1000BackendsMovesAboutATenthOfAPercent()
+    {
+        final String before = nBackends(1000, "", "42");
+        final String after = before.replace("      - {address: 10.1.2.1}\n", "");
+        final ServiceChange web = service(plan(before, after), "web");
+        System.out.printf("plan 1000 -> 999 backends: M %d -> %d, %.4f%% of new flows move%n", web.sizeBefore(),
+            web.sizeAfter(), 100 * web.movedShare());
+        assertEquals(web.sizeBefore(), web.sizeAfter());
+        assertTrue(web.movedShare() <= 0.01, "moved " + web.movedShare());
+        assertTrue(web.movedShare() >= 0.001, "the removed backend's own tenth of a percent moves");
+    }
+
+    @Test
+    void aTableSizeChangeIsOneLineWithTheShareThatMoves()
+    {
+        final String before = tenBackends("", "");
+        final String resized = before.replace("    protocol: tcp\n", "    protocol: tcp\n    table_size: 131071\n");
+        final ServiceChange web = service(plan(before, resized), "web");
+        assertEquals(List.of("table size 65537 -> 131071: " + ConfigPlan.percent(web.movedShare())
+            + " of new flows move"), web.changes());
+        assertTrue(web.movedShare() > 0.8, "moved " + web.movedShare());
     }
 }
