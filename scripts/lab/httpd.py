@@ -5,11 +5,13 @@ Levitate's health checks reach it).
 
   GET /healthz  -> 200 "ok"
   GET /...      -> 200 "<name> <client address>:<port>" and header X-Backend: <name>
+  POST /...     -> 200 "<name> <bytes received> <their sha256>" (uploads: client packets of full size)
 
 The answer leaves with the VIP as its source and goes straight to the client (direct server
 return): Levitate never sees it.
 """
 import argparse
+import hashlib
 import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +26,25 @@ class Handler(BaseHTTPRequestHandler):
             body = b"ok\n"
         else:
             body = ("%s %s:%d\n" % (self.server.name, self.client_address[0], self.client_address[1])).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Backend", self.server.name)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        remaining = int(self.headers.get("Content-Length", "0"))
+        digest = hashlib.sha256()
+        received = 0
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                break
+            digest.update(chunk)
+            received += len(chunk)
+            remaining -= len(chunk)
+        body = ("%s %d %s\n" % (self.server.name, received, digest.hexdigest())).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
