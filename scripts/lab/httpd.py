@@ -5,7 +5,8 @@ Levitate's health checks reach it).
 
   GET /healthz   -> 200 "ok"
   GET /bytes/N   -> 200 and N bytes (a download of N bytes; N at most 64 MiB)
-  POST /...      -> 200 "<name> received N" after reading the N-byte body (an upload)
+  POST /...      -> 200 "<name> received N <sha256 of the body>" after reading the N-byte body (an
+                    upload: the client's full-size segments are the ones that cross a Levitate)
   GET /...       -> 200 "<name> <client address>:<port>"
 Every answer carries the header X-Backend: <name>.
 
@@ -13,6 +14,7 @@ The answer leaves with the VIP as its source and goes straight to the client (di
 return): Levitate never sees it.
 """
 import argparse
+import hashlib
 import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,12 +40,14 @@ class Handler(BaseHTTPRequestHandler):
         # An upload: the client's full-size segments are the ones that cross a Levitate.
         length = int(self.headers.get("Content-Length", "0"))
         received = 0
+        digest = hashlib.sha256()
         while received < length:
             chunk = self.rfile.read(min(65536, length - received))
             if not chunk:
                 return
+            digest.update(chunk)
             received += len(chunk)
-        self.answer(("%s received %d\n" % (self.server.name, received)).encode())
+        self.answer(("%s received %d %s\n" % (self.server.name, received, digest.hexdigest())).encode())
 
     def answer(self, body):
         self.send_response(200)

@@ -35,7 +35,10 @@
 # Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
 # prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
 # service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
-# 0: both share their veth with the kernel; default 1).
+# 0: both share their veth with the kernel; default 1), LAB_JUMBO (1: the links behind the
+# router, to the Levitates and the backends, at MTU 9000 and the forwarders' ports with them, the
+# client's at 1500, so a client's full-size packet crosses in one 1524-byte tunnel packet; the
+# backends count those and any fragment in their table inet lab; default 0).
 # Everything `up` starts lives in the lab's namespaces; `down` kills every process in them and
 # deletes them, whatever state they are in.
 set -euo pipefail
@@ -46,6 +49,15 @@ P=${LAB_PREFIX:-lv}
 LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_V6=${LAB_V6:-1}
 LAB_EXCEPTION=${LAB_EXCEPTION:-1}
+LAB_JUMBO=${LAB_JUMBO:-0}
+# MTU of the links behind the router, and what af_packet needs for frames of it: ring frames that
+# hold a 9000-byte MTU's frame (its default 2048-byte frames hold 1968; lab.md).
+LINK_MTU=1500
+AF_PACKET_ARGS=
+if [ "$LAB_JUMBO" = 1 ]; then
+  LINK_MTU=9000
+  AF_PACKET_ARGS=,framesz=10240,blocksz=20480,framecnt=512
+fi
 LAB_SRC="$LEVITATE_ROOT/scripts/lab"
 VIP4=198.18.0.10
 VIP6=2001:db8:100::10
@@ -150,8 +162,8 @@ instance:
   name: lb$n
   counters_dir: $LAB_DIR/lb$n
   ports:
-    - device: "net_af_packet0,iface=l$n"
-      mtu: 1500
+    - device: "net_af_packet0,iface=l$n$AF_PACKET_ARGS"
+      mtu: $LINK_MTU
   workers: 1
   cores: [1]
   main_core: 0
@@ -224,7 +236,7 @@ start_backend() {
   local be="be$i"
   ip netns add "$(ns "$be")"
   inns "$be" ip link set lo up
-  veth "b$i" "$be" "rb$i" router 1500
+  veth "b$i" "$be" "rb$i" router "$LINK_MTU"
   inns router ip link set "rb$i" master brb
   addr "$be" "b$i" "10.0.3.1$i/24"
   addr6 "$be" "b$i" "fd00:3::1$i/64"
@@ -247,7 +259,8 @@ table inet lab {
   }
 }
 EOF
-  backend_mss "$i" on
+  # Jumbo links carry a full-size client packet plus the tunnel: no MSS to lower there.
+  if [ "$LAB_JUMBO" = 1 ]; then jumbo_counters "$i"; else backend_mss "$i" on; fi
   start_httpd "$i"
 }
 
@@ -264,6 +277,23 @@ table inet lab_mss {
     type filter hook output priority mangle;
     ip saddr $VIP4 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > $mss4 tcp option maxseg size set $mss4
     ip6 saddr $VIP6 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > $mss6 tcp option maxseg size set $mss6
+  }
+}
+EOF
+}
+
+# LAB_JUMBO: backend I counts the tunnel packets it receives that carry a full-size client packet
+# (1500 + 24 bytes of outer IPv4 and GRE, DF, whole) and every GRE fragment, before any
+# reassembly could hide one (prerouting, ahead of defragmentation's -400).
+jumbo_counters() {
+  inns "be$1" nft -f - <<EOF
+table inet lab {
+  counter gre_1524_df { }
+  counter gre_fragments { }
+  chain count_tunnel {
+    type filter hook prerouting priority -450;
+    ip protocol gre ip length 1524 ip frag-off 0x4000 counter name "gre_1524_df"
+    ip protocol gre ip frag-off & 0x3fff != 0 counter name "gre_fragments"
   }
 }
 EOF
@@ -315,7 +345,7 @@ start_lb_namespace() {
   local n=$1
   ip netns add "$(ns "lb$n")"
   inns "lb$n" ip link set lo up
-  veth "l$n" "lb$n" "rl$n" router 1500
+  veth "l$n" "lb$n" "rl$n" router "$LINK_MTU"
   addr router "rl$n" "10.0.$n.1/24"
   addr6 router "rl$n" "fd00:$n::1/64"
   sysctls "lb$n" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
@@ -457,6 +487,12 @@ EOF
   start_lb_namespace 1
   start_lb_namespace 2
   for i in $(seq 1 "$LAB_BACKENDS"); do start_backend "$i"; done
+  if [ "$LAB_JUMBO" = 1 ]; then
+    # A bridge made without ports stays at 1500 until told; the client's link is a 1500 one.
+    inns router ip link set brb mtu "$LINK_MTU"
+    inns client ip link set c0 mtu 1500
+    inns router ip link set rc mtu 1500
+  fi
 
   bird_config >"$LAB_DIR/bird.conf"
   spawn bird router bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pidfile"

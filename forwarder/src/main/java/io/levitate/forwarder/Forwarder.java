@@ -78,6 +78,8 @@ public final class Forwarder implements AutoCloseable
     /** Port i's exception TAP (DPDK port id), or empty when traffic that is not ours is dropped. */
     private final List<PortState> exceptionPorts = new ArrayList<>();
     private final Map<Integer, Long> poolsBySocket = new HashMap<>();
+    /** Every pool's data room per mbuf (headroom included): the largest port MTU's frame in one segment. */
+    private int poolDataRoom = Mbuf.DEFAULT_BUF_SIZE;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<WorkerCounters> workerCounters = new ArrayList<>();
     private final List<WorkerStartup> startups = new ArrayList<>();
@@ -265,9 +267,15 @@ public final class Forwarder implements AutoCloseable
 
     private void setUpPorts()
     {
+        // Every port is looked at before any is configured: the pools (one per socket, shared by
+        // the ports on it) must be sized for the largest MTU before the first RX queue takes mbufs.
         final Set<Integer> seen = new HashSet<>();
-        for (final PortSpec portSpec : spec.ports())
+        final List<EthDev.DevInfo> infos = new ArrayList<>();
+        final List<Integer> ids = new ArrayList<>();
+        int dataRoom = Mbuf.DEFAULT_BUF_SIZE;
+        for (int i = 0; i < spec.ports().size(); i++)
         {
+            final PortSpec portSpec = spec.ports().get(i);
             final int id = EthDev.portIdByName(portSpec.deviceName());
             if (id < 0)
             {
@@ -288,10 +296,28 @@ public final class Forwarder implements AutoCloseable
                     + "), which has at most " + info.maxRxQueues() + " RX / " + info.maxTxQueues() + " TX queues"
                     + (info.driverName().contains("pcap") ? "; give net_pcap one rx_pcap= and one tx_pcap= per worker" : ""));
             }
+            final int mtu = configuredMtu(i);
+            if (mtu > 0)
+            {
+                checkMtu(portSpec, info, mtu);
+            }
+            dataRoom = Math.max(dataRoom, PortMtu.dataRoom(mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, portSpec, info));
+            ids.add(id);
+            infos.add(info);
+        }
+        poolDataRoom = dataRoom;
+        for (int i = 0; i < ids.size(); i++)
+        {
+            final PortSpec portSpec = spec.ports().get(i);
+            final int id = ids.get(i);
+            final EthDev.DevInfo info = infos.get(i);
             final int socket = portSocket(id);
             final long pool = poolFor(socket);
             final long rss = spec.workers() > 1 ? (EthDev.RSS_IP | EthDev.RSS_TCP | EthDev.RSS_UDP) & info.flowTypeRssOffloads() : 0;
-            EthDev.configure(id, spec.workers(), spec.workers(), rss, 0);
+            // rxmode.mtu 0 is ethdev's 1500: ports given on the command line without a
+            // configuration keep the device default.
+            final int mtu = configuredMtu(i);
+            EthDev.configure(id, spec.workers(), spec.workers(), rss, mtu > 0 ? PortMtu.deviceMtu(mtu, portSpec, info) : 0);
             final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
             for (int q = 0; q < spec.workers(); q++)
             {
@@ -304,11 +330,42 @@ public final class Forwarder implements AutoCloseable
             EthDev.start(id);
             final PortState state = new PortState(id, portSpec, info.driverName(), EthDev.macAddress(id), desc[0], desc[1]);
             ports.add(state);
-            out.printf(Locale.ROOT, "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors%s%n",
+            out.printf(Locale.ROOT, "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors, "
+                    + "mtu %d (device %d..%d)%s%n",
                 id, portSpec.deviceName(), info.driverName(), state.macText(), spec.workers(), spec.workers(),
-                desc[0], desc[1], rss != 0 ? ", RSS on" : "");
+                desc[0], desc[1], mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, info.minMtu(), PortMtu.limit(portSpec, info),
+                rss != 0 ? ", RSS on" : "");
         }
         setUpExceptionPorts();
+    }
+
+    /** Port {@code i}'s configured MTU (instance.ports[i].mtu), or 0 when it has none (ports given on the command line). */
+    private int configuredMtu(final int i)
+    {
+        final LevitateConfig config = spec.config();
+        return config != null && i < config.instance().ports().size() ? config.instance().ports().get(i).mtu() : 0;
+    }
+
+    /**
+     * Refuses an MTU the device cannot take, before anything is configured: ethdev would refuse it
+     * too, but only with -EINVAL from rte_eth_dev_configure, which names neither the MTU nor the limits.
+     */
+    private static void checkMtu(final PortSpec portSpec, final EthDev.DevInfo info, final int mtu)
+    {
+        final int limit = PortMtu.limit(portSpec, info);
+        if (mtu < info.minMtu() || mtu > limit)
+        {
+            throw new LevitateException("port '" + portSpec.deviceName() + "' (" + info.driverName() + "): mtu " + mtu
+                + " is outside what the device takes (" + info.minMtu() + ".." + limit + ")"
+                + PortMtu.hint(portSpec, info, mtu));
+        }
+        final int kernelMtu = PortMtu.kernelInterfaceMtu(info);
+        if (PortMtu.isAfPacket(portSpec, info) && kernelMtu > 0 && kernelMtu < mtu)
+        {
+            throw new LevitateException("port '" + portSpec.deviceName() + "' (" + info.driverName() + "): mtu " + mtu
+                + " is above its kernel interface's MTU " + kernelMtu + ", which the kernel holds its frames to; "
+                + "raise the interface's MTU first (ip link set IF mtu " + mtu + ")");
+        }
     }
 
     /**
@@ -341,8 +398,11 @@ public final class Forwarder implements AutoCloseable
             }
             final int socket = portSocket(ports.get(i).id());
             final long pool = poolFor(socket);
-            // The kernel's interface gets the data port's MTU, so what it sends fits the wire.
-            final int mtu = i < spec.config().instance().ports().size() ? spec.config().instance().ports().get(i).mtu() : 0;
+            // The kernel's interface gets the data port's MTU, so what it sends fits the wire; net_tap
+            // takes at most 1504 in DPDK 22.11 (max_rx_pktlen 1522), so above that the kernel's own
+            // traffic keeps the smaller MTU (its TCP segments are smaller, nothing is lost).
+            final int portMtu = configuredMtu(i);
+            final int mtu = Math.min(portMtu, info.mtuLimit());
             EthDev.configure(id, spec.workers(), spec.workers(), 0, 0);
             if (mtu > 0)
             {
@@ -361,7 +421,8 @@ public final class Forwarder implements AutoCloseable
             final PortState state = new PortState(id, PortSpec.parse(name), "net_tap", EthDev.macAddress(id), desc[0], desc[1]);
             exceptionPorts.add(state);
             out.printf(Locale.ROOT, "levitate: exception path for port %d: kernel interface %s%d (port %d, mac %s), "
-                + "%d queue pair(s)%n", ports.get(i).id(), tap, i, id, state.macText(), spec.workers());
+                + "%d queue pair(s), mtu %d%s%n", ports.get(i).id(), tap, i, id, state.macText(), spec.workers(),
+                mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, mtu < portMtu ? " (net_tap's limit, below the port's " + portMtu + ")" : "");
         }
     }
 
@@ -381,9 +442,9 @@ public final class Forwarder implements AutoCloseable
         {
             final int cache = spec.mbufs() >= POOL_CACHE * 3 / 2 ? POOL_CACHE : 0;
             final String name = "levitate_s" + socket;
-            final long pool = Mempool.createPktmbufPool(name, spec.mbufs(), cache, Mbuf.DEFAULT_BUF_SIZE, socket);
-            out.printf(Locale.ROOT, "levitate: mbuf pool %s: %d mbufs of %d bytes, cache %d%n",
-                name, spec.mbufs(), Mbuf.DEFAULT_BUF_SIZE, cache);
+            final long pool = Mempool.createPktmbufPool(name, spec.mbufs(), cache, poolDataRoom, socket);
+            out.printf(Locale.ROOT, "levitate: mbuf pool %s: %d mbufs, data room %d bytes (%d headroom), cache %d%n",
+                name, spec.mbufs(), poolDataRoom, Mbuf.HEADROOM, cache);
             return pool;
         });
     }

@@ -24,6 +24,8 @@ public final class EncapConfig {
      * headers (IPv6 40 + keyed GRE 8), so a too-big message never has to advertise less than 1280.
      */
     public static final int MIN_MTU = 1280 + 40 + 8;
+    /** Largest MTU accepted: an IPv4 packet's largest total length (ports' MTUs stay far below it). */
+    public static final int MAX_MTU = 65535;
 
     final long portMac;
     final int sourceV4;
@@ -135,8 +137,8 @@ public final class EncapConfig {
 
         /** IP MTU of the path to the backends (outer IP header included, Ethernet excluded). */
         public Builder mtu(int mtu) {
-            if (mtu < MIN_MTU || mtu > 9216) {
-                throw new IllegalArgumentException("MTU must be " + MIN_MTU + "..9216: " + mtu);
+            if (mtu < MIN_MTU || mtu > MAX_MTU) {
+                throw new IllegalArgumentException("MTU must be " + MIN_MTU + ".." + MAX_MTU + ": " + mtu);
             }
             this.mtu = mtu;
             return this;

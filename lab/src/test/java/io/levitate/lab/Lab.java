@@ -31,9 +31,17 @@ final class Lab implements AutoCloseable
 
     final Path dir;
     private final String prefix;
+    /** lab.sh's variant (LAB_JUMBO, ...), passed to every lab.sh call of this lab. */
+    private final Map<String, String> environment;
 
     Lab() throws IOException
     {
+        this(Map.of());
+    }
+
+    Lab(final Map<String, String> environment) throws IOException
+    {
+        this.environment = Map.copyOf(environment);
         this.dir = Files.createTempDirectory("levitate-lab-it");
         this.prefix = "lvt" + ProcessHandle.current().pid() % 1000;
         final Result up = run(Duration.ofSeconds(150), "up");
@@ -71,6 +79,7 @@ final class Lab implements AutoCloseable
         final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("LAB_DIR", dir.toString());
         pb.environment().put("LAB_PREFIX", prefix);
+        pb.environment().putAll(environment);
         return pb;
     }
 

@@ -62,7 +62,8 @@ public final class DpdkLayouts
         m.put("rte_eth_rss_conf.rss_hf", EthDev.CONF_RSS_HF_OFFSET - EthDev.CONF_RX_ADV_CONF_OFFSET);
 
         m.put("sizeof.rte_eth_dev_info", EthDev.DEV_INFO_LAYOUT.byteSize());
-        for (final String field : new String[] {"driver_name", "if_index", "max_mtu", "max_rx_queues", "max_tx_queues",
+        for (final String field : new String[] {"driver_name", "if_index", "min_mtu", "max_mtu",
+            "min_rx_bufsize", "max_rx_pktlen", "max_rx_queues", "max_tx_queues",
             "rx_offload_capa", "tx_offload_capa", "flow_type_rss_offloads", "rx_desc_lim", "tx_desc_lim"})
         {
             m.put("rte_eth_dev_info." + field, EthDev.DEV_INFO_LAYOUT.byteOffset(groupElement(field)));

@@ -75,7 +75,10 @@ public final class EthDev
         JAVA_INT.withName("if_index"),
         JAVA_SHORT.withName("min_mtu"),
         JAVA_SHORT.withName("max_mtu"),
-        paddingLayout(20),
+        ADDRESS.withName("dev_flags"),
+        JAVA_INT.withName("min_rx_bufsize"),
+        JAVA_INT.withName("max_rx_pktlen"),
+        JAVA_INT.withName("max_lro_pkt_size"),
         JAVA_SHORT.withName("max_rx_queues"),
         JAVA_SHORT.withName("max_tx_queues"),
         paddingLayout(24),
@@ -153,11 +156,22 @@ public final class EthDev
     {
     }
 
-    /** What a port can do, read once at set-up. */
+    /**
+     * What a port can do, read once at set-up.
+     *
+     * @param minMtu      the smallest MTU the driver accepts
+     * @param maxMtu      the largest MTU the driver reports; ethdev also holds an MTU to
+     *                    {@code maxRxPktLen} less the Ethernet overhead ({@link #mtuLimit()})
+     * @param maxRxPktLen the longest frame the driver says it receives (ethdev's check of any MTU)
+     * @param minRxBufSize the smallest mbuf data room (less headroom) the driver's RX queues take
+     */
     public record DevInfo(
         String driverName,
         int ifIndex,
+        int minMtu,
         int maxMtu,
+        int maxRxPktLen,
+        int minRxBufSize,
         int maxRxQueues,
         int maxTxQueues,
         long rxOffloadCapa,
@@ -168,6 +182,22 @@ public final class EthDev
         int txDescMax,
         int txDescMin)
     {
+        /** RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN: ethdev's frame overhead when the driver implies none. */
+        private static final int ETHER_OVERHEAD = 14 + 4;
+
+        /**
+         * The largest MTU {@code rte_eth_dev_configure} and {@code rte_eth_dev_set_mtu} accept: ethdev
+         * checks the MTU against {@link #maxMtu} and also the MTU plus the frame overhead against
+         * {@link #maxRxPktLen}, where the overhead is {@code maxRxPktLen - maxMtu} when the driver
+         * reports a real maximum MTU, else Ethernet's header and CRC. A driver that leaves max_mtu at
+         * ethdev's 65535 but receives 1518-byte frames (net_af_packet) can take no more than 1500.
+         */
+        public int mtuLimit()
+        {
+            final int overhead = maxMtu != 0xFFFF && maxRxPktLen > maxMtu ? maxRxPktLen - maxMtu : ETHER_OVERHEAD;
+            final long byFrame = Integer.toUnsignedLong(maxRxPktLen) - overhead;
+            return (int)Math.max(0, Math.min(maxMtu, byFrame));
+        }
     }
 
     /** Port counters as DPDK reports them. */
@@ -218,7 +248,10 @@ public final class EthDev
             return new DevInfo(
                 driver.address() == 0 ? "" : driver.reinterpret(256).getString(0),
                 info.get(JAVA_INT, DEV_INFO_LAYOUT.byteOffset(groupElement("if_index"))),
+                u16(info, DEV_INFO_LAYOUT.byteOffset(groupElement("min_mtu"))),
                 u16(info, DEV_INFO_LAYOUT.byteOffset(groupElement("max_mtu"))),
+                info.get(JAVA_INT, DEV_INFO_LAYOUT.byteOffset(groupElement("max_rx_pktlen"))),
+                info.get(JAVA_INT, DEV_INFO_LAYOUT.byteOffset(groupElement("min_rx_bufsize"))),
                 u16(info, DEV_INFO_LAYOUT.byteOffset(groupElement("max_rx_queues"))),
                 u16(info, DEV_INFO_LAYOUT.byteOffset(groupElement("max_tx_queues"))),
                 info.get(JAVA_LONG, DEV_INFO_LAYOUT.byteOffset(groupElement("rx_offload_capa"))),

@@ -396,17 +396,85 @@ public final class RunCommand implements Callable<Integer>
         final long elapsedNanos, final PrintStream out)
     {
         final StringBuilder sb = new StringBuilder("levitate: stats:");
+        final List<WorkerStats> lb = forwarder.workerStats();
         for (int w = 0; w < forwarder.workerCount(); w++)
         {
             final WorkerCounters c = forwarder.workerCounters(w);
             final long rx = c.rxPackets.get();
             final long tx = c.txPackets.get();
-            sb.append(String.format(Locale.ROOT, " w%d rx %d tx %d drop %d (rx %.3f Mpps, tx %.3f Mpps);", w, rx, tx,
-                c.txDropped.get(), (rx - lastRx[w]) * 1e3 / elapsedNanos, (tx - lastTx[w]) * 1e3 / elapsedNanos));
+            sb.append(String.format(Locale.ROOT, " w%d rx %d tx %d drop %s (rx %.3f Mpps, tx %.3f Mpps);", w, rx, tx,
+                w < lb.size() ? drops(lb.get(w)) : drops(c.txDropped.get()), (rx - lastRx[w]) * 1e3 / elapsedNanos,
+                (tx - lastTx[w]) * 1e3 / elapsedNanos));
             lastRx[w] = rx;
             lastTx[w] = tx;
         }
         out.println(sb);
+    }
+
+    /** Reasons the stats line names after a worker's drop total: the largest few. */
+    static final int TOP_DROP_REASONS = 3;
+
+    /**
+     * A load-balancing worker's drops for the stats line: the sum over every reason (parser's and
+     * forwarder's, as the counters file has them), then the largest {@link #TOP_DROP_REASONS} by
+     * count, named as in the counters, e.g. {@code 14 [no_service=10 bad_ihl=3 neighbour_consumed=1]}.
+     */
+    static String drops(final WorkerStats stats)
+    {
+        final long[] counts = new long[WorkerStats.REASONS];
+        long total = 0;
+        for (int id = 0; id < counts.length; id++)
+        {
+            counts[id] = stats.drop(id);
+            total += counts[id];
+        }
+        final StringBuilder sb = new StringBuilder(Long.toString(total));
+        String separator = " [";
+        for (int k = 0; k < TOP_DROP_REASONS; k++)
+        {
+            int largest = -1;
+            for (int id = 0; id < counts.length; id++)
+            {
+                if (counts[id] > 0 && (largest < 0 || counts[id] > counts[largest]))
+                {
+                    largest = id;
+                }
+            }
+            if (largest < 0)
+            {
+                break;
+            }
+            sb.append(separator).append(reasonName(largest)).append('=').append(counts[largest]);
+            separator = " ";
+            counts[largest] = 0;
+        }
+        return total > 0 ? sb.append(']').toString() : sb.toString();
+    }
+
+    /** An L2 worker's drops: the TX ring's refusals are the only reason it has. */
+    static String drops(final long txFull)
+    {
+        return txFull > 0 ? txFull + " [" + reasonName(ForwardDrop.TX_FULL.id()) + "=" + txFull + "]" : "0";
+    }
+
+    /** A drop reason's name as the counters file gives it (lower-case enum name), by its id. */
+    static String reasonName(final int id)
+    {
+        for (final DropReason r : DropReason.values())
+        {
+            if (r != DropReason.NONE && r.id() == id)
+            {
+                return r.name().toLowerCase(Locale.ROOT);
+            }
+        }
+        for (final ForwardDrop r : ForwardDrop.values())
+        {
+            if (r.id() == id)
+            {
+                return r.name().toLowerCase(Locale.ROOT);
+            }
+        }
+        return "reason_" + id;
     }
 
     private static void printSummary(final Forwarder forwarder, final PrintStream out)

@@ -266,6 +266,7 @@ public final class LoadBalancerAgent implements Agent
         {
             return 0;
         }
+        stats.rxBursts++;
         int sends = 0;
         int answers = 0;
         int drops = 0;
@@ -1031,10 +1032,7 @@ public final class LoadBalancerAgent implements Agent
     private void housekeeping(final long nowMs)
     {
         conntrack.expireSlice(nowMs, EXPIRY_SLICE);
-        stats.publish();
-        counters.rxPackets.setRelease(stats.rxPackets);
-        counters.txPackets.setRelease(stats.txPackets);
-        counters.txDropped.setRelease(stats.drops[ForwardDrop.TX_FULL.id()]);
+        publish();
         counters.heartbeat.setRelease(System.currentTimeMillis());
         if (worker == 0 && nowMs >= nextNeighbourRequestMs)
         {
@@ -1071,10 +1069,21 @@ public final class LoadBalancerAgent implements Agent
         transmit(ports[peers[0]], tx, 1);
     }
 
+    /** The running totals to readers: statistics and the worker's counters (counters file, metrics). */
+    private void publish()
+    {
+        stats.publish();
+        counters.rxPackets.setRelease(stats.rxPackets);
+        counters.txPackets.setRelease(stats.txPackets);
+        counters.txDropped.setRelease(stats.drops[ForwardDrop.TX_FULL.id()]);
+        counters.rxBursts.setRelease(stats.rxBursts);
+    }
+
     @Override
     public void onClose()
     {
-        stats.publish();
+        // The last housekeeping pass may be up to 2^10 cycles old: the final figures are these.
+        publish();
         startup.leaveWorkerThread();
     }
 

@@ -27,6 +27,8 @@ public final class WorkerStats
     final long[] backendBytes;
     final long[] backendNewFlows;
     long rxPackets;
+    /** Polls of a data port that returned at least one packet (rx_bursts: rxPackets / rxBursts is the mean burst). */
+    long rxBursts;
     long txPackets;
     long encapsulated;
     long replies;
