@@ -181,12 +181,23 @@ public final class ConfigReader
             .build();
         try
         {
-            final Composer composer = new Composer(settings,
-                new LimitingParser(new ParserImpl(settings, new StreamReader(settings, text))));
+            final LimitingParser parser = new LimitingParser(new ParserImpl(settings, new StreamReader(settings, text)));
+            final Composer composer = new Composer(settings, parser);
             final Optional<Node> root = composer.getSingleNode();
             if (root.isEmpty())
             {
                 sink.at(1, 1, "the file is empty; expected a mapping with instance, hash_seed and services");
+                return null;
+            }
+            if (!parser.tagged().isEmpty())
+            {
+                // Not built: a tagged value would be read as its tag made it, and errors about it
+                // would only repeat this one.
+                for (final LimitingParser.Tagged t : parser.tagged())
+                {
+                    sink.at(t.mark(), "YAML tag " + Values.shorten(shortTag(t.tag())) + ": tags are not accepted; "
+                        + "the schema gives every key its type (quote text, write numbers plainly)");
+                }
                 return null;
             }
             return root.get();
@@ -212,6 +223,13 @@ public final class ConfigReader
             sink.at(1, 1, "YAML: " + Values.shorten(String.valueOf(other.getMessage())));
         }
         return null;
+    }
+
+    /** {@code tag:yaml.org,2002:str} as it is usually written, {@code !!str}. */
+    private static String shortTag(final String tag)
+    {
+        final String core = "tag:yaml.org,2002:";
+        return tag.startsWith(core) ? "!!" + tag.substring(core.length()) : tag;
     }
 
     /** The library's problem text (and context), on one line, without its snippet of the file. */
