@@ -65,11 +65,11 @@ public final class RunCommand implements Callable<Integer>
     private PrometheusExporter exporter;
     private ControlServer control;
 
-    private static ControlServer startControl(final Path socket)
+    private static ControlServer startControl(final Path socket, final Path configFile)
     {
         try
         {
-            return new ControlServer(socket);
+            return new ControlServer(socket, configFile);
         }
         catch (final IOException ex)
         {
@@ -282,7 +282,7 @@ public final class RunCommand implements Callable<Integer>
             final LbCountersPublisher lbCounters = spec.config() == null ? null
                 : new LbCountersPublisher(counters.manager(), forwarder.workerStats(), forwarder.conntracks());
             final long[] knownMacs = new long[2];
-            control = spec.config() == null ? null : startControl(spec.config().control().socket());
+            control = spec.config() == null ? null : startControl(spec.config().control().socket(), configFile);
             final ControlServer controlServer = control;
             Signal.handle(new Signal("HUP"), signal ->
             {

@@ -18,23 +18,38 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
- * only) and queues them for the control thread. Protocol: the client writes one line
- * ({@code reload}); the server answers with report lines and a final {@code ok} or
- * {@code refused}, then closes.
+ * only) and queues them for the control thread. Protocol: the client writes one line,
+ * {@code reload} or {@code reload FILE}; the server answers with report lines and a final
+ * {@code ok} or {@code refused}, then closes.
+ *
+ * <p>A reload always re-reads the file the forwarder was started with: the daemon never takes a
+ * path from a client, so the file it runs from and the file it re-reads stay one (a restart, a
+ * SIGHUP and a reload all read the same thing). {@code reload FILE} is the client saying which file
+ * it checked; another file than ours is refused here, before anything is queued, so a reload never
+ * applies something other than what the operator checked.
  */
 public final class ControlServer implements AutoCloseable
 {
     /** Replies wait at most this long for the control thread (a reload takes milliseconds). */
     private static final long REPLY_TIMEOUT_S = 30;
 
+    /** Longest request line read: "reload " and a path (PATH_MAX is 4096). */
+    private static final int MAX_REQUEST_BYTES = 8192;
+
     private final Path path;
+    private final Path configFile;
     private final ServerSocketChannel server;
     private final Thread thread;
     private final Queue<CompletableFuture<List<String>>> requests = new ConcurrentLinkedQueue<>();
 
-    public ControlServer(final Path path) throws IOException
+    /**
+     * @param path       the socket
+     * @param configFile the file the forwarder was started with, which every reload re-reads
+     */
+    public ControlServer(final Path path, final Path configFile) throws IOException
     {
         this.path = path;
+        this.configFile = configFile.toAbsolutePath().normalize();
         final Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir))
         {
@@ -81,15 +96,22 @@ public final class ControlServer implements AutoCloseable
         {
             try (SocketChannel client = server.accept())
             {
-                final ByteBuffer in = ByteBuffer.allocate(256);
+                final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
                 while (in.hasRemaining() && client.read(in) > 0 && !new String(in.array(), 0, in.position(),
                     StandardCharsets.US_ASCII).contains("\n"))
                 {
                     // Read until the end of the command line.
                 }
-                final String command = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).strip();
+                final String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
+                final String command = (line.indexOf('\n') >= 0 ? line.substring(0, line.indexOf('\n')) : line).strip();
                 String reply;
-                if ("reload".equals(command))
+                final String named = command.startsWith("reload ") ? command.substring("reload ".length()) : null;
+                if (named != null && !isOurFile(named))
+                {
+                    reply = "refused: this forwarder re-reads " + configFile + ", the file it was started with, not "
+                        + named + "; put the new configuration there first\n";
+                }
+                else if ("reload".equals(command) || named != null)
                 {
                     try
                     {
@@ -103,7 +125,7 @@ public final class ControlServer implements AutoCloseable
                 }
                 else
                 {
-                    reply = "refused: unknown command '" + command + "' (known: reload)\n";
+                    reply = "refused: unknown command '" + command + "' (known: reload, reload FILE)\n";
                 }
                 client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
             }
@@ -114,6 +136,20 @@ public final class ControlServer implements AutoCloseable
                     return;
                 }
             }
+        }
+    }
+
+    /** The same file as ours: the same path, or the same file once links are resolved. */
+    private boolean isOurFile(final String named)
+    {
+        try
+        {
+            final Path other = Path.of(named).toAbsolutePath().normalize();
+            return other.equals(configFile) || Files.isSameFile(other, configFile);
+        }
+        catch (final IOException | java.nio.file.InvalidPathException ex)
+        {
+            return false;
         }
     }
 
