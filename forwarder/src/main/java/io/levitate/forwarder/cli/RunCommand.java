@@ -161,7 +161,9 @@ public final class RunCommand implements Callable<Integer>
             final List<SingleWriterRecorder> recorders = new ArrayList<>();
             forwarder.workerStats().forEach(s -> recorders.add(s.burstLatency));
             final PrometheusExporter started = new PrometheusExporter(listen, counters.reader(), recorders);
-            out.println("levitate: metrics on http://" + listen.getHostString() + ":" + started.address().getPort() + "/metrics");
+            out.println("levitate: metrics on http://" + (listen.getAddress() != null
+                ? io.levitate.packet.Addresses.withPort(listen.getAddress(), started.address().getPort())
+                : listen.getHostString() + ":" + started.address().getPort()) + "/metrics");
             return started;
         }
         catch (final IOException | RuntimeException ex)
