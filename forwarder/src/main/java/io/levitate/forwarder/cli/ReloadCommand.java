@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "reload",
     mixinStandardHelpOptions = true,
+    header = "Makes the running forwarder re-read the configuration file it was started with.",
     description = {
         "Makes the running forwarder re-read the configuration file it was started with, and prints per service "
             + "what changed.",

@@ -54,6 +54,8 @@ import java.util.concurrent.TimeUnit;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    // The header is the summary in "levitate --help"; picocli takes only its first line.
+    header = "Runs the forwarder until SIGINT/SIGTERM or --duration.",
     description = {
         "Runs the forwarder. Ports forward in pairs like testpmd's io mode: port 0 <-> port 1, 2 <-> 3; a lone",
         "last port forwards to itself. Stops cleanly (exit 0) on SIGINT/SIGTERM or after --duration."})
