@@ -28,6 +28,6 @@ public record PeerConfig(
 {
     public String name()
     {
-        return address.getHostAddress();
+        return io.levitate.packet.Addresses.format(address);
     }
 }

@@ -57,7 +57,12 @@ class ReloadIT
     {
         final List<String> args = new ArrayList<>(List.of("reload", "--socket", dir.resolve("ctl/control.sock").toString()));
         args.addAll(List.of(flags));
-        try (LevitateProcess client = LevitateProcess.start(args.toArray(String[]::new)))
+        return levitate(args.toArray(String[]::new));
+    }
+
+    private List<String> levitate(final String... args) throws Exception
+    {
+        try (LevitateProcess client = LevitateProcess.start(args))
         {
             final int rc = client.awaitExit(TIMEOUT);
             final List<String> out = new ArrayList<>(client.stdout());
@@ -147,6 +152,16 @@ class ReloadIT
             reply = reload();
             assertTrue(reply.stream().anyMatch(l -> l.startsWith("service web: unchanged")), reply.toString());
             assertTrue(reply.stream().anyMatch(l -> l.startsWith("service dns: unchanged")), reply.toString());
+
+            // levitate reload --config: the running file, checked first, found by its control.socket.
+            reply = levitate("reload", "--config", file.toString());
+            assertTrue(reply.stream().anyMatch(l -> l.startsWith("service web: unchanged")), reply.toString());
+            assertEquals("rc=0", reply.getLast(), reply.toString());
+            // A valid copy elsewhere is refused by the forwarder: it re-reads only the file it was started with.
+            final Path copy = Files.writeString(dir.resolve("copy.yaml"), good);
+            reply = levitate("reload", "--config", copy.toString());
+            assertTrue(reply.getFirst().startsWith("refused: this forwarder re-reads " + file), reply.toString());
+            assertEquals("rc=1", reply.getLast(), reply.toString());
 
             // Something only a restart can change: refused.
             Files.writeString(file, config(in, "", "{address: 10.0.2.13}").replace("hugepages: \"no\"",

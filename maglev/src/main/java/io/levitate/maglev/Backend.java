@@ -1,6 +1,5 @@
 package io.levitate.maglev;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
 
@@ -79,8 +78,7 @@ public record Backend(InetAddress address, int port, int weight, BackendState st
 
     /** {@code 10.0.0.1:80} or {@code [2001:db8::1]:80}. */
     public String identity() {
-        String host = address.getHostAddress();
-        return (address instanceof Inet4Address ? host : "[" + host + "]") + ":" + port;
+        return io.levitate.packet.Addresses.withPort(address, port);
     }
 
     /**

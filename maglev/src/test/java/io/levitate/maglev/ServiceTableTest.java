@@ -202,7 +202,7 @@ class ServiceTableTest {
         assertEquals(1009, t.size());
         int heavy = t.indexOf(Backend.of("2001:db8::10", 443, 2));
         assertEquals(0.5, (double) t.slotCount(heavy) / t.size(), 0.002);
-        assertEquals("[2001:db8:0:0:0:0:0:10]:443", t.backend(heavy).identity());
+        assertEquals("[2001:db8::10]:443", t.backend(heavy).identity());
     }
 
     @Test

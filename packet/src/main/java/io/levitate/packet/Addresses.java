@@ -50,8 +50,15 @@ public final class Addresses {
         return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
     }
 
-    /** RFC 5952 text: lower case, no leading zeros, the longest run (2+) of zero groups as "::". */
+    /**
+     * RFC 5952 text, the one IPv6 formatter of the project: lower case (§4.3), no leading zeros
+     * (§4.1), the longest run of two or more zero groups as "::", the first of equal runs (§4.2);
+     * an IPv4-mapped address (::ffff:0:0/96) ends in its dotted quad (§5).
+     */
     public static String formatV6(long hi, long lo) {
+        if (hi == 0 && (lo >>> 32) == 0xFFFFL) {
+            return "::ffff:" + formatV4((int) lo);
+        }
         int[] g = new int[8];
         for (int i = 0; i < 4; i++) {
             g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
@@ -87,6 +94,25 @@ public final class Addresses {
             sb.append(Integer.toHexString(g[i]));
         }
         return sb.toString();
+    }
+
+    /**
+     * An address as every output prints it: dotted quad, or {@link #formatV6} text. Use this rather
+     * than {@link InetAddress#getHostAddress()}, which prints IPv6 uncompressed
+     * ({@code fd00:2:0:0:0:0:0:11}), so an operator's paste never matches.
+     */
+    public static String format(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 4) {
+            return formatV4(((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF));
+        }
+        return formatV6(longAt(b, 0), longAt(b, 8));
+    }
+
+    /** {@code 10.0.0.1:80} or {@code [2001:db8::1]:80} (RFC 5952 §6). */
+    public static String withPort(InetAddress address, int port) {
+        String host = format(address);
+        return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
     }
 
     public static String format(int family, long hi, long lo) {

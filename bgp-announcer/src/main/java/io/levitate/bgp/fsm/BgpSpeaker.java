@@ -405,7 +405,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
             final PeerSession s = from == null ? null : byAddress.get(from);
             if (s == null)
             {
-                Log.warn("refused connection from unconfigured " + (from == null ? "?" : from.getHostAddress()));
+                Log.warn("refused connection from unconfigured " + (from == null ? "?" : io.levitate.packet.Addresses.format(from)));
                 Libc.close(cs, fd);
                 continue;
             }

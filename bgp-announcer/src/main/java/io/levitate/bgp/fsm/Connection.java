@@ -80,7 +80,7 @@ final class Connection
             final int len = SocketAddresses.write(addr, local, 0);
             if (Libc.bind(cs, fd, addr, len) < 0)
             {
-                error[0] = "bind " + local.getHostAddress() + ": " + Libc.strerror(Libc.errno(cs));
+                error[0] = "bind " + io.levitate.packet.Addresses.format(local) + ": " + Libc.strerror(Libc.errno(cs));
                 c.close();
                 return null;
             }

@@ -270,7 +270,7 @@ public final class PeerSession
         sendOpen(conn, now);
         holdDeadline = now + OPEN_SENT_HOLD_MILLIS;
         keepaliveDue = Long.MAX_VALUE;
-        Log.info(peer.name() + ": TCP up from " + (conn.localAddress == null ? "?" : conn.localAddress.getHostAddress()) +
+        Log.info(peer.name() + ": TCP up from " + (conn.localAddress == null ? "?" : io.levitate.packet.Addresses.format(conn.localAddress)) +
             (peer.md5Password() != null ? " (TCP MD5)" : "") + ", OPEN sent");
     }
 
@@ -625,7 +625,7 @@ public final class PeerSession
             {
                 try
                 {
-                    sb.append(' ').append(InetAddress.getByAddress(a).getHostAddress());
+                    sb.append(' ').append(io.levitate.packet.Addresses.format(InetAddress.getByAddress(a)));
                 }
                 catch (final UnknownHostException e)
                 {

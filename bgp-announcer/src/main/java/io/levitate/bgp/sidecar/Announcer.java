@@ -90,7 +90,9 @@ public final class Announcer implements AutoCloseable
         watcher.start();
         Log.info("announcer for instance '" + config.instanceName() + "': " + vips.size() + " VIPs, " +
             config.speaker().peers().size() + " peers, watching " + config.countersFile() +
-            (metrics != null ? ", metrics on http://" + config.metricsListen().getHostString() + ":" + metrics.port() + "/metrics" : ""));
+            (metrics != null ? ", metrics on http://" + (config.metricsListen().getAddress() != null
+                ? io.levitate.packet.Addresses.withPort(config.metricsListen().getAddress(), metrics.port())
+                : config.metricsListen().getHostString() + ":" + metrics.port()) + "/metrics" : ""));
         return this;
     }
 
@@ -165,7 +167,7 @@ public final class Announcer implements AutoCloseable
             if (!java.util.Objects.equals(a, b))
             {
                 final String what = a == null ? "withdraw" : a ? "announce with GRACEFUL_SHUTDOWN" : "announce";
-                Log.info(what + " " + vip.address().getHostAddress() + " " + vip.serviceNames() + ": " + vip.policy().lastReason());
+                Log.info(what + " " + io.levitate.packet.Addresses.format(vip.address()) + " " + vip.serviceNames() + ": " + vip.policy().lastReason());
             }
         }
     }

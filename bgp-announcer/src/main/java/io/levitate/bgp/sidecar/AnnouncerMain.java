@@ -45,7 +45,34 @@ public final class AnnouncerMain implements Callable<Integer>
 
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new AnnouncerMain()).execute(args));
+        System.exit(execute(new java.io.PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs a command line; bad arguments are one line on {@code err} and exit 2 (picocli's default
+     * prints the whole usage after the error, which buries it).
+     */
+    static int execute(final java.io.PrintWriter err, final String... args)
+    {
+        final CommandLine cli = new CommandLine(new AnnouncerMain());
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, ignored) ->
+        {
+            final String see = "see: " + ex.getCommandLine().getCommandSpec().qualifiedName(" ") + " --help";
+            if (ex.getCommandLine() == cli && ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().getFirst().startsWith("-"))
+            {
+                err.println("levitate-announcer: unknown command '" + unmatched.getUnmatched().getFirst() + "' (commands: "
+                    + String.join(", ", cli.getSubcommands().keySet()) + "; " + see + ")");
+            }
+            else
+            {
+                err.println("levitate-announcer: " + ex.getMessage() + " (" + see + ")");
+            }
+            err.flush();
+            return 2;
+        });
+        return cli.execute(args);
     }
 
     static AnnouncerConfig load(final Path file)

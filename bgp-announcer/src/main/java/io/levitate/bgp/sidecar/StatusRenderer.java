@@ -63,13 +63,13 @@ public final class StatusRenderer
         for (final Announcer.Vip v : a.vips())
         {
             final Boolean b = announced.get(v.address());
-            sb.append("levitate_announcer_vip_announced{vip=\"").append(v.address().getHostAddress()).append("\",services=\"")
+            sb.append("levitate_announcer_vip_announced{vip=\"").append(io.levitate.packet.Addresses.format(v.address())).append("\",services=\"")
                 .append(label(String.join(",", v.serviceNames()))).append("\"} ").append(b == null ? 0 : b ? 2 : 1).append('\n');
         }
         help(sb, "levitate_announcer_vip_flaps_total", "withdrawals of an announced VIP because health went away", "counter");
         for (final Announcer.Vip v : a.vips())
         {
-            sb.append("levitate_announcer_vip_flaps_total{vip=\"").append(v.address().getHostAddress()).append("\"} ")
+            sb.append("levitate_announcer_vip_flaps_total{vip=\"").append(io.levitate.packet.Addresses.format(v.address())).append("\"} ")
                 .append(v.policy().flaps()).append('\n');
         }
         return sb.toString();
@@ -123,7 +123,7 @@ public final class StatusRenderer
             final Boolean b = announced.get(v.address());
             sb.append(first ? "\n" : ",\n");
             first = false;
-            sb.append("    {\"vip\": ").append(str(v.address().getHostAddress()))
+            sb.append("    {\"vip\": ").append(str(io.levitate.packet.Addresses.format(v.address())))
                 .append(", \"services\": ").append(str(String.join(",", v.serviceNames())))
                 .append(", \"announced\": ").append(b != null)
                 .append(", \"graceful_shutdown\": ").append(Boolean.TRUE.equals(b))

@@ -7,7 +7,8 @@ import static io.levitate.bgp.wire.BgpWire.*;
  * the field it covers is read, nothing throws, and a malformed message yields the NOTIFICATION
  * RFC 4271 §6 asks for. UPDATE bodies are only framed (this speaker installs no routes): a
  * consistent UPDATE is accepted whatever its attributes hold (RFC 7606's spirit: never reset a
- * session over a route we would ignore anyway).
+ * session over a route we would ignore anyway), except for the one attribute-list error RFC 7606
+ * §3(g) says resets the session: MP_REACH_NLRI or MP_UNREACH_NLRI more than once.
  *
  * <p>Stateless apart from the caller's {@link DecodeResult}; one instance per session thread.
  */
@@ -241,8 +242,12 @@ public final class MessageDecoder
      * |   Path Attributes (variable)                        |
      * |   Network Layer Reachability Information (variable) |
      * +-----------------------------------------------------+
-     * Only the two lengths are checked: if they overrun the message, the NLRI cannot even be
-     * located, which RFC 7606 §4 still treats as a session reset (3/1).
+     * The two lengths are checked: if they overrun the message, the NLRI cannot even be located,
+     * which RFC 7606 §4 still treats as a session reset (3/1). The attributes are walked only for
+     * their type codes: MP_REACH_NLRI or MP_UNREACH_NLRI more than once is a reset too (RFC 7606
+     * §3(g): which of two NLRI sets would the peer mean?), any other repeat is discarded, i.e.
+     * ignored here. An attribute overrunning the list is treat-as-withdraw (RFC 7606 §4), which
+     * for a speaker that installs nothing means: stop walking, keep the session.
      */
     private static void checkUpdate(final byte[] buf, final int body, final int bodyLength, final DecodeResult out)
     {
@@ -256,7 +261,61 @@ public final class MessageDecoder
         if (2 + withdrawnLength + 2 + attributesLength > bodyLength)
         {
             out.fail(ERR_UPDATE, UPDATE_MALFORMED_ATTRIBUTE_LIST, null);
+            return;
         }
+        if (repeatsMpAttribute(buf, body + 2 + withdrawnLength + 2, attributesLength))
+        {
+            out.fail(ERR_UPDATE, UPDATE_MALFORMED_ATTRIBUTE_LIST, null);
+        }
+    }
+
+    /*
+     * Path attribute, RFC 4271 §4.3:
+     * +-------------+-----------+------------------------------+-----------------+
+     * | Flags (1)   | Type (1)  | Length (1, or 2 if flag 0x10) | Value (Length) |
+     * +-------------+-----------+------------------------------+-----------------+
+     */
+    /** True when MP_REACH_NLRI or MP_UNREACH_NLRI occurs twice in the attributes at {@code [start, start+length)}. */
+    private static boolean repeatsMpAttribute(final byte[] buf, final int start, final int length)
+    {
+        final int end = start + length;
+        boolean reach = false;
+        boolean unreach = false;
+        int a = start;
+        while (a < end)
+        {
+            final int flags = buf[a] & 0xFF;
+            final int header = (flags & FLAG_EXTENDED_LENGTH) != 0 ? 4 : 3;
+            if (end - a < header)
+            {
+                return false;
+            }
+            final int type = buf[a + 1] & 0xFF;
+            final int valueLength = header == 4 ? u16(buf, a + 2) : buf[a + 2] & 0xFF;
+            if (end - a - header < valueLength)
+            {
+                // Overruns the list: not an attribute we can count (treat-as-withdraw, see above).
+                return false;
+            }
+            if (type == ATTR_MP_REACH_NLRI)
+            {
+                if (reach)
+                {
+                    return true;
+                }
+                reach = true;
+            }
+            else if (type == ATTR_MP_UNREACH_NLRI)
+            {
+                if (unreach)
+                {
+                    return true;
+                }
+                unreach = true;
+            }
+            a += header + valueLength;
+        }
+        return false;
     }
 
     /** OPEN semantics this session checks once the message is well formed (RFC 4271 §6.2). */

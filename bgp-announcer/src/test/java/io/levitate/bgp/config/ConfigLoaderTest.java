@@ -138,6 +138,30 @@ class ConfigLoaderTest
         }
     }
 
+    /**
+     * Only regular files, and never more than the limit read: /dev/zero reports size 0 and never
+     * ends, a FIFO blocks open(2) until a writer comes. Before: both hung (and /dev/zero filled the heap).
+     */
+    @Test
+    void refusesDevicesFifosAndOversizedFilesWithoutHanging(@org.junit.jupiter.api.io.TempDir final Path dir) throws Exception
+    {
+        final ConfigException device = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+            () -> assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("/dev/zero"))));
+        assertEquals("/dev/zero: cannot read: not a regular file (a character device)", device.getMessage());
+
+        final Path fifo = dir.resolve("levitate.yaml");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final ConfigException pipe = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+            () -> assertThrows(ConfigException.class, () -> ConfigLoader.load(fifo)));
+        assertEquals(fifo + ": cannot read: not a regular file (a FIFO)", pipe.getMessage());
+
+        final Path big = dir.resolve("big.yaml");
+        java.nio.file.Files.writeString(big, "# " + "x".repeat(ConfigLoader.MAX_FILE_BYTES));
+        final ConfigException large = assertThrows(ConfigException.class, () -> ConfigLoader.load(big));
+        assertEquals(big + ":1:1: the file is larger than " + ConfigLoader.MAX_FILE_BYTES + " bytes, the limit",
+            large.getMessage());
+    }
+
     @Test
     void passivePeerOpensAListener() throws Exception
     {

@@ -223,6 +223,51 @@ class MessageCodecTest
         }
     }
 
+    /**
+     * RFC 7606 §3(g): MP_REACH_NLRI or MP_UNREACH_NLRI more than once in an UPDATE is a Malformed
+     * Attribute List (3/1), the session is reset; any other attribute repeated is not (all but the
+     * first are discarded), nor is one of each MP attribute.
+     */
+    @Test
+    void duplicateMpAttributesAreAMalformedAttributeList()
+    {
+        final String unreach6 = "800f03000201";                                  // MP_UNREACH_NLRI AFI 2 SAFI 1, no NLRI
+        final String unreach6Extended = "900f0003000201";                        // the same with a 2-byte length
+        final String reach6 = "800e15" + "000201" + "10" + "fd00".repeat(8) + "00"; // MP_REACH_NLRI, next hop, no NLRI
+        final String origin = "40010100";
+        final Object[][] table = {
+            // attributes, expected code, subcode (0,0: accepted)
+            {unreach6 + unreach6, 3, 1},
+            {reach6 + reach6, 3, 1},
+            {unreach6 + unreach6Extended, 3, 1},
+            {reach6 + origin + unreach6 + reach6, 3, 1},
+            {reach6 + unreach6, 0, 0},
+            {unreach6, 0, 0},
+            {origin + origin + reach6, 0, 0},
+            {"c0ff0100" + "c0ff0100", 0, 0},                                      // an unknown attribute twice
+            // An attribute overrunning the list is treat-as-withdraw (RFC 7606 §4), not a reset:
+            // the walk stops there and what follows cannot be told from its value.
+            {unreach6 + "800f09000201", 0, 0},
+        };
+        for (final Object[] row : table)
+        {
+            final String attributes = (String)row[0];
+            final String body = "0000" + String.format("%04x", attributes.length() / 2) + attributes;
+            final DecodeResult r = decode(frame(2, body));
+            final int code = (int)row[1];
+            if (code == 0)
+            {
+                assertEquals(DecodeResult.MESSAGE, r.status(), attributes + " -> " + r.error());
+            }
+            else
+            {
+                assertEquals(DecodeResult.ERROR, r.status(), attributes);
+                assertEquals(code, r.error().code(), attributes + " -> " + r.error());
+                assertEquals((int)row[2], r.error().subcode(), attributes + " -> " + r.error());
+            }
+        }
+    }
+
     @Test
     void badLengthNotificationCarriesTheLength()
     {

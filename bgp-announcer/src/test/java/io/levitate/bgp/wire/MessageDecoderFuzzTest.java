@@ -173,6 +173,9 @@ class MessageDecoderFuzzTest
         UpdateEncoder.endOfRib(b, BgpWire.AFI_IPV6);
         seeds.add(take(b));
         seeds.add(MessageCodecTest.frame(5, "00010001"));
+        // Both MP attributes once each: one flipped type byte (14 <-> 15) makes a duplicate (RFC 7606 §3(g)).
+        seeds.add(MessageCodecTest.frame(2, "0000" + "0022" + "800f03000201" + "800e15000201" + "10" + "fd00".repeat(8) + "00"
+            + "40010100"));
         return seeds;
     }
 
@@ -238,7 +241,36 @@ class MessageDecoderFuzzTest
                 return new int[] {3, 1};
             }
             final int attrs = body.getShort(2 + withdrawn) & 0xFFFF;
-            return withdrawn + 4 + attrs > n ? new int[] {3, 1} : new int[] {0, 0};
+            if (withdrawn + 4 + attrs > n)
+            {
+                return new int[] {3, 1};
+            }
+            // RFC 7606 §3(g): a second MP_REACH_NLRI (14) or MP_UNREACH_NLRI (15) among the
+            // attributes that fit the list is a reset; an overrunning one ends the walk (§4).
+            final int[] seen = new int[256];
+            int pos = 4 + withdrawn;
+            final int end = pos + attrs;
+            while (pos < end)
+            {
+                final boolean extended = (body.get(pos) & 0x10) != 0;
+                final int hdr = extended ? 4 : 3;
+                if (end - pos < hdr)
+                {
+                    break;
+                }
+                final int type = body.get(pos + 1) & 0xFF;
+                final int len = extended ? body.getShort(pos + 2) & 0xFFFF : body.get(pos + 2) & 0xFF;
+                if (pos + hdr + len > end)
+                {
+                    break;
+                }
+                if (++seen[type] > 1 && (type == 14 || type == 15))
+                {
+                    return new int[] {3, 1};
+                }
+                pos += hdr + len;
+            }
+            return new int[] {0, 0};
         }
 
         private static int[] open(final ByteBuffer body)

@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    header = "Validates a configuration file; prints every error as FILE:LINE:COL: reason.",
     description = {
         "Validates a configuration file (docs/CONFIG.md). Prints every error as FILE:LINE:COL: reason and exits 1,",
         "or prints one line (services, backends, each service's table size and digest), then for each default",

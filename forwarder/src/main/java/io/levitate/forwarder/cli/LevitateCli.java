@@ -34,7 +34,24 @@ public final class LevitateCli
         cli.setParameterExceptionHandler((ex, ignored) ->
         {
             final PrintWriter err = ex.getCommandLine().getErr();
-            err.println("levitate: " + ex.getMessage() + " (see: levitate " + commandPath(ex.getCommandLine()) + " --help)");
+            final String path = commandPath(ex.getCommandLine());
+            final String see = "see: levitate " + (path.isEmpty() ? "" : path + " ") + "--help";
+            if (path.isEmpty() && ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().getFirst().startsWith("-"))
+            {
+                // "levitate lookup": a command that does not exist, said as such (not "unmatched argument").
+                err.println("levitate: unknown command '" + unmatched.getUnmatched().getFirst() + "' (commands: "
+                    + commands(ex.getCommandLine()) + "; " + see + ")");
+            }
+            else if (path.isEmpty() && String.valueOf(ex.getMessage()).startsWith("Missing required subcommand"))
+            {
+                err.println("levitate: a command is needed (commands: " + commands(ex.getCommandLine()) + "; " + see + ")");
+            }
+            else
+            {
+                err.println("levitate: " + ex.getMessage() + " (" + see + ")");
+            }
+            err.flush();
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, ignored) ->
@@ -51,6 +68,11 @@ public final class LevitateCli
             return EXIT_FAILURE;
         });
         return cli.execute(args);
+    }
+
+    private static String commands(final CommandLine commandLine)
+    {
+        return String.join(", ", commandLine.getSubcommands().keySet());
     }
 
     private static String commandPath(final CommandLine commandLine)

@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "plan",
     mixinStandardHelpOptions = true,
+    header = "Shows what a new configuration would change against the one in use, and the flows it would move.",
     description = {
         "Shows what a new configuration would change against the one in use: per service, backends added,",
         "removed, re-weighted or changing state, table size, the share of new flows that would move to another",

@@ -54,6 +54,8 @@ import java.util.concurrent.TimeUnit;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    // The header is the summary in "levitate --help"; picocli takes only its first line.
+    header = "Runs the forwarder until SIGINT/SIGTERM or --duration.",
     description = {
         "Runs the forwarder. Ports forward in pairs like testpmd's io mode: port 0 <-> port 1, 2 <-> 3; a lone",
         "last port forwards to itself. Stops cleanly (exit 0) on SIGINT/SIGTERM or after --duration."})
@@ -65,11 +67,11 @@ public final class RunCommand implements Callable<Integer>
     private PrometheusExporter exporter;
     private ControlServer control;
 
-    private static ControlServer startControl(final Path socket)
+    private static ControlServer startControl(final Path socket, final Path configFile)
     {
         try
         {
-            return new ControlServer(socket);
+            return new ControlServer(socket, configFile);
         }
         catch (final IOException ex)
         {
@@ -165,7 +167,9 @@ public final class RunCommand implements Callable<Integer>
             final List<SingleWriterRecorder> recorders = new ArrayList<>();
             forwarder.workerStats().forEach(s -> recorders.add(s.burstLatency));
             final PrometheusExporter started = new PrometheusExporter(listen, counters.reader(), recorders);
-            out.println("levitate: metrics on http://" + listen.getHostString() + ":" + started.address().getPort() + "/metrics");
+            out.println("levitate: metrics on http://" + (listen.getAddress() != null
+                ? io.levitate.packet.Addresses.withPort(listen.getAddress(), started.address().getPort())
+                : listen.getHostString() + ":" + started.address().getPort()) + "/metrics");
             return started;
         }
         catch (final IOException | RuntimeException ex)
@@ -286,7 +290,7 @@ public final class RunCommand implements Callable<Integer>
             final LbCountersPublisher lbCounters = spec.config() == null ? null
                 : new LbCountersPublisher(counters.manager(), forwarder.workerStats(), forwarder.conntracks());
             final long[] knownMacs = new long[2];
-            control = spec.config() == null ? null : startControl(spec.config().control().socket());
+            control = spec.config() == null ? null : startControl(spec.config().control().socket(), configFile);
             final ControlServer controlServer = control;
             Signal.handle(new Signal("HUP"), signal ->
             {

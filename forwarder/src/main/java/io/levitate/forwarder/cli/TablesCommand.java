@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
 @Command(
     name = "tables",
     mixinStandardHelpOptions = true,
-    description = {"Prints each service's Maglev table digest and per-backend slot counts for a configuration file;",
-        "an active backend that gets no slot is marked and warned of (FILE:LINE:COL: warning: ...)."})
+    description = {"Prints each service's Maglev table digest and per-backend slot counts for a configuration file.",
+        "An active backend that gets no slot is marked and warned of (FILE:LINE:COL: warning: ...)."})
 public final class TablesCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "FILE", description = "Configuration file.")

@@ -118,63 +118,16 @@ public final class Addresses
         return text.indexOf(':') >= 0 ? parseIpv6(text) : parseIpv4(text);
     }
 
-    /** Dotted quad, or RFC 5952 IPv6 text (lower case, longest zero run of two or more as "::"). */
+    /** Dotted quad, or RFC 5952 IPv6 text: the project's one formatter ({@link io.levitate.packet.Addresses#format}). */
     public static String format(final InetAddress address)
     {
-        if (address instanceof Inet4Address)
-        {
-            return address.getHostAddress();
-        }
-        final byte[] b = address.getAddress();
-        final int[] words = new int[8];
-        for (int i = 0; i < 8; i++)
-        {
-            words[i] = ((b[2 * i] & 0xFF) << 8) | (b[2 * i + 1] & 0xFF);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; )
-        {
-            if (words[i] != 0)
-            {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && words[j] == 0)
-            {
-                j++;
-            }
-            if (j - i > bestLength)
-            {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++)
-        {
-            if (i == bestStart)
-            {
-                sb.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':')
-            {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(words[i]));
-        }
-        return sb.toString();
+        return io.levitate.packet.Addresses.format(address);
     }
 
     /** {@code 10.0.0.1:80} or {@code [2001:db8::1]:80}. */
     public static String withPort(final InetAddress address, final int port)
     {
-        final String host = format(address);
-        return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
+        return io.levitate.packet.Addresses.withPort(address, port);
     }
 
     /** "IPv4" or "IPv6". */

@@ -563,6 +563,9 @@ final class ConfigBuilder
         // The first backend of each family: where "needs our address of that family" is reported.
         final Map<Boolean, Node> firstOfFamily = new HashMap<>();
         final Map<Boolean, String> firstOfFamilyPath = new HashMap<>();
+        // Every VIP (first service's) and every backend address: a backend may not be any service's VIP.
+        final Map<InetAddress, AddressAt> vipsSeen = new HashMap<>();
+        final List<AddressAt> backendAddresses = new ArrayList<>();
         for (int i = 0; i < items.size(); i++)
         {
             final String path = "services[" + i + "]";
@@ -586,6 +589,11 @@ final class ConfigBuilder
             }
             final Node vipNode = s.require("vip");
             final InetAddress vip = vipNode == null ? null : Values.unicast(sink, vipNode, s.child("vip"), Family.ANY);
+            if (vip != null)
+            {
+                vipRules(vipNode, s.child("vip"), vip);
+                vipsSeen.putIfAbsent(vip, new AddressAt(s.child("vip"), vipNode));
+            }
             final Node portNode = s.require("port");
             final Integer port = portNode == null ? null : servicePort(portNode, s.child("port"));
             final Node protocolNode = s.require("protocol");
@@ -653,7 +661,7 @@ final class ConfigBuilder
             if (backendsNode != null)
             {
                 backendsOk = backends(backendsNode, s.child("backends"), vip, port, Boolean.TRUE.equals(mixed), backends,
-                    positions, firstOfFamily, firstOfFamilyPath);
+                    positions, firstOfFamily, firstOfFamilyPath, backendAddresses);
             }
             if (name != null && backends.size() == positions.size())
             {
@@ -676,7 +684,57 @@ final class ConfigBuilder
         }
         familyRequirements(firstOfFamily, firstOfFamilyPath);
         fragmentTakers(fragmentGroups);
+        for (final AddressAt backend : backendAddresses)
+        {
+            final AddressAt vip = vipsSeen.get(backend.address());
+            if (vip != null)
+            {
+                sink.at(backend.node(), backend.path() + ": " + Addresses.format(backend.address()) + " is a VIP ("
+                    + vip.path() + ", line " + Values.line(vip.node()) + "); tunnelled to it, a packet would come back here");
+            }
+        }
         return services;
+    }
+
+    /** An address as read, with where it was written. */
+    private record AddressAt(String path, Node node, InetAddress address)
+    {
+        AddressAt(final String path, final Node node)
+        {
+            this(path, node, null);
+        }
+    }
+
+    /**
+     * What a VIP cannot be, beyond unicast: an address that never arrives from the network (loopback,
+     * 0/8), or one this machine or its gateway already answers for (ARP/ND, ICMP and the kernel's
+     * exception path would be ambiguous, and the gateway's traffic would be load-balanced).
+     */
+    private void vipRules(final Node node, final String path, final InetAddress vip)
+    {
+        final String shown = path + ": " + Addresses.format(vip);
+        if (vip.isLoopbackAddress())
+        {
+            sink.at(node, shown + (vip instanceof Inet4Address ? " is a loopback address (127.0.0.0/8)"
+                : " is the loopback address") + "; no packet to it arrives from the network");
+            return;
+        }
+        if (vip instanceof Inet4Address && vip.getAddress()[0] == 0)
+        {
+            sink.at(node, shown + " is in 0.0.0.0/8, \"this network\" (RFC 1122), never a destination");
+            return;
+        }
+        final boolean v4 = vip instanceof Inet4Address;
+        final String family = v4 ? "ipv4" : "ipv6";
+        if (ourAddresses != null && vip.equals(v4 ? ourAddresses.ipv4() : ourAddresses.ipv6()))
+        {
+            sink.at(node, shown + " is our own address (instance.addresses." + family + "); a VIP must be an address "
+                + "of its own");
+        }
+        else if (gatewayAddresses != null && vip.equals(v4 ? gatewayAddresses.ipv4() : gatewayAddresses.ipv6()))
+        {
+            sink.at(node, shown + " is the gateway (instance.gateways." + family + "); a VIP must be an address of its own");
+        }
     }
 
     /** A service's {@code fragments:} as written, for {@link #fragmentTakers}. */
@@ -797,7 +855,8 @@ final class ConfigBuilder
      */
     private boolean backends(final Node node, final String path, final InetAddress vip, final Integer servicePort,
         final boolean mixedFamilies, final List<BackendDefinition> out, final List<ConfigWarning.Site> positions,
-        final Map<Boolean, Node> firstOfFamily, final Map<Boolean, String> firstOfFamilyPath)
+        final Map<Boolean, Node> firstOfFamily, final Map<Boolean, String> firstOfFamilyPath,
+        final List<AddressAt> addresses)
     {
         final List<Node> items = Values.list(sink, node, path);
         if (items == null)
@@ -833,6 +892,7 @@ final class ConfigBuilder
             }
             if (address != null)
             {
+                addresses.add(new AddressAt(b.child("address"), addressNode, address));
                 final boolean v4 = address instanceof Inet4Address;
                 if (firstOfFamily.putIfAbsent(v4, addressNode) == null)
                 {

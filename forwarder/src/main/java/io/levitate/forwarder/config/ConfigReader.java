@@ -9,6 +9,7 @@ import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -17,6 +18,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,17 +39,73 @@ public final class ConfigReader
     /**
      * Reads and validates a file.
      *
-     * @throws IOException if the file cannot be read at all (missing, a directory, no permission)
+     * @throws IOException if the file cannot be read at all (missing, no permission, not a regular file)
      */
     public static ConfigResult read(final Path file) throws IOException
     {
         final String label = file.toString();
-        final long size = Files.size(file);
-        if (size > ConfigDefaults.MAX_FILE_BYTES)
+        final byte[] bytes = readRegularFile(file, ConfigDefaults.MAX_FILE_BYTES);
+        if (bytes.length > ConfigDefaults.MAX_FILE_BYTES)
         {
-            return invalid(label, 1, 1, "the file is " + size + " bytes; the limit is " + ConfigDefaults.MAX_FILE_BYTES);
+            return invalid(label, 1, 1, tooLarge());
         }
-        return parse(Files.readAllBytes(file), label);
+        return parse(bytes, label);
+    }
+
+    /**
+     * At most {@code limit + 1} bytes of a regular file (symbolic links followed): one byte over
+     * says "too large" without reading the rest. The limit holds on the bytes read, not on the
+     * size the file system reports, which is 0 for /dev/zero and for files under /proc. Anything
+     * but a regular file is refused before it is opened: a FIFO without a writer would block
+     * open(2) itself, and a device may never end.
+     *
+     * <p>Shared with the announcer's loader (bgp-announcer ConfigLoader has its own copy: the
+     * sidecar does not depend on this module).
+     *
+     * @throws IOException if the file is missing, unreadable or not a regular file
+     */
+    public static byte[] readRegularFile(final Path file, final int limit) throws IOException
+    {
+        final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile())
+        {
+            throw new IOException("not a regular file (" + kind(file, attributes) + ")");
+        }
+        try (InputStream in = Files.newInputStream(file))
+        {
+            return in.readNBytes(limit + 1);
+        }
+    }
+
+    /** What a non-regular file is, in the words of ls(1) and stat(1). */
+    private static String kind(final Path file, final BasicFileAttributes attributes)
+    {
+        if (attributes.isDirectory())
+        {
+            return "a directory";
+        }
+        try
+        {
+            // st_mode's file type bits (S_IFMT), <sys/stat.h>.
+            final int type = (Integer)Files.getAttribute(file, "unix:mode") & 0170000;
+            return switch (type)
+            {
+                case 0010000 -> "a FIFO";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "a special file";
+            };
+        }
+        catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex)
+        {
+            return "a special file";
+        }
+    }
+
+    private static String tooLarge()
+    {
+        return "the file is larger than " + ConfigDefaults.MAX_FILE_BYTES + " bytes, the limit";
     }
 
     /** Validates a file's bytes; {@code label} names it in errors. */
@@ -55,7 +113,7 @@ public final class ConfigReader
     {
         if (bytes.length > ConfigDefaults.MAX_FILE_BYTES)
         {
-            return invalid(label, 1, 1, "the file is " + bytes.length + " bytes; the limit is " + ConfigDefaults.MAX_FILE_BYTES);
+            return invalid(label, 1, 1, tooLarge());
         }
         final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -124,12 +182,23 @@ public final class ConfigReader
             .build();
         try
         {
-            final Composer composer = new Composer(settings,
-                new LimitingParser(new ParserImpl(settings, new StreamReader(settings, text))));
+            final LimitingParser parser = new LimitingParser(new ParserImpl(settings, new StreamReader(settings, text)));
+            final Composer composer = new Composer(settings, parser);
             final Optional<Node> root = composer.getSingleNode();
             if (root.isEmpty())
             {
                 sink.at(1, 1, "the file is empty; expected a mapping with instance, hash_seed and services");
+                return null;
+            }
+            if (!parser.tagged().isEmpty())
+            {
+                // Not built: a tagged value would be read as its tag made it, and errors about it
+                // would only repeat this one.
+                for (final LimitingParser.Tagged t : parser.tagged())
+                {
+                    sink.at(t.mark(), "YAML tag " + Values.shorten(shortTag(t.tag())) + ": tags are not accepted; "
+                        + "the schema gives every key its type (quote text, write numbers plainly)");
+                }
                 return null;
             }
             return root.get();
@@ -155,6 +224,13 @@ public final class ConfigReader
             sink.at(1, 1, "YAML: " + Values.shorten(String.valueOf(other.getMessage())));
         }
         return null;
+    }
+
+    /** {@code tag:yaml.org,2002:str} as it is usually written, {@code !!str}. */
+    private static String shortTag(final String tag)
+    {
+        final String core = "tag:yaml.org,2002:";
+        return tag.startsWith(core) ? "!!" + tag.substring(core.length()) : tag;
     }
 
     /** The library's problem text (and context), on one line, without its snippet of the file. */

@@ -2,13 +2,16 @@ package io.levitate.forwarder.config;
 
 import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.events.NodeEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.parser.Parser;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,7 +42,14 @@ final class LimitingParser implements Parser
         }
     }
 
+    /** An explicit tag ({@code !!str 80}, {@code !custom x}) and where it was written. */
+    record Tagged(String tag, Optional<Mark> mark)
+    {
+    }
+
     private final Parser delegate;
+    /** Every explicitly tagged node, in file order; reported by ConfigReader. */
+    private final List<Tagged> tagged = new ArrayList<>();
     /** Expanded node count of each open collection, innermost last; index 0 is the document. */
     private final ArrayList<long[]> sizes = new ArrayList<>();
     /** The anchor of each open collection (null if none), parallel to {@link #sizes} from index 1. */
@@ -75,6 +85,10 @@ final class LimitingParser implements Parser
     public Event next()
     {
         final Event event = delegate.next();
+        // Tags are noted, not thrown on: every one is reported, and only after the whole file parsed.
+        final Optional<String> tag = event instanceof ScalarEvent scalar ? scalar.getTag()
+            : event instanceof CollectionStartEvent collection ? collection.getTag() : Optional.empty();
+        tag.ifPresent(t -> tagged.add(new Tagged(t, event.getStartMark())));
         switch (event.getEventId())
         {
             case MappingStart, SequenceStart ->
@@ -120,6 +134,16 @@ final class LimitingParser implements Parser
             }
         }
         return event;
+    }
+
+    /**
+     * The explicitly tagged nodes seen. The schema types every key itself, and the composer
+     * resolves a tag silently ({@code port: !!str 80} was read as the number the quoted
+     * {@code "80"} is refused as), so a tag can only hide a mistake.
+     */
+    List<Tagged> tagged()
+    {
+        return tagged;
     }
 
     /** Adds {@code n} expanded nodes to the innermost open collection. */

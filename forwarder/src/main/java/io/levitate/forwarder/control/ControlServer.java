@@ -18,22 +18,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
- * only) and queues them for the control thread. Protocol: the client writes one line
- * ({@code reload}, or {@code reload allow-table-resize} to let a service's table size change); the
- * server answers with report lines and a final {@code ok} or {@code refused}, then closes.
+ * only) and queues them for the control thread. Protocol: the client writes one line,
+ * {@code reload [allow-table-resize] [FILE]}; the server answers with report lines and a final
+ * {@code ok} or {@code refused}, then closes. {@code allow-table-resize} lets a service's table size
+ * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does).
+ *
+ * <p>A reload always re-reads the file the forwarder was started with: the daemon never takes a
+ * path from a client, so the file it runs from and the file it re-reads stay one (a restart, a
+ * SIGHUP and a reload all read the same thing). {@code FILE} is the client saying which file it
+ * checked; another file than ours is refused here, before anything is queued, so a reload never
+ * applies something other than what the operator checked.
  */
 public final class ControlServer implements AutoCloseable
 {
     /** Replies wait at most this long for the control thread (a reload takes milliseconds). */
     private static final long REPLY_TIMEOUT_S = 30;
 
+    /** Longest request line read: "reload " and a path (PATH_MAX is 4096). */
+    private static final int MAX_REQUEST_BYTES = 8192;
+
     private final Path path;
+    private final Path configFile;
     private final ServerSocketChannel server;
     private final Thread thread;
     private final Queue<ReloadRequest> requests = new ConcurrentLinkedQueue<>();
 
-    /** The request line that also allows a change of table size. */
-    public static final String RELOAD_ALLOW_TABLE_RESIZE = "reload allow-table-resize";
+    /** The request word that also allows a change of table size: {@code reload allow-table-resize [FILE]}. */
+    public static final String ALLOW_TABLE_RESIZE = "allow-table-resize";
 
     /**
      * A queued reload.
@@ -46,9 +57,14 @@ public final class ControlServer implements AutoCloseable
     {
     }
 
-    public ControlServer(final Path path) throws IOException
+    /**
+     * @param path       the socket
+     * @param configFile the file the forwarder was started with, which every reload re-reads
+     */
+    public ControlServer(final Path path, final Path configFile) throws IOException
     {
         this.path = path;
+        this.configFile = configFile.toAbsolutePath().normalize();
         final Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir))
         {
@@ -95,19 +111,33 @@ public final class ControlServer implements AutoCloseable
         {
             try (SocketChannel client = server.accept())
             {
-                final ByteBuffer in = ByteBuffer.allocate(256);
+                final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
                 while (in.hasRemaining() && client.read(in) > 0 && !new String(in.array(), 0, in.position(),
                     StandardCharsets.US_ASCII).contains("\n"))
                 {
                     // Read until the end of the command line.
                 }
-                final String command = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).strip();
+                final String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
+                final String command = (line.indexOf('\n') >= 0 ? line.substring(0, line.indexOf('\n')) : line).strip();
                 String reply;
-                if ("reload".equals(command) || RELOAD_ALLOW_TABLE_RESIZE.equals(command))
+                String rest = command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
+                final boolean allowResize = rest != null && (rest.equals(ALLOW_TABLE_RESIZE)
+                    || rest.startsWith(ALLOW_TABLE_RESIZE + " "));
+                if (allowResize)
+                {
+                    rest = rest.substring(ALLOW_TABLE_RESIZE.length()).strip();
+                }
+                final String named = rest == null || rest.isEmpty() ? null : rest;
+                if (named != null && !isOurFile(named))
+                {
+                    reply = "refused: this forwarder re-reads " + configFile + ", the file it was started with, not "
+                        + named + "; put the new configuration there first\n";
+                }
+                else if (rest != null)
                 {
                     try
                     {
-                        final List<String> report = requestReload(RELOAD_ALLOW_TABLE_RESIZE.equals(command))
+                        final List<String> report = requestReload(allowResize)
                             .get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
                         reply = String.join("\n", report) + "\n";
                     }
@@ -118,7 +148,8 @@ public final class ControlServer implements AutoCloseable
                 }
                 else
                 {
-                    reply = "refused: unknown command '" + command + "' (known: reload, " + RELOAD_ALLOW_TABLE_RESIZE + ")\n";
+                    reply = "refused: unknown command '" + command + "' (known: reload [" + ALLOW_TABLE_RESIZE
+                        + "] [FILE])\n";
                 }
                 client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
             }
@@ -129,6 +160,20 @@ public final class ControlServer implements AutoCloseable
                     return;
                 }
             }
+        }
+    }
+
+    /** The same file as ours: the same path, or the same file once links are resolved. */
+    private boolean isOurFile(final String named)
+    {
+        try
+        {
+            final Path other = Path.of(named).toAbsolutePath().normalize();
+            return other.equals(configFile) || Files.isSameFile(other, configFile);
+        }
+        catch (final IOException | java.nio.file.InvalidPathException ex)
+        {
+            return false;
         }
     }
 

@@ -180,7 +180,7 @@ public final class HealthChecker implements AutoCloseable
     /** Sends a minimal HTTP/1.1 GET and returns the status code of the reply (-1 if unreadable). */
     private static int httpStatus(final Socket socket, final Target target, final String path) throws IOException
     {
-        final String host = target.address().getHostAddress();
+        final String host = io.levitate.packet.Addresses.format(target.address());
         final String request = "GET " + (path == null || path.isEmpty() ? "/" : path) + " HTTP/1.1\r\nHost: "
             + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + target.probePort()
             + "\r\nUser-Agent: levitate-health\r\nConnection: close\r\n\r\n";

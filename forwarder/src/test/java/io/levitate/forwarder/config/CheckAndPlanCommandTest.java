@@ -12,8 +12,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code levitate check} and {@code levitate plan} through the real command line: output and exit codes. */
@@ -146,6 +148,38 @@ class CheckAndPlanCommandTest
     {
         assertEquals(2, LevitateCli.execute("check", dir.resolve("nope.yaml").toString()));
         assertEquals("levitate: cannot read " + dir.resolve("nope.yaml") + ": no such file\n", err());
+    }
+
+    /**
+     * A character device reports size 0 and never ends: the limit has to hold on the bytes read,
+     * and a device is not a configuration file anyway. Before: /dev/zero was read until the heap
+     * gave out.
+     */
+    @Test
+    void checkRefusesADeviceAtOnce()
+    {
+        final int rc = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> LevitateCli.execute("check", "/dev/zero"));
+        assertEquals(2, rc);
+        assertEquals("levitate: cannot read /dev/zero: not a regular file (a character device)\n", err());
+    }
+
+    /** A FIFO without a writer blocks its reader's open(2): never opened. Before: check hung. */
+    @Test
+    void checkRefusesAFifoWithoutOpeningIt() throws Exception
+    {
+        final Path fifo = dir.resolve("levitate.yaml");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final int rc = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> LevitateCli.execute("check", fifo.toString()));
+        assertEquals(2, rc);
+        assertEquals("levitate: cannot read " + fifo + ": not a regular file (a FIFO)\n", err());
+    }
+
+    @Test
+    void checkRefusesAFileOverTheLimitByItsBytes() throws IOException
+    {
+        final Path big = write("big.yaml", "# " + "x".repeat(ConfigDefaults.MAX_FILE_BYTES) + "\n");
+        assertEquals(1, LevitateCli.execute("check", big.toString()));
+        assertEquals(big + ":1:1: the file is larger than " + ConfigDefaults.MAX_FILE_BYTES + " bytes, the limit\n", err());
     }
 
     @Test

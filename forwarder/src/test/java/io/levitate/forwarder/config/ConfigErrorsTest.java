@@ -462,6 +462,75 @@ class ConfigErrorsTest
     }
 
     @Test
+    void vipIsNeitherOurAddressNorTheGateway()
+    {
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: 10.0.1.2"),
+            "t.yaml:12:10: services[0].vip: 10.0.1.2 is our own address (instance.addresses.ipv4); a VIP must be an "
+                + "address of its own");
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: 10.0.1.1"),
+            "t.yaml:12:10: services[0].vip: 10.0.1.1 is the gateway (instance.gateways.ipv4); a VIP must be an "
+                + "address of its own");
+        assertErrors(minimalWith("    ipv4: 10.0.1.2\n", "    ipv4: 10.0.1.2\n    ipv6: fd00:1::2\n")
+                .replace("    ipv4: 10.0.1.1\n", "    ipv4: 10.0.1.1\n    ipv6: fd00:1::1\n")
+                .replace("vip: 198.18.0.10", "vip: \"fd00:1:0::1\"")
+                .replace("    backends:\n", "    mixed_families: true\n    backends:\n"),
+            "t.yaml:14:10: services[0].vip: fd00:1::1 is the gateway (instance.gateways.ipv6); a VIP must be an "
+                + "address of its own");
+    }
+
+    @Test
+    void vipIsNotLoopbackThisNetworkOrMulticast()
+    {
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: 127.0.0.53"),
+            "t.yaml:12:10: services[0].vip: 127.0.0.53 is a loopback address (127.0.0.0/8); no packet to it arrives "
+                + "from the network");
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: \"::1\"").replace("    backends:\n",
+                "    mixed_families: true\n    backends:\n"),
+            "t.yaml:12:10: services[0].vip: ::1 is the loopback address; no packet to it arrives from the network");
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: 0.1.2.3"),
+            "t.yaml:12:10: services[0].vip: 0.1.2.3 is in 0.0.0.0/8, \"this network\" (RFC 1122), never a "
+                + "destination");
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: 239.1.2.3"),
+            "t.yaml:12:10: services[0].vip: 239.1.2.3 is not a unicast address");
+        assertErrors(minimalWith("vip: 198.18.0.10", "vip: \"ff05::1\"").replace("    backends:\n",
+                "    mixed_families: true\n    backends:\n"),
+            "t.yaml:12:10: services[0].vip: ff05::1 is not a unicast address");
+    }
+
+    @Test
+    void backendIsNotAVip()
+    {
+        assertErrors(minimalWith("address: 10.0.2.12", "address: 198.18.0.10"),
+            "t.yaml:17:18: services[0].backends[1].address: 198.18.0.10 is a VIP (services[0].vip, line 12); "
+                + "tunnelled to it, a packet would come back here");
+        // Another service's VIP, even one listed after it.
+        assertErrors(minimal().replace("address: 10.0.2.12", "address: 198.18.0.11")
+                + "  - name: dns\n    vip: 198.18.0.11\n    port: 53\n    protocol: udp\n"
+                + "    backends: [{address: 10.0.3.1}]\n",
+            "t.yaml:17:18: services[0].backends[1].address: 198.18.0.11 is a VIP (services[1].vip, line 19); "
+                + "tunnelled to it, a packet would come back here");
+    }
+
+    @Test
+    void explicitYamlTagsAreRefused()
+    {
+        assertErrors(minimalWith("    port: 80", "    port: !!str 80"),
+            "t.yaml:13:11: YAML tag !!str: tags are not accepted; the schema gives every key its type (quote text, "
+                + "write numbers plainly)");
+        assertErrors(minimalWith("  name: lb1", "  name: !!binary bGIx").replace("hash_seed: 42", "hash_seed: !custom 42"),
+            "t.yaml:2:9: YAML tag !!binary: tags are not accepted; the schema gives every key its type (quote text, "
+                + "write numbers plainly)",
+            "t.yaml:9:12: YAML tag !custom: tags are not accepted; the schema gives every key its type (quote text, "
+                + "write numbers plainly)");
+        assertErrors(minimalWith("    backends:\n", "    backends: !!seq\n"),
+            "t.yaml:15:15: YAML tag !!seq: tags are not accepted; the schema gives every key its type (quote text, "
+                + "write numbers plainly)");
+        assertErrors(minimalWith("  name: lb1", "  name: ! lb1"),
+            "t.yaml:2:9: YAML tag !: tags are not accepted; the schema gives every key its type (quote text, "
+                + "write numbers plainly)");
+    }
+
+    @Test
     void servicePort()
     {
         assertErrors(minimalWith("    port: 80", "    port: 0"),
