@@ -204,6 +204,8 @@ public final class ConntrackTable implements AutoCloseable {
     private long floodTokens;
     private long floodRefilledAt = CLOCK_UNSET;
     private long expiryCursor;
+    /** Full passes of {@link #expireSlice} over the table so far (the cursor's wraps). */
+    private long sweeps;
     private long occupancy;
 
     /**
@@ -662,7 +664,10 @@ public final class ConntrackTable implements AutoCloseable {
     // ================================================================ housekeeping
 
     /**
-     * Examines the next {@code maxEntries} entries (cyclically) and removes the expired ones. Call it
+     * Examines the next {@code maxEntries} entries (cyclically) and removes the expired ones, and
+     * those whose backend id is {@link BackendStates#REMOVED} in the current backend-state snapshot
+     * (counted as expirations: a flow of a removed backend would re-resolve at its next packet anyway,
+     * which a miss does too). Call it
      * from the worker's housekeeping: the whole table is swept every
      * {@code slots / maxEntries} calls, so, for example, 8 Mi entries at 8192 per call every
      * millisecond is a full sweep per second, each call touching the headers (64 KiB) and the hot
@@ -678,13 +683,15 @@ public final class ConntrackTable implements AutoCloseable {
             final long x = cursor;
             if (++cursor == slots) {
                 cursor = 0;
+                sweeps++;
             }
-            // The header line, and the hot part (last seen) of an occupied entry.
+            // The header line, and the hot part (last seen, backend: one line) of an occupied entry.
             final long base = base(x);
             final int k = lane(x);
             if (Memory.getShortLE(base + H_TAG + 2L * k) != 0
-                    && expired(Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)), Memory.getByte(base + H_STATE + k),
-                    Memory.getLong(hot(base, k) + LAST_SEEN), now)) {
+                    && (expired(Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)), Memory.getByte(base + H_STATE + k),
+                    Memory.getLong(hot(base, k) + LAST_SEEN), now)
+                    || backendStates.isRemoved(Memory.getInt(hot(base, k) + BACKEND)))) {
                 free(x);
                 removed++;
             }
@@ -694,6 +701,17 @@ public final class ConntrackTable implements AutoCloseable {
             counters.addRelease(EXPIRATIONS, removed);
         }
         return removed;
+    }
+
+    /**
+     * Full passes {@link #expireSlice} has made over the table (owner thread). When this count
+     * moves, every entry that was in the table when the previous pass began has been examined
+     * against a backend-state snapshot at least as new as the one in force then: an id that
+     * snapshot marked {@link BackendStates#REMOVED}, and that no insert or rebind has used since,
+     * is held by no entry.
+     */
+    public long sweeps() {
+        return sweeps;
     }
 
     /**

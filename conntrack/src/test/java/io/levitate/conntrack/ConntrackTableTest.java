@@ -161,6 +161,30 @@ class ConntrackTableTest {
     }
 
     @Test
+    void aFullSweepFreesTheEntriesOfRemovedBackendsAndCountsThePass() {
+        ConntrackTable t = table(ConntrackConfig.defaults(4096, 1));
+        for (int i = 0; i < 900; i++) {
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000, 80, TCP, TCP_ACK, i % 3, 0, 0));
+        }
+        // Backend 1 failed its health check (DOWN: its entries stay until hit); backend 2 is gone.
+        t.backendStates(BackendStates.of(BackendStates.USABLE, BackendStates.DOWN, BackendStates.REMOVED));
+        assertEquals(0, t.sweeps());
+        int removed = 0;
+        for (int call = 0; call < 4096 / 512; call++) {
+            assertEquals(0, t.sweeps(), "no pass is complete before call " + call);
+            removed += t.expireSlice(10, 512);
+        }
+        assertEquals(1, t.sweeps(), "the eighth slice of 512 completes the pass over 4096 entries");
+        assertEquals(300, removed, "every entry of backend 2, none of the others");
+        assertEquals(600, t.occupancy());
+        for (int i = 0; i < 900; i++) {
+            assertEquals(i % 3 == 0 ? 0 : i % 3 == 1 ? RESOLVE : MISS, t.lookupV4(CLIENT + i, VIP, 1000, 80, TCP, TCP_ACK, 11),
+                    "flow " + i);
+        }
+        assertTrue(BackendStates.of(BackendStates.REMOVED).isDown(0), "a removed backend's flows re-resolve on a hit");
+    }
+
+    @Test
     void evictsTheLeastRecentlySeenEntryOfTheWindowAtCapacity() {
         ConntrackTable t = table(64);
         // Seventeen keys whose two buckets are the same pair: the window holds sixteen.

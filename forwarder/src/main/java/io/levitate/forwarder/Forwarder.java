@@ -13,13 +13,9 @@ import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
 import io.levitate.forwarder.config.ConfigPlan;
-import io.levitate.forwarder.config.BackendDefinition;
-import io.levitate.forwarder.config.HealthCheckConfig;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.NeighbourSettings;
 import io.levitate.forwarder.config.ServiceDefinition;
-import io.levitate.forwarder.health.HealthChecker;
-import io.levitate.maglev.BackendState;
 import io.levitate.maglev.MovedShare;
 import io.levitate.maglev.ServiceTable;
 import io.levitate.maglev.TableSizes;
@@ -85,12 +81,10 @@ public final class Forwarder implements AutoCloseable
     private final List<WorkerStartup> startups = new ArrayList<>();
     private final List<WorkerStats> workerStats = new ArrayList<>();
     private final List<ConntrackTable> conntracks = new ArrayList<>();
-    private final SnapshotBuilder snapshots = new SnapshotBuilder();
     private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
     private Neighbours neighbours;
-    private HealthChecker health;
-    /** The configuration the published snapshot was built from; changed only under the snapshots lock. */
-    private volatile LevitateConfig currentConfig;
+    /** Configuration, snapshots, health checks and reload (null in L2 mode). */
+    private ControlPlane control;
     private String ealLog = "";
     private boolean ealUp;
     private boolean ealAttempted;
@@ -477,10 +471,9 @@ public final class Forwarder implements AutoCloseable
             gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
             gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null,
             pins.pinned(), pins.gatewayV4Mac(), pins.gatewayV6Mac());
-        currentConfig = config;
-        final DataPlaneSnapshot first = snapshots.build(config, Map.of());
-        published.setRelease(first);
-        startHealthChecks(config);
+        control = new ControlPlane(out, published, this::sweptGeneration,
+            id -> workerStats.forEach(stats -> stats.rebaseBackend(id)));
+        final DataPlaneSnapshot first = control.start(config);
         for (final ServiceState service : first.services())
         {
             out.printf(Locale.ROOT, "levitate: service %s: table size %d, digest %s, %d healthy backend(s)%n",
@@ -501,7 +494,7 @@ public final class Forwarder implements AutoCloseable
             {
                 if (service.quota() > 0)
                 {
-                    conntrack.serviceQuota(snapshots.serviceId(service.name()), service.quota());
+                    conntrack.serviceQuota(control.serviceId(service.name()), service.quota());
                 }
             }
             conntracks.add(conntrack);
@@ -516,7 +509,7 @@ public final class Forwarder implements AutoCloseable
                 responders[i] = new ControlResponder(mac, neighbours);
             }
             final WorkerCounters counters = new WorkerCounters(countersManager, w);
-            final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
+            final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS);
             final WorkerStartup startup = new WorkerStartup();
             final long rx = arena.allocate(8L * spec.burst(), 64).address();
             final long tx = arena.allocate(8L * spec.burst(), 64).address();
@@ -537,67 +530,17 @@ public final class Forwarder implements AutoCloseable
     }
 
     /**
-     * Health checks on their own threads: a transition rebuilds the snapshot with the down
-     * backends overridden and publishes it (release store); workers pick it up at their next
-     * burst. Tables of services without a changed backend come out identical (same digest).
+     * The lowest snapshot generation every worker has published after a full sweep of its conntrack
+     * table (no workers: nothing holds a backend id). Freed backend ids wait for it (SnapshotBuilder).
      */
-    private void startHealthChecks(final LevitateConfig config)
+    private long sweptGeneration()
     {
-        startHealthChecks(config, Map.of());
-    }
-
-    private void startHealthChecks(final LevitateConfig config, final Map<String, Boolean> initial)
-    {
-        final List<HealthChecker.Target> targets = new ArrayList<>();
-        for (final ServiceDefinition service : config.services())
+        long lowest = Long.MAX_VALUE;
+        for (final WorkerStats stats : workerStats)
         {
-            for (final BackendDefinition backend : service.backends())
-            {
-                final HealthCheckConfig check = backend.healthCheck() != null ? backend.healthCheck() : service.healthCheck();
-                if (check != null)
-                {
-                    targets.add(new HealthChecker.Target(service.name() + "/" + backend.toBackend().identity(),
-                        backend.address(), backend.port(), check));
-                }
-            }
+            lowest = Math.min(lowest, stats.sweptGeneration());
         }
-        if (targets.isEmpty())
-        {
-            return;
-        }
-        health = new HealthChecker(targets, Math.min(4, targets.size()), (up, transition) ->
-        {
-            synchronized (snapshots)
-            {
-                final DataPlaneSnapshot before = published.getAcquire();
-                final DataPlaneSnapshot next = snapshots.build(currentConfig, downOverrides(up));
-                published.setRelease(next);
-                out.println("levitate: health: " + transition);
-                for (final ServiceState service : next.services())
-                {
-                    final ServiceState old = before.service(service.name);
-                    if (old != null && old.table.digest() != service.table.digest())
-                    {
-                        out.printf(Locale.ROOT, "levitate: service %s: table rebuilt, digest %s -> %s, %d healthy backend(s)%n",
-                            service.name, old.table.digestHex(), service.table.digestHex(), service.healthyBackends);
-                    }
-                }
-            }
-        }, initial);
-        out.println("levitate: health checks for " + targets.size() + " backend(s)");
-    }
-
-    private static Map<String, BackendState> downOverrides(final Map<String, Boolean> up)
-    {
-        final Map<String, BackendState> overrides = new HashMap<>();
-        up.forEach((label, isUp) ->
-        {
-            if (!isUp)
-            {
-                overrides.put(label, BackendState.DOWN);
-            }
-        });
-        return overrides;
+        return lowest;
     }
 
     /**
@@ -607,80 +550,19 @@ public final class Forwarder implements AutoCloseable
      * addresses, gateways, conntrack sizing, metrics) is refused and the running configuration stays.
      * So is a change of a service's table size M unless {@code allowTableResize}: a new M reshuffles
      * nearly every slot, so it must be meant, not the side effect of a backend count crossing a
-     * threshold of the default ladder.
+     * threshold of the default ladder. The reload is atomic ({@link ControlPlane}): tables, backend
+     * ids, snapshot and health checks are all built before anything switches, and a failure at any
+     * of them (for instance no free backend ids) is a refusal with the old configuration running.
      *
      * @return one line per service saying what happened, or the reason for refusing.
      */
     public List<String> reload(final LevitateConfig next, final boolean allowTableResize)
     {
-        final List<String> report = new ArrayList<>();
-        synchronized (snapshots)
+        if (control == null)
         {
-            final LevitateConfig running = currentConfig;
-            if (running == null)
-            {
-                return List.of("refused: not running in load-balancing mode");
-            }
-            final List<String> restart = restartOnlyChanges(running, next);
-            if (!restart.isEmpty())
-            {
-                return List.of("refused: " + String.join(", ", restart) + " changed; that needs a restart "
-                    + "(the running configuration stays)");
-            }
-            if (!allowTableResize)
-            {
-                final List<String> resized = tableResizes(running, next);
-                if (!resized.isEmpty())
-                {
-                    final List<String> refused = new ArrayList<>();
-                    for (final String r : resized)
-                    {
-                        refused.add("refused: " + r + "; levitate reload --allow-table-resize applies it "
-                            + "(the running configuration stays)");
-                    }
-                    return refused;
-                }
-            }
-            final Map<String, Boolean> verdicts = health != null ? health.states() : Map.of();
-            if (health != null)
-            {
-                health.close();
-                health = null;
-            }
-            final DataPlaneSnapshot before = published.getAcquire();
-            currentConfig = next;
-            final DataPlaneSnapshot after = snapshots.build(next, downOverrides(verdicts));
-            published.setRelease(after);
-            final Map<String, ServiceState> old = new HashMap<>();
-            before.services().forEach(s -> old.put(s.name, s));
-            for (final ServiceState s : after.services())
-            {
-                final ServiceState was = old.remove(s.name);
-                if (was == null)
-                {
-                    report.add("service " + s.name + ": added, digest " + s.table.digestHex());
-                }
-                else if (was.table.digest() == s.table.digest())
-                {
-                    report.add("service " + s.name + ": unchanged, digest " + s.table.digestHex());
-                }
-                else if (was.table.size() != s.table.size())
-                {
-                    report.add(String.format(Locale.ROOT, "service %s: table size %d -> %d, %s of new flows move, "
-                        + "digest %s -> %s, %d healthy backend(s)", s.name, was.table.size(), s.table.size(),
-                        ConfigPlan.percent(MovedShare.between(was.table, s.table).share()), was.table.digestHex(),
-                        s.table.digestHex(), s.healthyBackends));
-                }
-                else
-                {
-                    report.add("service " + s.name + ": table rebuilt, digest " + was.table.digestHex() + " -> "
-                        + s.table.digestHex() + ", " + s.healthyBackends + " healthy backend(s)");
-                }
-            }
-            old.keySet().forEach(name -> report.add("service " + name + ": removed"));
-            startHealthChecks(next, verdicts);
+            return List.of("refused: not running in load-balancing mode");
         }
-        return report;
+        return control.reload(next, allowTableResize);
     }
 
     /**
@@ -929,9 +811,9 @@ public final class Forwarder implements AutoCloseable
             return;
         }
         closed = true;
-        if (health != null)
+        if (control != null)
         {
-            health.close();
+            control.close();
         }
         stopWorkers();
         final List<PortState> all = new ArrayList<>(ports);

@@ -69,6 +69,8 @@ final class ConfigBuilder
 
     /** Where each backend's weight (or address) is written, for warnings about a valid file. */
     private final Map<String, ConfigWarning.Site> backendPositions = new HashMap<>();
+    /** Backends seen so far in all services, for {@link ConfigDefaults#MAX_BACKENDS}. */
+    private int backendsSeen;
 
     /** Our addresses and gateways as far as they were valid; null when that part had errors. */
     private AddressPair ourAddresses;
@@ -569,6 +571,11 @@ final class ConfigBuilder
         for (int i = 0; i < items.size(); i++)
         {
             final String path = "services[" + i + "]";
+            if (i >= ConfigDefaults.MAX_SERVICES)
+            {
+                sink.at(items.get(i), path + ": more than " + ConfigDefaults.MAX_SERVICES + " services; a forwarder runs at most "
+                    + ConfigDefaults.MAX_SERVICES);
+            }
             final MappingView s = MappingView.of(sink, items.get(i), null, path, SERVICE_KEYS);
             if (s == null)
             {
@@ -873,6 +880,12 @@ final class ConfigBuilder
         for (int i = 0; i < items.size(); i++)
         {
             final String itemPath = path + "[" + i + "]";
+            if (++backendsSeen == ConfigDefaults.MAX_BACKENDS + 1)
+            {
+                // Once: the rest are over the limit too, and one line says what to do.
+                sink.at(items.get(i), itemPath + ": backend " + backendsSeen + " of the file; a forwarder runs at most "
+                    + ConfigDefaults.MAX_BACKENDS + " backends in all services together");
+            }
             final MappingView b = MappingView.of(sink, items.get(i), null, itemPath, BACKEND_KEYS);
             if (b == null)
             {

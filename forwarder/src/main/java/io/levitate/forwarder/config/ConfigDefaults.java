@@ -93,6 +93,19 @@ public final class ConfigDefaults
 
     // ---------------------------------------------------------------- services
 
+    /**
+     * Services a forwarder runs: conntrack entries hold a 16-bit service id, and per-worker quotas
+     * and statistics are arrays of this size. {@code check} refuses more, so a file it accepts is
+     * one a reload can apply.
+     */
+    public static final int MAX_SERVICES = 1024;
+    /**
+     * Backends in all services together (one per service and address:port): each needs a backend id
+     * while it is configured. The forwarder has twice as many ids ({@code SnapshotBuilder.BACKEND_IDS}),
+     * so that a reload can replace every backend at once while the old ones' ids still wait for the
+     * workers' conntrack sweep (docs/OPERATIONS.md).
+     */
+    public static final int MAX_BACKENDS = 4096;
     /** Weights are 16-bit in the file (Backend allows more; this leaves room). */
     public static final int MAX_WEIGHT = 65535;
     public static final int WEIGHT = 100;

@@ -38,6 +38,8 @@ public final class LbCountersPublisher
     private final List<AtomicCounter[]> kernelCounters = new ArrayList<>();
     private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
     private final Map<Integer, AtomicCounter[]> backends = new HashMap<>();
+    /** The backend each id's counters are labelled with. */
+    private final Map<Integer, String> backendLabels = new HashMap<>();
 
     public LbCountersPublisher(final CountersManager manager, final List<WorkerStats> workers,
         final List<ConntrackTable> conntracks)
@@ -132,8 +134,23 @@ public final class LbCountersPublisher
             {
                 continue;
             }
-            final int backendId = id;
-            final AtomicCounter[] c = backends.computeIfAbsent(id, i -> backendCounters(snapshot, backendId));
+            AtomicCounter[] c = backends.get(id);
+            if (c != null && !snapshot.backendName(id).equals(backendLabels.get(id)))
+            {
+                // The id now names another backend (ids are reused once no flow holds them): the
+                // old backend's counters leave the file, the new one's start from its own counts.
+                for (final AtomicCounter counter : c)
+                {
+                    counter.close();
+                }
+                c = null;
+            }
+            if (c == null)
+            {
+                c = backendCounters(snapshot, id);
+                backends.put(id, c);
+                backendLabels.put(id, snapshot.backendName(id));
+            }
             long packets = 0;
             long bytes = 0;
             long flows = 0;

@@ -154,6 +154,14 @@ public final class LoadBalancerAgent implements Agent
     private long tagStagePackets;
     private long recordStagePackets;
     private DataPlaneSnapshot snapshot;
+    /**
+     * Generation of the snapshot in force when the current conntrack sweep began. When the sweep
+     * completes it is published ({@link WorkerStats#publishSwept}): the table then holds no id that
+     * snapshot marked removed, since the sweep frees such entries and, from that snapshot on, no
+     * Maglev choice (insert, rebind) names such an id. The control thread reuses an id only once
+     * every worker has published the generation that removed it or a later one ({@link SnapshotBuilder}).
+     */
+    private long sweepFrom;
     private int cycles;
     private long nextNeighbourRequestMs;
 
@@ -1029,10 +1037,25 @@ public final class LoadBalancerAgent implements Agent
         return Mbuf.bufferAddress(m) + Mbuf.bufferLength(m);
     }
 
+    /** Tests: one housekeeping pass as {@link #doWork} makes it, with the newest snapshot taken first. */
+    void housekeepingNow(final long nowMs)
+    {
+        acquireSnapshot();
+        housekeeping(nowMs);
+    }
+
     private void housekeeping(final long nowMs)
     {
+        final long passes = conntrack.sweeps();
         conntrack.expireSlice(nowMs, EXPIRY_SLICE);
         publish();
+        if (conntrack.sweeps() != passes)
+        {
+            // After the statistics: whoever reuses an id on the strength of this has the final
+            // counts of its old backend too.
+            stats.publishSwept(sweepFrom);
+            sweepFrom = snapshot.generation;
+        }
         counters.heartbeat.setRelease(System.currentTimeMillis());
         if (worker == 0 && nowMs >= nextNeighbourRequestMs)
         {

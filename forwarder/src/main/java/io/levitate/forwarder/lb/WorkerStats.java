@@ -39,7 +39,16 @@ public final class WorkerStats
     private final long[] publishedDrops = new long[REASONS];
     private final long[] publishedService;
     private final long[] publishedBackend;
+    /** Per backend id, what its earlier backends counted ({@link #rebaseBackend}); control thread writes. */
+    private final long[] backendBase;
     private final long[] publishedTotals = new long[6];
+
+    /**
+     * The generation of the snapshot the worker had taken when its last complete conntrack sweep
+     * began (release store after the sweep, acquire load by the control thread): no entry of its
+     * table holds an id removed at or before it ({@link SnapshotBuilder}, id reuse).
+     */
+    private final java.util.concurrent.atomic.AtomicLong sweptGeneration = new java.util.concurrent.atomic.AtomicLong();
 
     /** Burst latency (ns from rx to tx of a non-empty burst); wait-free, allocation-free record. */
     public final SingleWriterRecorder burstLatency = new SingleWriterRecorder(1, 10_000_000_000L, 3);
@@ -54,6 +63,19 @@ public final class WorkerStats
         backendNewFlows = new long[maxBackends];
         publishedService = new long[maxServices * 3];
         publishedBackend = new long[maxBackends * 3];
+        backendBase = new long[maxBackends * 3];
+    }
+
+    /** Worker thread, after a full conntrack sweep that began at snapshot generation {@code generation}. */
+    void publishSwept(final long generation)
+    {
+        sweptGeneration.setRelease(generation);
+    }
+
+    /** Any thread: see {@link #publishSwept}; 0 until the worker's first full sweep. */
+    public long sweptGeneration()
+    {
+        return sweptGeneration.getAcquire();
     }
 
     /** Worker thread: makes the running totals visible to readers. */
@@ -95,9 +117,24 @@ public final class WorkerStats
     }
 
     /** what: 0 packets, 1 bytes, 2 new flows. */
+    /** A backend's packets (0), bytes (1) or new flows (2) since its id was last given to a backend. */
     public long backend(final int backend, final int what)
     {
-        return (long)LONGS.getAcquire(publishedBackend, 3 * backend + what);
+        return (long)LONGS.getAcquire(publishedBackend, 3 * backend + what) - (long)LONGS.getAcquire(backendBase, 3 * backend + what);
+    }
+
+    /**
+     * Control thread, when backend id {@code backend} is given to a new backend (before the snapshot
+     * that does so is published): what the worker counted for the id so far belongs to its old
+     * backend. Those counts are final then: the id was removed, so nothing was tunnelled to it since,
+     * and the worker published its statistics before the sweep that let the id be reused.
+     */
+    public void rebaseBackend(final int backend)
+    {
+        for (int what = 0; what < 3; what++)
+        {
+            LONGS.setRelease(backendBase, 3 * backend + what, (long)LONGS.getAcquire(publishedBackend, 3 * backend + what));
+        }
     }
 
     public long rxPackets()

@@ -856,4 +856,52 @@ class ConfigErrorsTest
         assertEquals(1001, errors.size());
         assertTrue(errors.get(1000).endsWith("... and 500 more errors (only the first 1000 are listed)"), errors.get(1000));
     }
+
+    // ---------------------------------------------------------------- runtime limits
+
+    /** The minimal file's first nine lines, then {@code services:} and one service per line (line 11 + i). */
+    private static String servicesPerLine(final int services, final int backendsEach)
+    {
+        final StringBuilder yaml = new StringBuilder(minimal().substring(0, minimal().indexOf("services:")));
+        yaml.append("services:\n");
+        for (int i = 0; i < services; i++)
+        {
+            yaml.append("  - {name: s").append(i).append(", vip: 198.18.0.10, port: ").append(1 + i)
+                .append(", protocol: tcp, backends: [");
+            for (int k = 0; k < backendsEach; k++)
+            {
+                yaml.append(k == 0 ? "" : ", ").append("{address: ").append(address(i * backendsEach + k + 1)).append('}');
+            }
+            yaml.append("]}\n");
+        }
+        return yaml.toString();
+    }
+
+    /** A distinct address for each number: 10.n/65536.n/256%256.n%256. */
+    private static String address(final int n)
+    {
+        return "10." + (n >>> 16 & 0xFF) + "." + (n >>> 8 & 0xFF) + "." + (n & 0xFF);
+    }
+
+    @Test
+    void atMost1024Services()
+    {
+        // What check accepts, a reload applies: the forwarder has 1024 service ids.
+        assertEquals(List.of(), errors(servicesPerLine(1024, 1)));
+        assertErrors(servicesPerLine(1026, 1),
+            "t.yaml:1035:5: services[1024]: more than 1024 services; a forwarder runs at most 1024",
+            "t.yaml:1036:5: services[1025]: more than 1024 services; a forwarder runs at most 1024");
+    }
+
+    @Test
+    void atMost4096BackendsInAllServicesTogether()
+    {
+        assertEquals(List.of(), errors(servicesPerLine(4, 1024)));
+        // Service 4's backends 0..3 are the 4097th..4100th: the first of them is reported, once.
+        final String yaml = servicesPerLine(5, 820);
+        final String line = yaml.lines().toList().get(14);
+        final int column = line.indexOf("{address: " + address(4 * 820 + 816 + 1) + "}") + 1;
+        assertErrors(yaml, "t.yaml:15:" + column + ": services[4].backends[816]: backend 4097 of the file; "
+            + "a forwarder runs at most 4096 backends in all services together");
+    }
 }

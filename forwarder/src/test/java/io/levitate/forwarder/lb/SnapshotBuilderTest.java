@@ -64,4 +64,40 @@ class SnapshotBuilderTest
             assertTrue(!oneDown.backendName(webAfter.backendId(webAfter.table.slot(slot))).equals("web/10.0.2.12:80"));
         }
     }
+
+    /** web with backends 10.x.y.z for numbers {@code first..first+count-1} (each a distinct address). */
+    static LevitateConfig churned(final int first, final int count)
+    {
+        final StringBuilder backends = new StringBuilder();
+        for (int n = first; n < first + count; n++)
+        {
+            backends.append(n == first ? "" : ", ").append("{address: 10.").append(n >>> 16 & 0xFF).append('.')
+                .append(n >>> 8 & 0xFF).append('.').append(n & 0xFF).append('}');
+        }
+        // Small tables: thousands of reloads build them all.
+        return ConfigReader.parse(CONFIG.replace("[{address: 10.0.2.11}, {address: 10.0.2.12}, {address: 10.0.2.13}]",
+            "[" + backends + "]").replace("    protocol: tcp\n", "    protocol: tcp\n    table_size: 251\n")
+            .replace("    protocol: udp\n", "    protocol: udp\n    table_size: 251\n"), "t.yaml").config();
+    }
+
+    @Test
+    void backendChurnOverTenThousandReloadsStaysWithinTheIds()
+    {
+        // Every reload replaces one of web's four backends by a new one: 10,003 distinct backends
+        // over the process's life, never more than 6 at once. Without conntrack (no workers) a freed
+        // id is free at once.
+        final SnapshotBuilder builder = new SnapshotBuilder();
+        int highest = 0;
+        for (int reload = 0; reload < 10_000; reload++)
+        {
+            final DataPlaneSnapshot s = builder.build(churned(reload, 4), Map.of());
+            highest = Math.max(highest, s.backendCount());
+            final ServiceState web = s.service("web");
+            for (int slot = 0; slot < 4; slot++)
+            {
+                assertTrue(web.backendId(slot) < SnapshotBuilder.MAX_BACKENDS, "reload " + reload);
+            }
+        }
+        assertTrue(highest <= 8, "ids in use after 10,000 reloads: " + highest);
+    }
 }
