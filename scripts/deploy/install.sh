@@ -30,7 +30,7 @@
 #   LEVITATE_DPDK_LIBDIR (/usr/lib/x86_64-linux-gnu)   librte_*.so.23 and dpdk/pmds-23.0
 #   LEVITATE_JAVA          the java to check (default: the bundled runtime, else JDK 25)
 #   LEVITATE_DEVBIND (dpdk-devbind.py), LEVITATE_MODPROBE (modprobe), LEVITATE_SYSCTL (sysctl),
-#   LEVITATE_SYSTEMCTL (systemctl)   the commands live actions run
+#   LEVITATE_SYSTEMCTL (systemctl), LEVITATE_TMPFILES (systemd-tmpfiles)   the commands live actions run
 set -euo pipefail
 
 PROC=${LEVITATE_PROC:-/proc}
@@ -40,6 +40,7 @@ DEVBIND=${LEVITATE_DEVBIND:-dpdk-devbind.py}
 MODPROBE=${LEVITATE_MODPROBE:-modprobe}
 SYSCTL=${LEVITATE_SYSCTL:-sysctl}
 SYSTEMCTL=${LEVITATE_SYSTEMCTL:-systemctl}
+TMPFILES=${LEVITATE_TMPFILES:-systemd-tmpfiles}
 
 # DPDK 22.11 as Debian 12 ships it: ABI 23, drivers under dpdk/pmds-23.0.
 DPDK_ABI=23
@@ -481,6 +482,18 @@ install_units() {
   fi
 }
 
+install_tmpfiles() {
+  # The default counters_dir is in /dev/shm, where any user may create it first and then own what
+  # root puts there. systemd-tmpfiles-setup creates it at every boot, before anyone can log in.
+  {
+    echo "# Written by Levitate's install.sh; removed by 'install.sh uninstall'."
+    echo "# instance.counters_dir (default /dev/shm/levitate): root's, readable by all (levitate stat), writable by"
+    echo "# root alone; created at boot before any user could create it. The daemons refuse it otherwise."
+    echo "d /dev/shm/levitate 0755 root root -"
+  } | write_file "$R/etc/tmpfiles.d/levitate.conf" 0644
+  if $live; then run "$TMPFILES" --create "$R/etc/tmpfiles.d/levitate.conf"; fi
+}
+
 install_sysctl() {
   local key
   for key in "${SYSCTL_KEYS[@]}"; do
@@ -564,6 +577,7 @@ do_install() {
   install_runtime
   install_config
   install_units
+  install_tmpfiles
   install_sysctl
   reserve_hugepages
   bind_nics
@@ -600,7 +614,7 @@ do_uninstall() {
     echo "install: no $state: no NIC drivers or hugepages to restore"
   fi
   run rm -f "$R/etc/systemd/system/levitate.service" "$R/etc/systemd/system/levitate-announcer.service" \
-    "$R/etc/sysctl.d/60-levitate.conf" "$R/etc/modules-load.d/levitate.conf" \
+    "$R/etc/sysctl.d/60-levitate.conf" "$R/etc/modules-load.d/levitate.conf" "$R/etc/tmpfiles.d/levitate.conf" \
     "$R/usr/local/bin/levitate" "$R/usr/local/bin/levitate-announcer"
   run rm -rf "$R/opt/levitate"
   if [ "$root" = / ] && $live && [ -d /run/systemd/system ]; then run "$SYSTEMCTL" daemon-reload; fi

@@ -12,7 +12,7 @@ import java.util.Map;
  * A machine made of files for install.sh: {@code proc/}, {@code sys/} and a DPDK library
  * directory that pass every preflight check (4 CPUs with SSE4.2, one NUMA node, IOMMU groups,
  * 2M and 1G hugepage pools, an Intel 82599 at {@value #NIC} on ixgbe, DPDK 22.11's libraries and
- * ixgbe PMD), plus stand-ins for dpdk-devbind.py, modprobe and sysctl that log their arguments
+ * ixgbe PMD), plus stand-ins for dpdk-devbind.py, modprobe, sysctl and systemd-tmpfiles that log their arguments
  * and, for devbind, move the fixture device's driver link as the real one moves the real one. A
  * test breaks one part to make one check fail.
  */
@@ -30,6 +30,7 @@ final class FixtureMachine
     final Path devbind;
     final Path modprobe;
     final Path sysctl;
+    final Path tmpfiles;
 
     FixtureMachine() throws IOException
     {
@@ -71,6 +72,7 @@ final class FixtureMachine
             [ ! -e "%s/modprobe-fails" ]
             """.formatted(log, dir));
         sysctl = script("sysctl", "echo \"sysctl $*\" >> \"" + log + "\"\n");
+        tmpfiles = script("systemd-tmpfiles", "echo \"systemd-tmpfiles $*\" >> \"" + log + "\"\n");
     }
 
     /** The environment that points install.sh at this machine. */
@@ -83,6 +85,7 @@ final class FixtureMachine
         env.put("LEVITATE_DEVBIND", devbind.toString());
         env.put("LEVITATE_MODPROBE", modprobe.toString());
         env.put("LEVITATE_SYSCTL", sysctl.toString());
+        env.put("LEVITATE_TMPFILES", tmpfiles.toString());
         return env;
     }
 

@@ -59,7 +59,8 @@ class InstallerIT
         assertFalse(forwarder.contains("@"), "no placeholder left");
         assertTrue(forwarder.contains("\nLimitMEMLOCK=infinity\n") && forwarder.contains("\nExecReload=/bin/kill -HUP $MAINPID\n")
             && forwarder.contains("\nCapabilityBoundingSet=CAP_IPC_LOCK CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_RAWIO\n")
-            && forwarder.contains("\nRestart=on-failure\n"), forwarder);
+            && forwarder.contains("\nRestart=on-failure\n")
+            && forwarder.contains("\nRuntimeDirectory=levitate\nRuntimeDirectoryMode=0700\n"), forwarder);
         final String announcer = Files.readString(units.resolve("levitate-announcer.service"));
         assertTrue(announcer.contains("\nBindsTo=levitate.service\n") && announcer.contains("\nPartOf=levitate.service\n")
             && announcer.contains("\nAfter=levitate.service"), announcer);
@@ -74,7 +75,10 @@ class InstallerIT
         assertTrue(Files.readAllLines(stage.resolve("etc/modules-load.d/levitate.conf")).contains("vfio-pci"));
         assertEquals("64", m.hugepages2M());
         assertEquals("vfio-pci", m.driverOf(NIC));
-        assertEquals(List.of("sysctl -q -p " + stage.resolve("etc/sysctl.d/60-levitate.conf"),
+        // The counters directory: root's 0755 at every boot, before any user could make it (and now).
+        assertTrue(Files.readAllLines(stage.resolve("etc/tmpfiles.d/levitate.conf")).contains("d /dev/shm/levitate 0755 root root -"));
+        assertEquals(List.of("systemd-tmpfiles --create " + stage.resolve("etc/tmpfiles.d/levitate.conf"),
+            "sysctl -q -p " + stage.resolve("etc/sysctl.d/60-levitate.conf"),
             "dpdk-devbind.py --bind=vfio-pci " + NIC), m.commands());
         final Path state = stage.resolve("var/lib/levitate/install.state");
         final List<String> recorded = Files.readAllLines(state);
@@ -103,7 +107,8 @@ class InstallerIT
             "sysctl -q -w kernel.numa_balancing=1", "sysctl -q -w vm.stat_interval=1")), m.commands()::toString);
         for (final String gone : List.of("opt/levitate", "usr/local/bin/levitate", "etc/systemd/system/levitate.service",
             "etc/systemd/system/levitate-announcer.service", "etc/systemd/system/multi-user.target.wants/levitate.service",
-            "etc/sysctl.d/60-levitate.conf", "etc/modules-load.d/levitate.conf", "var/lib/levitate/install.state"))
+            "etc/sysctl.d/60-levitate.conf", "etc/modules-load.d/levitate.conf", "etc/tmpfiles.d/levitate.conf",
+            "var/lib/levitate/install.state"))
         {
             assertFalse(Files.exists(stage.resolve(gone), java.nio.file.LinkOption.NOFOLLOW_LINKS), gone + " removed");
         }
@@ -199,6 +204,9 @@ class InstallerIT
             "    | CPUAffinity=0 1",
             "would: write " + stage + "/etc/systemd/system/levitate-announcer.service (mode 0644):",
             "would: systemctl --root=" + stage + " --quiet enable levitate.service levitate-announcer.service",
+            "would: write " + stage + "/etc/tmpfiles.d/levitate.conf (mode 0644):",
+            "    | d /dev/shm/levitate 0755 root root -",
+            "would: " + m.tmpfiles + " --create " + stage + "/etc/tmpfiles.d/levitate.conf",
             "would: write " + stage + "/etc/sysctl.d/60-levitate.conf (mode 0644):",
             "    | vm.nr_hugepages = 64",
             "would: " + m.sysctl + " -q -p " + stage + "/etc/sysctl.d/60-levitate.conf",
@@ -220,6 +228,7 @@ class InstallerIT
     {
         final List<Path> watched = List.of(Path.of("/opt/levitate"), Path.of("/etc/levitate"),
             Path.of("/etc/systemd/system/levitate.service"), Path.of("/etc/sysctl.d/60-levitate.conf"),
+            Path.of("/etc/tmpfiles.d/levitate.conf"),
             Path.of("/var/lib/levitate"), Path.of("/usr/local/bin/levitate"));
         final List<Boolean> before = exist(watched);
         final Path nr = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");

@@ -80,6 +80,20 @@ public final class Libc
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle KILL = handle("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /**
+     * pidfd_open(2) and pidfd_send_signal(2) through syscall(2): glibc has wrappers only since
+     * 2.36, the kernel since 5.3 (5.1 for the second), and a missing symbol would break this class.
+     */
+    private static final MethodHandle PIDFD_OPEN = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle PIDFD_SEND_SIGNAL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO,
+        Linker.Option.firstVariadicArg(1));
+    /** asm-generic/unistd.h numbers, the same on x86-64 and aarch64. */
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+    public static final int ENOSYS = 38;
+    public static final int ESRCH = 3;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
         LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -264,6 +278,35 @@ public final class Libc
     }
 
     public static final int SIGUSR1 = 10;
+
+    /**
+     * A descriptor of process {@code pid} that keeps naming that process even after its pid is
+     * reused: check the process, then signal through the descriptor, and a recycled pid cannot be hit.
+     */
+    public static int pidfdOpen(final MemorySegment cs, final int pid)
+    {
+        try
+        {
+            return (int)(long)PIDFD_OPEN.invokeExact(cs, SYS_PIDFD_OPEN, pid, 0);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Signals the process of a pidfd; fails with ESRCH once that process has exited. */
+    public static int pidfdSendSignal(final MemorySegment cs, final int pidfd, final int signal)
+    {
+        try
+        {
+            return (int)(long)PIDFD_SEND_SIGNAL.invokeExact(cs, SYS_PIDFD_SEND_SIGNAL, pidfd, signal, MemorySegment.NULL, 0);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
 
     public static int kill(final MemorySegment cs, final int pid, final int signal)
     {

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>SIGINT: withdraw at once and Cease, exit 0; with {@code --drain-on-exit} SIGINT drains
  *     like SIGTERM.</li>
  * </ul>
- * Exit codes: 0 after a signal, 2 for a config error, 1 when it cannot start.
+ * Exit codes: 0 after a signal, 2 for a config error, 1 when it cannot start (among others when its
+ * runtime directory, {@code <counters_dir>/<instance>}, could be changed by another user).
  */
 @Command(name = "levitate-announcer", mixinStandardHelpOptions = true,
     description = "BGP sidecar: announces Levitate VIPs while the forwarder is alive and healthy.",
@@ -96,6 +98,17 @@ public final class AnnouncerMain implements Callable<Integer>
         {
             return 2;
         }
+        try
+        {
+            // Before anything reads or writes there: in a directory another user controls, they
+            // could move the counters away (withdrawing the VIPs) or plant the pid drain signals.
+            RuntimeDirectories.createSecure(cfg.pidFile().getParent(), RuntimeDirectories.READABLE);
+        }
+        catch (final IOException e)
+        {
+            System.err.println("levitate-announcer: cannot start: " + e.getMessage());
+            return 1;
+        }
         final Announcer announcer;
         try
         {
@@ -108,8 +121,7 @@ public final class AnnouncerMain implements Callable<Integer>
         }
         try
         {
-            Files.createDirectories(cfg.pidFile().getParent());
-            Files.writeString(cfg.pidFile(), ProcessHandle.current().pid() + "\n");
+            AnnouncerPidFile.write(cfg.pidFile());
         }
         catch (final IOException e)
         {
@@ -159,9 +171,14 @@ public final class AnnouncerMain implements Callable<Integer>
         t.start();
     }
 
-    /** {@code levitate-announcer drain --config FILE}: signals the running announcer of that instance. */
+    /**
+     * {@code levitate-announcer drain --config FILE}: signals the running announcer of that
+     * instance, only once the pid file and the process pass {@link AnnouncerPidFile}'s checks.
+     */
     @Command(name = "drain", mixinStandardHelpOptions = true,
-        description = "Drain the running announcer of the config's instance (SIGUSR1 to the pid in its pid file).")
+        description = {"Drain the running announcer of the config's instance (SIGUSR1 to the pid in its pid file).",
+            "Refuses, signalling nothing, unless the pid file and its directory are this user's and writable by no one",
+            "else, and the pid is a levitate-announcer running as this user."})
     static final class Drain implements Callable<Integer>
     {
         @Option(names = "--config", defaultValue = "/etc/levitate/levitate.yaml")
@@ -178,26 +195,56 @@ public final class AnnouncerMain implements Callable<Integer>
             final long pid;
             try
             {
-                pid = Long.parseLong(Files.readString(cfg.pidFile()).trim());
+                pid = AnnouncerPidFile.read(cfg.pidFile());
+            }
+            catch (final NoSuchFileException e)
+            {
+                System.err.println("levitate-announcer drain: no running announcer for instance '" + cfg.instanceName()
+                    + "' (no " + cfg.pidFile() + ")");
+                return 1;
             }
             catch (final IOException | NumberFormatException e)
             {
-                System.err.println("levitate-announcer drain: no running announcer for instance '" + cfg.instanceName() +
-                    "' (" + cfg.pidFile() + ": " + e.getMessage() + ")");
-                return 1;
-            }
-            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-            {
-                System.err.println("levitate-announcer drain: pid " + pid + " from " + cfg.pidFile() + " is not running");
+                System.err.println("levitate-announcer drain: refused, nothing signalled: " + e.getMessage());
                 return 1;
             }
             try (Arena arena = Arena.ofConfined())
             {
                 final MemorySegment cs = Libc.newCaptureState(arena);
-                if (Libc.kill(cs, (int)pid, Libc.SIGUSR1) < 0)
+                // The descriptor first, then the checks, then the signal through it: a pid reused
+                // after the checks cannot be hit (the descriptor still names the process checked).
+                final int pidfd = Libc.pidfdOpen(cs, (int)pid);
+                if (pidfd < 0 && Libc.errno(cs) != Libc.ENOSYS)
                 {
-                    System.err.println("levitate-announcer drain: kill " + pid + ": " + Libc.strerror(Libc.errno(cs)));
+                    System.err.println("levitate-announcer drain: pid " + pid + " from " + cfg.pidFile() + " is not running");
                     return 1;
+                }
+                try
+                {
+                    AnnouncerPidFile.verifyProcess(pid, cfg.pidFile());
+                    final int rc = pidfd >= 0 ? Libc.pidfdSendSignal(cs, pidfd, Libc.SIGUSR1) : Libc.kill(cs, (int)pid, Libc.SIGUSR1);
+                    if (rc < 0)
+                    {
+                        System.err.println("levitate-announcer drain: signal pid " + pid + ": " + Libc.strerror(Libc.errno(cs)));
+                        return 1;
+                    }
+                }
+                catch (final NoSuchFileException gone)
+                {
+                    System.err.println("levitate-announcer drain: pid " + pid + " from " + cfg.pidFile() + " is not running");
+                    return 1;
+                }
+                catch (final IOException e)
+                {
+                    System.err.println("levitate-announcer drain: refused, nothing signalled: " + e.getMessage());
+                    return 1;
+                }
+                finally
+                {
+                    if (pidfd >= 0)
+                    {
+                        Libc.close(cs, pidfd);
+                    }
                 }
             }
             System.out.println("drain requested from announcer pid " + pid + " (instance " + cfg.instanceName() + ")");

@@ -5,6 +5,7 @@ import io.levitate.forwarder.HostCpus;
 import io.levitate.forwarder.MemoryMode;
 import io.levitate.forwarder.PortSpec;
 import io.levitate.forwarder.RunSpec;
+import io.levitate.forwarder.RuntimeDirectories;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.cli.LevitateCli.UsageException;
 import io.levitate.forwarder.counters.CountersFile;
@@ -276,6 +277,20 @@ public final class RunCommand implements Callable<Integer>
             out.println("levitate: SIGINT is ignored in this process (started in the background); stop it with SIGTERM");
         }
 
+        if (spec.config() != null)
+        {
+            // Before the EAL and the counters: a socket directory another user controls stops us
+            // with one line, not after the ports came up.
+            final Path socket = spec.config().control().socket();
+            try
+            {
+                RuntimeDirectories.createSecure(socket.toAbsolutePath().getParent(), RuntimeDirectories.PRIVATE);
+            }
+            catch (final IOException ex)
+            {
+                throw new LevitateException("cannot open the control socket " + socket + ": " + ex.getMessage(), ex);
+            }
+        }
         final CountersFile counters;
         try
         {

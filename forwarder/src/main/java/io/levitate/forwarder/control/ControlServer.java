@@ -1,5 +1,7 @@
 package io.levitate.forwarder.control;
 
+import io.levitate.forwarder.RuntimeDirectories;
+
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -65,11 +67,8 @@ public final class ControlServer implements AutoCloseable
     {
         this.path = path;
         this.configFile = configFile.toAbsolutePath().normalize();
-        final Path dir = path.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir))
-        {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
+        // Whoever could write to the directory could put their own socket in our place.
+        RuntimeDirectories.createSecure(path.toAbsolutePath().getParent(), RuntimeDirectories.PRIVATE);
         if (Files.exists(path))
         {
             // A live forwarder answers there: never steal its socket. A stale file is replaced.

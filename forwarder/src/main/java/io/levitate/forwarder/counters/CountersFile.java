@@ -1,5 +1,6 @@
 package io.levitate.forwarder.counters;
 
+import io.levitate.forwarder.RuntimeDirectories;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The forwarder's side of the counters file: creates and maps it, hands out counters, and
@@ -47,6 +49,8 @@ public final class CountersFile implements AutoCloseable
      *
      * @param valuesLength bytes of counter values, a power of two (128 bytes per counter).
      * @throws IllegalStateException when a live forwarder already owns the file.
+     * @throws RuntimeDirectories.UnsafeDirectoryException when another user could change the
+     *         directory (or one above it): they could move the live file away or plant their own.
      */
     public static CountersFile create(final Path file, final int valuesLength) throws IOException
     {
@@ -54,12 +58,15 @@ public final class CountersFile implements AutoCloseable
         {
             throw new IllegalArgumentException("values length must be a power of two >= 4096: " + valuesLength);
         }
+        // The directory first: whatever is in a directory someone else controls is theirs, live file or not.
+        RuntimeDirectories.createSecure(file.getParent(), RuntimeDirectories.READABLE);
         refuseIfLive(file);
-        Files.createDirectories(file.getParent());
         Files.deleteIfExists(file);
         final int metadataLength = valuesLength * (CountersManager.METADATA_LENGTH / CountersManager.COUNTER_LENGTH);
         final long total = (long)CountersLayout.HEADER_LENGTH + metadataLength + valuesLength;
         final MappedByteBuffer mapped = IoUtil.mapNewFile(file.toFile(), total, true);
+        // 0644 whatever the umask: counters are not secret, and readers (levitate stat) run as any user.
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, CountersLayout.HEADER_LENGTH);
         header.putInt(CountersLayout.VERSION_OFFSET, CountersLayout.VERSION);
         header.putInt(CountersLayout.METADATA_LENGTH_OFFSET, metadataLength);
