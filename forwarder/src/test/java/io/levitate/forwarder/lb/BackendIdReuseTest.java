@@ -48,7 +48,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BackendIdReuseTest
 {
-    private static final int ROOM = 2176;
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
     private static final int FORWARD = 1;
@@ -69,7 +68,6 @@ class BackendIdReuseTest
         """;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @AfterEach
     void close()
@@ -80,52 +78,31 @@ class BackendIdReuseTest
     /** A worker with one mbuf (each frame a burst of one) and its own conntrack table. */
     private final class Worker
     {
-        final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS);
+        final OffPortWorker worker;
+        final WorkerStats stats;
         final ConntrackTable conntrack;
-        final LoadBalancerAgent agent;
-        final long mbuf;
-        final long array;
-        final int[] actions = new int[1];
 
         Worker(final int index, final int capacity, final AtomicReference<DataPlaneSnapshot> published)
         {
             final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0, 0, false, 0x0A00_0101, true, 0, 0, false);
             neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
-            conntrack = new ConntrackTable(ConntrackConfig.defaults(capacity, 11 + index)
-                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
-            final GreEncapsulator encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(9000)
-                .sourceV4("10.0.1.2", 32).build());
-            final CountersManager counters = new CountersManager(
-                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
             // Worker index 1 and up: worker 0's housekeeping would ask for gateway MACs through DPDK.
-            agent = new LoadBalancerAgent(1 + index, 0, 0, 1, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1,
-                0, published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
-                new ControlResponder[] {new ControlResponder(PORT_MAC, neighbours)}, stats,
-                new WorkerCounters(counters, index), new WorkerStartup());
-            mbuf = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
-            all.set(JAVA_LONG, mbuf + Mbuf.BUF_ADDR_OFFSET, mbuf + Mbuf.SIZE);
-            all.set(JAVA_SHORT, mbuf + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
-            array = arena.allocate(8, 8).address();
-            all.set(JAVA_LONG, array, mbuf);
+            worker = new OffPortWorker(arena, 1 + index, 1, published, neighbours,
+                new ConntrackTable(ConntrackConfig.defaults(capacity, 11 + index).withServices(SnapshotBuilder.MAX_SERVICES, 0)),
+                new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(9000).sourceV4("10.0.1.2", 32).build()),
+                PORT_MAC);
+            stats = worker.stats;
+            conntrack = worker.conntrack;
         }
 
         /** Handles one frame at {@code nowMs}; the tunnel's outer IPv4 destination as an int, or 0 if not forwarded. */
         int tunnel(final byte[] frame, final long nowMs)
         {
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET, (short)128);
-            all.set(JAVA_SHORT, mbuf + Mbuf.NB_SEGS_OFFSET, (short)1);
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_LEN_OFFSET, (short)frame.length);
-            all.set(JAVA_INT, mbuf + Mbuf.PKT_LEN_OFFSET, frame.length);
-            MemorySegment.copy(MemorySegment.ofArray(frame), 0, all, mbuf + Mbuf.SIZE + 128, frame.length);
-            agent.handleReceived(array, 1, nowMs * 1_000_000, actions);
-            if (actions[0] != FORWARD)
+            if (worker.receive(frame, nowMs * 1_000_000) != FORWARD)
             {
                 return 0;
             }
-            final int offset = Short.toUnsignedInt(all.get(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET));
-            final long outer = mbuf + Mbuf.SIZE + offset + 14;
-            return (all.get(JAVA_BYTE, outer + 16) & 0xFF) << 24 | (all.get(JAVA_BYTE, outer + 17) & 0xFF) << 16
-                | (all.get(JAVA_BYTE, outer + 18) & 0xFF) << 8 | all.get(JAVA_BYTE, outer + 19) & 0xFF;
+            return ByteBuffer.wrap(worker.frame(0)).getInt(14 + 16);
         }
     }
 
@@ -239,7 +216,7 @@ class BackendIdReuseTest
             }
             for (final Worker w : workers)
             {
-                w.agent.housekeepingNow(nowMs);
+                w.worker.agent.housekeepingNow(nowMs);
             }
             // The reload: one of the service's backends replaced by a new one.
             final List<InetAddress> list = backends.get(reload % 2);

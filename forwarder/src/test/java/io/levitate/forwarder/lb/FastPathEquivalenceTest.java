@@ -55,7 +55,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FastPathEquivalenceTest
 {
-    private static final int ROOM = 2176;
     private static final int BURST = 32;
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
@@ -101,7 +100,6 @@ class FastPathEquivalenceTest
         """;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @AfterEach
     void close()
@@ -115,10 +113,9 @@ class FastPathEquivalenceTest
         final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
         final ConntrackTable conntrack;
         final GreEncapsulator encapsulator;
-        final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
+        final WorkerStats stats;
         final LoadBalancerAgent agent;
-        final long[] mbufs = new long[BURST];
-        final long array;
+        final OffPortWorker worker;
 
         Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df, final int v4Prefix)
         {
@@ -139,44 +136,20 @@ class FastPathEquivalenceTest
             encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1400)
                 .ttl(v4Prefix == 32 ? 200 : EncapConfig.DEFAULT_TTL)
                 .sourceV4(v4Prefix == 32 ? "200.0.9.7" : "10.0.9.0", v4Prefix).sourceV6("fd00:9::", 64).dfPolicy(df).build());
-            final ControlResponder responder = new ControlResponder(PORT_MAC, neighbours);
-            final CountersManager counters = new CountersManager(
-                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
-            agent = new LoadBalancerAgent(0, 0, 0, BURST, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
-                published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
-                new ControlResponder[] {responder}, stats, new WorkerCounters(counters, 0), new WorkerStartup());
-            array = arena.allocate(8L * BURST, 8).address();
-            for (int i = 0; i < BURST; i++)
-            {
-                final long m = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
-                all.set(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET, m + Mbuf.SIZE);
-                all.set(JAVA_SHORT, m + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
-                mbufs[i] = m;
-                all.set(JAVA_LONG, array + 8L * i, m);
-            }
+            worker = new OffPortWorker(arena, 0, BURST, published, neighbours, conntrack, encapsulator, PORT_MAC);
+            agent = worker.agent;
+            stats = worker.stats;
         }
 
         void load(final int i, final Frame f)
         {
-            final long m = mbufs[i];
-            all.set(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET, (short)f.headroom);
-            all.set(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET, (short)f.segments);
-            all.set(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET, (short)f.bytes.length);
-            all.set(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET, f.bytes.length);
-            MemorySegment.copy(MemorySegment.ofArray(f.bytes), 0, all, m + Mbuf.SIZE + f.headroom, f.bytes.length);
+            worker.load(i, f.bytes, f.headroom, f.segments);
         }
 
         /** Data offset, data length, packet length and the frame's bytes of mbuf {@code i}. */
         byte[] frame(final int i)
         {
-            final long m = mbufs[i];
-            final int offset = Short.toUnsignedInt(all.get(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET));
-            final int length = Short.toUnsignedInt(all.get(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET));
-            final byte[] out = new byte[length + 10];
-            ByteBuffer.wrap(out).putShort((short)offset).putShort((short)length)
-                .putInt(all.get(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET)).putShort(all.get(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET));
-            MemorySegment.copy(all, JAVA_BYTE, m + Mbuf.SIZE + offset, out, 10, length);
-            return out;
+            return worker.mbufAndFrame(i);
         }
     }
 
@@ -225,7 +198,7 @@ class FastPathEquivalenceTest
                 general.load(i, f);
             }
             final long givenBefore = fast.agent.prefetchStages()[0];
-            fast.agent.handleReceived(fast.array, count, now, actions);
+            fast.agent.handleReceived(fast.worker.array, count, now, actions);
             // Every packet of the burst went through the tag-line and the record stage, once.
             final long[] stages = fast.agent.prefetchStages();
             assertEquals(count, stages[0] - givenBefore, "packets handed to the burst " + b);
@@ -233,7 +206,7 @@ class FastPathEquivalenceTest
             assertEquals(stages[0], stages[2], "packets whose records were prefetched, burst " + b + " of " + count);
             for (int i = 0; i < count; i++)
             {
-                final int expected = general.agent.handleOne(general.mbufs[i], now);
+                final int expected = general.agent.handleOne(general.worker.mbufs[i], now);
                 assertEquals(expected, actions[i], "action of frame " + i + " of burst " + b);
                 assertArrayEquals(general.frame(i), fast.frame(i), "frame " + i + " of burst " + b);
                 forwarded += expected == 1 ? 1 : 0;

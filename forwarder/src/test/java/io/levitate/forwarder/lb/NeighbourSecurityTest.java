@@ -46,8 +46,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NeighbourSecurityTest
 {
-    private static final int ROOM = 2176;
-    private static final int HEADROOM = 128;
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
     private static final long CLIENT_MAC = 0x0200_0000_0002L;
@@ -95,7 +93,6 @@ class NeighbourSecurityTest
         """;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -110,56 +107,35 @@ class NeighbourSecurityTest
     private final class Rig
     {
         final Neighbours neighbours;
-        final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
-        final LoadBalancerAgent agent;
-        final long mbuf;
+        final OffPortWorker worker;
         int clientPort = 40000;
 
         Rig(final Neighbours neighbours) throws Exception
         {
             this.neighbours = neighbours;
             final LevitateConfig config = ConfigReader.parse(CONFIG, "neighbours.yaml").config();
-            final AtomicReference<DataPlaneSnapshot> published =
-                new AtomicReference<>(new SnapshotBuilder().build(config, Map.of()));
-            final ConntrackTable conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
-                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
-            final GreEncapsulator encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1500)
-                .sourceV4(OUR_V4, 32).sourceV6(OUR_V6, 128).build());
-            final CountersManager counters = new CountersManager(
-                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
-            agent = new LoadBalancerAgent(0, 0, 0, 32, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
-                published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
-                new ControlResponder[] {new ControlResponder(PORT_MAC, neighbours)}, stats,
-                new WorkerCounters(counters, 0), new WorkerStartup());
-            mbuf = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
-            all.set(JAVA_LONG, mbuf + Mbuf.BUF_ADDR_OFFSET, mbuf + Mbuf.SIZE);
-            all.set(JAVA_SHORT, mbuf + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
+            worker = new OffPortWorker(arena, 0, 32, new AtomicReference<>(new SnapshotBuilder().build(config, Map.of())),
+                neighbours, new ConntrackTable(config.conntrack().toConntrackConfig(7)
+                    .withServices(SnapshotBuilder.MAX_SERVICES, 0)),
+                new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1500).sourceV4(OUR_V4, 32)
+                    .sourceV6(OUR_V6, 128).build()), PORT_MAC);
         }
 
-        /** The worker's action for {@code frame}: 0 drop, 1 tunnel, 2 reply, 3 kernel. */
+        /** The worker's action for {@code frame} (general path): 0 drop, 1 tunnel, 2 reply, 3 kernel. */
         int handle(final byte[] frame)
         {
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET, (short)HEADROOM);
-            all.set(JAVA_SHORT, mbuf + Mbuf.NB_SEGS_OFFSET, (short)1);
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_LEN_OFFSET, (short)frame.length);
-            all.set(JAVA_INT, mbuf + Mbuf.PKT_LEN_OFFSET, frame.length);
-            MemorySegment.copy(MemorySegment.ofArray(frame), 0, all, mbuf + Mbuf.SIZE + HEADROOM, frame.length);
-            return agent.handleOne(mbuf, NOW_NANOS);
+            return worker.general(frame, NOW_NANOS);
         }
 
         /** The frame the mbuf holds now (a reply or a tunnel packet). */
         byte[] output()
         {
-            final int offset = Short.toUnsignedInt(all.get(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET));
-            final int length = Short.toUnsignedInt(all.get(JAVA_SHORT, mbuf + Mbuf.DATA_LEN_OFFSET));
-            final byte[] out = new byte[length];
-            MemorySegment.copy(all, JAVA_BYTE, mbuf + Mbuf.SIZE + offset, out, 0, length);
-            return out;
+            return worker.frame(0);
         }
 
         long drops(final ForwardDrop reason)
         {
-            return stats.drops[reason.id()];
+            return worker.drops(reason.id());
         }
 
         /** A new TCP flow to the VIP of {@code family}: tunnelled, and the tunnel's destination MAC. */

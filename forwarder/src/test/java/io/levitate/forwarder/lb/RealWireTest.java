@@ -1,23 +1,16 @@
 package io.levitate.forwarder.lb;
 
 import io.levitate.conntrack.ConntrackTable;
-import io.levitate.dpdk.Mbuf;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.LevitateConfig;
-import io.levitate.forwarder.worker.WorkerCounters;
-import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.EncapConfig;
 import io.levitate.gre.GreEncapsulator;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.testing.FrameBuilder;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,10 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,8 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RealWireTest
 {
-    /** Room for 1500-byte client frames and the largest tunnel headers (the port's MTU is 9000). */
-    private static final int ROOM = 2176;
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
     private static final int DROP = 0;
@@ -109,7 +96,6 @@ class RealWireTest
         """;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @AfterEach
     void close()
@@ -120,60 +106,34 @@ class RealWireTest
     /** A worker with one mbuf: each frame is a burst of one. */
     private final class Worker
     {
-        final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS);
-        final LoadBalancerAgent agent;
-        final long mbuf;
-        final long array;
-        final int[] actions = new int[1];
+        final OffPortWorker worker;
         long now = 5_000_000_000L;
 
         Worker(final int seed) throws Exception
         {
             final LevitateConfig config = ConfigReader.parse(CONFIG, "wire.yaml").config();
-            final AtomicReference<DataPlaneSnapshot> published =
-                new AtomicReference<>(new SnapshotBuilder().build(config, Map.of()));
             final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0xFD00_0001_0000_0000L, 2, true,
                 0x0A00_0101, true, 0xFD00_0001_0000_0000L, 1, true);
             neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
             neighbours.confirmV6(GATEWAY_MAC + 1, Long.MAX_VALUE / 2);
-            final ConntrackTable conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(seed)
-                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
-            final GreEncapsulator encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(9000)
-                .sourceV4("10.0.1.2", 32).sourceV6("fd00:1::2", 128).build());
-            final CountersManager counters = new CountersManager(
-                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
-            agent = new LoadBalancerAgent(0, 0, 0, 1, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
-                published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
-                new ControlResponder[] {new ControlResponder(PORT_MAC, neighbours)}, stats,
-                new WorkerCounters(counters, 0), new WorkerStartup());
-            mbuf = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
-            all.set(JAVA_LONG, mbuf + Mbuf.BUF_ADDR_OFFSET, mbuf + Mbuf.SIZE);
-            all.set(JAVA_SHORT, mbuf + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
-            array = arena.allocate(8, 8).address();
-            all.set(JAVA_LONG, array, mbuf);
+            worker = new OffPortWorker(arena, 0, 1, new AtomicReference<>(new SnapshotBuilder().build(config, Map.of())),
+                neighbours, new ConntrackTable(config.conntrack().toConntrackConfig(seed)
+                    .withServices(SnapshotBuilder.MAX_SERVICES, 0)),
+                new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(9000).sourceV4("10.0.1.2", 32)
+                    .sourceV6("fd00:1::2", 128).build()), PORT_MAC);
         }
 
-        /** Handles one frame; returns its action. */
+        /** Handles one frame as a burst of one; returns its action. */
         int handle(final byte[] frame)
         {
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET, (short)128);
-            all.set(JAVA_SHORT, mbuf + Mbuf.NB_SEGS_OFFSET, (short)1);
-            all.set(JAVA_SHORT, mbuf + Mbuf.DATA_LEN_OFFSET, (short)frame.length);
-            all.set(JAVA_INT, mbuf + Mbuf.PKT_LEN_OFFSET, frame.length);
-            MemorySegment.copy(MemorySegment.ofArray(frame), 0, all, mbuf + Mbuf.SIZE + 128, frame.length);
             now += 1_000_000;
-            agent.handleReceived(array, 1, now, actions);
-            return actions[0];
+            return worker.receive(frame, now);
         }
 
         /** The frame now in the mbuf (after {@link #handle}). */
         byte[] out()
         {
-            final int offset = Short.toUnsignedInt(all.get(JAVA_SHORT, mbuf + Mbuf.DATA_OFF_OFFSET));
-            final int length = Short.toUnsignedInt(all.get(JAVA_SHORT, mbuf + Mbuf.DATA_LEN_OFFSET));
-            final byte[] out = new byte[length];
-            MemorySegment.copy(all, JAVA_BYTE, mbuf + Mbuf.SIZE + offset, out, 0, length);
-            return out;
+            return worker.frame(0);
         }
 
         /** The outer destination of the tunnel packet in the mbuf: "a.b.c.d" or an IPv6 literal's 16 bytes in hex. */
@@ -199,7 +159,7 @@ class RealWireTest
 
         long drops(final int reason)
         {
-            return stats.drops[reason];
+            return worker.drops(reason);
         }
     }
 
