@@ -874,6 +874,12 @@ public final class Forwarder implements AutoCloseable
         return published.getAcquire();
     }
 
+    /** The configuration in force (the last reload applied), null in L2 mode. */
+    public LevitateConfig config()
+    {
+        return currentConfig;
+    }
+
     public Neighbours neighbours()
     {
         return neighbours;
