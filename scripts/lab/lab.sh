@@ -28,8 +28,8 @@
 # backends 10.0.3.1N/24 (router 10.0.3.1); VIP 198.18.0.10 tcp/80. IPv6 alongside: client
 # fd00:100::2/64, lbN fd00:N::2/64, backends fd00:3::1N/64, VIP 2001:db8:100::10.
 #
-# Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | start-lb N |
-#        stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
+# Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | stop-forwarder N |
+#        start-lb N | stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
 #        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS] |
 #        backend-mss on|off
 # Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
@@ -42,6 +42,7 @@
 # Everything `up` starts lives in the lab's namespaces; `down` kills every process in them and
 # deletes them, whatever state they are in.
 set -euo pipefail
+# shellcheck disable=SC1091 # env.sh is checked on its own
 . "$(dirname "$0")/../env.sh"
 
 LAB_DIR=${LAB_DIR:-/tmp/levitate-lab}
@@ -69,14 +70,29 @@ log() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
 # Starts CMD in namespace NS in the background, output to LAB_DIR/NAME.log, pid to NAME.pid.
-# `ip netns exec` and our launchers exec, so the pid is the program's own.
+# `ip netns exec` and our launchers exec, so the pid is the program's own. A previous run's log
+# moves to NAME.log.prev here, before the fork: the background job opens its own redirection only
+# when it gets to run, and a wait that read the log meanwhile would read the dead process's lines
+# (start-lb returned in 0.1 s on the old forwarder's "forwarding").
 spawn() {
   local name=$1 nsname=$2; shift 2
-  ip netns exec "$(ns "$nsname")" "$@" </dev/null >"$LAB_DIR/$name.log" 2>&1 &
+  local logfile="$LAB_DIR/$name.log"
+  [ ! -e "$logfile" ] || mv -f "$logfile" "$logfile.prev"
+  : >"$logfile"
+  ip netns exec "$(ns "$nsname")" "$@" </dev/null >>"$logfile" 2>&1 &
   echo $! >"$LAB_DIR/$name.pid"
 }
 
 pid_of() { cat "$LAB_DIR/$1.pid" 2>/dev/null || true; }
+
+# True while process PID runs. A zombie does not: our processes outlive the lab.sh that spawned
+# them, and whoever adopts them (a container's init) may reap them only seconds later, while
+# kill -0 still succeeds on the zombie.
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  case ${stat##*) } in Z*) return 1 ;; esac
+}
 
 # Sends SIGNAL to the processes recorded as NAME... (all at once: a killed JVM takes a couple
 # of seconds to be gone) and waits until they are (10 s at most, then SIGKILL).
@@ -89,7 +105,7 @@ stop() {
     rm -f "$LAB_DIR/$name.pid"
   done
   for pid in "${pids[@]}"; do
-    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 200); do running "$pid" || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
   done
 }
@@ -306,7 +322,7 @@ start_httpd() {
 }
 
 # True when the process recorded as NAME is running.
-alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && running "$pid"; }
 
 # Starts Levitate N's forwarder and announcer, each unless it already runs.
 start_lb() {
@@ -334,7 +350,7 @@ start_forwarder() {
 # True once forwarder N forwards; fails the wait at once if it exited.
 forwarding() {
   grep -q 'levitate: forwarding' "$LAB_DIR/forwarder-$1.log" && return 0
-  kill -0 "$(pid_of "forwarder-$1")" 2>/dev/null || { log "forwarder $1 exited"; return 2; }
+  running "$(pid_of "forwarder-$1")" || { log "forwarder $1 exited"; return 2; }
   return 1
 }
 
@@ -404,8 +420,9 @@ EOF
 cmd_up() {
   [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, DPDK)"
   command -v bird >/dev/null || die "bird2 missing: run scripts/setup.sh"
-  [ -f "$LEVITATE_ROOT/forwarder/target/levitate.jar" ] && [ -f "$LEVITATE_ROOT/bgp-announcer/target/levitate-announcer.jar" ] \
-    || die "not built: (cd $LEVITATE_ROOT && mvn -B -q package -DskipTests)"
+  if [ ! -f "$LEVITATE_ROOT/forwarder/target/levitate.jar" ] || [ ! -f "$LEVITATE_ROOT/bgp-announcer/target/levitate-announcer.jar" ]; then
+    die "not built: (cd $LEVITATE_ROOT && mvn -B -q package -DskipTests)"
+  fi
   if ip netns list | grep -q "^$P-"; then
     log "namespaces $P-* exist: tearing the previous lab down first"
     cmd_down
@@ -514,6 +531,7 @@ cmd_down() {
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
     local pids
     pids=$(ip netns pids "$n" 2>/dev/null || true)
+    # shellcheck disable=SC2086 # a list of pids, split on purpose
     [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
   done
   for _ in $(seq 50); do
@@ -527,6 +545,7 @@ cmd_down() {
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
     local pids
     pids=$(ip netns pids "$n" 2>/dev/null || true)
+    # shellcheck disable=SC2086 # a list of pids, split on purpose
     [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
     ip netns del "$n" 2>/dev/null || true
   done
@@ -575,6 +594,7 @@ case ${1:-} in
   stat) cmd_stat "$2" ;;
   kill-lb) stop KILL "forwarder-$2" "announcer-$2" ;;
   kill-forwarder) stop KILL "forwarder-$2" ;;
+  stop-forwarder) stop TERM "forwarder-$2" ;;
   kill-announcer) stop KILL "announcer-$2" ;;
   start-lb) start_lb "$2" ;;
   stop-httpd) stop TERM "httpd-$2" ;;

@@ -63,7 +63,7 @@ class InstallerIT
             && forwarder.contains("\nRuntimeDirectory=levitate\nRuntimeDirectoryMode=0700\n"), forwarder);
         final String announcer = Files.readString(units.resolve("levitate-announcer.service"));
         assertTrue(announcer.contains("\nBindsTo=levitate.service\n") && announcer.contains("\nPartOf=levitate.service\n")
-            && announcer.contains("\nAfter=levitate.service"), announcer);
+            && announcer.contains("\nBefore=levitate.service\n") && !announcer.contains("After=levitate.service"), announcer);
         assertEquals(Path.of("/etc/systemd/system/levitate.service"),
             Files.readSymbolicLink(units.resolve("multi-user.target.wants/levitate.service")));
         assertEquals(Path.of("/etc/systemd/system/levitate-announcer.service"),

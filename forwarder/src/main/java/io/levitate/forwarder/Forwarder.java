@@ -756,6 +756,12 @@ public final class Forwarder implements AutoCloseable
         return published.getAcquire();
     }
 
+    /** The configuration in force (the last reload applied), null in L2 mode. */
+    public LevitateConfig config()
+    {
+        return control == null ? null : control.config();
+    }
+
     public Neighbours neighbours()
     {
         return neighbours;

@@ -185,6 +185,44 @@ final class Lab implements AutoCloseable
         return Integer.parseInt(ok("nexthops", Integer.toString(family)).trim());
     }
 
+    /**
+     * Nexthops of the router's FIB for the VIP of FAMILY, read with {@code ip} directly: lab.sh's
+     * {@code nexthops} first starts its helpers (env.sh, a few hundred ms), too slow to time a
+     * withdraw against a one-second limit.
+     */
+    int routerNexthops(final int family)
+    {
+        try
+        {
+            final Process p = new ProcessBuilder("ip", "-n", prefix + "-router", "-" + family, "route", "show",
+                family == 4 ? VIP4 : VIP6).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            if (out.isBlank())
+            {
+                return 0;
+            }
+            final int multi = out.split("nexthop via", -1).length - 1;
+            return multi > 0 ? multi : 1;
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The process lab.sh recorded as NAME (e.g. forwarder-2). */
+    ProcessHandle process(final String name)
+    {
+        final long pid = Long.parseLong(ok("pid", name).trim());
+        return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(name + " (pid " + pid + ") is not running"));
+    }
+
     /** Packets of the client's nftables counter NAME (lab.sh counts the client's traffic to and from the VIPs). */
     long clientCounter(final String name)
     {

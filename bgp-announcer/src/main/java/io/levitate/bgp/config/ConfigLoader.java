@@ -55,6 +55,8 @@ public final class ConfigLoader
     static final long DEFAULT_ANNOUNCE_DELAY_MILLIS = 2_000;
     static final String DEFAULT_METRICS_LISTEN = "127.0.0.1:9101";
 
+    /** RFC 4271 §8.2.1: the port a BGP speaker listens on. */
+    private static final int BGP_PORT = 179;
     private static final Set<String> BGP_KEYS = Set.of("local_as", "router_id", "hold_time", "connect_retry",
         "graceful_shutdown_wait", "med", "communities", "large_communities", "peers", "metrics_listen", "announce_delay",
         "listen", "graceful_restart_time");
@@ -223,7 +225,8 @@ public final class ConfigLoader
             DEFAULT_ANNOUNCE_DELAY_MILLIS;
         final InetSocketAddress metrics = bgp.containsKey("metrics_listen") ? hostPort(bgp.get("metrics_listen"), true) :
             parseHostPort(DEFAULT_METRICS_LISTEN);
-        final InetSocketAddress listen = bgp.containsKey("listen") ? hostPort(bgp.get("listen"), true) : null;
+        final boolean listenSet = bgp.containsKey("listen");
+        final InetSocketAddress listen = listenSet ? hostPort(bgp.get("listen"), true) : null;
         final int grTime = bgp.containsKey("graceful_restart_time") ? (int)rangeInt(bgp.get("graceful_restart_time"), 0, 4095,
             "graceful_restart_time (seconds)") : -1;
 
@@ -245,8 +248,11 @@ public final class ConfigLoader
         {
             throw error(peersNode, "bgp.peers is empty");
         }
-        final InetSocketAddress effectiveListen = listen != null ? listen :
-            anyPassive ? new InetSocketAddress(InetAddress.ofLiteral("::"), 179) : null;
+        if (listenSet && listen == null && anyPassive)
+        {
+            throw error(bgp.get("listen"), "listen: off leaves the passive peers no way to connect");
+        }
+        final InetSocketAddress effectiveListen = listenSet ? listen : defaultListen(peers);
 
         final List<ServiceConfig> services = new ArrayList<>();
         final Node servicesNode = topKeys.get("services");
@@ -268,6 +274,33 @@ public final class ConfigLoader
             communities, large, grTime, effectiveListen, List.copyOf(peers));
         return new AnnouncerConfig(path, instanceName, Path.of(countersDir), speaker, metrics, announceDelay,
             List.copyOf(services));
+    }
+
+    /**
+     * Without {@code bgp.listen}, the peers may connect to us too (passive open, RFC 4271 §8.2.1),
+     * so a router's own retries bring a session back as soon as our address answers again
+     * instead of waiting for our backoff: port 179 of the peers' local address when they all
+     * have the same one (bound even before the address exists: a bare-metal host's address lives
+     * on the forwarder's TAP), else of every address ({@code [::]}, IPv4 too). Collisions with our
+     * own connection are resolved by RFC 4271 §6.8. {@code listen: off} turns it off.
+     */
+    private static InetSocketAddress defaultListen(final List<PeerConfig> peers)
+    {
+        final Set<InetAddress> locals = new HashSet<>();
+        boolean unknown = false;
+        for (final PeerConfig p : peers)
+        {
+            if (p.localAddress() == null)
+            {
+                unknown = true;
+            }
+            else
+            {
+                locals.add(p.localAddress());
+            }
+        }
+        return !unknown && locals.size() == 1 ? new InetSocketAddress(locals.iterator().next(), BGP_PORT)
+            : new InetSocketAddress(InetAddress.ofLiteral("::"), BGP_PORT);
     }
 
     private PeerConfig peer(final Node node, final long localAs) throws ConfigException

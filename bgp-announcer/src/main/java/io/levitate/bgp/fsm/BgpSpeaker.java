@@ -148,6 +148,48 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         return done;
     }
 
+    /**
+     * Closes every session with Cease/Administrative Shutdown carrying {@code message} (after
+     * whatever UPDATEs were queued before this call, such as a withdraw) and keeps them down, the
+     * listener refusing the peers too, until {@link #reconnectNow}. For a forwarder that is
+     * stopping: a bare-metal host's sessions would die with its exception path anyway, and a
+     * Cease, unlike a hold timer expiry, leaves the peer free to reconnect at once (bird, for
+     * one, waits its error wait time after an expiry, refusing connections meanwhile).
+     */
+    public void pause(final String message)
+    {
+        submit(now ->
+        {
+            if (shutdownDone == null)
+            {
+                for (final PeerSession s : sessions)
+                {
+                    s.adminShutdown(message, now);
+                }
+                Log.info("sessions closed (" + message + "); they reconnect when the forwarder is back");
+            }
+        });
+    }
+
+    /**
+     * Every session that is not up connects now with a fresh backoff, paused ones included (the
+     * forwarder is back: the reason for the failures or the pause is gone). Nothing after a
+     * graceful shutdown began.
+     */
+    public void reconnectNow()
+    {
+        submit(now ->
+        {
+            if (shutdownDone == null)
+            {
+                for (final PeerSession s : sessions)
+                {
+                    s.reconnectNow(now);
+                }
+            }
+        });
+    }
+
     public boolean shutdownStarted()
     {
         return frozen;
@@ -354,6 +396,14 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         final MemorySegment one = arena.allocate(ValueLayout.JAVA_INT);
         one.set(ValueLayout.JAVA_INT, 0, 1);
         Libc.setsockopt(cs, fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, one, 4);
+        if (!address.isAnyLocalAddress())
+        {
+            // Our address may not exist yet, or come and go: on a bare-metal host it lives on the
+            // forwarder's exception-path TAP, which appears only once the forwarder runs and goes
+            // with it. A listener bound with freebind is there whenever the address is.
+            Libc.setsockopt(cs, fd, v6 ? Libc.IPPROTO_IPV6 : Libc.IPPROTO_IP, v6 ? Libc.IPV6_FREEBIND : Libc.IP_FREEBIND,
+                one, 4);
+        }
         if (v6)
         {
             final MemorySegment zero = arena.allocate(ValueLayout.JAVA_INT);

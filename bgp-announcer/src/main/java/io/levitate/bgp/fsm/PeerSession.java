@@ -852,6 +852,25 @@ public final class PeerSession
         }
     }
 
+    /**
+     * A reason to try at once: ends an administrative stop, and makes an idle session waiting
+     * out its backoff connect now with the backoff back at its start. A session that is
+     * connecting or up is left alone.
+     */
+    public void reconnectNow(final long now)
+    {
+        if (adminDown)
+        {
+            adminUp(now);
+            return;
+        }
+        if (conn == null && (state == SessionState.IDLE || state == SessionState.ACTIVE))
+        {
+            backoff.reset();
+            nextConnectAt = now;
+        }
+    }
+
     public void adminUp(final long now)
     {
         adminDown = false;

@@ -41,6 +41,10 @@ public final class Libc
     public static final int IPV6_V6ONLY = 26;
     public static final int IP_TTL = 2;
     public static final int IPPROTO_IP = 0;
+    /** bind(2) to an address the host does not have (yet): linux/in.h. */
+    public static final int IP_FREEBIND = 15;
+    /** The same for IPv6 sockets (Linux 4.15+): linux/in6.h. */
+    public static final int IPV6_FREEBIND = 78;
 
     public static final short POLLIN = 0x001;
     public static final short POLLOUT = 0x004;

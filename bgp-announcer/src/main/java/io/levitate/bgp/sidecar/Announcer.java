@@ -23,11 +23,19 @@ import java.util.concurrent.locks.LockSupport;
  * The sidecar: watches the forwarder through its counters file and tells the speaker which VIPs
  * to carry. Its watch thread ("health-watch") polls every {@link #POLL_MILLIS}; with the 500 ms
  * heartbeat rule that bounds the withdraw after a forwarder dies at ~0.55 s plus one BGP message.
+ * A forwarder that is stopping says so (state 3) and keeps forwarding for its stop grace: the
+ * VIPs are withdrawn and the sessions closed with a Cease within one poll, while its exception
+ * path still carries them. When the forwarder comes back (heartbeat fresh again, or state
+ * running again) every session that is not up connects at once with a fresh backoff.
  * The speaker's own thread keeps the sessions; this thread never touches a socket.
  */
 public final class Announcer implements AutoCloseable
 {
-    static final long POLL_MILLIS = 50;
+    /**
+     * A stopping forwarder forwards only for its grace (2 s by default): the withdraw must leave
+     * within a small part of it. Each poll is a scan of a few hundred counter records.
+     */
+    static final long POLL_MILLIS = 10;
     /** The status file is rewritten at most this often (and on every change of what is announced). */
     static final long STATUS_FILE_MILLIS = 1_000;
 
@@ -99,6 +107,9 @@ public final class Announcer implements AutoCloseable
     private void watch()
     {
         String lastForwarderReason = "";
+        boolean wasAlive = false;
+        long lastState = -1;
+        boolean paused = false;
         while (running)
         {
             final long wall = System.currentTimeMillis();
@@ -144,6 +155,28 @@ public final class Announcer implements AutoCloseable
                     speaker.setRoutes(want);
                     writeStatus(wall);
                 }
+                final boolean stopping = alive && state == CountersLayout.STATE_STOPPING;
+                if (!draining && stopping && !paused)
+                {
+                    // After the withdraw above, on the speaker's queue: the peers drop the routes
+                    // and then the session, while the forwarder still carries both.
+                    paused = true;
+                    speaker.pause("levitate forwarder stopping");
+                }
+                else if (!draining && alive && !stopping && (paused || !wasAlive || state != lastState))
+                {
+                    // The forwarder is back (a new one, or the same one running again): whatever
+                    // failed or was paused while it was away may work now, so do not wait out a
+                    // backoff that grew meanwhile.
+                    if (paused || !wasAlive)
+                    {
+                        Log.info("forwarder back (state " + state + "): sessions that are not up connect now");
+                    }
+                    paused = false;
+                    speaker.reconnectNow();
+                }
+                wasAlive = alive;
+                lastState = alive ? state : -1;
                 if (wall - lastStatusWrite >= STATUS_FILE_MILLIS)
                 {
                     writeStatus(wall);

@@ -89,7 +89,8 @@ class ConfigLoaderTest
         assertEquals("s3cret", p.md5Password());
         assertEquals(3, p.holdTimeSeconds());
         assertEquals(179, c.speaker().peers().get(1).port());
-        assertNull(c.speaker().listen(), "no passive peer, no listener");
+        assertEquals(new java.net.InetSocketAddress(InetAddress.ofLiteral("::"), 179), c.speaker().listen(),
+            "the second peer has no local address: every address listens");
         assertEquals(3, c.services().size());
         assertEquals(0, c.services().get(1).port(), "any");
         assertEquals(17, c.services().get(1).protocol());
@@ -167,6 +168,27 @@ class ConfigLoaderTest
     {
         final AnnouncerConfig c = parse(EXAMPLE.replace("passive: false", "passive: true"));
         assertEquals(179, c.speaker().listen().getPort());
+    }
+
+    /**
+     * Peers may connect to us without being passive, so a router's retries bring a session back
+     * as soon as our address answers (before, no listener without a passive peer): port 179 of
+     * the peers' one local address, or of every address; {@code listen: off} for none, which
+     * passive peers cannot do without.
+     */
+    @Test
+    void peersMayConnectToOurLocalAddressUnlessListenIsOff() throws Exception
+    {
+        final String onePeer = EXAMPLE.substring(0, EXAMPLE.indexOf("    - address: \"fd00:1::1\""));
+        assertEquals(new java.net.InetSocketAddress(InetAddress.ofLiteral("10.0.1.2"), 179), parse(onePeer).speaker().listen());
+        final String both = onePeer + "    - address: 10.0.1.3\n      remote_as: 65000\n      local_address: 10.0.1.2\n";
+        assertEquals(new java.net.InetSocketAddress(InetAddress.ofLiteral("10.0.1.2"), 179), parse(both).speaker().listen());
+        final String off = onePeer.replace("  peers:", "  listen: \"off\"\n  peers:");
+        assertNull(parse(off).speaker().listen());
+        final ConfigException passive = assertThrows(ConfigException.class, () -> parse(off.replace("passive: false", "passive: true")));
+        assertTrue(passive.getMessage().contains("listen: off leaves the passive peers no way to connect"), passive.getMessage());
+        assertEquals(new java.net.InetSocketAddress(InetAddress.ofLiteral("10.0.1.9"), 1179),
+            parse(onePeer.replace("  peers:", "  listen: 10.0.1.9:1179\n  peers:")).speaker().listen());
     }
 
     @Test

@@ -267,10 +267,20 @@ public final class RunCommand implements Callable<Integer>
         final RunSpec spec = configFile != null ? fromConfig(loadConfig(configFile), HostCpus.allowed()) : toSpec(HostCpus.allowed());
         final PrintStream out = System.out;
         final CountDownLatch stop = new CountDownLatch(1);
+        // A second signal ends the stop grace at once (an operator who does not want to wait).
+        final CountDownLatch hurry = new CountDownLatch(1);
+        final SignalHandler onStop = signal ->
+        {
+            if (stop.getCount() == 0)
+            {
+                hurry.countDown();
+            }
+            stop.countDown();
+        };
         // Handle the signals ourselves (not a shutdown hook): the main thread then stops the
         // workers, ports and EAL in order and exits 0, which a hook cannot do.
-        final SignalHandler previousInt = Signal.handle(new Signal("INT"), signal -> stop.countDown());
-        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+        final SignalHandler previousInt = Signal.handle(new Signal("INT"), onStop);
+        Signal.handle(new Signal("TERM"), onStop);
         if (previousInt == SignalHandler.SIG_IGN)
         {
             // The JVM keeps an inherited "ignore" (bash starts a script's background jobs so).
@@ -331,6 +341,10 @@ public final class RunCommand implements Callable<Integer>
                 + "; SIGINT or SIGTERM stops");
             runUntilStopped(spec, forwarder, counters, stop, out);
             counters.state(CountersLayout.STATE_STOPPING);
+            if (stop.getCount() == 0 && forwarder.config() != null)
+            {
+                keepForwardingWhileStopping(forwarder.config().instance().stopGrace(), hurry, out);
+            }
             forwarder.stopWorkers();
             controlTick.run();
             printSummary(forwarder, out);
@@ -397,6 +411,41 @@ public final class RunCommand implements Callable<Integer>
         {
             out.printf(Locale.ROOT, "levitate: after warm-up (%.1f s): worker heap allocation %d bytes, JVM GC cycles %d%n",
                 (System.nanoTime() - warmAt) / 1e9, forwarder.workerAllocatedBytes() - warmAllocated, gcCount() - warmGcs);
+        }
+    }
+
+    /**
+     * The stop grace: state "stopping" is published, and the workers go on forwarding (and
+     * carrying the exception path, over which a bare-metal host's BGP session runs) while the
+     * announcer, which polls the state every 10 ms, withdraws the VIPs and the peers converge.
+     * Stopping the workers first would cut the withdraw off (the peers then notice only at hold
+     * timer expiry) and blackhole every flow the routers still send here. The control tick keeps
+     * the heartbeat fresh, so the announcer reads "stopping", not "dead".
+     */
+    private void keepForwardingWhileStopping(final Duration grace, final CountDownLatch hurry, final PrintStream out)
+        throws InterruptedException
+    {
+        if (grace.isZero())
+        {
+            return;
+        }
+        out.println("levitate: stopping: state 'stopping' published; forwarding " + grace.toMillis()
+            + " ms more while the announcer withdraws (instance.stop_grace; another signal stops at once)");
+        final long deadline = System.nanoTime() + grace.toNanos();
+        final long heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(CountersLayout.HEARTBEAT_INTERVAL_MS);
+        while (true)
+        {
+            controlTick.run();
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                break;
+            }
+            if (hurry.await(Math.min(left, heartbeatNanos), TimeUnit.NANOSECONDS))
+            {
+                out.println("levitate: second stop signal: stopping now");
+                break;
+            }
         }
     }
 

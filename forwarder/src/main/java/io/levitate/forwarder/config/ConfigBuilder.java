@@ -37,7 +37,7 @@ final class ConfigBuilder
         List.of("instance", "hash_seed", "conntrack", "services", "metrics", "control", "bgp");
     private static final List<String> INSTANCE_KEYS = List.of("name", "counters_dir", "ports", "workers", "cores",
         "main_core", "hugepages", "memory_mb", "mbufs", "addresses", "gateways", "gre_source_prefix", "idle", "exception_path", "exception_interface", "exception_rate",
-        "neighbours");
+        "neighbours", "stop_grace");
     private static final List<String> PORT_KEYS = List.of("device", "mtu");
     private static final List<String> FAMILY_KEYS = List.of("ipv4", "ipv6");
     private static final List<String> GATEWAY_KEYS = List.of("ipv4", "ipv6", "ipv4_mac", "ipv6_mac");
@@ -183,6 +183,8 @@ final class ConfigBuilder
         }
         final Integer exceptionRate = optionalInt(m, "exception_rate", 1, ConfigDefaults.MAX_EXCEPTION_RATE,
             ConfigDefaults.EXCEPTION_RATE);
+        final Duration stopGrace = optionalDuration(m, "stop_grace", Duration.ZERO, ConfigDefaults.MAX_STOP_GRACE,
+            ConfigDefaults.STOP_GRACE);
         final Node addressesNode = m.require("addresses");
         final AddressPair addresses = addressesNode == null ? null
             : addressPair(addressesNode, m.keyNode("addresses"), m.child("addresses"));
@@ -211,12 +213,12 @@ final class ConfigBuilder
             }
         }
         if (name == null || workers == null || mainCore == null || memoryMb == null || mbufs == null
-            || addresses == null || gateways == null || exceptionRate == null || neighbours == null)
+            || addresses == null || gateways == null || exceptionRate == null || neighbours == null || stopGrace == null)
         {
             return null;
         }
         return new InstanceConfig(name, countersDir, ports, workers, cores, mainCore, hugepages, memoryMb, mbufs,
-            addresses, gateways, greSourcePrefix, idle, exceptionTap, exceptionRate, neighbours);
+            addresses, gateways, greSourcePrefix, idle, exceptionTap, exceptionRate, neighbours, stopGrace);
     }
 
     private List<PortConfig> ports(final Node node, final String path)

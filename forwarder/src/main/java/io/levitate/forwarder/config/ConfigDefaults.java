@@ -56,6 +56,15 @@ public final class ConfigDefaults
      */
     public static final int EXCEPTION_RATE = 20_000;
     public static final int MAX_EXCEPTION_RATE = 10_000_000;
+    /**
+     * How long a forwarder told to stop keeps forwarding in state "stopping": the announcer sees
+     * the state within its poll (10 ms) and withdraws at once, the withdraw crosses the still
+     * running exception path, and routers converge well within a second (the lab measures tens
+     * of ms); two seconds leave room for a slower router's FIB without holding a stop up for long.
+     */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(2);
+    /** Below levitate.service's TimeoutStopSec (30 s) with room for the rest of the shutdown. */
+    public static final Duration MAX_STOP_GRACE = Duration.ofSeconds(20);
     /** Default prefix of the exception path's kernel interfaces: lvx0, lvx1, ... */
     public static final String EXCEPTION_INTERFACE = "lvx";
     /** Linux interface names are at most 15 bytes; up to 12 for the prefix leaves 3 for the port index. */

@@ -3,6 +3,7 @@ package io.levitate.forwarder.config;
 import io.levitate.forwarder.MemoryMode;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,6 +27,8 @@ import java.util.List;
  *                        dropped and counted
  * @param exceptionRate   packets per second per worker the exception path hands the kernel
  * @param neighbours      whether the gateways' MACs are learnt or pinned (and the pinned MACs)
+ * @param stopGrace       how long a forwarder told to stop (SIGTERM, SIGINT) keeps forwarding in
+ *                        state "stopping", so the announcer's withdraw reaches the peers first
  */
 public record InstanceConfig(
     String name,
@@ -43,7 +46,8 @@ public record InstanceConfig(
     IdleMode idle,
     String exceptionTap,
     int exceptionRate,
-    NeighbourSettings neighbours)
+    NeighbourSettings neighbours,
+    Duration stopGrace)
 {
     public InstanceConfig
     {

@@ -265,6 +265,18 @@ class ConfigErrorsTest
     }
 
     @Test
+    void stopGrace()
+    {
+        assertEquals(java.time.Duration.ofSeconds(2), ConfigTesting.valid(minimal()).instance().stopGrace());
+        assertEquals(java.time.Duration.ofMillis(500), ConfigTesting.valid(minimalWith("  name: lb1\n",
+            "  name: lb1\n  stop_grace: 500ms\n")).instance().stopGrace());
+        assertEquals(java.time.Duration.ZERO, ConfigTesting.valid(minimalWith("  name: lb1\n",
+            "  name: lb1\n  stop_grace: 0s\n")).instance().stopGrace());
+        assertErrors(minimalWith("  name: lb1\n", "  name: lb1\n  stop_grace: 21s\n"),
+            "t.yaml:3:15: instance.stop_grace: must be 0s..20s, got 21s");
+    }
+
+    @Test
     void exceptionPath()
     {
         assertEquals("lvx", ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  exception_path: tap\n"))
