@@ -277,6 +277,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                 if (bfd != null)
                 {
                     bfd.onTimers(Clock.monotonicMicros());
+                    publishStatus();  // a detection may just have ended a session: say so before sleeping
                 }
                 int n = 0;
                 fds[n] = wakeFd;
