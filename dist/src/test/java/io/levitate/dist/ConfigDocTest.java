@@ -49,6 +49,8 @@ class ConfigDocTest
         check(missing, sections, schema, "bgp", "peers[].", keys(forwarder, "PEER_KEYS"));
         check(missing, sections, schema, "bgp", "", keys(announcer, "BGP_KEYS"));
         check(missing, sections, schema, "bgp", "peers[].", keys(announcer, "PEER_KEYS"));
+        check(missing, sections, schema, "bgp", "peers[].bfd.", keys(forwarder, "BFD_KEYS"));
+        check(missing, sections, schema, "bgp", "peers[].bfd.", keys(announcer, "BFD_KEYS"));
         for (final String root : keys(forwarder, "ROOT_KEYS"))
         {
             if (!doc.contains("### `" + root + "`") && !doc.contains(", `" + root + "`"))

@@ -2,6 +2,7 @@ package io.levitate.bgp.config;
 
 import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.SpeakerConfig;
+import io.levitate.bgp.bfd.BfdConfig;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -61,7 +62,8 @@ public final class ConfigLoader
         "graceful_shutdown_wait", "med", "communities", "large_communities", "peers", "metrics_listen", "announce_delay",
         "listen", "graceful_restart_time");
     private static final Set<String> PEER_KEYS = Set.of("address", "remote_as", "port", "local_address", "next_hop",
-        "next_hop_v6", "md5_password", "passive", "hold_time");
+        "next_hop_v6", "md5_password", "passive", "hold_time", "bfd");
+    private static final Set<String> BFD_KEYS = Set.of("min_tx", "min_rx", "multiplier");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     /** docs/CONFIG.md "Limits on the file itself". */
     static final int MAX_FILE_BYTES = 4 << 20;
@@ -337,7 +339,35 @@ public final class ConfigLoader
         }
         final boolean passive = p.containsKey("passive") && bool(p.get("passive"));
         final int hold = p.containsKey("hold_time") ? holdTime(p.get("hold_time")) : -1;
-        return new PeerConfig(address, remoteAs, port, local, nh4, nh6, md5, passive, hold);
+        final BfdConfig bfd = p.containsKey("bfd") ? bfd(p.get("bfd")) : null;
+        return new PeerConfig(address, remoteAs, port, local, nh4, nh6, md5, passive, hold, bfd);
+    }
+
+    /** {@code bfd: true} (the defaults), {@code false}, or {@code {min_tx, min_rx, multiplier}}, each optional. */
+    private BfdConfig bfd(final Node node) throws ConfigException
+    {
+        if (node instanceof ScalarNode)
+        {
+            return bool(node) ? BfdConfig.DEFAULT : null;
+        }
+        final Map<String, Node> b = mapping(node);
+        checkKeys(b, BFD_KEYS, "bgp.peers[].bfd");
+        final long tx = b.containsKey("min_tx") ? bfdInterval(b.get("min_tx"), "min_tx") : BfdConfig.DEFAULT.minTxMicros();
+        final long rx = b.containsKey("min_rx") ? bfdInterval(b.get("min_rx"), "min_rx") : BfdConfig.DEFAULT.minRxMicros();
+        final int mult = b.containsKey("multiplier") ? (int)rangeInt(b.get("multiplier"), 1, BfdConfig.MAX_MULTIPLIER,
+            "bfd.multiplier") : BfdConfig.DEFAULT.multiplier();
+        return new BfdConfig(tx, rx, mult);
+    }
+
+    /** A duration of 10ms..60s, in microseconds (RFC 5880 §4.1 carries microseconds). */
+    private long bfdInterval(final Node node, final String key) throws ConfigException
+    {
+        final long ms = millis(node);
+        if (ms * 1000 < BfdConfig.MIN_INTERVAL_MICROS || ms * 1000 > BfdConfig.MAX_INTERVAL_MICROS)
+        {
+            throw error(node, "bfd." + key + " must be 10ms..60s: '" + scalar(node) + "'");
+        }
+        return ms * 1000;
     }
 
     private ServiceConfig service(final Node node) throws ConfigException

@@ -4,6 +4,10 @@ import io.levitate.bgp.Log;
 import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.SpeakerConfig;
+import io.levitate.bgp.bfd.BfdConfig;
+import io.levitate.bgp.bfd.BfdEngine;
+import io.levitate.bgp.bfd.BfdStatus;
+import io.levitate.bgp.bfd.BfdWire;
 import io.levitate.bgp.net.Libc;
 import io.levitate.bgp.net.SocketAddresses;
 import io.levitate.bgp.net.TcpMd5;
@@ -56,6 +60,10 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
     private String shutdownMessage;
     private CompletableFuture<Void> shutdownDone;
     private int listenFd = -1;
+    /** BFD for the peers that enable it (null when none does); created and driven by the speaker thread. */
+    private volatile BfdEngine bfd;
+    /** The session of each BFD peer, by the engine's index. */
+    private final List<PeerSession> bfdOwners = new ArrayList<>();
 
     public BgpSpeaker(final SpeakerConfig config)
     {
@@ -205,6 +213,45 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         return config;
     }
 
+    /** The BFD sessions (RFC 5880), in the order of the peers that enable BFD; empty when none does. */
+    public List<BfdStatus> bfdStatus()
+    {
+        final BfdEngine e = bfd;
+        return e == null ? List.of() : e.status();
+    }
+
+    /** Received BFD packets dropped, by reason (the metric label), zero counts included; empty without BFD. */
+    public Map<String, Long> bfdDrops()
+    {
+        final BfdEngine e = bfd;
+        final Map<String, Long> out = new LinkedHashMap<>();
+        if (e != null)
+        {
+            for (int r = 0; r < BfdWire.DROP_REASONS; r++)
+            {
+                out.put(BfdWire.dropName(r), e.drops(r));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Changes one peer's BFD parameters on the running session (a Poll Sequence when Up, RFC 5880
+     * §6.5). Ignored for a peer without BFD.
+     */
+    public void setBfd(final InetAddress peer, final BfdConfig parameters)
+    {
+        submit(now ->
+        {
+            final BfdEngine e = bfd;
+            final int i = bfdOwners.indexOf(byAddress.get(peer));
+            if (e != null && i >= 0)
+            {
+                e.setConfig(i, parameters, Clock.monotonicMicros());
+            }
+        });
+    }
+
     private void submit(final LongConsumer command)
     {
         commands.add(command);
@@ -237,13 +284,14 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                 sessions.add(s);
                 byAddress.put(p.address(), s);
             }
+            startBfd();
             publishStatus();
             if (config.listen() != null)
             {
                 openListener(arena, cs);
             }
             started.complete(null);
-            final int maxFds = 2 + 2 * sessions.size();
+            final int maxFds = 2 + 2 * sessions.size() + (bfd == null ? 0 : bfd.maxDescriptors());
             final MemorySegment pollFds = arena.allocate(8L * maxFds, 4);
             final int[] fds = new int[maxFds];
             final short[] events = new short[maxFds];
@@ -268,6 +316,11 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                 {
                     sessions.get(i).onTimers(now);
                 }
+                if (bfd != null)
+                {
+                    bfd.onTimers(Clock.monotonicMicros());
+                    publishStatus();  // a detection may just have ended a session: say so before sleeping
+                }
                 int n = 0;
                 fds[n] = wakeFd;
                 events[n] = Libc.POLLIN;
@@ -289,6 +342,18 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                     }
                     n += added;
                     deadline = Math.min(deadline, s.nextDeadline());
+                }
+                if (bfd != null)
+                {
+                    final int added = bfd.pollDescriptors(fds, events, n);
+                    for (int i = 0; i < added; i++)
+                    {
+                        owners[n + i] = null;
+                    }
+                    n += added;
+                    final long due = bfd.nextDeadlineMicros();
+                    // Rounded up: waking a little early would only find nothing due and poll again at 0 ms.
+                    deadline = Math.min(deadline, due == Long.MAX_VALUE ? Long.MAX_VALUE : Math.ceilDiv(due, 1000L));
                 }
                 deadline = Math.min(deadline, shutdownDeadline);
                 for (int i = 0; i < n; i++)
@@ -320,6 +385,10 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                     {
                         accept(cs, acceptAddr, acceptLen, now);
                     }
+                    else if (owners[i] == null && bfd != null && bfd.owns(fds[i]))
+                    {
+                        bfd.onReadable(fds[i], Clock.monotonicMicros());
+                    }
                     else
                     {
                         owners[i].onReady(fds[i], revents, now);
@@ -330,6 +399,12 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
             for (final PeerSession s : sessions)
             {
                 s.closeQuietly();
+            }
+            if (bfd != null)
+            {
+                // RFC 5880 §6.8.16: AdminDown tells the routers this is a stop, not a path failure.
+                bfd.adminDownAll(Clock.monotonicMicros());
+                bfd.close();
             }
             if (listenFd >= 0)
             {
@@ -343,6 +418,38 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
             t.printStackTrace();
             started.completeExceptionally(t);
         }
+    }
+
+    private void startBfd()
+    {
+        final List<BfdEngine.Spec> specs = new ArrayList<>();
+        for (final PeerSession s : sessions)
+        {
+            final PeerConfig p = s.peer();
+            if (p.bfd() != null)
+            {
+                specs.add(new BfdEngine.Spec(p.address(), p.localAddress(), p.bfd()));
+                bfdOwners.add(s);
+            }
+        }
+        if (specs.isEmpty())
+        {
+            return;
+        }
+        bfd = new BfdEngine(specs, BfdWire.CONTROL_PORT, new java.util.SplittableRandom(), new BfdEngine.Listener()
+        {
+            @Override
+            public void bfdUp(final int peer, final long nowMillis)
+            {
+                bfdOwners.get(peer).bfdUp(nowMillis);
+            }
+
+            @Override
+            public void bfdDown(final int peer, final long nowMillis, final String why)
+            {
+                bfdOwners.get(peer).bfdDown(nowMillis, why);
+            }
+        }, Clock.monotonicMicros());
     }
 
     private void publishStatus()

@@ -11,4 +11,10 @@ public final class Clock
     {
         return System.nanoTime() / 1_000_000L;
     }
+
+    /** The same clock in microseconds, the unit of BFD's intervals (RFC 5880 §4.1). */
+    public static long monotonicMicros()
+    {
+        return System.nanoTime() / 1_000L;
+    }
 }

@@ -68,6 +68,8 @@ public final class PeerSession
     private long keepaliveMillis;
     private long establishedAt;
     private boolean adminDown;
+    /** BFD left Up: no connection until it is Up again (see {@link #bfdDown}). */
+    private boolean bfdHeld;
     private boolean sendIpv4;
     private boolean sendIpv6;
     private PathAttributes attributes;
@@ -135,7 +137,7 @@ public final class PeerSession
     long nextDeadline()
     {
         long d = Math.min(holdDeadline, keepaliveDue);
-        if (state == SessionState.IDLE && !adminDown && !peer.passive())
+        if (state == SessionState.IDLE && !adminDown && !bfdHeld && !peer.passive())
         {
             d = Math.min(d, nextConnectAt);
         }
@@ -158,7 +160,7 @@ public final class PeerSession
         {
             case IDLE ->
             {
-                if (!adminDown && !peer.passive() && now >= nextConnectAt)
+                if (!adminDown && !bfdHeld && !peer.passive() && now >= nextConnectAt)
                 {
                     startConnect(now);
                 }
@@ -661,6 +663,11 @@ public final class PeerSession
             reject(c, Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down"));
             return;
         }
+        if (bfdHeld)
+        {
+            reject(c, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED));
+            return;
+        }
         if (conn == null)
         {
             conn = c;
@@ -868,6 +875,44 @@ public final class PeerSession
         {
             backoff.reset();
             nextConnectAt = now;
+        }
+    }
+
+    /**
+     * BFD declared the path down after having been Up: end the session with Cease/BFD Down
+     * (RFC 9384) and open none until {@link #bfdUp}, as bird2 and FRR do with BFD on a neighbour.
+     */
+    public void bfdDown(final long now, final String why)
+    {
+        bfdHeld = true;
+        if (pendingInbound != null)
+        {
+            closeInbound(Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
+        }
+        if (conn != null && state != SessionState.CONNECT)
+        {
+            dropSession(now, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
+        }
+        else if (conn != null)
+        {
+            conn.close();
+            conn = null;
+            scheduleReconnect(now);
+        }
+        lastError = why + "; BGP held down until BFD is Up";
+        Log.warn(peer.name() + ": " + lastError);
+        publish();
+    }
+
+    /** BFD is Up (again): connect at once if {@link #bfdDown} held the session. */
+    public void bfdUp(final long now)
+    {
+        if (bfdHeld)
+        {
+            bfdHeld = false;
+            backoff.reset();
+            nextConnectAt = now;
+            Log.info(peer.name() + ": BFD Up, BGP may connect again");
         }
     }
 

@@ -335,4 +335,45 @@ public final class Libc
             throw new AssertionError(t);
         }
     }
+
+    // ------------------------------------------------------------------ datagrams (BFD, RFC 5881)
+
+    public static final int SOCK_DGRAM = 2;
+    public static final int IPPROTO_UDP = 17;
+    /** linux/in.h: deliver the received TTL as an IP_TTL control message. */
+    public static final int IP_RECVTTL = 12;
+    /** linux/in6.h: the hop limit of unicast packets sent. */
+    public static final int IPV6_UNICAST_HOPS = 16;
+    /** linux/in6.h (RFC 3542): deliver the received hop limit as an IPV6_HOPLIMIT control message. */
+    public static final int IPV6_RECVHOPLIMIT = 51;
+    public static final int IPV6_HOPLIMIT = 52;
+    public static final int EADDRINUSE = 98;
+
+    private static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SEND = handle("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    /** {@code recvmsg(2)}: the only way to learn a datagram's TTL (its control messages). */
+    public static long recvmsg(final MemorySegment cs, final int fd, final MemorySegment msghdr, final int flags)
+    {
+        try
+        {
+            return (long)RECVMSG.invokeExact(cs, fd, msghdr, flags);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long send(final MemorySegment cs, final int fd, final MemorySegment buf, final long count, final int flags)
+    {
+        try
+        {
+            return (long)SEND.invokeExact(cs, fd, buf, count, flags);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(t);
+        }
+    }
 }

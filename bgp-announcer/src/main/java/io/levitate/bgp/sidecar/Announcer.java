@@ -242,6 +242,18 @@ public final class Announcer implements AutoCloseable
         return vips;
     }
 
+    /** The BFD sessions of the peers that enable BFD. */
+    public List<io.levitate.bgp.bfd.BfdStatus> bfd()
+    {
+        return speaker.bfdStatus();
+    }
+
+    /** Received BFD packets dropped, by reason. */
+    public Map<String, Long> bfdDrops()
+    {
+        return speaker.bfdDrops();
+    }
+
     public Map<InetAddress, Boolean> announced()
     {
         return announced;

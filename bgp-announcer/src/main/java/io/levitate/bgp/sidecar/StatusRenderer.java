@@ -1,7 +1,9 @@
 package io.levitate.bgp.sidecar;
 
 import io.levitate.bgp.PeerStatus;
+import io.levitate.bgp.bfd.BfdStatus;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -72,7 +74,73 @@ public final class StatusRenderer
             sb.append("levitate_announcer_vip_flaps_total{vip=\"").append(io.levitate.packet.Addresses.format(v.address())).append("\"} ")
                 .append(v.policy().flaps()).append('\n');
         }
+        bfdPrometheus(sb, a.bfd(), a.bfdDrops());
         return sb.toString();
+    }
+
+    /** The BFD metrics (nothing when no peer enables BFD). */
+    static void bfdPrometheus(final StringBuilder sb, final List<BfdStatus> sessions, final Map<String, Long> drops)
+    {
+        if (sessions.isEmpty())
+        {
+            return;
+        }
+        help(sb, "levitate_bfd_session_state", "BFD state per peer (RFC 5880): 0 AdminDown, 1 Down, 2 Init, 3 Up", "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_session_state{peer=\"").append(b.peer()).append("\"} ").append(b.stateCode()).append('\n');
+        }
+        help(sb, "levitate_bfd_session_up", "1 while the BFD session is Up", "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_session_up{peer=\"").append(b.peer()).append("\"} ").append(b.up() ? 1 : 0).append('\n');
+        }
+        help(sb, "levitate_bfd_bgp_held", "1 while BFD keeps the BGP session down (it went down after having been Up)", "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_bgp_held{peer=\"").append(b.peer()).append("\"} ").append(b.bgpHeld() ? 1 : 0).append('\n');
+        }
+        help(sb, "levitate_bfd_session_flaps_total", "times the BFD session left Up", "counter");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_session_flaps_total{peer=\"").append(b.peer()).append("\"} ").append(b.flaps()).append('\n');
+        }
+        help(sb, "levitate_bfd_tx_interval_seconds", "negotiated transmit interval before jitter (RFC 5880 6.8.7)", "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_tx_interval_seconds{peer=\"").append(b.peer()).append("\"} ")
+                .append(seconds(b.txIntervalMicros())).append('\n');
+        }
+        help(sb, "levitate_bfd_detection_time_seconds", "negotiated detection time (RFC 5880 6.8.4); 0 before the peer is heard",
+            "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_detection_time_seconds{peer=\"").append(b.peer()).append("\"} ")
+                .append(seconds(b.detectionTimeMicros())).append('\n');
+        }
+        help(sb, "levitate_bfd_packets_sent_total", "BFD control packets sent", "counter");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_packets_sent_total{peer=\"").append(b.peer()).append("\"} ").append(b.packetsSent()).append('\n');
+        }
+        help(sb, "levitate_bfd_packets_received_total", "valid BFD control packets received for the session", "counter");
+        for (final BfdStatus b : sessions)
+        {
+            sb.append("levitate_bfd_packets_received_total{peer=\"").append(b.peer()).append("\"} ")
+                .append(b.packetsReceived()).append('\n');
+        }
+        help(sb, "levitate_bfd_packets_dropped_total", "received BFD packets dropped, by reason (RFC 5880 6.8.6, RFC 5881 5)",
+            "counter");
+        for (final Map.Entry<String, Long> e : drops.entrySet())
+        {
+            sb.append("levitate_bfd_packets_dropped_total{reason=\"").append(e.getKey()).append("\"} ").append(e.getValue())
+                .append('\n');
+        }
+    }
+
+    private static String seconds(final long micros)
+    {
+        return Double.toString(micros / 1e6);
     }
 
     private static void help(final StringBuilder sb, final String name, final String help, final String type)
@@ -130,6 +198,26 @@ public final class StatusRenderer
                 .append(", \"phase\": ").append(str(a.vipPhase(i)))
                 .append(", \"flaps\": ").append(v.policy().flaps())
                 .append(", \"reason\": ").append(str(v.policy().lastReason())).append('}');
+        }
+        sb.append("\n  ],\n  \"bfd\": [");
+        first = true;
+        for (final BfdStatus b : a.bfd())
+        {
+            sb.append(first ? "\n" : ",\n");
+            first = false;
+            sb.append("    {\"peer\": ").append(str(b.peer()))
+                .append(", \"state\": ").append(str(b.state()))
+                .append(", \"remote_state\": ").append(str(b.remoteState()))
+                .append(", \"diagnostic\": ").append(str(b.localDiag()))
+                .append(", \"tx_interval_ms\": ").append(b.txIntervalMicros() / 1000.0)
+                .append(", \"detection_time_ms\": ").append(b.detectionTimeMicros() / 1000.0)
+                .append(", \"multiplier\": ").append(b.multiplier())
+                .append(", \"remote_min_rx_ms\": ").append(b.remoteMinRxMicros() / 1000.0)
+                .append(", \"remote_min_tx_ms\": ").append(b.remoteMinTxMicros() / 1000.0)
+                .append(", \"remote_multiplier\": ").append(b.remoteMultiplier())
+                .append(", \"flaps\": ").append(b.flaps())
+                .append(", \"bgp_held\": ").append(b.bgpHeld())
+                .append(", \"error\": ").append(str(b.sendError())).append('}');
         }
         return sb.append("\n  ]\n}\n").toString();
     }

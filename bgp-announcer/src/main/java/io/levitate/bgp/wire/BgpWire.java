@@ -131,6 +131,8 @@ public final class BgpWire
     public static final int CEASE_CONNECTION_REJECTED = 5;
     public static final int CEASE_CONNECTION_COLLISION_RESOLUTION = 7;
     public static final int CEASE_OUT_OF_RESOURCES = 8;
+    /** RFC 9384: the session went down because BFD declared the path down. */
+    public static final int CEASE_BFD_DOWN = 10;
 
     // ROUTE-REFRESH error subcodes, RFC 7313 §5
     public static final int ROUTE_REFRESH_INVALID_LENGTH = 1;

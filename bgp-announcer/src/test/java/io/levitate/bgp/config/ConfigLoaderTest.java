@@ -213,4 +213,39 @@ class ConfigLoaderTest
             }
         }
     }
+
+    /** bgp.peers[].bfd: true (the defaults), false, or {min_tx, min_rx, multiplier}; errors at the value. */
+    @Test
+    void bfdPerPeer() throws Exception
+    {
+        final String withBfd = EXAMPLE.replace("      hold_time: 3s\n", "      hold_time: 3s\n      bfd: {min_tx: 100ms, min_rx: 1s, multiplier: 5}\n")
+            .replace("    - address: \"fd00:1::1\"\n      remote_as: 65000\n", "    - address: \"fd00:1::1\"\n      remote_as: 65000\n      bfd: true\n");
+        final AnnouncerConfig c = parse(withBfd);
+        assertEquals(new io.levitate.bgp.bfd.BfdConfig(100_000, 1_000_000, 5), c.speaker().peers().get(0).bfd());
+        assertEquals(io.levitate.bgp.bfd.BfdConfig.DEFAULT, c.speaker().peers().get(1).bfd());
+        assertEquals(new io.levitate.bgp.bfd.BfdConfig(300_000, 300_000, 3), io.levitate.bgp.bfd.BfdConfig.DEFAULT);
+        assertNull(parse(EXAMPLE).speaker().peers().get(0).bfd(), "no key, no BFD");
+        assertNull(parse(withBfd.replace("bfd: true", "bfd: false")).speaker().peers().get(1).bfd());
+        assertEquals(new io.levitate.bgp.bfd.BfdConfig(300_000, 50_000, 3),
+            parse(withBfd.replace("bfd: true", "bfd: {min_rx: 50ms}")).speaker().peers().get(1).bfd(), "unset keys default");
+        // {replacement of 'bfd: true', the value the error must point at, reason}
+        final String[][] cases = {
+            {"bfd: {min_tx: 5ms}", "5ms", "bfd.min_tx must be 10ms..60s"},
+            {"bfd: {min_rx: 61s}", "61s", "bfd.min_rx must be 10ms..60s"},
+            {"bfd: {min_tx: 300}", "300", "expected a duration"},
+            {"bfd: {multiplier: 0}", "0}", "bfd.multiplier must be 1..255"},
+            {"bfd: {multiplier: 256}", "256", "bfd.multiplier must be 1..255"},
+            {"bfd: {min_txx: 1s}", "1s}", "unknown key 'min_txx' in bgp.peers[].bfd"},
+            {"bfd: yes", "yes", "expected true or false"},
+        };
+        for (final String[] k : cases)
+        {
+            final String text = withBfd.replace("bfd: true", k[0]);
+            final ConfigException e = assertThrows(ConfigException.class, () -> parse(text), k[2]);
+            final int at = text.indexOf(k[0]) + k[0].indexOf(k[1]);
+            final int line = (int)text.substring(0, at).chars().filter(ch -> ch == '\n').count() + 1;
+            final int column = at - text.lastIndexOf('\n', at - 1);
+            assertTrue(e.getMessage().startsWith("test.yaml:" + line + ":" + column + ": " + k[2]), e.getMessage());
+        }
+    }
 }

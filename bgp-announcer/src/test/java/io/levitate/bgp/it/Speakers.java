@@ -50,4 +50,22 @@ public final class Speakers
         }
         return m;
     }
+
+    /**
+     * Checks {@code invariant} every 20 ms (Poll's period) for the whole of {@code window}; fails
+     * at the first violation. The window is what the test observes, not a wait for something.
+     */
+    public static void watch(final java.time.Duration window, final java.util.function.BooleanSupplier invariant,
+        final java.util.function.Supplier<String> state)
+    {
+        final long end = System.nanoTime() + window.toNanos();
+        Poll.until(window.plusSeconds(5), () ->
+        {
+            if (!invariant.getAsBoolean())
+            {
+                throw new AssertionError("invariant broken: " + state.get());
+            }
+            return System.nanoTime() >= end;
+        }, state);
+    }
 }

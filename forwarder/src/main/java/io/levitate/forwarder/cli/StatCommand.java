@@ -99,7 +99,14 @@ public final class StatCommand implements Callable<Integer>
         while (m.find())
         {
             final String o = m.group();
-            if (o.contains("\"peer\""))
+            if (o.contains("\"detection_time_ms\""))
+            {
+                // An entry of the announcer's "bfd" array (RFC 5880 session of a BGP peer).
+                out.printf(Locale.ROOT, "  bfd  %-20s %-12s tx %d ms detection %d ms flaps %d%s%n", text(o, "peer"),
+                    text(o, "state"), number(o, "tx_interval_ms"), number(o, "detection_time_ms"), number(o, "flaps"),
+                    o.contains("\"bgp_held\": true") ? " (BGP held down)" : "");
+            }
+            else if (o.contains("\"peer\""))
             {
                 out.printf(Locale.ROOT, "  peer %-20s %-12s flaps %d prefixes v4 %d v6 %d last notification %s%n",
                     text(o, "peer"), text(o, "state"), number(o, "flaps"), number(o, "prefixes_v4"),

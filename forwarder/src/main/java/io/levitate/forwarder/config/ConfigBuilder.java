@@ -8,6 +8,7 @@ import io.levitate.maglev.BackendState;
 import io.levitate.maglev.HashFields;
 import io.levitate.maglev.TableSizes;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 import java.math.BigInteger;
 import java.net.Inet4Address;
@@ -57,7 +58,10 @@ final class ConfigBuilder
         // Read by the announcer only (bgp-announcer's ConfigLoader); checked here for shape.
         "metrics_listen", "announce_delay", "listen", "graceful_restart_time");
     private static final List<String> PEER_KEYS = List.of("address", "remote_as", "port", "local_address", "next_hop",
-        "next_hop_v6", "md5_password", "passive", "hold_time");
+        "next_hop_v6", "md5_password", "passive", "hold_time",
+        // Read by the announcer only (RFC 5880/5881 BFD); checked here for shape.
+        "bfd");
+    private static final List<String> BFD_KEYS = List.of("min_tx", "min_rx", "multiplier");
 
     private static final Pattern NAME = Pattern.compile(ConfigDefaults.NAME_PATTERN);
     private static final Pattern LISTEN = Pattern.compile("(?:\\[([^\\]]*)\\]|([^:\\[\\]]*)):([0-9]{1,5})");
@@ -1278,6 +1282,10 @@ final class ConfigBuilder
             }
             final Boolean passive = optionalBool(p, "passive", false);
             final Duration hold = p.get("hold_time") == null ? null : holdTime(p.get("hold_time"), p.child("hold_time"));
+            if (p.get("bfd") != null)
+            {
+                bfd(p.get("bfd"), p.child("bfd"));
+            }
             if (address != null && remoteAs != null && port != null && passive != null)
             {
                 peers.add(new BgpPeerConfig(address, remoteAs, port, local, (Inet4Address)nextHop,
@@ -1285,6 +1293,27 @@ final class ConfigBuilder
             }
         }
         return peers;
+    }
+
+    /**
+     * {@code bfd: true|false} or {@code {min_tx, min_rx, multiplier}}: the limits of bgp-announcer's
+     * BfdConfig (10ms..60s, 1..255), so `levitate check` refuses what the announcer would.
+     */
+    private void bfd(final Node node, final String path)
+    {
+        if (node instanceof ScalarNode)
+        {
+            Values.bool(sink, node, path);
+            return;
+        }
+        final MappingView b = MappingView.of(sink, node, null, path, BFD_KEYS);
+        if (b == null)
+        {
+            return;
+        }
+        optionalDuration(b, "min_tx", Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofMillis(300));
+        optionalDuration(b, "min_rx", Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofMillis(300));
+        optionalInt(b, "multiplier", 1, 255, 3);
     }
 
     // ---------------------------------------------------------------- helpers

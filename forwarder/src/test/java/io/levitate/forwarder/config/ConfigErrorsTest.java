@@ -760,6 +760,18 @@ class ConfigErrorsTest
     }
 
     @Test
+    void bgpPeerBfd()
+    {
+        ConfigTesting.valid(minimal() + BGP + "      bfd: true\n");
+        ConfigTesting.valid(minimal() + BGP + "      bfd: {min_tx: 100ms, min_rx: 1s, multiplier: 5}\n");
+        assertErrors(minimal() + BGP + "      bfd: {min_tx: 5ms, multiplier: 0, min_txx: 1s}\n",
+            "t.yaml:24:21: bgp.peers[0].bfd.min_tx: must be 10ms..1m, got 5ms",
+            "t.yaml:24:38: bgp.peers[0].bfd.multiplier: must be 1..255, got 0",
+            "t.yaml:24:41: bgp.peers[0].bfd.min_txx: unknown key (did you mean 'min_tx'?)");
+        assertErrors(minimal() + BGP + "      bfd: yes\n", "t.yaml:24:12: bgp.peers[0].bfd: expected true or false, got 'yes'");
+    }
+
+    @Test
     void bgpMd5PasswordLength()
     {
         assertErrors(minimal() + BGP + "      md5_password: \"" + "k".repeat(81) + "\"\n",
