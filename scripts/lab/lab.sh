@@ -52,7 +52,8 @@ LAB_V6=${LAB_V6:-1}
 LAB_EXCEPTION=${LAB_EXCEPTION:-1}
 LAB_JUMBO=${LAB_JUMBO:-0}
 # MTU of the links behind the router, and what af_packet needs for frames of it: ring frames that
-# hold a 9000-byte MTU's frame (its default 2048-byte frames hold 1968; lab.md).
+# hold a 9000-byte MTU's frame (its default 2048-byte frames hold 1968;
+# docs/DEVELOPMENT.md, The lab).
 LINK_MTU=1500
 AF_PACKET_ARGS=
 if [ "$LAB_JUMBO" = 1 ]; then
@@ -122,7 +123,7 @@ wait_for() {
   done
 }
 
-# A veth pair A (in namespace NA) -- B (in namespace NB), up, offloads off (lab.md: the
+# A veth pair A (in namespace NA) -- B (in namespace NB), up, offloads off (docs/DEVELOPMENT.md: the
 # kernel's unfinished checksums and 64 KB TSO segments would reach the DPDK ports).
 veth() {
   local a=$1 na=$2 b=$3 nb=$4 mtu=$5
@@ -266,7 +267,7 @@ start_backend() {
   wait_for 5 "be$i's TUN" inns "$be" ip link show gre0
   sysctls "$be" net.ipv4.conf.gre0.rp_filter=0
   inns "$be" ip link set gre0 up
-  # With no decapsulator the kernel would answer GRE with ICMP protocol-unreachable (lab.md).
+  # With no decapsulator the kernel would answer GRE with ICMP protocol-unreachable.
   inns "$be" nft -f - <<EOF
 table inet lab {
   chain silence_gre_unreachable {
@@ -405,7 +406,7 @@ protocol direct { ipv4; ipv6; }
 # merge paths: one kernel route with a nexthop per Levitate announcing the VIP (ECMP).
 protocol kernel k4 { ipv4 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
 protocol kernel k6 { ipv6 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
-# lab.md: bird's default timers take minutes to notice and recover; these take seconds.
+# bird's default timers take minutes to notice and recover; these take seconds.
 template bgp levitate {
   local as 65000;
   hold time 3; keepalive time 1; connect retry time 1; error wait time 1, 2;
@@ -466,7 +467,7 @@ table inet lab {
 }
 EOF
   inns client ip -6 route add default via fd00:100::1
-  # Router: forwards; L4 multipath hash (lab.md: else every flow takes one nexthop); no
+  # Router: forwards; L4 multipath hash (else every flow takes one nexthop); no
   # reverse-path filter (replies from the VIP arrive from the backends, not from the nexthops).
   sysctls router net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
     net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 \

@@ -5,10 +5,12 @@
  * <p>This package holds the speaker's API types ({@link io.levitate.bgp.SpeakerConfig},
  * {@link io.levitate.bgp.PeerConfig}, {@link io.levitate.bgp.PeerStatus}). Sub-packages by role:
  * {@code wire} (message codec), {@code fsm} (sessions, timers, the speaker thread), {@code net}
- * (libc sockets and TCP_MD5SIG through FFM), {@code config} (the announcer's part of the shared
- * config file), {@code sidecar} (counters-file watcher, hysteresis, metrics, main).
+ * (libc sockets and TCP_MD5SIG through FFM), {@code bfd} (BFD sessions that gate BGP sessions),
+ * {@code config} (the announcer's part of the shared config file), {@code sidecar}
+ * (counters-file watcher, hysteresis, metrics, main).
  *
  * <p>Owns: sessions, the FSM, timers and UPDATE encoding. Must not: install routes, depend on
- * other Levitate modules, or reset a session because routes changed.
+ * other Levitate modules than packet (for its address formatter, {@code Addresses}; the forwarder
+ * is known only through its counters file), or reset a session because routes changed.
  */
 package io.levitate.bgp;

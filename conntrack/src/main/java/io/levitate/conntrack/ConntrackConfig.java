@@ -26,7 +26,7 @@ public record ConntrackConfig(int capacity, long tcpEstablishedMs, long tcpClosi
     /** Smallest capacity: a few probe windows. */
     public static final int MIN_CAPACITY = 64;
 
-    /** Defaults: the timeouts of the issue (300 s, 10 s, 5 s, 30 s; other 30 s), no flood guard, no quotas. */
+    /** Defaults: TCP established 300 s, closing 10 s, SYN-only 5 s, UDP 30 s, other 30 s; no flood guard, no quotas. */
     public static final long DEFAULT_TCP_ESTABLISHED_MS = 300_000;
     public static final long DEFAULT_TCP_CLOSING_MS = 10_000;
     public static final long DEFAULT_TCP_SYN_ONLY_MS = 5_000;

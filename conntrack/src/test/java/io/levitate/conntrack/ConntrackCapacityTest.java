@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's floor: at least 8 million flows held at 64 bytes per entry. A table of 9 M entries
+ * The capacity requirement: one table holds at least 8 million flows at 64 bytes per entry. A table of 9 M entries
  * (576 MB) holds 8 M flows (89 % load) with under 1 % of inserts evicting; a table of exactly 8 Mi
  * entries (512 MiB) filled with 8 M flows (95 % load) is reported too.
  */

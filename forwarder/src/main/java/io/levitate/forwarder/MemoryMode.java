@@ -1,6 +1,6 @@
 package io.levitate.forwarder;
 
-/** How the EAL gets its memory. Hugepages are worth +30-50 % throughput (notes/dpdk-ffm.md). */
+/** How the EAL gets its memory. Hugepages are worth +30-50 % throughput (docs/OPERATIONS.md, Tuning). */
 public enum MemoryMode
 {
     /** Hugepages when the machine has free ones, else ordinary pages. */

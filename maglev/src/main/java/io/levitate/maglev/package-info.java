@@ -3,8 +3,8 @@
  * tables, digests and table diffs ("how many flows would move").
  *
  * <p>Owns: the lookup tables every Levitate machine must compute identically from the same config.
- * Must not: use {@code Object.hashCode()}, depend on any other Levitate module, or mutate a table
- * after it is built.
+ * Must not: use {@code Object.hashCode()}, depend on any other Levitate module than packet (for
+ * its one address formatter, {@code Addresses}), or mutate a table after it is built.
  *
  * <p>Map: {@link io.levitate.maglev.XxHash64} (the one hash, with its definition),
  * {@link io.levitate.maglev.FlowHash} (per-packet flow hashes over canonical bytes, and the

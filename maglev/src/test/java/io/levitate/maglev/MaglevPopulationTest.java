@@ -102,7 +102,7 @@ class MaglevPopulationTest {
 
     /**
      * Removing one backend must move all of its slots and only a small share of the others'. Prints
-     * the measured extra share per N (the figure the issue asks for) at M = 65537, and at N = 1000
+     * the measured extra share per N (flows of the surviving backends that move too) at M = 65537, and at N = 1000
      * also at M = 655373 to show that a larger table disrupts less.
      */
     @Test

@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Packets live in DPDK's memory, not in any Java-allocated segment. Making a segment per mbuf
  * would be allocation-free only while escape analysis removes it; this segment is created once,
- * so the hot path allocates nothing whatever the JIT decides (notes/dpdk-ffm.md measured no speed
- * difference between the two styles). Bounds are the caller's job: every header read is
+ * so the hot path allocates nothing whatever the JIT decides (with escape analysis off, a segment
+ * per packet allocated gigabytes in seconds). The two styles measured no different in speed. Bounds are the caller's job: every header read is
  * length-checked against the mbuf's data length before it happens.
  */
 public final class NativeMemory

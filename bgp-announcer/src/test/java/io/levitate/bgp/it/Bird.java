@@ -29,7 +29,7 @@ public final class Bird implements AutoCloseable
         start();
     }
 
-    /** Settings that make bird fast enough for tests (lab.md: its defaults wait minutes). */
+    /** Settings that make bird fast enough for tests (its defaults take minutes to notice a dead peer and to retry). */
     public static final String FAST = "hold time 3; keepalive time 1; connect retry time 1; error wait time 1, 2;";
 
     public void start()
