@@ -14,6 +14,7 @@
 #              LEVITATE_JAVA_OPTS (extra JVM options for the Levitate contender, via scripts/levitate).
 # The pcap generator alone: java -cp perf/target/benchmarks.jar io.levitate.perf.bench.PcapGenerator --help
 set -euo pipefail
+# shellcheck source=env.sh
 . "$(dirname "$0")/env.sh"
 cd "$LEVITATE_ROOT"
 
@@ -100,6 +101,7 @@ trap cleanup EXIT
 commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- 2>/dev/null || commit="$commit-dirty"
 
+# shellcheck disable=SC2086 # JVM flag lists, split into words on purpose
 "$JAVA_HOME/bin/java" $LEVITATE_JVM_FLAGS -cp "$perf_jar" "$runner" \
   --work-dir "$bench_dir" --results-dir perf/results \
   --l3fwd "$l3fwd_bin" --levitate scripts/levitate --levitate-jar "$levitate_jar" \

@@ -9,6 +9,7 @@
 # Runs from a fresh clone (builds what is missing), as root, in well under 2 minutes. Everything
 # it starts is stopped and its files removed on exit, Ctrl-C or error.
 set -euo pipefail
+# shellcheck source=env.sh
 . "$(dirname "$0")/env.sh"
 cd "$LEVITATE_ROOT"
 

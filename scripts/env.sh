@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+#!/usr/bin/env bash
 # Sourced by every script: the JDK Levitate needs and the repository root.
 # Java 25 (Temurin) is required for the FFM API as Levitate uses it; the machine's default java
 # may be older, so JAVA_HOME is set explicitly rather than trusting PATH.

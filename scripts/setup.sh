@@ -2,6 +2,7 @@
 # Idempotent machine setup: checks for JDK 25 and installs the Debian packages Levitate needs.
 # Does nothing (and says so) when everything is present.
 set -euo pipefail
+# shellcheck source=env.sh
 . "$(dirname "$0")/env.sh"
 
 # --- JDK 25 -------------------------------------------------------------------------------
@@ -20,9 +21,10 @@ fi
 # example sources the bench builds; libpcap-dev, pkg-config, gcc, make: the shim and l3fwd;
 # tshark: independent dissector in tests; bird2/gobgpd/frr: real BGP peers; nftables, ethtool,
 # iproute2: the network-namespace lab; maven: the build; python3: DPDK's telemetry client and
-# dpdk-devbind.py; systemd: systemd-analyze, which the dist tests verify the units with.
+# dpdk-devbind.py; systemd: systemd-analyze, which the dist tests verify the units with;
+# and the shellcheck package, with which scripts/test.sh checks every shell script in scripts/.
 packages=(dpdk dpdk-dev libdpdk-dev dpdk-doc libpcap-dev pkg-config gcc make maven
-          tshark bird2 gobgpd frr nftables ethtool iproute2 python3 systemd)
+          tshark bird2 gobgpd frr nftables ethtool iproute2 python3 systemd shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

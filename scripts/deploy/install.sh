@@ -73,7 +73,7 @@ case ${1:-} in
   install|uninstall|preflight|rebind) cmd=$1; shift ;;
   -h|--help|help) usage; exit 0 ;;
 esac
-hp_size_given=false dry=false root=/ live= nics=() workers= hp_count= hp_size=2M config= force=false purge=false
+hp_size_given=false dry=false root=/ live='' nics=() workers='' hp_count='' hp_size=2M config='' force=false purge=false
 while [ $# -gt 0 ]; do
   case $1 in
     --dry-run) dry=true; shift ;;
@@ -148,8 +148,8 @@ if [ ${#nics[@]} -eq 0 ] && [ -f "$config" ]; then
 fi
 for i in "${!nics[@]}"; do
   [[ ${nics[$i]} =~ $PCI_RE ]] || { echo "install: --nic '${nics[$i]}' is not a PCI address (0000:03:00.0)" >&2; exit 2; }
-  [[ ${nics[$i]} =~ ^[0-9a-fA-F]{4}: ]] || nics[$i]=0000:${nics[$i]}
-  nics[$i]=${nics[$i],,}
+  [[ ${nics[$i]} =~ ^[0-9a-fA-F]{4}: ]] || nics[i]=0000:${nics[$i]}
+  nics[i]=${nics[$i],,}
 done
 
 # ------------------------------------------------------------------------------------- helpers
@@ -181,7 +181,7 @@ expand_list() { # "0-3,8" -> "0 1 2 3 8"
   local part out=()
   IFS=, read -ra parts <<< "$1"
   for part in "${parts[@]}"; do
-    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then out+=($(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"))
+    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then mapfile -t -O "${#out[@]}" out < <(seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
     elif [[ $part =~ ^[0-9]+$ ]]; then out+=("$part"); fi
   done
   echo "${out[*]}"
@@ -228,7 +228,7 @@ check_cores() {
     verdict FAIL cores "$n CPUs online; $workers workers need $need (one each, plus the main core)" \
       "set instance.workers to $((n > 1 ? n - 1 : 1)) (or --workers), or use a machine with at least $need cores"
   elif [ ${#bad[@]} -gt 0 ]; then
-    verdict FAIL cores "instance.cores lists CPU ${bad[*]}, which is not online (online: $(echo $online | tr ' ' ','))" \
+    verdict FAIL cores "instance.cores lists CPU ${bad[*]}, which is not online (online: $(printf '%s' "$online" | tr -s ' \n' ','))" \
       "pick instance.cores from the online CPUs, not $main_core (the main core)"
   else
     verdict ok cores "$n CPUs online, $workers workers + main core $main_core"
@@ -303,7 +303,7 @@ check_hugepages() {
 }
 
 check_nics() {
-  local nic dev drv pmd cls net bad=0
+  local nic dev drv pmd cls net failed=0
   if [ ${#nics[@]} -eq 0 ]; then
     verdict skip nic "no PCI port in instance.ports and no --nic (vdev-only configuration): nothing to bind"
     return
@@ -312,15 +312,15 @@ check_nics() {
     dev=$SYS/bus/pci/devices/$nic
     if [ ! -d "$dev" ]; then
       verdict FAIL nic "$nic: no such PCI device" "list the NICs with 'dpdk-devbind.py --status-dev net' (or lspci -D) and fix instance.ports or --nic"
-      bad=1; continue
+      failed=1; continue
     fi
     cls=$(cat "$dev/class" 2>/dev/null || echo 0x000000)
     if [[ $cls != 0x02* ]]; then
       verdict FAIL nic "$nic: class $cls is not a network controller" "fix instance.ports or --nic: 'dpdk-devbind.py --status-dev net' lists the NICs"
-      bad=1; continue
+      failed=1; continue
     fi
     drv=$(driver_of "$nic")
-    net=$(ls "$dev/net" 2>/dev/null | paste -sd, - || true)
+    net=$(find "$dev/net" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort | paste -sd, - || true)
     if [ "$drv" = vfio-pci ]; then
       verdict ok nic "$nic: bound to vfio-pci already (original driver: $(state_get nic "$nic" || echo unrecorded))"
     elif [ -n "${BIFURCATED[$drv]:-}" ]; then
@@ -329,7 +329,7 @@ check_nics() {
         verdict ok nic "$nic: $drv stays bound (bifurcated: DPDK's $pmd PMD works through it, no vfio-pci)"
       else
         verdict FAIL nic "$nic: $drv needs DPDK's $pmd PMD, not found in $LIBDIR/$PMD_DIR" "apt-get install librte-net-$pmd$DPDK_ABI rdma-core"
-        bad=1
+        failed=1
       fi
     elif [ -n "${PMD_OF[$drv]:-}" ]; then
       pmd=${PMD_OF[$drv]}
@@ -337,15 +337,15 @@ check_nics() {
         verdict ok nic "$nic: $drv${net:+ ($net)} -> vfio-pci, DPDK PMD net_$pmd${net:+; the kernel loses $net}"
       else
         verdict FAIL nic "$nic: $drv's DPDK PMD librte_net_$pmd.so.$DPDK_ABI is not in $LIBDIR/$PMD_DIR" "apt-get install librte-net-$pmd$DPDK_ABI (or the whole 'dpdk' package)"
-        bad=1
+        failed=1
       fi
     else
       verdict FAIL nic "$nic: kernel driver '$drv' has no DPDK 22.11 PMD this installer knows" \
         "check https://doc.dpdk.org/guides-22.11/nics/ for the device; if a PMD supports it, bind it yourself (dpdk-devbind.py --bind=vfio-pci $nic) and use --nic only for known drivers"
-      bad=1
+      failed=1
     fi
   done
-  if [ $bad -eq 0 ] && [ "$cmd" != preflight ] && ! command -v "$DEVBIND" >/dev/null 2>&1; then
+  if [ $failed -eq 0 ] && [ "$cmd" != preflight ] && ! command -v "$DEVBIND" >/dev/null 2>&1; then
     for nic in "${nics[@]}"; do
       if needs_vfio "$nic" && [ "$(driver_of "$nic")" != vfio-pci ]; then
         verdict FAIL nic "$DEVBIND not found (needed to bind $nic)" "apt-get install dpdk (it ships dpdk-devbind.py)"
@@ -419,8 +419,9 @@ install_runtime() {
       [ -e "$src/$j" ] && run cp -a "$src/$j" "$dest.levitate-new/"
     done
   else
-    [ -f "$src/forwarder/target/levitate.jar" ] && [ -f "$src/bgp-announcer/target/levitate-announcer.jar" ] \
-      || die "the checkout has no built jars: run mvn -B package -DskipTests (or install from the artifact: mvn -Pdist package)"
+    if [ ! -f "$src/forwarder/target/levitate.jar" ] || [ ! -f "$src/bgp-announcer/target/levitate-announcer.jar" ]; then
+      die "the checkout has no built jars: run mvn -B package -DskipTests (or install from the artifact: mvn -Pdist package)"
+    fi
     run mkdir -p "$dest.levitate-new/bin" "$dest.levitate-new/lib/native" "$dest.levitate-new/scripts/deploy/systemd" "$dest.levitate-new/share/doc"
     run cp "$src/forwarder/target/levitate.jar" "$src/bgp-announcer/target/levitate-announcer.jar" "$dest.levitate-new/lib/"
     run cp "$src/native-bindings/target/classes/native/linux-x86_64/liblevitate_shim.so" "$dest.levitate-new/lib/native/"
@@ -430,6 +431,7 @@ install_runtime() {
     local flags
     flags=$(sed -n 's/^LEVITATE_JVM_FLAGS="\(.*\)"$/\1/p' "$src/scripts/env.sh")
     for j in "levitate levitate.jar" "levitate-announcer levitate-announcer.jar -Xmx128m"; do
+      # shellcheck disable=SC2086 # "name jar [opts]", split on purpose
       set -- $j
       sed -e "s|@NAME@|$1|g" -e "s|@VERSION@|$version|g" -e "s|@WRITER@|scripts/deploy/install.sh from a checkout|g" \
           -e "s|@JAVA_NOTE@|the system JDK 25 (this install has no bundled runtime)|g" -e "s|@JAVA@|$JAVA|g" \

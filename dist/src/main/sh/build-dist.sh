@@ -9,7 +9,7 @@
 #   VERSION, MODULES                       the version, and the runtime's modules with why
 set -euo pipefail
 
-version= jvm_flags= java_home= jars= repo= out=
+version='' jvm_flags='' java_home='' jars='' repo='' out=''
 while [ $# -gt 0 ]; do
   case $1 in
     --version) version=$2; shift 2 ;;
@@ -55,7 +55,7 @@ deps=$("$java_home/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-m
 # Extra, not needed by the code: jdk.jcmd gives the image jcmd/jstack/jmap, so an operator can take
 # a thread dump or a GC summary of a live daemon without installing a JDK (about 1 MB).
 extra=jdk.jcmd
-modules=$(printf '%s\n' ${deps//,/ } ${extra//,/ } | sort -u | paste -sd, -)
+modules=$(printf '%s\n' "$deps" "$extra" | tr -s ', ' '\n' | sed '/^$/d' | sort -u | paste -sd, -)
 echo "build-dist: jdeps: $deps; runtime modules: $modules"
 # --strip-debug etc. keep the image small; the JDK 25 JMOD-less linking ("linkable run-time image",
 # JEP 493) works from the running JDK itself, so no jmods directory is needed.
