@@ -67,11 +67,6 @@ int lv_pktmbuf_alloc_bulk(struct rte_mempool *mp, struct rte_mbuf **pkts, unsign
     return rte_pktmbuf_alloc_bulk(mp, pkts, n);
 }
 
-unsigned int lv_mempool_avail_count(const struct rte_mempool *mp)
-{
-    return rte_mempool_avail_count(mp);
-}
-
 /* ---- thread-local EAL state (FFM cannot read C thread-locals) ---- */
 
 unsigned int lv_lcore_id(void)

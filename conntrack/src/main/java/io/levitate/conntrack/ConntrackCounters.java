@@ -65,11 +65,6 @@ public final class ConntrackCounters {
         VALUES.setRelease(values, i, values[i] + delta);
     }
 
-    /** Writer only (tests, the owning worker): plain read. */
-    public long getPlain(int id) {
-        return values[PAD + id];
-    }
-
     /** Any thread: acquire load. */
     public long getAcquire(int id) {
         return (long) VALUES.getAcquire(values, PAD + id);

@@ -62,11 +62,6 @@ final class Memory
         UnsafeApi.putLong(address, value);
     }
 
-    static void putLongLE(final long address, final long value)
-    {
-        UnsafeApi.putLongUnaligned(null, address, value, false);
-    }
-
     static void putShortLE(final long address, final short value)
     {
         UnsafeApi.putShortUnaligned(null, address, value, false);

@@ -80,18 +80,4 @@ public record Backend(InetAddress address, int port, int weight, BackendState st
     public String identity() {
         return io.levitate.packet.Addresses.withPort(address, port);
     }
-
-    /**
-     * Total order on identities used to number backends inside a table: IPv4 before IPv6, then
-     * address bytes unsigned, then port. Numbering by identity rather than by position in the
-     * config file makes a table independent of the order backends happen to be listed in.
-     */
-    static int compareIdentity(Backend a, Backend b) {
-        byte[] x = a.canonicalBytes();
-        byte[] y = b.canonicalBytes();
-        if (x.length != y.length) {
-            return Integer.compare(x.length, y.length);
-        }
-        return Arrays.compareUnsigned(x, y);
-    }
 }

@@ -238,11 +238,6 @@ public final class ServiceTable {
         return slotCounts[i];
     }
 
-    /** A copy of the per-backend slot counts, by backend number. */
-    public int[] slotCounts() {
-        return slotCounts.clone();
-    }
-
     /** The table digest (see the class comment); printed as 16 hex digits by {@link #digestHex()}. */
     public long digest() {
         return digest;

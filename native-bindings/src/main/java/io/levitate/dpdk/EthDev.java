@@ -112,8 +112,6 @@ public final class EthDev
     /** struct rte_ether_addr. */
     public static final long ETHER_ADDR_SIZE = 6;
 
-    private static final MethodHandle RTE_ETH_DEV_COUNT_AVAIL =
-        NativeLibrary.dpdk("rte_eth_dev_count_avail", FunctionDescriptor.of(JAVA_SHORT));
     private static final MethodHandle RTE_ETH_DEV_GET_PORT_BY_NAME =
         NativeLibrary.dpdk("rte_eth_dev_get_port_by_name", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle RTE_ETH_DEV_INFO_GET =
@@ -204,19 +202,6 @@ public final class EthDev
     public record Stats(
         long ipackets, long opackets, long ibytes, long obytes, long imissed, long ierrors, long oerrors, long rxNoMbuf)
     {
-    }
-
-    /** Ports the EAL probed and that are not owned by another component. */
-    public static int availablePortCount()
-    {
-        try
-        {
-            return Short.toUnsignedInt((short)RTE_ETH_DEV_COUNT_AVAIL.invokeExact());
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError(t);
-        }
     }
 
     /**

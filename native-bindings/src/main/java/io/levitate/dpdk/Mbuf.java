@@ -140,17 +140,6 @@ public final class Mbuf
         return Short.toUnsignedInt(NativeMemory.getShort(mbuf + PORT_OFFSET));
     }
 
-    /** hash.rss (valid when the port hashes; see ol_flags RTE_MBUF_F_RX_RSS_HASH). */
-    public static int rssHash(final long mbuf)
-    {
-        return NativeMemory.getInt(mbuf + HASH_OFFSET);
-    }
-
-    public static long offloadFlags(final long mbuf)
-    {
-        return NativeMemory.getLong(mbuf + OL_FLAGS_OFFSET);
-    }
-
     /** The buffer's start ({@code buf_addr}); the data is {@link #dataOffset} bytes into it. */
     public static long bufferAddress(final long mbuf)
     {

@@ -28,8 +28,6 @@ public final class Mempool
         FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
     private static final MethodHandle RTE_MEMPOOL_FREE =
         NativeLibrary.dpdk("rte_mempool_free", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle LV_MEMPOOL_AVAIL_COUNT =
-        NativeLibrary.dpdk("lv_mempool_avail_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private Mempool()
     {
@@ -78,19 +76,6 @@ public final class Mempool
         try
         {
             RTE_MEMPOOL_FREE.invokeExact(MemorySegment.ofAddress(pool));
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** Free mbufs in the pool, including those sitting in lcore caches. */
-    public static int availableCount(final long pool)
-    {
-        try
-        {
-            return (int)LV_MEMPOOL_AVAIL_COUNT.invokeExact(MemorySegment.ofAddress(pool));
         }
         catch (final Throwable t)
         {

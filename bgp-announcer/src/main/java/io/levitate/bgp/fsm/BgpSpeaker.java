@@ -198,11 +198,6 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         });
     }
 
-    public boolean shutdownStarted()
-    {
-        return frozen;
-    }
-
     public List<PeerStatus> status()
     {
         return statusSnapshot;

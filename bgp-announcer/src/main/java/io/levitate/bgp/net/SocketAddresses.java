@@ -102,9 +102,4 @@ public final class SocketAddresses
         }
         return null;
     }
-
-    public static int readPort(final MemorySegment in)
-    {
-        return in.get(SHORT_BE, 2) & 0xFFFF;
-    }
 }

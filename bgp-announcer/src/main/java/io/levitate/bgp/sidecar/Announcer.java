@@ -305,11 +305,6 @@ public final class Announcer implements AutoCloseable
         }
     }
 
-    public int metricsPort()
-    {
-        return metrics == null ? -1 : metrics.port();
-    }
-
     @Override
     public void close()
     {
