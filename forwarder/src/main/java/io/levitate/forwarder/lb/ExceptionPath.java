@@ -103,7 +103,10 @@ final class ExceptionPath
         return true;
     }
 
-    /** Hands {@code count} frames (from the kernel array) to port {@code portIndex}'s TAP; not counted as tx (they do not leave the machine). */
+    /**
+     * Hands {@code count} frames (from the kernel array) to port {@code portIndex}'s TAP; not
+     * counted as tx (they do not leave the machine).
+     */
     void toKernel(final int portIndex, final int count)
     {
         final int sent = EthDev.txBurst(taps[portIndex], queue, kernel, count);

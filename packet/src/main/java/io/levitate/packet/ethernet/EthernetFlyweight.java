@@ -40,6 +40,8 @@ public final class EthernetFlyweight extends HeaderFlyweight {
     public static final int ETHER_TYPE_OFFSET = 12;
     /** Untagged header: two MACs and the EtherType. */
     public static final int HEADER_LENGTH = 14;
+    /** The shortest frame Ethernet carries, without the FCS (64 with it): shorter ones are padded. */
+    public static final int MIN_FRAME_LENGTH = 60;
     /** One 802.1Q/802.1ad tag: TPID (2) + TCI (2). */
     public static final int VLAN_TAG_LENGTH = 4;
     /** QinQ is the deepest stacking a data-centre LB meets; more is malformed or an attack. */

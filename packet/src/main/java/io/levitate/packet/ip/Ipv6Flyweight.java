@@ -33,6 +33,12 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     public static final int HEADER_LENGTH = 40;
     public static final int VERSION = 6;
     public static final int FLOW_LABEL_MASK = 0xFFFFF;
+    /** Where an address's low 64 bits start within it (the flow key holds an address as two halves). */
+    public static final int LOW_HALF = 8;
+    public static final int SOURCE_LO_OFFSET = SOURCE_OFFSET + LOW_HALF;
+    public static final int DESTINATION_LO_OFFSET = DESTINATION_OFFSET + LOW_HALF;
+    /** The first word of a header with traffic class 0 and no flow label: version 6 alone. */
+    public static final int PLAIN_VERSION_WORD = VERSION << 28;
 
     // ---- address classes, on an address's high and low 64 bits as the flow key holds them.
 
