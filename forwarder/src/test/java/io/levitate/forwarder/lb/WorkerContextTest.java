@@ -6,6 +6,7 @@ import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.EncapConfig;
 import io.levitate.gre.GreEncapsulator;
+import io.levitate.packet.FlowKey;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A worker's wiring is checked when it is built, not found wrong by the worker thread. */
+/**
+ * A worker's wiring is checked when it is built, not found wrong by the worker thread; and the
+ * exception path it wires (TAP per port, rate) hands the kernel what the rate allows.
+ */
 class WorkerContextTest
 {
     private static final long PORT_MAC = 0x0200_0000_0001L;
@@ -101,5 +105,32 @@ class WorkerContextTest
             () -> twoPorts().burst(0).build()).getMessage());
         assertEquals("worker 1: exception rate must be positive, got 0", assertThrows(IllegalArgumentException.class,
             () -> twoPorts().exceptionPath(new int[] {-1, 7}, 0).build()).getMessage());
+    }
+
+    @Test
+    void theExceptionPathHandsTheKernelATenthOfASecondAtOnceThenTheRate()
+    {
+        final WorkerContext context = twoPorts().exceptionPath(new int[] {-1, 7}, 1000).build();
+        final ExceptionPath exception = new ExceptionPath(context);
+        final FlowKey arp = new FlowKey();   // not IP: the kernel's
+        final long now = 5_000_000_000L;
+        assertEquals(-1, exception.usePort(0));
+        assertEquals(Action.DROP, exception.kernelOrDrop(ForwardDrop.NOT_HANDLED.id(), arp, now), "no TAP on port 0");
+        assertEquals(1, context.stats.drops[ForwardDrop.NOT_HANDLED.id()]);
+        assertEquals(7, exception.usePort(1));
+        int kernel = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            kernel += exception.kernelOrDrop(ForwardDrop.NOT_HANDLED.id(), arp, now) == Action.KERNEL ? 1 : 0;
+        }
+        assertEquals(100, kernel, "a burst of a tenth of a second's worth");
+        assertEquals(900, context.stats.drops[ForwardDrop.KERNEL_RATE_LIMITED.id()]);
+        assertEquals(Action.KERNEL, exception.kernelOrDrop(ForwardDrop.NOT_HANDLED.id(), arp, now + 1_000_000),
+            "one a millisecond at 1000 a second");
+        final FlowKey scan = new FlowKey();
+        scan.family = FlowKey.FAMILY_IPV4;
+        scan.dstLo = 0xC633_6401L;           // not our address: never the kernel's
+        assertEquals(Action.DROP, exception.kernelOrDrop(ForwardDrop.NO_SERVICE.id(), scan, now + 1_000_000_000L));
+        assertEquals(1, context.stats.drops[ForwardDrop.NO_SERVICE.id()]);
     }
 }
