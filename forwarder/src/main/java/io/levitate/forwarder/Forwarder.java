@@ -25,6 +25,7 @@ import io.levitate.forwarder.lb.LoadBalancerAgent;
 import io.levitate.forwarder.lb.Neighbours;
 import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.SnapshotBuilder;
+import io.levitate.forwarder.lb.WorkerContext;
 import io.levitate.forwarder.lb.WorkerStats;
 import io.levitate.gre.EncapConfig;
 import io.levitate.gre.GreEncapsulator;
@@ -521,9 +522,19 @@ public final class Forwarder implements AutoCloseable
             {
                 exception[i] = i < exceptionPorts.size() ? exceptionPorts.get(i).id() : -1;
             }
-            final LoadBalancerAgent agent = new LoadBalancerAgent(w, spec.workerCores().get(w), w, spec.burst(), portIds,
-                peers, rx, tx, replies, drop, kernel, exception, config.instance().exceptionRate(), poolsBySocket.values().iterator().next(), published, neighbours, conntrack, encapsulators,
-                responders, stats, counters, startup);
+            final LoadBalancerAgent agent = new LoadBalancerAgent(WorkerContext.builder()
+                .worker(w, spec.workerCores().get(w), w)
+                .burst(spec.burst())
+                .ports(portIds, peers)
+                .pointerArrays(rx, tx, replies, drop, kernel)
+                .exceptionPath(exception, config.instance().exceptionRate())
+                .pool(poolsBySocket.values().iterator().next())
+                .snapshots(published)
+                .neighbours(neighbours)
+                .conntrack(conntrack)
+                .perPort(encapsulators, responders)
+                .reporting(stats, counters, startup)
+                .build());
             launch(agent, counters, startup);
             workerStats.add(stats);
         }

@@ -130,20 +130,20 @@ public final class PacketClassifier {
         if (r != DropReason.NONE) {
             return out.drop(r);
         }
-        int headerLength = (w0 >>> 22) & 0x3C;
-        int total = w0 & 0xFFFF;
+        int headerLength = Ipv4Flyweight.headerLengthOf(w0);
+        int total = Ipv4Flyweight.totalLengthOf(w0);
         out.l3Offset = l3;
         out.l3Length = total;
         out.ipHeaderLength = headerLength;
-        out.ttl = w2 >>> 24;
-        out.trafficClass = (w0 >>> 16) & 0xFF;
-        out.dontFragment = (w1 & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0;
+        out.ttl = Ipv4Flyweight.ttlOf(w2);
+        out.trafficClass = Ipv4Flyweight.tosOf(w0);
+        out.dontFragment = Ipv4Flyweight.dontFragment(w1);
         FlowKey key = out.key;
         key.family = FlowKey.FAMILY_IPV4;
-        key.protocol = (w2 >>> 16) & 0xFF;
+        key.protocol = Ipv4Flyweight.protocolOf(w2);
         key.srcLo = source & 0xFFFF_FFFFL;
         key.dstLo = ip.destination() & 0xFFFF_FFFFL;
-        if ((w1 & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0) {
+        if (Ipv4Flyweight.isFragment(w1)) {
             return ipv4Fragment(w1 & Ipv4Flyweight.FRAGMENT_OFFSET_MASK, headerLength, total, out);
         }
         return classifyTransport(segment, key.protocol, l3 + headerLength, total - headerLength, false, out);
@@ -154,11 +154,11 @@ public final class PacketClassifier {
         if (verifyIpv4Checksum && !ip.checksumValid()) {
             return DropReason.BAD_IPV4_CHECKSUM;
         }
-        if ((word2 >>> 24) == 0) {
+        if (Ipv4Flyweight.ttlOf(word2) == 0) {
             return DropReason.TTL_ZERO;
         }
         // 224.0.0.0/4 multicast and 255.255.255.255 broadcast are never a unicast client's address.
-        if ((src >>> 28) == 0xE || src == -1) {
+        if (Ipv4Flyweight.isMulticastOrBroadcast(src)) {
             return DropReason.MARTIAN_SOURCE;
         }
         return DropReason.NONE;
@@ -216,8 +216,8 @@ public final class PacketClassifier {
         if (ip.hopLimit() == 0) {
             return DropReason.TTL_ZERO;
         }
-        // ff00::/8 is multicast: never a source (RFC 4291 section 2.7).
-        if ((ip.sourceHi() >>> 56) == 0xFF) {
+        // ff00::/8 is multicast: never a source.
+        if (Ipv6Flyweight.isMulticast(ip.sourceHi())) {
             return DropReason.MARTIAN_SOURCE;
         }
         return DropReason.NONE;
@@ -308,14 +308,14 @@ public final class PacketClassifier {
         }
         TcpFlyweight t = tcp.wrap(segment, l4, l4Length);
         int offsetAndFlags = t.dataOffsetAndFlags();
-        int headerLength = (offsetAndFlags >>> 10) & 0x3C;
+        int headerLength = TcpFlyweight.headerLengthOf(offsetAndFlags);
         if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length) {
             return out.drop(DropReason.BAD_TCP_DATA_OFFSET);
         }
         int ports = t.ports();
         out.key.srcPort = ports >>> 16;
         out.key.dstPort = ports & 0xFFFF;
-        out.tcpFlags = offsetAndFlags & 0xFF;
+        out.tcpFlags = TcpFlyweight.flagsOf(offsetAndFlags);
         return out.verdict(Verdict.VIP_CANDIDATE);
     }
 

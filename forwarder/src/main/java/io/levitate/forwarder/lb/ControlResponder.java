@@ -7,6 +7,7 @@ import io.levitate.packet.IpProtocols;
 import io.levitate.packet.ethernet.ArpFlyweight;
 import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
+import io.levitate.packet.ip.Ipv6Flyweight;
 import io.levitate.packet.transport.IcmpFlyweight;
 import io.levitate.packet.transport.Icmpv6Flyweight;
 
@@ -37,20 +38,28 @@ import static io.levitate.packet.NetworkOrder.u8;
  */
 public final class ControlResponder
 {
+    // The ND message layout is NeighbourDiscoveryValidator's (under its diagram); the names here
+    // are short aliases for the messages this class writes.
     /** Hop limit ND messages must carry (RFC 4861 section 7.1: receivers drop anything else). */
-    static final int ND_HOP_LIMIT = 255;
-    static final int ND_NEIGHBOUR_SOLICITATION = 135;
-    static final int ND_NEIGHBOUR_ADVERTISEMENT = 136;
-    static final int ND_OPTION_SOURCE_LL = 1;
-    static final int ND_OPTION_TARGET_LL = 2;
+    static final int ND_HOP_LIMIT = NeighbourDiscoveryValidator.HOP_LIMIT;
+    static final int ND_NEIGHBOUR_SOLICITATION = NeighbourDiscoveryValidator.NEIGHBOUR_SOLICITATION;
+    static final int ND_NEIGHBOUR_ADVERTISEMENT = NeighbourDiscoveryValidator.NEIGHBOUR_ADVERTISEMENT;
+    static final int ND_OPTION_SOURCE_LL = NeighbourDiscoveryValidator.OPTION_SOURCE_LL;
+    static final int ND_OPTION_TARGET_LL = NeighbourDiscoveryValidator.OPTION_TARGET_LL;
     /** NA flags: Solicited and Override (we are not a router, R stays clear). */
     static final int NA_FLAGS_SOLICITED_OVERRIDE = 0x60000000;
     /** Echo replies leave with a fresh TTL, not the request's remaining one. */
     static final int REPLY_TTL = 64;
-    static final int IPV6_HEADER = 40;
-    /** ICMPv6 ND body: type, code, checksum, 4 bytes flags/reserved, 16-byte target. */
-    static final int ND_BODY = 24;
-    static final int ND_OPTION_LL = 8;
+    static final int IPV6_HEADER = Ipv6Flyweight.HEADER_LENGTH;
+    /** ICMPv6 NS and NA body: type, code, checksum, 4 bytes flags/reserved, 16-byte target. */
+    static final int ND_BODY = NeighbourDiscoveryValidator.NA_LENGTH;
+    static final int ND_OPTION_LL = NeighbourDiscoveryValidator.LL_OPTION_UNITS * NeighbourDiscoveryValidator.OPTION_UNIT;
+    /** Where, in an NS or NA, the target address and its low half are. */
+    private static final int TARGET = NeighbourDiscoveryValidator.OFFSET_TARGET;
+    private static final int TARGET_LO = TARGET + Ipv6Flyweight.LOW_HALF;
+    /** Where, in the link-layer address option that follows the body, its length and its MAC are. */
+    private static final int OPTION_UNITS_AT = ND_BODY + NeighbourDiscoveryValidator.OPTION_LENGTH_OFFSET;
+    private static final int OPTION_MAC_AT = ND_BODY + NeighbourDiscoveryValidator.OPTION_LL_ADDRESS_OFFSET;
     static final long BROADCAST_MAC = 0xFFFF_FFFF_FFFFL;
 
     private final long portMac;
@@ -116,15 +125,15 @@ public final class ControlResponder
         final long ip = c.l3Offset;
         final long l4 = c.l4Offset;
         final int type = u8(s, l4);
-        final long srcHi = i64(s, ip + 8);
-        final long srcLo = i64(s, ip + 16);
+        final long srcHi = i64(s, ip + Ipv6Flyweight.SOURCE_OFFSET);
+        final long srcLo = i64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET);
         final int refused = learnFromNd(s, c, type, srcHi, srcLo, nowMs);
         if (refused != 0)
         {
             return -refused;
         }
         if (type != ND_NEIGHBOUR_SOLICITATION || !neighbours.hasV6
-            || i64(s, l4 + 8) != neighbours.ourV6Hi || i64(s, l4 + 16) != neighbours.ourV6Lo
+            || i64(s, l4 + TARGET) != neighbours.ourV6Hi || i64(s, l4 + TARGET_LO) != neighbours.ourV6Lo
             || (srcHi == 0 && srcLo == 0))
         {
             // Not for us, or duplicate address detection from an unspecified source: stay silent.
@@ -143,24 +152,25 @@ public final class ControlResponder
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
         // IPv6 header: reply to the solicitor from our address, payload = NA + target LL option.
-        putI32(s, ip, 0x6000_0000);
-        putU16(s, ip + 4, ND_BODY + ND_OPTION_LL);
-        putU8(s, ip + 6, IpProtocols.ICMPV6);
-        putU8(s, ip + 7, ND_HOP_LIMIT);
-        putI64(s, ip + 24, srcHi);
-        putI64(s, ip + 32, srcLo);
-        putI64(s, ip + 8, neighbours.ourV6Hi);
-        putI64(s, ip + 16, neighbours.ourV6Lo);
+        putI32(s, ip + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET, Ipv6Flyweight.PLAIN_VERSION_WORD);
+        putU16(s, ip + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, ND_BODY + ND_OPTION_LL);
+        putU8(s, ip + Ipv6Flyweight.NEXT_HEADER_OFFSET, IpProtocols.ICMPV6);
+        putU8(s, ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, ND_HOP_LIMIT);
+        putI64(s, ip + Ipv6Flyweight.DESTINATION_OFFSET, srcHi);
+        putI64(s, ip + Ipv6Flyweight.DESTINATION_LO_OFFSET, srcLo);
+        putI64(s, ip + Ipv6Flyweight.SOURCE_OFFSET, neighbours.ourV6Hi);
+        putI64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET, neighbours.ourV6Lo);
         putU8(s, l4, ND_NEIGHBOUR_ADVERTISEMENT);
-        putU8(s, l4 + 1, 0);
-        putU16(s, l4 + 2, 0);
-        putI32(s, l4 + 4, NA_FLAGS_SOLICITED_OVERRIDE);
+        putU8(s, l4 + Icmpv6Flyweight.CODE_OFFSET, 0);
+        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, 0);
+        putI32(s, l4 + NeighbourDiscoveryValidator.OFFSET_FLAGS, NA_FLAGS_SOLICITED_OVERRIDE);
         // Target stays (it is our address); the option becomes "target link-layer address".
         putU8(s, l4 + ND_BODY, ND_OPTION_TARGET_LL);
-        putU8(s, l4 + ND_BODY + 1, 1);
-        putMac(s, l4 + ND_BODY + 2, portMac);
-        putU16(s, l4 + 2, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL, 2,
-            Checksums.pseudoHeaderV6(s, ip + 8, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
+        putU8(s, l4 + OPTION_UNITS_AT, NeighbourDiscoveryValidator.LL_OPTION_UNITS);
+        putMac(s, l4 + OPTION_MAC_AT, portMac);
+        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL,
+            Icmpv6Flyweight.CHECKSUM_OFFSET,
+            Checksums.pseudoHeaderV6(s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
         ethernet.wrap(s, c.frameOffset, frameLength).destination(requesterMac).source(portMac);
         return frameLength;
     }
@@ -182,8 +192,8 @@ public final class ControlResponder
         }
         final long l4 = c.l4Offset;
         long mac = 0;
-        if (type == ND_NEIGHBOUR_ADVERTISEMENT && i64(s, l4 + 8) == neighbours.gatewayV6Hi
-            && i64(s, l4 + 16) == neighbours.gatewayV6Lo)
+        if (type == ND_NEIGHBOUR_ADVERTISEMENT && i64(s, l4 + TARGET) == neighbours.gatewayV6Hi
+            && i64(s, l4 + TARGET_LO) == neighbours.gatewayV6Lo)
         {
             mac = validator.linkLayerAddress != 0 ? validator.linkLayerAddress
                 : mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
@@ -242,21 +252,23 @@ public final class ControlResponder
             final IcmpFlyweight m = icmp.wrap(s, l4, c.l4Length);
             final int oldWord = u16(s, l4);
             m.type(IcmpFlyweight.TYPE_ECHO_REPLY);
-            putU16(s, l4 + 2, Checksums.update16(m.checksum(), oldWord, u16(s, l4)));
+            putU16(s, l4 + IcmpFlyweight.CHECKSUM_OFFSET,
+                Checksums.update16(m.checksum(), oldWord, u16(s, l4)));
         }
         else
         {
             // Swapping source and destination leaves the pseudo-header sum unchanged.
-            final long srcHi = i64(s, ip + 8);
-            final long srcLo = i64(s, ip + 16);
-            putI64(s, ip + 8, i64(s, ip + 24));
-            putI64(s, ip + 16, i64(s, ip + 32));
-            putI64(s, ip + 24, srcHi);
-            putI64(s, ip + 32, srcLo);
-            putU8(s, ip + 7, REPLY_TTL);
+            final long srcHi = i64(s, ip + Ipv6Flyweight.SOURCE_OFFSET);
+            final long srcLo = i64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET);
+            putI64(s, ip + Ipv6Flyweight.SOURCE_OFFSET, i64(s, ip + Ipv6Flyweight.DESTINATION_OFFSET));
+            putI64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET, i64(s, ip + Ipv6Flyweight.DESTINATION_LO_OFFSET));
+            putI64(s, ip + Ipv6Flyweight.DESTINATION_OFFSET, srcHi);
+            putI64(s, ip + Ipv6Flyweight.DESTINATION_LO_OFFSET, srcLo);
+            putU8(s, ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, REPLY_TTL);
             final int oldWord = u16(s, l4);
             putU8(s, l4, Icmpv6Flyweight.TYPE_ECHO_REPLY);
-            putU16(s, l4 + 2, Checksums.update16(u16(s, l4 + 2), oldWord, u16(s, l4)));
+            final long checksum = l4 + Icmpv6Flyweight.CHECKSUM_OFFSET;
+            putU16(s, checksum, Checksums.update16(u16(s, checksum), oldWord, u16(s, l4)));
         }
         final EthernetFlyweight eth = ethernet.wrap(s, c.frameOffset, c.frameLength);
         final long requester = eth.source();
@@ -272,17 +284,17 @@ public final class ControlResponder
         return ours || vips.isVip(c.key.family, c.key.dstHi, c.key.dstLo);
     }
 
-    /** Writes a broadcast ARP request for the IPv4 gateway at {@code frame}; returns its length (60). */
+    /** Writes a broadcast ARP request for the IPv4 gateway at {@code frame}; returns its length (the Ethernet minimum). */
     public int arpRequest(final MemorySegment s, final long frame)
     {
         ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH).destination(BROADCAST_MAC).source(portMac)
             .outerEtherType(EtherTypes.ARP);
         arp.wrap(s, frame + EthernetFlyweight.HEADER_LENGTH, ArpFlyweight.LENGTH)
             .write(ArpFlyweight.OPERATION_REQUEST, portMac, neighbours.ourV4, 0, neighbours.gatewayV4);
-        // Pad to the Ethernet minimum (60 bytes without FCS).
+        // Pad to the Ethernet minimum.
         final int used = EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.LENGTH;
-        s.asSlice(frame + used, 60 - used).fill((byte)0);
-        return 60;
+        s.asSlice(frame + used, EthernetFlyweight.MIN_FRAME_LENGTH - used).fill((byte)0);
+        return EthernetFlyweight.MIN_FRAME_LENGTH;
     }
 
     /**
@@ -299,25 +311,26 @@ public final class ControlResponder
         final long l4 = ip + IPV6_HEADER;
         ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH).destination(dstMac).source(portMac)
             .outerEtherType(EtherTypes.IPV6);
-        putI32(s, ip, 0x6000_0000);
-        putU16(s, ip + 4, ND_BODY + ND_OPTION_LL);
-        putU8(s, ip + 6, IpProtocols.ICMPV6);
-        putU8(s, ip + 7, ND_HOP_LIMIT);
-        putI64(s, ip + 8, neighbours.ourV6Hi);
-        putI64(s, ip + 16, neighbours.ourV6Lo);
-        putI64(s, ip + 24, 0xFF02_0000_0000_0000L);
-        putI64(s, ip + 32, 0x0000_0001_FF00_0000L | low24);
+        putI32(s, ip + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET, Ipv6Flyweight.PLAIN_VERSION_WORD);
+        putU16(s, ip + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, ND_BODY + ND_OPTION_LL);
+        putU8(s, ip + Ipv6Flyweight.NEXT_HEADER_OFFSET, IpProtocols.ICMPV6);
+        putU8(s, ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, ND_HOP_LIMIT);
+        putI64(s, ip + Ipv6Flyweight.SOURCE_OFFSET, neighbours.ourV6Hi);
+        putI64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET, neighbours.ourV6Lo);
+        putI64(s, ip + Ipv6Flyweight.DESTINATION_OFFSET, NeighbourDiscoveryValidator.SOLICITED_NODE_HI);
+        putI64(s, ip + Ipv6Flyweight.DESTINATION_LO_OFFSET, NeighbourDiscoveryValidator.SOLICITED_NODE_LO | low24);
         putU8(s, l4, ND_NEIGHBOUR_SOLICITATION);
-        putU8(s, l4 + 1, 0);
-        putU16(s, l4 + 2, 0);
-        putI32(s, l4 + 4, 0);
-        putI64(s, l4 + 8, neighbours.gatewayV6Hi);
-        putI64(s, l4 + 16, gwLo);
+        putU8(s, l4 + Icmpv6Flyweight.CODE_OFFSET, 0);
+        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, 0);
+        putI32(s, l4 + NeighbourDiscoveryValidator.OFFSET_FLAGS, 0);
+        putI64(s, l4 + TARGET, neighbours.gatewayV6Hi);
+        putI64(s, l4 + TARGET_LO, gwLo);
         putU8(s, l4 + ND_BODY, ND_OPTION_SOURCE_LL);
-        putU8(s, l4 + ND_BODY + 1, 1);
-        putMac(s, l4 + ND_BODY + 2, portMac);
-        putU16(s, l4 + 2, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL, 2,
-            Checksums.pseudoHeaderV6(s, ip + 8, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
+        putU8(s, l4 + OPTION_UNITS_AT, NeighbourDiscoveryValidator.LL_OPTION_UNITS);
+        putMac(s, l4 + OPTION_MAC_AT, portMac);
+        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL,
+            Icmpv6Flyweight.CHECKSUM_OFFSET,
+            Checksums.pseudoHeaderV6(s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
         return EthernetFlyweight.HEADER_LENGTH + IPV6_HEADER + ND_BODY + ND_OPTION_LL;
     }
 

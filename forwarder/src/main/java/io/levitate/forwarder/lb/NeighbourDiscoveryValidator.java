@@ -3,6 +3,7 @@ package io.levitate.forwarder.lb;
 import io.levitate.packet.Checksums;
 import io.levitate.packet.Classification;
 import io.levitate.packet.IpProtocols;
+import io.levitate.packet.ip.Ipv6Flyweight;
 
 import java.lang.foreign.MemorySegment;
 
@@ -58,6 +59,9 @@ public final class NeighbourDiscoveryValidator
     static final int OFFSET_FLAGS = 4;
     static final int OFFSET_TARGET = 8;
     static final int OFFSET_REDIRECT_DESTINATION = 24;
+    /** Within an option: its length in units, and (link-layer address options) the MAC. */
+    static final int OPTION_LENGTH_OFFSET = 1;
+    static final int OPTION_LL_ADDRESS_OFFSET = 2;
     /** NA Solicited flag, in the word at offset 4 (RFC 4861 section 4.4). */
     static final int NA_SOLICITED = 0x4000_0000;
     /** Fixed parts, where the options start (sections 4.1 to 4.5): the "ICMP length is 8 or more" rules. */
@@ -100,15 +104,16 @@ public final class NeighbourDiscoveryValidator
             return ForwardDrop.ND_INVALID.id();
         }
         // Sums to 0xFFFF (minus zero) with the pseudo-header when the checksum field is right.
-        final long pseudo = Checksums.pseudoHeaderV6(s, ip + 8, IpProtocols.ICMPV6, length);
+        final long pseudo = Checksums.pseudoHeaderV6(s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, length);
         if (Checksums.fold(Checksums.add(s, l4, length, pseudo)) != 0xFFFF)
         {
             return ForwardDrop.ND_BAD_CHECKSUM.id();
         }
-        final long srcHi = i64(s, ip + 8);
-        final long srcLo = i64(s, ip + 16);
+        final long srcHi = i64(s, ip + Ipv6Flyweight.SOURCE_OFFSET);
+        final long srcLo = i64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET);
         final boolean unspecifiedSource = srcHi == 0 && srcLo == 0;
-        final int header = headerChecks(s, type, l4, i64(s, ip + 24), i64(s, ip + 32), srcHi, unspecifiedSource);
+        final int header = headerChecks(s, type, l4, i64(s, ip + Ipv6Flyweight.DESTINATION_OFFSET),
+            i64(s, ip + Ipv6Flyweight.DESTINATION_LO_OFFSET), srcHi, unspecifiedSource);
         if (header != 0)
         {
             return header;
@@ -185,7 +190,8 @@ public final class NeighbourDiscoveryValidator
                 }
                 final long targetHi = i64(s, l4 + OFFSET_TARGET);
                 final boolean onLink = targetHi == i64(s, l4 + OFFSET_REDIRECT_DESTINATION)
-                    && i64(s, l4 + OFFSET_TARGET + 8) == i64(s, l4 + OFFSET_REDIRECT_DESTINATION + 8);
+                    && i64(s, l4 + OFFSET_TARGET + Ipv6Flyweight.LOW_HALF)
+                        == i64(s, l4 + OFFSET_REDIRECT_DESTINATION + Ipv6Flyweight.LOW_HALF);
                 return isLinkLocal(targetHi) || onLink ? 0 : ForwardDrop.ND_INVALID.id();
             }
             default:
@@ -209,7 +215,7 @@ public final class NeighbourDiscoveryValidator
                 return ForwardDrop.ND_INVALID.id();
             }
             final int type = u8(s, l4 + at);
-            final int units = u8(s, l4 + at + 1);
+            final int units = u8(s, l4 + at + OPTION_LENGTH_OFFSET);
             if (units == 0 || units * OPTION_UNIT > length - at)
             {
                 return ForwardDrop.ND_INVALID.id();
@@ -220,7 +226,7 @@ public final class NeighbourDiscoveryValidator
                 {
                     return ForwardDrop.ND_INVALID.id();
                 }
-                final long mac = mac(s, l4 + at + 2);
+                final long mac = mac(s, l4 + at + OPTION_LL_ADDRESS_OFFSET);
                 if (!Neighbours.isUnicast(mac))
                 {
                     linkLayerAddress = 0;
@@ -236,15 +242,13 @@ public final class NeighbourDiscoveryValidator
         return 0;
     }
 
-    /** ff00::/8 (RFC 4291 section 2.7). */
-    static boolean isMulticast(final long hi)
+    private static boolean isMulticast(final long hi)
     {
-        return (hi >>> 56) == 0xFF;
+        return Ipv6Flyweight.isMulticast(hi);
     }
 
-    /** fe80::/10 (RFC 4291 section 2.5.6). */
-    static boolean isLinkLocal(final long hi)
+    private static boolean isLinkLocal(final long hi)
     {
-        return (hi >>> 54) == 0x3FA;
+        return Ipv6Flyweight.isLinkLocal(hi);
     }
 }

@@ -66,6 +66,22 @@ public final class WorkerStats
         backendBase = new long[maxBackends * 3];
     }
 
+    /** Worker thread: a packet of {@code bytes} IP bytes tunnelled for {@code service} to {@code backend} (both paths). */
+    void countTunnelled(final int service, final int backend, final int bytes)
+    {
+        servicePackets[service]++;
+        serviceBytes[service] += bytes;
+        backendPackets[backend]++;
+        backendBytes[backend] += bytes;
+    }
+
+    /** Worker thread: a drop counted under {@code reason}; returns {@link Action#DROP} for the caller to return. */
+    int drop(final ForwardDrop reason)
+    {
+        drops[reason.id()]++;
+        return Action.DROP;
+    }
+
     /** Worker thread, after a full conntrack sweep that began at snapshot generation {@code generation}. */
     void publishSwept(final long generation)
     {
@@ -116,7 +132,6 @@ public final class WorkerStats
         return (long)LONGS.getAcquire(publishedService, 3 * service + what);
     }
 
-    /** what: 0 packets, 1 bytes, 2 new flows. */
     /** A backend's packets (0), bytes (1) or new flows (2) since its id was last given to a backend. */
     public long backend(final int backend, final int what)
     {

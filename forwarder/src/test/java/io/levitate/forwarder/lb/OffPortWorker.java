@@ -53,10 +53,16 @@ final class OffPortWorker
         this.conntrack = conntrack;
         final CountersManager counters = new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
-        agent = new LoadBalancerAgent(worker, 0, 0, burst, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
-            published, neighbours, conntrack, new GreEncapsulator[] {encapsulator},
-            new ControlResponder[] {new ControlResponder(portMac, neighbours)}, stats, new WorkerCounters(counters, worker),
-            new WorkerStartup());
+        agent = new LoadBalancerAgent(WorkerContext.builder()
+            .worker(worker, 0, 0)
+            .burst(burst)
+            .ports(new int[] {0}, new int[] {0})
+            .snapshots(published)
+            .neighbours(neighbours)
+            .conntrack(conntrack)
+            .perPort(new GreEncapsulator[] {encapsulator}, new ControlResponder[] {new ControlResponder(portMac, neighbours)})
+            .reporting(stats, new WorkerCounters(counters, worker), new WorkerStartup())
+            .build());
         mbufs = new long[burst];
         actions = new int[burst];
         array = arena.allocate(8L * burst, 8).address();

@@ -3,6 +3,7 @@ package io.levitate.packet.ethernet;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.EtherTypes;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 
 /**
  * Ethernet II header with up to two stacked VLAN tags (IEEE 802.3 framing, IEEE 802.1Q C-tag,
@@ -39,6 +40,8 @@ public final class EthernetFlyweight extends HeaderFlyweight {
     public static final int ETHER_TYPE_OFFSET = 12;
     /** Untagged header: two MACs and the EtherType. */
     public static final int HEADER_LENGTH = 14;
+    /** The shortest frame Ethernet carries, without the FCS (64 with it): shorter ones are padded. */
+    public static final int MIN_FRAME_LENGTH = 60;
     /** One 802.1Q/802.1ad tag: TPID (2) + TCI (2). */
     public static final int VLAN_TAG_LENGTH = 4;
     /** QinQ is the deepest stacking a data-centre LB meets; more is malformed or an attack. */
@@ -47,6 +50,19 @@ public final class EthernetFlyweight extends HeaderFlyweight {
     public static final int VLAN_ID_MASK = 0x0FFF;
     /** Value of the VLAN accessors when that tag is absent. */
     public static final int NO_VLAN = -1;
+
+    /**
+     * The EtherType at byte 12 of the frame at {@code frame} (a TPID if it is tagged), for a caller
+     * reading a raw address of {@code NetworkOrder.ALL} (see Ipv4Flyweight's static accessors).
+     */
+    public static int outerEtherType(java.lang.foreign.MemorySegment segment, long frame) {
+        return NetworkOrder.u16(segment, frame + ETHER_TYPE_OFFSET);
+    }
+
+    /** Whether the source MAC of the frame at {@code frame} has the group bit (broadcast, multicast). */
+    public static boolean groupSource(java.lang.foreign.MemorySegment segment, long frame) {
+        return (NetworkOrder.u8(segment, frame + SOURCE_OFFSET) & GROUP_BIT) != 0;
+    }
 
     private int headerLength;
     private int etherType;

@@ -49,6 +49,86 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
     /** Largest IPv4 datagram: the 16-bit total length. */
     public static final int MAX_DATAGRAM = 65535;
+    /** The first byte of a header without options (version 4, IHL 5): the worker's fast-path shape. */
+    public static final int VERSION_IHL_NO_OPTIONS = (VERSION << 4) | MIN_IHL;
+    /** The top four bits of a multicast address, 224.0.0.0/4 (RFC 5771). */
+    public static final int MULTICAST_NIBBLE = 0xE;
+    /** 255.255.255.255, the limited broadcast address (RFC 919), as a Java int. */
+    public static final int BROADCAST = -1;
+    /** The first octet of "this network", 0.0.0.0/8 (RFC 6890). */
+    public static final int THIS_NETWORK_OCTET = 0;
+    /** The first octet of loopback, 127.0.0.0/8 (RFC 6890). */
+    public static final int LOOPBACK_OCTET = 127;
+
+    // ---- static accessors, in the style of Aeron's flyweights: for a caller that reads a header
+    // at a raw address of NetworkOrder.ALL (the worker's fast path), or that already holds one of
+    // the header's 32-bit words (the classifier and the fast path load three words, not nine
+    // fields). Each is a constant offset or a shift and a mask, so the JIT folds it away; the
+    // numbers live here once, under the diagram above.
+
+    /** The version/IHL byte of the header at {@code ip}. */
+    public static int versionAndIhl(MemorySegment segment, long ip) {
+        return NetworkOrder.u8(segment, ip + VERSION_IHL_OFFSET);
+    }
+
+    /** The protocol of the header at {@code ip}. */
+    public static int protocol(MemorySegment segment, long ip) {
+        return NetworkOrder.u8(segment, ip + PROTOCOL_OFFSET);
+    }
+
+    public static int source(MemorySegment segment, long ip) {
+        return NetworkOrder.i32(segment, ip + SOURCE_OFFSET);
+    }
+
+    public static int destination(MemorySegment segment, long ip) {
+        return NetworkOrder.i32(segment, ip + DESTINATION_OFFSET);
+    }
+
+    /** Header length in bytes (IHL x 4) from word 0 (version, IHL, TOS, total length). */
+    public static int headerLengthOf(int word0) {
+        return (word0 >>> 22) & 0x3C;
+    }
+
+    public static int versionOf(int word0) {
+        return word0 >>> 28;
+    }
+
+    public static int tosOf(int word0) {
+        return (word0 >>> 16) & 0xFF;
+    }
+
+    public static int totalLengthOf(int word0) {
+        return word0 & 0xFFFF;
+    }
+
+    /** From word 1 (identification, flags, fragment offset): any fragment, first, middle or last. */
+    public static boolean isFragment(int word1) {
+        return (word1 & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
+    }
+
+    public static boolean dontFragment(int word1) {
+        return (word1 & FLAG_DONT_FRAGMENT) != 0;
+    }
+
+    /** From word 2 (TTL, protocol, header checksum). */
+    public static int ttlOf(int word2) {
+        return word2 >>> 24;
+    }
+
+    public static int protocolOf(int word2) {
+        return (word2 >>> 16) & 0xFF;
+    }
+
+    /** Multicast (224.0.0.0/4) or the limited broadcast: never a unicast client's address. */
+    public static boolean isMulticastOrBroadcast(int address) {
+        return (address >>> 28) == MULTICAST_NIBBLE || address == BROADCAST;
+    }
+
+    /** This network (0.0.0.0/8) or loopback (127.0.0.0/8): never a source on the wire (RFC 1812 section 5.3.7). */
+    public static boolean isThisNetworkOrLoopback(int address) {
+        int first = address >>> 24;
+        return first == THIS_NETWORK_OCTET || first == LOOPBACK_OCTET;
+    }
 
     @Override
     public Ipv4Flyweight wrap(MemorySegment segment, long offset, int length) {
@@ -72,14 +152,14 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
      * caller that read it anyway and has checked that {@link #MIN_HEADER_LENGTH} bytes exist.
      */
     public static DropReason validate(int word0, int available) {
-        if ((word0 >>> 28) != VERSION) {
+        if (versionOf(word0) != VERSION) {
             return DropReason.BAD_IP_VERSION;
         }
-        int headerLength = (word0 >>> 22) & 0x3C;
+        int headerLength = headerLengthOf(word0);
         if (headerLength < MIN_HEADER_LENGTH || headerLength > available) {
             return DropReason.BAD_IHL;
         }
-        int total = word0 & 0xFFFF;
+        int total = totalLengthOf(word0);
         if (total < headerLength || total > available) {
             return DropReason.BAD_TOTAL_LENGTH;
         }

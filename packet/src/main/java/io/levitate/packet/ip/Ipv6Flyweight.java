@@ -33,6 +33,34 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     public static final int HEADER_LENGTH = 40;
     public static final int VERSION = 6;
     public static final int FLOW_LABEL_MASK = 0xFFFFF;
+    /** Where an address's low 64 bits start within it (the flow key holds an address as two halves). */
+    public static final int LOW_HALF = 8;
+    public static final int SOURCE_LO_OFFSET = SOURCE_OFFSET + LOW_HALF;
+    public static final int DESTINATION_LO_OFFSET = DESTINATION_OFFSET + LOW_HALF;
+    /** The first word of a header with traffic class 0 and no flow label: version 6 alone. */
+    public static final int PLAIN_VERSION_WORD = VERSION << 28;
+
+    // ---- address classes, on an address's high and low 64 bits as the flow key holds them.
+
+    /** ff00::/8 (RFC 4291 section 2.7): never a source. */
+    public static boolean isMulticast(long hi) {
+        return (hi >>> 56) == 0xFF;
+    }
+
+    /** fe80::/10 (RFC 4291 section 2.5.6). */
+    public static boolean isLinkLocal(long hi) {
+        return (hi >>> 54) == 0x3FA;
+    }
+
+    /** The unspecified address {@code ::} or loopback {@code ::1} (RFC 4291 section 2.5.2, 2.5.3). */
+    public static boolean isUnspecifiedOrLoopback(long hi, long lo) {
+        return hi == 0 && (lo == 0 || lo == 1);
+    }
+
+    /** ::ffff:0:0/96, IPv4-mapped (RFC 4291 section 2.5.5.2): never on the wire. */
+    public static boolean isIpv4Mapped(long hi, long lo) {
+        return hi == 0 && (lo >>> 32) == 0xFFFF;
+    }
 
     @Override
     public Ipv6Flyweight wrap(MemorySegment segment, long offset, int length) {

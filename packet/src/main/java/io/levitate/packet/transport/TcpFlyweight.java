@@ -2,6 +2,7 @@ package io.levitate.packet.transport;
 
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 
 import java.lang.foreign.MemorySegment;
 
@@ -45,6 +46,36 @@ public final class TcpFlyweight extends HeaderFlyweight {
     public static final int URG = 0x20;
     public static final int ECE = 0x40;
     public static final int CWR = 0x80;
+
+    // ---- static accessors (as Ipv4Flyweight's): a raw address of NetworkOrder.ALL, or a loaded word.
+
+    /** Both ports of the TCP or UDP header at {@code l4} (the same two offsets in both): source high, destination low. */
+    public static int ports(MemorySegment segment, long l4) {
+        return NetworkOrder.i32(segment, l4 + SOURCE_PORT_OFFSET);
+    }
+
+    public static int sourcePort(MemorySegment segment, long l4) {
+        return NetworkOrder.u16(segment, l4 + SOURCE_PORT_OFFSET);
+    }
+
+    public static int destinationPort(MemorySegment segment, long l4) {
+        return NetworkOrder.u16(segment, l4 + DESTINATION_PORT_OFFSET);
+    }
+
+    /** The data offset, reserved bits and flags of the header at {@code tcp}, as one 16-bit word. */
+    public static int dataOffsetAndFlags(MemorySegment segment, long tcp) {
+        return NetworkOrder.u16(segment, tcp + DATA_OFFSET_OFFSET);
+    }
+
+    /** Header length in bytes (data offset x 4) from {@link #dataOffsetAndFlags()}'s word. */
+    public static int headerLengthOf(int dataOffsetAndFlags) {
+        return (dataOffsetAndFlags >>> 10) & 0x3C;
+    }
+
+    /** The eight flag bits CWR..FIN from {@link #dataOffsetAndFlags()}'s word. */
+    public static int flagsOf(int dataOffsetAndFlags) {
+        return dataOffsetAndFlags & 0xFF;
+    }
 
     @Override
     public TcpFlyweight wrap(MemorySegment segment, long offset, int length) {

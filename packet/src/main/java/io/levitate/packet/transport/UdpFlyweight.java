@@ -2,6 +2,7 @@ package io.levitate.packet.transport;
 
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 
 import java.lang.foreign.MemorySegment;
 
@@ -24,6 +25,11 @@ public final class UdpFlyweight extends HeaderFlyweight {
     public static final int LENGTH_OFFSET = 4;
     public static final int CHECKSUM_OFFSET = 6;
     public static final int HEADER_LENGTH = 8;
+
+    /** The UDP length field of the header at {@code udp} (a raw address of NetworkOrder.ALL; see Ipv4Flyweight's static accessors). */
+    public static int udpLength(MemorySegment segment, long udp) {
+        return NetworkOrder.u16(segment, udp + LENGTH_OFFSET);
+    }
 
     @Override
     public UdpFlyweight wrap(MemorySegment segment, long offset, int length) {

@@ -9,6 +9,7 @@ import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.LoadBalancerAgent;
 import io.levitate.forwarder.lb.Neighbours;
 import io.levitate.forwarder.lb.SnapshotBuilder;
+import io.levitate.forwarder.lb.WorkerContext;
 import io.levitate.forwarder.lb.WorkerStats;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
@@ -92,10 +93,17 @@ public class PipelineBenchmark
         manualEncap = encap;
         manualSnapshot = snapshot;
         manualConntrack = conntrack;
-        agent = new LoadBalancerAgent(0, 0, 0, 32, new int[] {0}, new int[] {0}, 0, 0, 0, 0, 0, new int[] {-1}, 1, 0,
-            new AtomicReference<>(snapshot), neighbours, conntrack, new GreEncapsulator[] {encap},
-            new ControlResponder[] {responder}, new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS),
-            new WorkerCounters(counters, 0), new WorkerStartup());
+        agent = new LoadBalancerAgent(WorkerContext.builder()
+            .worker(0, 0, 0)
+            .burst(32)
+            .ports(new int[] {0}, new int[] {0})
+            .snapshots(new AtomicReference<>(snapshot))
+            .neighbours(neighbours)
+            .conntrack(conntrack)
+            .perPort(new GreEncapsulator[] {encap}, new ControlResponder[] {responder})
+            .reporting(new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.MAX_BACKENDS),
+                new WorkerCounters(counters, 0), new WorkerStartup())
+            .build());
         arena = Arena.ofShared();
         all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
         mbufs = new long[flows];
