@@ -1,9 +1,15 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.Addresses;
+import io.levitate.core.config.BgpBinder;
+import io.levitate.core.config.BgpConfig;
+import io.levitate.core.config.ErrorSink;
+import io.levitate.core.config.MappingView;
+import io.levitate.core.config.Values;
+import io.levitate.core.config.Values.Family;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.MemoryMode;
 import io.levitate.forwarder.PortSpec;
-import io.levitate.forwarder.config.Values.Family;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.HashFields;
 import io.levitate.maglev.TableSizes;
@@ -53,21 +59,13 @@ final class ConfigBuilder
     private static final List<String> BACKEND_KEYS = List.of("address", "port", "weight", "state", "health_check");
     private static final List<String> METRICS_KEYS = List.of("listen");
     private static final List<String> CONTROL_KEYS = List.of("socket");
-    private static final List<String> BGP_KEYS = List.of("local_as", "router_id", "hold_time", "connect_retry",
-        "graceful_shutdown_wait", "med", "communities", "large_communities", "peers",
-        // Read by the announcer only (bgp-announcer's ConfigLoader); checked here for shape.
-        "metrics_listen", "announce_delay", "listen", "graceful_restart_time");
-    private static final List<String> PEER_KEYS = List.of("address", "remote_as", "port", "local_address", "next_hop",
-        "next_hop_v6", "md5_password", "passive", "hold_time",
-        // Read by the announcer only (RFC 5880/5881 BFD); checked here for shape.
-        "bfd");
-    private static final List<String> BFD_KEYS = List.of("min_tx", "min_rx", "multiplier");
+    // The bgp section's schema is core's BgpBinder, shared with the announcer; named here too for
+    // dist's ConfigDocTest, which reads every parser's key lists.
+    private static final List<String> BGP_KEYS = BgpBinder.BGP_KEYS;
+    private static final List<String> PEER_KEYS = BgpBinder.PEER_KEYS;
+    private static final List<String> BFD_KEYS = BgpBinder.BFD_KEYS;
 
     private static final Pattern NAME = Pattern.compile(ConfigDefaults.NAME_PATTERN);
-    private static final Pattern LISTEN = Pattern.compile("(?:\\[([^\\]]*)\\]|([^:\\[\\]]*)):([0-9]{1,5})");
-    private static final Pattern COMMUNITY = Pattern.compile("([0-9]{1,10}):([0-9]{1,10})");
-    private static final Pattern LARGE_COMMUNITY = Pattern.compile("([0-9]{1,10}):([0-9]{1,10}):([0-9]{1,10})");
-    private static final long UINT32_MAX = 0xFFFF_FFFFL;
 
     private final ErrorSink sink;
 
@@ -113,7 +111,7 @@ final class ConfigBuilder
         final MetricsConfig metrics = metrics(top.get("metrics"), top.keyNode("metrics"));
         final ControlConfig control = control(top.get("control"), top.keyNode("control"));
         final Node bgpNode = top.get("bgp");
-        final BgpConfig bgp = bgpNode == null ? null : bgp(bgpNode, top.keyNode("bgp"));
+        final BgpConfig bgp = bgpNode == null ? null : new BgpBinder(sink).bind(bgpNode, top.keyNode("bgp"));
         if (!sink.isEmpty() || instance == null || seed == null)
         {
             return null;
@@ -140,18 +138,18 @@ final class ConfigBuilder
         }
         final Node portsNode = m.require("ports");
         final List<PortConfig> ports = portsNode == null ? List.of() : ports(portsNode, m.child("ports"));
-        final Integer workers = optionalInt(m, "workers", 1, ConfigDefaults.MAX_WORKERS, ConfigDefaults.WORKERS);
+        final Integer workers = m.optionalInt("workers", 1, ConfigDefaults.MAX_WORKERS, ConfigDefaults.WORKERS);
         final List<Integer> cores = m.get("cores") == null ? List.of() : cores(m.get("cores"), m.child("cores"), workers);
-        final Integer mainCore = optionalInt(m, "main_core", 0, ConfigDefaults.MAX_CPU, ConfigDefaults.MAIN_CORE);
+        final Integer mainCore = m.optionalInt("main_core", 0, ConfigDefaults.MAX_CPU, ConfigDefaults.MAIN_CORE);
         MemoryMode hugepages = MemoryMode.AUTO;
         if (m.get("hugepages") != null)
         {
             final int w = Values.word(sink, m.get("hugepages"), m.child("hugepages"), List.of("auto", "yes", "no"));
             hugepages = w == 1 ? MemoryMode.HUGEPAGES : w == 2 ? MemoryMode.NO_HUGE : MemoryMode.AUTO;
         }
-        final Integer memoryMb = optionalInt(m, "memory_mb", ConfigDefaults.MIN_MEMORY_MB, ConfigDefaults.MAX_MEMORY_MB,
+        final Integer memoryMb = m.optionalInt("memory_mb", ConfigDefaults.MIN_MEMORY_MB, ConfigDefaults.MAX_MEMORY_MB,
             ConfigDefaults.MEMORY_MB);
-        final Integer mbufs = optionalInt(m, "mbufs", ConfigDefaults.MIN_MBUFS, ConfigDefaults.MAX_MBUFS, 0);
+        final Integer mbufs = m.optionalInt("mbufs", ConfigDefaults.MIN_MBUFS, ConfigDefaults.MAX_MBUFS, 0);
         IdleMode idle = IdleMode.BUSY_SPIN;
         if (m.get("idle") != null)
         {
@@ -185,9 +183,9 @@ final class ConfigBuilder
                 exceptionTap = prefix;
             }
         }
-        final Integer exceptionRate = optionalInt(m, "exception_rate", 1, ConfigDefaults.MAX_EXCEPTION_RATE,
+        final Integer exceptionRate = m.optionalInt("exception_rate", 1, ConfigDefaults.MAX_EXCEPTION_RATE,
             ConfigDefaults.EXCEPTION_RATE);
-        final Duration stopGrace = optionalDuration(m, "stop_grace", Duration.ZERO, ConfigDefaults.MAX_STOP_GRACE,
+        final Duration stopGrace = m.optionalDuration("stop_grace", Duration.ZERO, ConfigDefaults.MAX_STOP_GRACE,
             ConfigDefaults.STOP_GRACE);
         final Node addressesNode = m.require("addresses");
         final AddressPair addresses = addressesNode == null ? null
@@ -273,7 +271,7 @@ final class ConfigBuilder
                     }
                 }
             }
-            final Integer mtu = optionalInt(p, "mtu", ConfigDefaults.MIN_MTU, ConfigDefaults.MAX_MTU, ConfigDefaults.MTU);
+            final Integer mtu = p.optionalInt("mtu", ConfigDefaults.MIN_MTU, ConfigDefaults.MAX_MTU, ConfigDefaults.MTU);
             if (device != null && mtu != null)
             {
                 ports.add(new PortConfig(device, mtu));
@@ -513,9 +511,9 @@ final class ConfigBuilder
         {
             return defaults;
         }
-        final Integer capacity = optionalInt(m, "capacity", ConfigDefaults.MIN_CONNTRACK_CAPACITY,
+        final Integer capacity = m.optionalInt("capacity", ConfigDefaults.MIN_CONNTRACK_CAPACITY,
             ConfigDefaults.MAX_CONNTRACK_CAPACITY, ConfigDefaults.CONNTRACK_CAPACITY);
-        final Integer flood = optionalInt(m, "flood_guard_new_flows_per_second", 0, ConfigDefaults.MAX_FLOOD_GUARD,
+        final Integer flood = m.optionalInt("flood_guard_new_flows_per_second", 0, ConfigDefaults.MAX_FLOOD_GUARD,
             ConfigDefaults.FLOOD_GUARD);
         Duration established = defaults.tcpEstablished();
         Duration closing = defaults.tcpClosing();
@@ -653,8 +651,8 @@ final class ConfigBuilder
                         + conntrack.capacity() + " (the quota is per worker, like the capacity)");
                 }
             }
-            final Boolean announce = optionalBool(s, "announce", true);
-            final Boolean mixed = optionalBool(s, "mixed_families", false);
+            final Boolean announce = s.optionalBool("announce", true);
+            final Boolean mixed = s.optionalBool("mixed_families", false);
             Boolean fragments = null;
             if (s.get("fragments") != null)
             {
@@ -923,7 +921,7 @@ final class ConfigBuilder
             {
                 port = Values.integer(sink, b.get("port"), b.child("port"), 1, 0xFFFF);
             }
-            final Integer weight = optionalInt(b, "weight", 0, ConfigDefaults.MAX_WEIGHT, ConfigDefaults.WEIGHT);
+            final Integer weight = b.optionalInt("weight", 0, ConfigDefaults.MAX_WEIGHT, ConfigDefaults.WEIGHT);
             BackendState state = BackendState.ACTIVE;
             if (b.get("state") != null)
             {
@@ -991,7 +989,7 @@ final class ConfigBuilder
         }
         final Node typeNode = h.require("type");
         final int type = typeNode == null ? -1 : Values.word(sink, typeNode, h.child("type"), List.of("tcp", "http"));
-        final Integer port = optionalInt(h, "port", 1, 0xFFFF, 0);
+        final Integer port = h.optionalInt("port", 1, 0xFFFF, 0);
         String httpPath = null;
         Integer status = 0;
         if (type == 0)
@@ -1016,19 +1014,19 @@ final class ConfigBuilder
                     httpPath = null;
                 }
             }
-            status = optionalInt(h, "expect_status", 100, 599, ConfigDefaults.HTTP_STATUS);
+            status = h.optionalInt("expect_status", 100, 599, ConfigDefaults.HTTP_STATUS);
         }
-        final Duration interval = optionalDuration(h, "interval", ConfigDefaults.MIN_HEALTH_INTERVAL,
+        final Duration interval = h.optionalDuration("interval", ConfigDefaults.MIN_HEALTH_INTERVAL,
             ConfigDefaults.MAX_HEALTH_INTERVAL, ConfigDefaults.HEALTH_INTERVAL);
-        final Duration timeout = optionalDuration(h, "timeout", Duration.ofMillis(1), ConfigDefaults.MAX_HEALTH_INTERVAL,
+        final Duration timeout = h.optionalDuration("timeout", Duration.ofMillis(1), ConfigDefaults.MAX_HEALTH_INTERVAL,
             ConfigDefaults.HEALTH_TIMEOUT);
         if (interval != null && timeout != null && timeout.compareTo(interval) > 0)
         {
             sink.at(h.get("timeout") != null ? h.get("timeout") : h.node(), h.child("timeout") + ": "
                 + Values.formatDuration(timeout) + " is longer than the interval " + Values.formatDuration(interval));
         }
-        final Integer rise = optionalInt(h, "rise", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.RISE);
-        final Integer fall = optionalInt(h, "fall", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.FALL);
+        final Integer rise = h.optionalInt("rise", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.RISE);
+        final Integer fall = h.optionalInt("fall", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.FALL);
         if (type < 0 || port == null || (type == 1 && (httpPath == null || status == null)) || interval == null
             || timeout == null || rise == null || fall == null)
         {
@@ -1039,28 +1037,6 @@ final class ConfigBuilder
     }
 
     // ---------------------------------------------------------------- metrics, control
-
-    /** An optional IP:PORT value; errors go to the sink. */
-    private void listenAddress(final Node node, final String path)
-    {
-        if (node == null)
-        {
-            return;
-        }
-        final String text = Values.string(sink, node, path);
-        // "off": the announcer opens no such endpoint (bgp-announcer's ConfigLoader takes it too).
-        if (text == null || "off".equals(text))
-        {
-            return;
-        }
-        final Matcher match = LISTEN.matcher(text);
-        final boolean ok = match.matches() && (match.group(1) != null ? Addresses.parseIpv6(match.group(1))
-            : Addresses.parseIpv4(match.group(2))) != null && Integer.parseInt(match.group(3)) <= 0xFFFF;
-        if (!ok)
-        {
-            sink.at(node, path + ": '" + Values.shorten(text) + "' is not ADDRESS:PORT with an IP address");
-        }
-    }
 
     private MetricsConfig metrics(final Node node, final Node owner)
     {
@@ -1080,7 +1056,7 @@ final class ConfigBuilder
         {
             return null;
         }
-        final Matcher match = LISTEN.matcher(text);
+        final Matcher match = Values.LISTEN.matcher(text);
         InetAddress host = null;
         int port = -1;
         if (match.matches())
@@ -1118,202 +1094,6 @@ final class ConfigBuilder
             return null;
         }
         return socket == null ? null : new ControlConfig(socket);
-    }
-
-    // ---------------------------------------------------------------- bgp
-
-    private BgpConfig bgp(final Node node, final Node owner)
-    {
-        final MappingView m = MappingView.of(sink, node, owner, "bgp", BGP_KEYS);
-        if (m == null)
-        {
-            return null;
-        }
-        final Node asNode = m.require("local_as");
-        final Long localAs = asNode == null ? null : Values.integer(sink, asNode, m.child("local_as"), 1L, UINT32_MAX);
-        final Node idNode = m.require("router_id");
-        final InetAddress routerId = idNode == null ? null : Values.unicast(sink, idNode, m.child("router_id"), Family.IPV4);
-        final Duration hold = m.get("hold_time") == null ? ConfigDefaults.BGP_HOLD_TIME
-            : holdTime(m.get("hold_time"), m.child("hold_time"));
-        final Duration retry = optionalDuration(m, "connect_retry", ConfigDefaults.MIN_BGP_CONNECT_RETRY,
-            ConfigDefaults.MAX_BGP_CONNECT_RETRY, ConfigDefaults.BGP_CONNECT_RETRY);
-        final Duration gshut = optionalDuration(m, "graceful_shutdown_wait", Duration.ZERO,
-            ConfigDefaults.MAX_BGP_GRACEFUL_SHUTDOWN_WAIT, ConfigDefaults.BGP_GRACEFUL_SHUTDOWN_WAIT);
-        final Long med = m.get("med") == null ? Long.valueOf(-1) : Values.integer(sink, m.get("med"), m.child("med"), 0L, UINT32_MAX);
-        final List<String> communities = communities(m.get("communities"), m.child("communities"), false);
-        final List<String> large = communities(m.get("large_communities"), m.child("large_communities"), true);
-        final Node peersNode = m.require("peers");
-        final List<BgpPeerConfig> peers = peersNode == null ? List.of() : peers(peersNode, m.child("peers"));
-        // Announcer-only keys: validated for shape so a typo fails `levitate check`, not the sidecar.
-        optionalDuration(m, "announce_delay", Duration.ZERO, Duration.ofMinutes(10), Duration.ZERO);
-        optionalInt(m, "graceful_restart_time", 0, 4095, 0);
-        listenAddress(m.get("metrics_listen"), m.child("metrics_listen"));
-        listenAddress(m.get("listen"), m.child("listen"));
-        if (localAs == null || routerId == null || hold == null || retry == null || gshut == null || med == null
-            || communities == null || large == null)
-        {
-            return null;
-        }
-        return new BgpConfig(localAs, (Inet4Address)routerId, hold, retry, gshut, med, communities, large, peers);
-    }
-
-    /** 0, or 3..65535 whole seconds (RFC 4271 section 4.2). */
-    private Duration holdTime(final Node node, final String path)
-    {
-        final Duration d = Values.duration(sink, node, path, Duration.ZERO, ConfigDefaults.MAX_BGP_HOLD_TIME);
-        if (d == null)
-        {
-            return null;
-        }
-        if (d.toMillis() % 1000 != 0 || (!d.isZero() && d.compareTo(ConfigDefaults.MIN_BGP_HOLD_TIME) < 0))
-        {
-            sink.at(node, path + ": must be 0 or 3s..65535s in whole seconds (RFC 4271), got "
-                + Values.formatDuration(d));
-            return null;
-        }
-        return d;
-    }
-
-    private List<String> communities(final Node node, final String path, final boolean large)
-    {
-        if (node == null)
-        {
-            return List.of();
-        }
-        final List<Node> items = Values.list(sink, node, path);
-        if (items == null)
-        {
-            return null;
-        }
-        final List<String> out = new ArrayList<>();
-        boolean ok = true;
-        for (int i = 0; i < items.size(); i++)
-        {
-            final String itemPath = path + "[" + i + "]";
-            final String text = Values.string(sink, items.get(i), itemPath);
-            if (text == null)
-            {
-                ok = false;
-                continue;
-            }
-            final Matcher c = (large ? LARGE_COMMUNITY : COMMUNITY).matcher(text);
-            final long max = large ? UINT32_MAX : 0xFFFF;
-            boolean valid = c.matches();
-            for (int g = 1; valid && g <= c.groupCount(); g++)
-            {
-                valid = Long.parseLong(c.group(g)) <= max;
-            }
-            if (!valid)
-            {
-                sink.at(items.get(i), itemPath + ": '" + Values.shorten(text) + "' is not a "
-                    + (large ? "large community A:B:C with each part 0..4294967295" : "community A:B with A and B 0..65535"));
-                ok = false;
-                continue;
-            }
-            out.add(text);
-        }
-        return ok ? out : null;
-    }
-
-    private List<BgpPeerConfig> peers(final Node node, final String path)
-    {
-        final List<Node> items = Values.list(sink, node, path);
-        if (items == null)
-        {
-            return List.of();
-        }
-        if (items.isEmpty())
-        {
-            sink.at(node, path + ": at least one peer is required");
-        }
-        final List<BgpPeerConfig> peers = new ArrayList<>();
-        final Map<InetAddress, Node> seen = new HashMap<>();
-        for (int i = 0; i < items.size(); i++)
-        {
-            final String itemPath = path + "[" + i + "]";
-            final MappingView p = MappingView.of(sink, items.get(i), null, itemPath, PEER_KEYS);
-            if (p == null)
-            {
-                continue;
-            }
-            final Node addressNode = p.require("address");
-            final InetAddress address = addressNode == null ? null
-                : Values.unicast(sink, addressNode, p.child("address"), Family.ANY);
-            if (address != null)
-            {
-                final Node first = seen.putIfAbsent(address, addressNode);
-                if (first != null)
-                {
-                    sink.at(addressNode, p.child("address") + ": peer " + Addresses.format(address)
-                        + " is listed twice (first at line " + Values.line(first) + ")");
-                }
-            }
-            final Node asNode = p.require("remote_as");
-            final Long remoteAs = asNode == null ? null : Values.integer(sink, asNode, p.child("remote_as"), 1L, UINT32_MAX);
-            final Integer port = optionalInt(p, "port", 1, 0xFFFF, ConfigDefaults.BGP_PORT);
-            InetAddress local = null;
-            if (p.get("local_address") != null)
-            {
-                local = Values.unicast(sink, p.get("local_address"), p.child("local_address"), Family.ANY);
-                if (local != null && address != null && (local instanceof Inet4Address) != (address instanceof Inet4Address))
-                {
-                    sink.at(p.get("local_address"), p.child("local_address") + ": " + Addresses.family(local)
-                        + " source for an " + Addresses.family(address) + " peer; use an address of the peer's family");
-                }
-            }
-            final InetAddress nextHop = p.get("next_hop") == null ? null
-                : Values.unicast(sink, p.get("next_hop"), p.child("next_hop"), Family.IPV4);
-            final InetAddress nextHopV6 = p.get("next_hop_v6") == null ? null
-                : Values.unicast(sink, p.get("next_hop_v6"), p.child("next_hop_v6"), Family.IPV6);
-            String md5 = null;
-            if (p.get("md5_password") != null)
-            {
-                md5 = Values.string(sink, p.get("md5_password"), p.child("md5_password"));
-                if (md5 != null)
-                {
-                    final int bytes = md5.getBytes(StandardCharsets.UTF_8).length;
-                    if (bytes == 0 || bytes > ConfigDefaults.MAX_MD5_PASSWORD_BYTES)
-                    {
-                        // The key itself is never echoed.
-                        sink.at(p.get("md5_password"), p.child("md5_password") + ": must be 1.."
-                            + ConfigDefaults.MAX_MD5_PASSWORD_BYTES + " bytes (RFC 2385, Linux TCP_MD5SIG), got " + bytes);
-                    }
-                }
-            }
-            final Boolean passive = optionalBool(p, "passive", false);
-            final Duration hold = p.get("hold_time") == null ? null : holdTime(p.get("hold_time"), p.child("hold_time"));
-            if (p.get("bfd") != null)
-            {
-                bfd(p.get("bfd"), p.child("bfd"));
-            }
-            if (address != null && remoteAs != null && port != null && passive != null)
-            {
-                peers.add(new BgpPeerConfig(address, remoteAs, port, local, (Inet4Address)nextHop,
-                    (Inet6Address)nextHopV6, md5, passive, hold));
-            }
-        }
-        return peers;
-    }
-
-    /**
-     * {@code bfd: true|false} or {@code {min_tx, min_rx, multiplier}}: the limits of bgp-announcer's
-     * BfdConfig (10ms..60s, 1..255), so `levitate check` refuses what the announcer would.
-     */
-    private void bfd(final Node node, final String path)
-    {
-        if (node instanceof ScalarNode)
-        {
-            Values.bool(sink, node, path);
-            return;
-        }
-        final MappingView b = MappingView.of(sink, node, null, path, BFD_KEYS);
-        if (b == null)
-        {
-            return;
-        }
-        optionalDuration(b, "min_tx", Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofMillis(300));
-        optionalDuration(b, "min_rx", Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofMillis(300));
-        optionalInt(b, "multiplier", 1, 255, 3);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -1354,25 +1134,5 @@ final class ConfigBuilder
         }
         sink.at(node, path + ": '" + Values.shorten(text) + "' is not an absolute path");
         return null;
-    }
-
-    /** An optional integer key: its value, the default when absent, null after an error. */
-    private Integer optionalInt(final MappingView m, final String key, final int min, final int max, final int fallback)
-    {
-        final Node n = m.get(key);
-        return n == null ? Integer.valueOf(fallback) : Values.integer(sink, n, m.child(key), min, max);
-    }
-
-    private Boolean optionalBool(final MappingView m, final String key, final boolean fallback)
-    {
-        final Node n = m.get(key);
-        return n == null ? Boolean.valueOf(fallback) : Values.bool(sink, n, m.child(key));
-    }
-
-    private Duration optionalDuration(final MappingView m, final String key, final Duration min, final Duration max,
-        final Duration fallback)
-    {
-        final Node n = m.get(key);
-        return n == null ? fallback : Values.duration(sink, n, m.child(key), min, max);
     }
 }
