@@ -11,6 +11,8 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -99,6 +101,53 @@ public final class Values
             return null;
         }
         return s.getValue();
+    }
+
+    /**
+     * Instance and service names: they become a directory and label names. Both processes read
+     * {@code instance.name} (the announcer finds the forwarder's counters file by it).
+     */
+    public static final String NAME_PATTERN = "[A-Za-z0-9_.-]{1,64}";
+    private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
+
+    /** A name of {@link #NAME_PATTERN}, not {@code .} or {@code ..}, or null with an error. */
+    public static String name(final ErrorSink sink, final Node node, final String path)
+    {
+        final String text = string(sink, node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        if (!NAME.matcher(text).matches() || text.equals(".") || text.equals(".."))
+        {
+            sink.at(node, path + ": '" + shorten(text) + "' must be 1..64 characters of A-Z a-z 0-9 _ . -");
+            return null;
+        }
+        return text;
+    }
+
+    /** An absolute path, normalised, or null with an error. */
+    public static Path absolutePath(final ErrorSink sink, final Node node, final String path)
+    {
+        final String text = string(sink, node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        try
+        {
+            final Path p = Path.of(text);
+            if (p.isAbsolute())
+            {
+                return p.normalize();
+            }
+        }
+        catch (final InvalidPathException bad)
+        {
+            // Reported below like any other unusable path.
+        }
+        sink.at(node, path + ": '" + shorten(text) + "' is not an absolute path");
+        return null;
     }
 
     /** A list's items, or null with an error. */

@@ -1,6 +1,7 @@
 package io.levitate.forwarder.config;
 
 import io.levitate.core.config.ConfigLimits;
+import io.levitate.core.config.Values;
 import io.levitate.maglev.TableSizes;
 
 import java.time.Duration;
@@ -28,7 +29,7 @@ public final class ConfigDefaults
     // ---------------------------------------------------------------- instance
 
     /** Instance and service names: they become a directory and label names. */
-    public static final String NAME_PATTERN = "[A-Za-z0-9_.-]{1,64}";
+    public static final String NAME_PATTERN = Values.NAME_PATTERN;
     /** Where counters files live: tmpfs, so readers map them without disk I/O. */
     public static final String COUNTERS_DIR = "/dev/shm/levitate";
     /** Ethernet's usual MTU. */
