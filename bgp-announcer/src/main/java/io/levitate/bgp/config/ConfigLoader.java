@@ -10,6 +10,7 @@ import io.levitate.core.config.BgpPeerConfig;
 import io.levitate.core.config.ConfigError;
 import io.levitate.core.config.ConfigLimits;
 import io.levitate.core.config.ErrorSink;
+import io.levitate.core.config.Values;
 import io.levitate.core.config.YamlSource;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -35,8 +36,9 @@ import java.util.Set;
  * files only, 4 MiB, strict UTF-8, nesting and alias expansion bounded, no YAML tags), and the
  * {@code bgp:} section is bound by core's {@link BgpBinder}, the binder {@code levitate check} runs,
  * so both processes accept the same section and mean the same by it; this class maps the binder's
- * {@link BgpConfig} onto the speaker's {@link SpeakerConfig}. Its errors keep the announcer's
- * wording ({@link BgpWording}).
+ * {@link BgpConfig} onto the speaker's {@link SpeakerConfig}; {@code instance.name} and
+ * {@code counters_dir} follow core's rules too. What remains the announcer's own is the subset of
+ * {@code services[]} it reads and the wording of its errors ({@link BgpWording}, {@link Nodes}).
  */
 public final class ConfigLoader
 {
@@ -96,19 +98,26 @@ public final class ConfigLoader
         }
         final Map<String, Node> topKeys = n.mapping(top);
 
+        // instance.name and counters_dir by core's rules, the forwarder's: the announcer finds the
+        // forwarder's counters file by them.
         String instanceName = "default";
-        String countersDir = DEFAULT_COUNTERS_DIR;
+        Path countersDir = Path.of(DEFAULT_COUNTERS_DIR);
         final Node instance = topKeys.get("instance");
         if (instance != null)
         {
             final Map<String, Node> i = n.mapping(instance);
+            final ErrorSink instanceSink = new ErrorSink(n.file);
             if (i.containsKey("name"))
             {
-                instanceName = n.name(i.get("name"));
+                instanceName = Values.name(instanceSink, i.get("name"), "instance.name");
             }
             if (i.containsKey("counters_dir"))
             {
-                countersDir = n.string(i.get("counters_dir"));
+                countersDir = Values.absolutePath(instanceSink, i.get("counters_dir"), "instance.counters_dir");
+            }
+            if (!instanceSink.isEmpty())
+            {
+                throw first(instanceSink);
             }
         }
 
@@ -134,7 +143,7 @@ public final class ConfigLoader
                 services.add(service);
             }
         }
-        return new AnnouncerConfig(path, instanceName, Path.of(countersDir), speaker(bgp), bgp.metricsListen(),
+        return new AnnouncerConfig(path, instanceName, countersDir, speaker(bgp), bgp.metricsListen(),
             bgp.announceDelay().toMillis(), List.copyOf(services));
     }
 
