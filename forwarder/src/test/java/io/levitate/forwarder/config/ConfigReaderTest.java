@@ -1,5 +1,8 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.BgpPeerConfig;
+import io.levitate.core.config.BgpConfig;
+import io.levitate.core.config.Addresses;
 import io.levitate.forwarder.MemoryMode;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.HashFields;
