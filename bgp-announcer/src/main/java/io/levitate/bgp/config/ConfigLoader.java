@@ -3,6 +3,7 @@ package io.levitate.bgp.config;
 import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.SpeakerConfig;
 import io.levitate.bgp.bfd.BfdConfig;
+import io.levitate.core.runtime.BoundedFiles;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -15,17 +16,14 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.io.Reader;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -84,7 +82,7 @@ public final class ConfigLoader
         final byte[] bytes;
         try
         {
-            bytes = readRegularFile(path, MAX_FILE_BYTES);
+            bytes = BoundedFiles.readRegularFile(path, MAX_FILE_BYTES);
         }
         catch (final IOException e)
         {
@@ -105,50 +103,6 @@ public final class ConfigLoader
             throw new ConfigException(path.toString(), "not UTF-8 text");
         }
         return parse(path, text);
-    }
-
-    /**
-     * At most {@code limit + 1} bytes of a regular file (symbolic links followed). The same rule
-     * as the forwarder's ConfigReader (this module does not depend on it): the limit holds on the
-     * bytes read, since /dev/zero and /proc files report size 0, and anything but a regular file
-     * is refused before open(2), which blocks on a FIFO without a writer.
-     */
-    static byte[] readRegularFile(final Path path, final int limit) throws IOException
-    {
-        final BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-        if (!attributes.isRegularFile())
-        {
-            throw new IOException("not a regular file (" + kind(path, attributes) + ")");
-        }
-        try (InputStream in = Files.newInputStream(path))
-        {
-            return in.readNBytes(limit + 1);
-        }
-    }
-
-    private static String kind(final Path path, final BasicFileAttributes attributes)
-    {
-        if (attributes.isDirectory())
-        {
-            return "a directory";
-        }
-        try
-        {
-            // st_mode's file type bits (S_IFMT), <sys/stat.h>.
-            final int type = (Integer)Files.getAttribute(path, "unix:mode") & 0170000;
-            return switch (type)
-            {
-                case 0010000 -> "a FIFO";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        }
-        catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex)
-        {
-            return "a special file";
-        }
     }
 
     public static AnnouncerConfig parse(final Path path, final String text) throws ConfigException
