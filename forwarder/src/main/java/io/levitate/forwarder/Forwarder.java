@@ -1,5 +1,6 @@
 package io.levitate.forwarder;
 
+import io.levitate.core.counters.CountersLayout;
 import io.levitate.dpdk.CStdio;
 import io.levitate.dpdk.DpdkException;
 import io.levitate.dpdk.DpdkLayouts;
@@ -8,7 +9,6 @@ import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
-import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;

@@ -12,6 +12,7 @@ import io.levitate.core.config.ConfigLimits;
 import io.levitate.core.config.ErrorSink;
 import io.levitate.core.config.Values;
 import io.levitate.core.config.YamlSource;
+import io.levitate.core.runtime.BoundedFiles;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -64,7 +65,7 @@ public final class ConfigLoader
         final byte[] bytes;
         try
         {
-            bytes = YamlSource.readRegularFile(path, MAX_FILE_BYTES);
+            bytes = BoundedFiles.readRegularFile(path, MAX_FILE_BYTES);
         }
         catch (final IOException e)
         {

@@ -5,6 +5,7 @@ import io.levitate.bgp.config.AnnouncerConfig;
 import io.levitate.bgp.config.ConfigException;
 import io.levitate.bgp.config.ConfigLoader;
 import io.levitate.bgp.net.Libc;
+import io.levitate.core.runtime.RuntimeDirectories;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -9,16 +9,12 @@ import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
@@ -35,54 +31,6 @@ public final class YamlSource
 {
     private YamlSource()
     {
-    }
-
-    /**
-     * At most {@code limit + 1} bytes of a regular file (symbolic links followed): one byte over
-     * says "too large" without reading the rest. The limit holds on the bytes read, not on the
-     * size the file system reports, which is 0 for /dev/zero and for files under /proc. Anything
-     * but a regular file is refused before it is opened: a FIFO without a writer would block
-     * open(2) itself, and a device may never end.
-     *
-     * @throws IOException if the file is missing, unreadable or not a regular file
-     */
-    public static byte[] readRegularFile(final Path file, final int limit) throws IOException
-    {
-        final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        if (!attributes.isRegularFile())
-        {
-            throw new IOException("not a regular file (" + kind(file, attributes) + ")");
-        }
-        try (InputStream in = Files.newInputStream(file))
-        {
-            return in.readNBytes(limit + 1);
-        }
-    }
-
-    /** What a non-regular file is, in the words of ls(1) and stat(1). */
-    private static String kind(final Path file, final BasicFileAttributes attributes)
-    {
-        if (attributes.isDirectory())
-        {
-            return "a directory";
-        }
-        try
-        {
-            // st_mode's file type bits (S_IFMT), <sys/stat.h>.
-            final int type = (Integer)Files.getAttribute(file, "unix:mode") & 0170000;
-            return switch (type)
-            {
-                case 0010000 -> "a FIFO";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        }
-        catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex)
-        {
-            return "a special file";
-        }
     }
 
     /** The error for a file of more than {@link ConfigLimits#MAX_FILE_BYTES}, reported at 1:1. */

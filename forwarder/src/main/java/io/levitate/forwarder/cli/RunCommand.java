@@ -1,15 +1,15 @@
 package io.levitate.forwarder.cli;
 
+import io.levitate.core.counters.CountersLayout;
+import io.levitate.core.runtime.RuntimeDirectories;
 import io.levitate.forwarder.Forwarder;
 import io.levitate.forwarder.HostCpus;
 import io.levitate.forwarder.MemoryMode;
 import io.levitate.forwarder.PortSpec;
 import io.levitate.forwarder.RunSpec;
-import io.levitate.forwarder.RuntimeDirectories;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.cli.LevitateCli.UsageException;
 import io.levitate.forwarder.counters.CountersFile;
-import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;

@@ -3,6 +3,7 @@ package io.levitate.forwarder.config;
 import io.levitate.core.config.ConfigError;
 import io.levitate.core.config.ErrorSink;
 import io.levitate.core.config.YamlSource;
+import io.levitate.core.runtime.BoundedFiles;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ public final class ConfigReader
     public static ConfigResult read(final Path file) throws IOException
     {
         final String label = file.toString();
-        final byte[] bytes = YamlSource.readRegularFile(file, ConfigDefaults.MAX_FILE_BYTES);
+        final byte[] bytes = BoundedFiles.readRegularFile(file, ConfigDefaults.MAX_FILE_BYTES);
         if (bytes.length > ConfigDefaults.MAX_FILE_BYTES)
         {
             return invalid(label, 1, 1, YamlSource.tooLarge());

@@ -1,6 +1,6 @@
 package io.levitate.forwarder.metrics;
 
-import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.core.counters.CountersLayout;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
