@@ -48,6 +48,7 @@ class StopGraceIT
               stop_grace: %s
               addresses: {ipv4: 10.0.1.2}
               gateways: {ipv4: 10.0.1.1}
+            hash_seed: 7
             control: {socket: %s}
             services:
               - name: web
