@@ -55,7 +55,7 @@ import java.util.concurrent.locks.LockSupport;
  * delay a stop. It never blocks or locks a worker: what it changes reaches them only as a new
  * published snapshot, and it reads only what they publish.
  */
-public final class ControlAgent implements Agent
+final class ControlAgent implements Agent
 {
     /** Time before allocation is measured: the JIT reached peak speed within 1-3 s in our measurements, so 5 s is past it. */
     private static final Duration WARM_UP = Duration.ofSeconds(5);
@@ -77,19 +77,19 @@ public final class ControlAgent implements Agent
      * once (an operator who does not want to wait). Made before the data plane starts, so a
      * signal during start-up is not lost; each one unparks the control thread.
      */
-    public static final class StopSignals
+    static final class StopSignals
     {
         private final AtomicInteger received = new AtomicInteger();
         private final Thread controlThread;
 
         /** @param controlThread the thread that will run the agent (it is unparked on each signal) */
-        public StopSignals(final Thread controlThread)
+        StopSignals(final Thread controlThread)
         {
             this.controlThread = controlThread;
         }
 
         /** A stop signal arrived (called from the JVM's signal-handling thread). */
-        public void signal()
+        void signal()
         {
             received.incrementAndGet();
             LockSupport.unpark(controlThread);
@@ -143,7 +143,7 @@ public final class ControlAgent implements Agent
      * @param server     the control socket, null in L2 mode
      * @param configFile the file reloads re-read, null in L2 mode
      */
-    public ControlAgent(final RunSpec spec, final DataPlane dataPlane, final CountersFile counters,
+    ControlAgent(final RunSpec spec, final DataPlane dataPlane, final CountersFile counters,
         final LbCountersPublisher lbCounters, final ControlServer server, final Path configFile,
         final StopSignals signals, final PrintStream out)
     {
@@ -309,7 +309,7 @@ public final class ControlAgent implements Agent
      * stopped (so the counters file ends with their final figures): heartbeat, then in
      * load-balancing mode queued reloads, counters aggregation and gateway MAC changes.
      */
-    public void tick()
+    void tick()
     {
         final long now = System.currentTimeMillis();
         counters.heartbeat(now);
@@ -398,7 +398,7 @@ public final class ControlAgent implements Agent
     }
 
     /** The agent's idle strategy: park until the next cycle is due; a stop signal unparks earlier. */
-    public IdleStrategy idleStrategy()
+    IdleStrategy idleStrategy()
     {
         return new IdleStrategy()
         {
