@@ -7,39 +7,36 @@ import io.levitate.core.config.BfdSettings;
 import io.levitate.core.config.BgpBinder;
 import io.levitate.core.config.BgpConfig;
 import io.levitate.core.config.BgpPeerConfig;
-import io.levitate.core.config.ConfigError;
 import io.levitate.core.config.ConfigLimits;
 import io.levitate.core.config.ErrorSink;
+import io.levitate.core.config.MappingView;
+import io.levitate.core.config.ServiceAddressBinder;
 import io.levitate.core.config.Values;
 import io.levitate.core.config.YamlSource;
 import io.levitate.core.runtime.BoundedFiles;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads the announcer's part of the shared config file (docs/CONFIG.md): {@code instance.name},
  * {@code instance.counters_dir}, {@code bgp:} and {@code services[].{name, vip, port, protocol,
- * announce}}. Everything else belongs to the forwarder and is not looked at. Every error names the
- * file, line and column of the offending value.
+ * announce}}. Everything else belongs to the forwarder and is not looked at here
+ * ({@code levitate check} checks it).
  *
- * <p>The file is read and composed by core's {@link YamlSource} (the forwarder's limits: regular
- * files only, 4 MiB, strict UTF-8, nesting and alias expansion bounded, no YAML tags), and the
- * {@code bgp:} section is bound by core's {@link BgpBinder}, the binder {@code levitate check} runs,
- * so both processes accept the same section and mean the same by it; this class maps the binder's
- * {@link BgpConfig} onto the speaker's {@link SpeakerConfig}; {@code instance.name} and
- * {@code counters_dir} follow core's rules too. What remains the announcer's own is the subset of
- * {@code services[]} it reads and the wording of its errors ({@link BgpWording}, {@link Nodes}).
+ * <p>Every step is core's, the one the forwarder's {@code levitate check} runs: the file is read and
+ * composed by {@link YamlSource} (regular files only, 4 MiB, strict UTF-8, nesting and alias
+ * expansion bounded, no YAML tags), {@code bgp:} is bound by {@link BgpBinder}, the services' keys
+ * by {@link ServiceAddressBinder}, the instance's by {@link Values}. So the announcer accepts what
+ * {@code check} accepts of these keys, means the same by them, and refuses the rest with the same
+ * errors in the same words: all of them, {@code FILE:LINE:COL: reason} in file order, in a
+ * {@link ConfigException}. This class only maps the binders' values onto the speaker's
+ * {@link SpeakerConfig} and the announcer's {@link ServiceConfig}.
  */
 public final class ConfigLoader
 {
@@ -47,17 +44,15 @@ public final class ConfigLoader
     /** docs/CONFIG.md "Limits on the file itself", core's. */
     static final int MAX_FILE_BYTES = ConfigLimits.MAX_FILE_BYTES;
 
-    // The bgp section's schema is core's BgpBinder; named here too for dist's ConfigDocTest, which
-    // reads every parser's key lists.
+    // The schemas are core's binders'; named here too for dist's ConfigDocTest, which reads every
+    // parser's key lists.
     private static final List<String> BGP_KEYS = BgpBinder.BGP_KEYS;
     private static final List<String> PEER_KEYS = BgpBinder.PEER_KEYS;
     private static final List<String> BFD_KEYS = BgpBinder.BFD_KEYS;
+    private static final List<String> SERVICE_KEYS = ServiceAddressBinder.KEYS;
 
-    private final Nodes n;
-
-    private ConfigLoader(final String file)
+    private ConfigLoader()
     {
-        this.n = new Nodes(file);
     }
 
     public static AnnouncerConfig load(final Path path) throws ConfigException
@@ -67,110 +62,97 @@ public final class ConfigLoader
         {
             bytes = BoundedFiles.readRegularFile(path, MAX_FILE_BYTES);
         }
+        catch (final NoSuchFileException e)
+        {
+            throw new ConfigException("cannot read " + path + ": no such file");
+        }
         catch (final IOException e)
         {
-            throw new ConfigException(path.toString(), "cannot read: " + e.getMessage());
+            throw new ConfigException("cannot read " + path + ": " + e.getMessage());
         }
         final ErrorSink sink = new ErrorSink(path.toString());
         final String text = YamlSource.decode(bytes, sink);
         if (text == null)
         {
-            throw first(sink);
+            throw new ConfigException(sink.sorted());
         }
         return parse(path, text);
     }
 
     public static AnnouncerConfig parse(final Path path, final String text) throws ConfigException
     {
-        return new ConfigLoader(path.toString()).parseDocument(path, text);
-    }
-
-    private AnnouncerConfig parseDocument(final Path path, final String text) throws ConfigException
-    {
-        final ErrorSink sink = new ErrorSink(n.file);
-        final Node root = YamlSource.compose(text, sink, "the file is empty; the announcer needs its bgp: section");
+        final ErrorSink sink = new ErrorSink(path.toString());
+        final Node root = YamlSource.compose(text, sink, "the file is empty; expected a mapping with bgp");
         if (root == null)
         {
-            throw first(sink);
+            throw new ConfigException(sink.sorted());
         }
-        if (!(root instanceof MappingNode top))
+        AnnouncerConfig config;
+        try
         {
-            throw n.error(root, "the top level must be a mapping");
+            config = bind(path, root, sink);
         }
-        final Map<String, Node> topKeys = n.mapping(top);
+        catch (final ErrorSink.TooMuchWork tooMuch)
+        {
+            sink.tooMuchWork(tooMuch);
+            config = null;
+        }
+        if (config == null || !sink.isEmpty())
+        {
+            throw new ConfigException(sink.sorted());
+        }
+        return config;
+    }
+
+    /** The announcer's keys, each section checked even when another has errors; null after any. */
+    private static AnnouncerConfig bind(final Path path, final Node root, final ErrorSink sink)
+    {
+        // The top level and instance hold the forwarder's keys too: read partially.
+        final MappingView top = MappingView.partial(sink, root, null, "");
+        if (top == null)
+        {
+            return null;
+        }
 
         // instance.name and counters_dir by core's rules, the forwarder's: the announcer finds the
         // forwarder's counters file by them.
         String instanceName = "default";
         Path countersDir = Path.of(DEFAULT_COUNTERS_DIR);
-        final Node instance = topKeys.get("instance");
-        if (instance != null)
+        final Node instanceNode = top.get("instance");
+        final MappingView instance = instanceNode == null ? null
+            : MappingView.partial(sink, instanceNode, top.keyNode("instance"), "instance");
+        if (instance != null && instance.get("name") != null)
         {
-            final Map<String, Node> i = n.mapping(instance);
-            final ErrorSink instanceSink = new ErrorSink(n.file);
-            if (i.containsKey("name"))
-            {
-                instanceName = Values.name(instanceSink, i.get("name"), "instance.name");
-            }
-            if (i.containsKey("counters_dir"))
-            {
-                countersDir = Values.absolutePath(instanceSink, i.get("counters_dir"), "instance.counters_dir");
-            }
-            if (!instanceSink.isEmpty())
-            {
-                throw first(instanceSink);
-            }
+            instanceName = Values.name(sink, instance.get("name"), instance.child("name"));
+        }
+        if (instance != null && instance.get("counters_dir") != null)
+        {
+            countersDir = Values.absolutePath(sink, instance.get("counters_dir"), instance.child("counters_dir"));
         }
 
-        final Node bgpNode = topKeys.get("bgp");
-        if (bgpNode == null)
-        {
-            throw n.error(top, "no 'bgp:' section: the announcer has nothing to do");
-        }
-        final BgpConfig bgp = bgp(bgpNode, keyNode(top, "bgp"));
+        final Node bgpNode = top.require("bgp");
+        final BgpConfig bgp = bgpNode == null ? null : new BgpBinder(sink).bind(bgpNode, top.keyNode("bgp"));
 
         final List<ServiceConfig> services = new ArrayList<>();
-        final Node servicesNode = topKeys.get("services");
-        if (servicesNode != null)
+        final Node servicesNode = top.get("services");
+        final List<Node> items = servicesNode == null ? List.of() : Values.list(sink, servicesNode, "services");
+        final ServiceAddressBinder addresses = new ServiceAddressBinder(sink);
+        for (int i = 0; items != null && i < items.size(); i++)
         {
-            final Set<String> names = new HashSet<>();
-            for (final Node s : n.sequence(servicesNode))
+            // The forwarder's keys of a service (backends, tables, health checks) are skipped.
+            final MappingView s = MappingView.partial(sink, items.get(i), null, "services[" + i + "]");
+            final ServiceAddressBinder.ServiceAddress a = s == null ? null : addresses.bind(s);
+            if (a != null && a.complete())
             {
-                final ServiceConfig service = service(s);
-                if (!names.add(service.name()))
-                {
-                    throw n.error(s, "duplicate service name '" + service.name() + "'");
-                }
-                services.add(service);
+                services.add(new ServiceConfig(a.name(), a.vip(), a.port(), a.protocol(), a.announce()));
             }
+        }
+        if (!sink.isEmpty() || bgp == null || instanceName == null || countersDir == null)
+        {
+            return null;
         }
         return new AnnouncerConfig(path, instanceName, countersDir, speaker(bgp), bgp.metricsListen(),
             bgp.announceDelay().toMillis(), List.copyOf(services));
-    }
-
-    /**
-     * The section as core's binder reads it. When the binder refuses it, the first mistake in the
-     * announcer's wording, else the binder's first error.
-     */
-    private BgpConfig bgp(final Node node, final Node owner) throws ConfigException
-    {
-        final ErrorSink sink = new ErrorSink(n.file);
-        final BgpConfig bgp;
-        try
-        {
-            bgp = new BgpBinder(sink).bind(node, owner);
-        }
-        catch (final ErrorSink.TooMuchWork tooMuch)
-        {
-            throw n.error(tooMuch.at, "the document expands to more than " + ConfigLimits.MAX_VISITED_NODES
-                + " nodes through aliases; refusing it");
-        }
-        if (bgp == null || !sink.isEmpty())
-        {
-            BgpWording.check(n, node);
-            throw first(sink);
-        }
-        return bgp;
     }
 
     /** The binder's section as the speaker takes it: seconds, milliseconds, microseconds and ints. */
@@ -206,47 +188,6 @@ public final class ConfigLoader
     {
         return settings == null ? null : new BfdConfig(settings.minTx().toNanos() / 1000, settings.minRx().toNanos() / 1000,
             settings.multiplier());
-    }
-
-    private ServiceConfig service(final Node node) throws ConfigException
-    {
-        final Map<String, Node> s = n.mapping(node);
-        final String name = n.name(n.required(s, "name", node));
-        final InetAddress vip = n.address(n.required(s, "vip", node));
-        final Node portNode = n.required(s, "port", node);
-        final int port = "any".equals(n.scalar(portNode)) ? 0 : (int)n.rangeInt(portNode, 1, 65535, "port (1..65535 or any)");
-        int protocol = 6;
-        if (s.containsKey("protocol"))
-        {
-            protocol = switch (n.scalar(s.get("protocol")))
-            {
-                case "tcp" -> 6;
-                case "udp" -> 17;
-                default -> throw n.error(s.get("protocol"), "protocol must be tcp or udp");
-            };
-        }
-        final boolean announce = !s.containsKey("announce") || n.bool(s.get("announce"));
-        return new ServiceConfig(name, vip, port, protocol, announce);
-    }
-
-    /** The key node of {@code key} in a mapping (errors about a missing key inside it point there). */
-    private static Node keyNode(final MappingNode mapping, final String key)
-    {
-        for (final NodeTuple t : mapping.getValue())
-        {
-            if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key))
-            {
-                return t.getKeyNode();
-            }
-        }
-        return null;
-    }
-
-    /** The first of the sink's errors, in file order, as the exception the announcer reports. */
-    private static ConfigException first(final ErrorSink sink)
-    {
-        final ConfigError e = sink.sorted().get(0);
-        return new ConfigException(e.file(), e.line(), e.column(), e.reason());
     }
 
     private static int ipv4ToInt(final InetAddress a)

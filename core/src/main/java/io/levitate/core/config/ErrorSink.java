@@ -83,6 +83,16 @@ public final class ErrorSink
         }
     }
 
+    /**
+     * Records why a walk stopped with {@link TooMuchWork}, at the node it had reached: one wording
+     * for both readers that drive binders.
+     */
+    public void tooMuchWork(final TooMuchWork stopped)
+    {
+        at(stopped.at, "the document expands to more than " + ConfigLimits.MAX_VISITED_NODES
+            + " nodes through aliases; refusing it");
+    }
+
     /** Errors reported so far, those beyond the listed ones included. */
     public int count()
     {

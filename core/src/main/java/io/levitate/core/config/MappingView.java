@@ -43,6 +43,23 @@ public final class MappingView
     public static MappingView of(final ErrorSink sink, final Node node, final Node owner, final String path,
         final List<String> allowed)
     {
+        return build(sink, node, owner, path, allowed);
+    }
+
+    /**
+     * A view of a mapping whose keys this reader does not all own: any plain key is taken, since
+     * the others belong to the other process's schema, which checks them ({@code levitate check}
+     * for the forwarder's keys the announcer skips). Duplicate and non-scalar keys are still errors,
+     * the same ones {@link #of} reports, because the view could not say which value it read.
+     */
+    public static MappingView partial(final ErrorSink sink, final Node node, final Node owner, final String path)
+    {
+        return build(sink, node, owner, path, null);
+    }
+
+    private static MappingView build(final ErrorSink sink, final Node node, final Node owner, final String path,
+        final List<String> allowed)
+    {
         sink.visit(node);
         if (!(node instanceof MappingNode mapping))
         {
@@ -66,7 +83,7 @@ public final class MappingView
                 sink.at(keyNode, view.child(key) + ": duplicate key (first at line " + Values.line(first) + ")");
                 continue;
             }
-            if (!allowed.contains(key))
+            if (allowed != null && !allowed.contains(key))
             {
                 final String near = nearest(key, allowed);
                 sink.at(keyNode, view.child(Values.shorten(key)) + ": unknown key"

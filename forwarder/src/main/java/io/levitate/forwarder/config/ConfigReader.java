@@ -74,8 +74,7 @@ public final class ConfigReader
         }
         catch (final ErrorSink.TooMuchWork tooMuch)
         {
-            sink.at(tooMuch.at, "the document expands to more than " + ConfigDefaults.MAX_VISITED_NODES
-                + " nodes through aliases; refusing it");
+            sink.tooMuchWork(tooMuch);
             config = null;
         }
         if (!sink.isEmpty())

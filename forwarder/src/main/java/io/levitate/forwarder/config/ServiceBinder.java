@@ -3,13 +3,13 @@ package io.levitate.forwarder.config;
 import io.levitate.core.config.Addresses;
 import io.levitate.core.config.ErrorSink;
 import io.levitate.core.config.MappingView;
+import io.levitate.core.config.ServiceAddressBinder;
 import io.levitate.core.config.Values;
 import io.levitate.core.config.Values.Family;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.HashFields;
 import io.levitate.maglev.TableSizes;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 import java.math.BigInteger;
 import java.net.Inet4Address;
@@ -21,13 +21,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code services:} list: each service's match, table, hash, quota, announcement, fragments
- * rule and health check, and its backends, with the rules across services (one match each, one
- * fragment taker per VIP and protocol, the file's backend count) and against the instance's
- * addresses and gateways.
+ * The {@code services:} list: each service's table, hash, quota, fragments rule and health check,
+ * and its backends, with the rules across services (one fragment taker per VIP and protocol, the
+ * file's backend count) and against the instance's addresses and gateways. A service's name, VIP,
+ * port, protocol and announcement, with unique names and matches, are core's
+ * {@link ServiceAddressBinder}, which the announcer runs on the same keys.
  */
 final class ServiceBinder
 {
+    /** The schema of a service: core's {@link ServiceAddressBinder#KEYS} and the forwarder's own keys. */
     static final List<String> SERVICE_KEYS = List.of("name", "vip", "port", "protocol", "table_size", "hash",
         "quota", "announce", "mixed_families", "fragments", "health_check", "backends");
     static final List<String> BACKEND_KEYS = List.of("address", "port", "weight", "state", "health_check");
@@ -61,7 +63,7 @@ final class ServiceBinder
         return Map.copyOf(backendPositions);
     }
 
-    /** A service's match, for the duplicate check. */
+    /** A VIP and protocol (port 0), for the fragment takers. */
     private record Match(InetAddress vip, int port, Protocol protocol)
     {
     }
@@ -74,9 +76,7 @@ final class ServiceBinder
             return List.of();
         }
         final List<ServiceDefinition> services = new ArrayList<>();
-        final Map<String, Node> names = new HashMap<>();
-        final Map<Match, String> matches = new HashMap<>();
-        final Map<Match, Node> matchLines = new HashMap<>();
+        final ServiceAddressBinder addressBinder = new ServiceAddressBinder(sink);
         // Per VIP and protocol (port 0), in file order: who claims the fragments.
         final Map<Match, List<FragmentClaim>> fragmentGroups = new java.util.LinkedHashMap<>();
         // The first backend of each family: where "needs our address of that family" is reported.
@@ -98,50 +98,18 @@ final class ServiceBinder
             {
                 continue;
             }
-            final Node nameNode = s.require("name");
-            final String name = nameNode == null ? null : Values.name(sink, nameNode, s.child("name"));
-            boolean nameOk = name != null;
-            if (name != null)
-            {
-                final Node first = names.putIfAbsent(name, nameNode);
-                if (first != null)
-                {
-                    sink.at(nameNode, s.child("name") + ": duplicate service name '" + name + "' (first at line "
-                        + Values.line(first) + ")");
-                    nameOk = false;
-                }
-            }
-            final Node vipNode = s.require("vip");
-            final InetAddress vip = vipNode == null ? null : Values.unicast(sink, vipNode, s.child("vip"), Family.ANY);
+            // name, vip, port, protocol and announce, and their rules across services, by core's
+            // binder, the announcer's too: both processes read a service's VIP by one rule.
+            final ServiceAddressBinder.ServiceAddress address = addressBinder.bind(s);
+            final String name = address.name();
+            final InetAddress vip = address.vip();
+            final Node vipNode = address.vipNode();
+            final Integer port = address.port();
+            final Protocol protocol = address.protocol() == null ? null : Protocol.of(address.protocol());
             if (vip != null)
             {
                 vipRules(vipNode, s.child("vip"), vip);
                 vipsSeen.putIfAbsent(vip, new AddressAt(s.child("vip"), vipNode));
-            }
-            final Node portNode = s.require("port");
-            final Integer port = portNode == null ? null : servicePort(portNode, s.child("port"));
-            final Node protocolNode = s.require("protocol");
-            Protocol protocol = null;
-            if (protocolNode != null)
-            {
-                final int w = Values.word(sink, protocolNode, s.child("protocol"), List.of("tcp", "udp"));
-                protocol = w < 0 ? null : Protocol.values()[w];
-            }
-            if (vip != null && port != null && protocol != null)
-            {
-                // "any" and a specific port of the same VIP and protocol may coexist: the specific
-                // service wins for its port (documented in CONFIG.md); only exact repeats clash.
-                final Match match = new Match(vip, port, protocol);
-                final String firstName = matches.putIfAbsent(match, name == null ? path : "'" + name + "'");
-                if (firstName != null)
-                {
-                    sink.at(vipNode, path + ": same vip, port and protocol (" + matchText(match)
-                        + ") as service " + firstName + " (line " + Values.line(matchLines.get(match)) + ")");
-                }
-                else
-                {
-                    matchLines.put(match, vipNode);
-                }
             }
             Integer tableSize = 0;
             if (s.get("table_size") != null)
@@ -164,7 +132,6 @@ final class ServiceBinder
                         + conntrack.capacity() + " (the quota is per worker, like the capacity)");
                 }
             }
-            final Boolean announce = s.optionalBool("announce", true);
             final Boolean mixed = s.optionalBool("mixed_families", false);
             Boolean fragments = null;
             if (s.get("fragments") != null)
@@ -199,10 +166,9 @@ final class ServiceBinder
                 sink.at(s.get("table_size"), s.child("table_size") + ": " + tableSize + " is smaller than the "
                     + backends.size() + " backends (aim for at least 100 per backend)");
             }
-            if (nameOk && vip != null && port != null && protocol != null && tableSize != null && quota != null
-                && announce != null && mixed != null && backendsOk)
+            if (address.complete() && tableSize != null && quota != null && mixed != null && backendsOk)
             {
-                services.add(new ServiceDefinition(name, vip, port, protocol, tableSize, hash, quota, announce, mixed,
+                services.add(new ServiceDefinition(name, vip, port, protocol, tableSize, hash, quota, address.announce(), mixed,
                     fragments, health, backends));
             }
         }
@@ -230,24 +196,14 @@ final class ServiceBinder
     }
 
     /**
-     * What a VIP cannot be, beyond unicast: an address that never arrives from the network (loopback,
-     * 0/8), or one this machine or its gateway already answers for (ARP/ND, ICMP and the kernel's
-     * exception path would be ambiguous, and the gateway's traffic would be load-balanced).
+     * What a VIP cannot be beyond core's rules (unicast, not loopback, not 0/8): an address this
+     * machine or its gateway already answers for (ARP/ND, ICMP and the kernel's exception path
+     * would be ambiguous, and the gateway's traffic would be load-balanced). Only the forwarder
+     * knows the instance's addresses, so this rule is its own.
      */
     private void vipRules(final Node node, final String path, final InetAddress vip)
     {
         final String shown = path + ": " + Addresses.format(vip);
-        if (vip.isLoopbackAddress())
-        {
-            sink.at(node, shown + (vip instanceof Inet4Address ? " is a loopback address (127.0.0.0/8)"
-                : " is the loopback address") + "; no packet to it arrives from the network");
-            return;
-        }
-        if (vip instanceof Inet4Address && vip.getAddress()[0] == 0)
-        {
-            sink.at(node, shown + " is in 0.0.0.0/8, \"this network\" (RFC 1122), never a destination");
-            return;
-        }
         final boolean v4 = vip instanceof Inet4Address;
         final String family = v4 ? "ipv4" : "ipv6";
         if (ourAddresses != null && vip.equals(v4 ? ourAddresses.ipv4() : ourAddresses.ipv6()))
@@ -321,29 +277,6 @@ final class ServiceBinder
         return (m.vip() instanceof Inet6Address ? "[" + host + "]" : host) + "/" + m.protocol().word();
     }
 
-    private static String matchText(final Match m)
-    {
-        final String host = Addresses.format(m.vip());
-        return (m.vip() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + (m.port() == 0 ? "any" : m.port())
-            + "/" + m.protocol().word();
-    }
-
-    /** 1..65535 or "any" (0). */
-    private Integer servicePort(final Node node, final String path)
-    {
-        if (node instanceof org.snakeyaml.engine.v2.nodes.ScalarNode s && s.getValue().equals("any"))
-        {
-            return 0;
-        }
-        final ErrorSink quiet = new ErrorSink(sink.file);
-        final Long v = Values.integer(quiet, node, path, 1L, 0xFFFFL);
-        if (v == null)
-        {
-            sink.at(node, path + ": must be 1..65535 or \"any\", got " + Values.describe(node));
-            return null;
-        }
-        return v.intValue();
-    }
 
     /** A prime in maglev's bounds. */
     private Integer tableSize(final Node node, final String path)

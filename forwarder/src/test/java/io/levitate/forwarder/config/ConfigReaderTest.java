@@ -30,6 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The model built from valid files: every key's value, every default, and the maglev mapping. */
 class ConfigReaderTest
 {
+    /** A service's schema holds the keys core binds for both processes (the announcer reads only those). */
+    @Test
+    void serviceSchemaHoldsCoresServiceAddressKeys()
+    {
+        assertTrue(ServiceBinder.SERVICE_KEYS.containsAll(io.levitate.core.config.ServiceAddressBinder.KEYS),
+            ServiceBinder.SERVICE_KEYS.toString());
+    }
+
     @Test
     void everyKeyOfTheValidFixture()
     {
