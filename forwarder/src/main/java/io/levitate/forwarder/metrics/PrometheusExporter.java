@@ -35,13 +35,18 @@ public final class PrometheusExporter implements AutoCloseable
     private final CountersReader counters;
     private final List<SingleWriterRecorder> recorders;
     private final List<Histogram> cumulative = new ArrayList<>();
-    private Histogram interval;
+    /**
+     * Each worker's last interval histogram, handed back to the recorder it came from: a
+     * SingleWriterRecorder takes back only a histogram it handed out itself.
+     */
+    private final Histogram[] intervals;
 
     public PrometheusExporter(final InetSocketAddress listen, final CountersReader counters,
         final List<SingleWriterRecorder> recorders) throws IOException
     {
         this.counters = counters;
         this.recorders = List.copyOf(recorders);
+        this.intervals = new Histogram[recorders.size()];
         for (int i = 0; i < recorders.size(); i++)
         {
             cumulative.add(new Histogram(1, 10_000_000_000L, 3));
@@ -81,9 +86,9 @@ public final class PrometheusExporter implements AutoCloseable
         counters.forEach((id, type, key, label) -> append(text, type, label, counters.getCounterValue(id)));
         for (int w = 0; w < recorders.size(); w++)
         {
-            interval = recorders.get(w).getIntervalHistogram(interval);
+            intervals[w] = recorders.get(w).getIntervalHistogram(intervals[w]);
             final Histogram total = cumulative.get(w);
-            total.add(interval);
+            total.add(intervals[w]);
             final String worker = Integer.toString(w);
             for (final double q : QUANTILES)
             {
