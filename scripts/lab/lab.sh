@@ -615,12 +615,20 @@ EOF
     net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 \
     net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
   # Where the backends' answers (source: a VIP) go: to the client, never towards a Levitate (DSR).
+  # And the new connections the ECMP hash gave each Levitate (the client's SYNs to a VIP, by the
+  # interface they leave on): the tests read these, which cost no levitate stat.
   inns router nft -f - <<EOF
 table inet lab {
   counter vip_replies_to_client { }
   counter vip_replies_to_levitate { }
+  counter syn_to_lb1 { }
+  counter syn_to_lb2 { }
   chain count_forward {
     type filter hook forward priority 0;
+    ip daddr $VIP4 tcp flags & (syn | ack) == syn oifname "rl1" counter name "syn_to_lb1"
+    ip6 daddr $VIP6 tcp flags & (syn | ack) == syn oifname "rl1" counter name "syn_to_lb1"
+    ip daddr $VIP4 tcp flags & (syn | ack) == syn oifname "rl2" counter name "syn_to_lb2"
+    ip6 daddr $VIP6 tcp flags & (syn | ack) == syn oifname "rl2" counter name "syn_to_lb2"
     ip saddr $VIP4 oifname "rc" counter name "vip_replies_to_client"
     ip6 saddr $VIP6 oifname "rc" counter name "vip_replies_to_client"
     ip saddr $VIP4 oifname "rl*" counter name "vip_replies_to_levitate"

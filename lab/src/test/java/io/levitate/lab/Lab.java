@@ -336,10 +336,26 @@ final class Lab implements AutoCloseable
         return nftCounter("client", name);
     }
 
-    /** Packets of nftables counter NAME in namespace NS's table inet lab. */
+    /** Packets of nftables counter NAME in namespace NS's table inet lab (nft run directly, not through lab.sh). */
     long nftCounter(final String ns, final String name)
     {
-        final String out = ok("exec", ns, "nft", "list", "counter", "inet", "lab", name);
+        final String out;
+        try
+        {
+            final Process p = new ProcessBuilder("ip", "netns", "exec", prefix + "-" + ns, "nft", "list", "counter", "inet", "lab", name)
+                .redirectErrorStream(true).start();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         final Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
         if (!m.find())
         {
