@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Levitate lab: the whole design on one machine, in network namespaces joined by veths.
 #
-#   client ──(MTU 1500)── router ──┬── lb1 (forwarder on net_af_packet + levitate-announcer)
-#   10.100.0.2         bird2 or FRR├── lb2 (same)
-#                         ECMP     └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
+#   client ──(MTU 1500)── router ─────┬── lb1 (forwarder on net_af_packet + levitate-announcer)
+#   10.100.0.2            bird2 or FRR├── lb2 (same)
+#                         ECMP, BFD   └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
 #
 #   * router: bird2 or FRR (LAB_ROUTER) peers with both announcers over BGP with BFD, merges
 #     their VIP routes into one kernel route with two nexthops; the L4 multipath hash spreads
@@ -36,8 +36,8 @@
 #        backend-mss on|off | router-cli ARGS... (birdc or vtysh -c, whichever runs the router)
 # Environment: LAB_ROUTER (bird: bird2; frr: FRR's zebra, bfdd and bgpd; `up` records the choice
 # in LAB_DIR and the other commands follow it; default bird), LAB_DIR (state and logs; default
-# /tmp/levitate-lab), LAB_PREFIX (namespace name prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
-# service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
+# /tmp/levitate-lab), LAB_PREFIX (namespace name prefix; default lv), LAB_BACKENDS (backends in
+# the config; default 3), LAB_V6 (1: add the IPv6 service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
 # 0: both share their veth with the kernel; default 1), LAB_JUMBO (1: the links behind the
 # router, to the Levitates and the backends, at MTU 9000 and the forwarders' ports with them, the
 # client's at 1500, so a client's full-size packet crosses in one 1524-byte tunnel packet; the
