@@ -33,7 +33,8 @@
 # Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | stop-forwarder N |
 #        start-lb N | stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
 #        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS] |
-#        backend-mss on|off | router-cli ARGS... (birdc or vtysh -c, whichever runs the router)
+#        backend-mss on|off | router-cli ARGS... (birdc or vtysh -c, whichever runs the router) |
+#        wait-bfd N... (until the router's BFD sessions with those Levitates are Up)
 # Environment: LAB_ROUTER (bird: bird2; frr: FRR's zebra, bfdd and bgpd; `up` records the choice
 # in LAB_DIR and the other commands follow it; default bird), LAB_DIR (state and logs; default
 # /tmp/levitate-lab), LAB_PREFIX (namespace name prefix; default lv), LAB_BACKENDS (backends in
@@ -550,6 +551,26 @@ router_cli() {
   fi
 }
 
+# True when the router's BFD session with Levitate N is Up.
+router_bfd_up() {
+  local n=$1
+  if [ "$LAB_ROUTER" = bird ]; then
+    router_cli show bfd sessions | grep -Eq "^10\.0\.$n\.2 +[^ ]+ +Up "
+  else
+    router_cli show bfd peer "10.0.$n.2" json | tr -d ' ' | grep -q '"status":"up"'
+  fi
+}
+
+# Waits until the router's BFD sessions with Levitates N... are Up: BGP does not wait for BFD,
+# and a router acts on a session only once it has been Up (a bare-metal Levitate killed before
+# then is noticed only by the BGP hold timer).
+cmd_wait_bfd() {
+  local seconds=$1 n; shift
+  for n in "$@"; do
+    wait_for "$seconds" "the router's BFD session with lb$n" router_bfd_up "$n" || { router_status >&2 || true; return 1; }
+  done
+}
+
 # The router's view of its peers: BGP sessions and BFD sessions.
 router_status() {
   if [ "$LAB_ROUTER" = bird ]; then
@@ -673,6 +694,7 @@ EOF
   wait "$s1"
   cmd_wait_nexthops 2 4 60
   [ "$LAB_V6" != 1 ] || cmd_wait_nexthops 2 6 30
+  cmd_wait_bfd 30 1 2
   log "up: client -> router ($LAB_ROUTER, ECMP over lb1, lb2) -> backends be1..be$LAB_BACKENDS; VIP $VIP4${LAB_V6:+ and $VIP6}"
 }
 
@@ -759,6 +781,7 @@ case ${1:-} in
   wait-nexthops) cmd_wait_nexthops "$2" "${3:-4}" "${4:-30}" ;;
   pid) pid_of "$2" ;;
   router-cli) shift; router_cli "$@" ;;
+  wait-bfd) shift; cmd_wait_bfd 30 "$@" ;;
   backend-mss)
     for n in $(ip netns list | awk '{print $1}' | sed -n "s/^$P-be\([0-9]*\)\$/\1/p"); do backend_mss "$n" "$2"; done ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

@@ -126,6 +126,8 @@ abstract class FailoverMatrix
         }
         Lab.until(Duration.ofSeconds(30), () -> lab.routerNexthops(4) == 2 && lab.routerNexthops(6) == 2,
             () -> "the router has " + lab.routerRoute(4) + lab.routerRoute(6) + lab.ok("status"));
+        // And the router's BFD with both Up: it acts on a session only once it has been Up.
+        lab.ok("wait-bfd", "1", "2");
 
         // The connections the router's ECMP hash gave Levitate N: the SYNs it forwarded to it.
         final String synCounter = "syn_to_lb" + n;
