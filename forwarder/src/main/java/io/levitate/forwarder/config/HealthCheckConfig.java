@@ -14,12 +14,10 @@ import java.time.Duration;
  * @param rise         consecutive successes that make a down backend active
  * @param fall         consecutive failures that make an active backend down
  */
-public record HealthCheckConfig(Type type, int port, String path, int expectStatus, Duration interval,
-    Duration timeout, int rise, int fall)
-{
+public record HealthCheckConfig(
+        Type type, int port, String path, int expectStatus, Duration interval, Duration timeout, int rise, int fall) {
     /** Probe kinds. */
-    public enum Type
-    {
+    public enum Type {
         TCP,
         HTTP
     }
