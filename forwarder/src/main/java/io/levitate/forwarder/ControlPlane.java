@@ -242,7 +242,7 @@ final class ControlPlane implements AutoCloseable
                 if (check != null)
                 {
                     targets.add(new HealthChecker.Target(service.name() + "/" + backend.toBackend().identity(),
-                        backend.address(), backend.port(), check));
+                        backend.address(), backend.port(), check, service.name(), service.vip()));
                 }
             }
         }
