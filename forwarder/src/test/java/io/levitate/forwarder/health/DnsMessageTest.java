@@ -126,4 +126,40 @@ class DnsMessageTest
         }
         assertEquals(DnsMessage.NOT_AN_ANSWER, code(q, "garbage!garbage!garbage!".getBytes()));
     }
+
+    /** Replies are untrusted bytes: random ones and mutated answers never throw, and give -1..15. */
+    @Test
+    void fuzzedRepliesNeverThrow()
+    {
+        final java.util.Random random = new java.util.Random(20);
+        final byte[] q = query(0x4242, "health.example.com", 1);
+        final byte[] good = reply(q, 0);
+        for (int i = 0; i < 100_000; i++)
+        {
+            final byte[] r;
+            if ((i & 1) == 0)
+            {
+                r = new byte[random.nextInt(64)];
+                random.nextBytes(r);
+                if (r.length >= 2 && (i & 2) == 0)
+                {
+                    r[0] = 0x42; // the right id, so the rest is read
+                    r[1] = 0x42;
+                }
+            }
+            else
+            {
+                r = Arrays.copyOf(good, random.nextInt(good.length + 1));
+                for (int flips = random.nextInt(4); flips >= 0 && r.length > 0; flips--)
+                {
+                    r[random.nextInt(r.length)] = (byte)random.nextInt(256);
+                }
+            }
+            final int code = code(q, r);
+            if (code < DnsMessage.NOT_AN_ANSWER || code > 15)
+            {
+                throw new AssertionError("answerCode " + code + " for " + HexFormat.of().formatHex(r));
+            }
+        }
+    }
 }
