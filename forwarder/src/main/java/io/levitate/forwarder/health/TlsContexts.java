@@ -15,6 +15,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -23,6 +24,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -74,6 +77,7 @@ final class TlsContexts
         // The peer host given here is what the certificate must name in ca mode. With an SNI name
         // it is that name: the JDK would otherwise fall back to the address when the name does not
         // match, and accept a certificate for the address that is not the one asked for.
+        forgetSessions(context);
         final String peer = tls.sni() != null ? tls.sni() : Addresses.format(target.address());
         final SSLSocket ssl = (SSLSocket)context.getSocketFactory().createSocket(socket, peer, target.probePort(), true);
         final SSLParameters parameters = ssl.getSSLParameters();
@@ -85,6 +89,25 @@ final class TlsContexts
         ssl.setSSLParameters(parameters);
         ssl.startHandshake();
         return ssl;
+    }
+
+    /**
+     * Every probe makes a full handshake: a resumed session would skip the certificate, so a
+     * backend whose certificate changed (or expired) would pass on the strength of an old one.
+     * Invalidating the probe's own session is not enough with TLS 1.3, whose tickets arrive as
+     * sessions of their own; so the context's client cache is emptied before each handshake.
+     */
+    private static void forgetSessions(final SSLContext context)
+    {
+        final SSLSessionContext sessions = context.getClientSessionContext();
+        for (final Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements(); )
+        {
+            final SSLSession session = sessions.getSession(ids.nextElement());
+            if (session != null)
+            {
+                session.invalidate();
+            }
+        }
     }
 
     private SSLContext caContext(final String caFile) throws IOException

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +29,15 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +161,18 @@ class HealthProbesTest
 
     // ------------------------------------------------------------------ https
 
+    private static X509ExtendedKeyManager keyManager(final Path store) throws Exception
+    {
+        final KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store))
+        {
+            keys.load(in, "changeit".toCharArray());
+        }
+        final KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, "changeit".toCharArray());
+        return (X509ExtendedKeyManager)factory.getKeyManagers()[0];
+    }
+
     /** A TLS server with the good certificate: answers every GET with {@code status}. */
     private final class TlsServer implements AutoCloseable
     {
@@ -161,17 +180,15 @@ class HealthProbesTest
         final SSLServerSocket socket;
         final Thread thread;
 
+        /** The key and certificate the server shows; switched while it runs, its sessions kept. */
+        final AtomicReference<X509ExtendedKeyManager> keys = new AtomicReference<>(keyManager(goodStore));
+        /** When each connection's session was created: the same time twice is a resumed session. */
+        final List<Long> sessionsCreated = new CopyOnWriteArrayList<>();
+
         TlsServer() throws Exception
         {
-            final KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(goodStore))
-            {
-                store.load(in, "changeit".toCharArray());
-            }
-            final KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, "changeit".toCharArray());
             final SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
+            context.init(new KeyManager[] {new Switching()}, null, null);
             socket = (SSLServerSocket)context.getServerSocketFactory().createServerSocket(0, 50, LOCALHOST);
             thread = Thread.ofVirtual().start(this::serve);
             closing.add(this);
@@ -180,6 +197,51 @@ class HealthProbesTest
         int port()
         {
             return socket.getLocalPort();
+        }
+
+        private final class Switching extends X509ExtendedKeyManager
+        {
+            @Override
+            public String[] getClientAliases(final String keyType, final Principal[] issuers)
+            {
+                return keys.get().getClientAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseClientAlias(final String[] keyType, final Principal[] issuers, final Socket socket)
+            {
+                return keys.get().chooseClientAlias(keyType, issuers, socket);
+            }
+
+            @Override
+            public String[] getServerAliases(final String keyType, final Principal[] issuers)
+            {
+                return keys.get().getServerAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseServerAlias(final String keyType, final Principal[] issuers, final Socket socket)
+            {
+                return keys.get().chooseServerAlias(keyType, issuers, socket);
+            }
+
+            @Override
+            public String chooseEngineServerAlias(final String keyType, final Principal[] issuers, final SSLEngine engine)
+            {
+                return keys.get().chooseEngineServerAlias(keyType, issuers, engine);
+            }
+
+            @Override
+            public X509Certificate[] getCertificateChain(final String alias)
+            {
+                return keys.get().getCertificateChain(alias);
+            }
+
+            @Override
+            public PrivateKey getPrivateKey(final String alias)
+            {
+                return keys.get().getPrivateKey(alias);
+            }
         }
 
         private void serve()
@@ -203,6 +265,8 @@ class HealthProbesTest
                             : (b == '\r' ? 1 : 0);
                         last = b;
                     }
+                    // A session resumed from a ticket keeps its first creation time.
+                    sessionsCreated.add(client.getSession().getCreationTime());
                     final OutputStream out = client.getOutputStream();
                     out.write(("HTTP/1.1 " + status.get() + " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
@@ -286,6 +350,21 @@ class HealthProbesTest
         final Run noCa = run(https("good.test", HealthCheckConfig.TlsVerify.CA, dir.resolve("absent.pem")), server.port(),
             false);
         assertTrue(assertFails(noCa).contains("absent.pem cannot be read"), noCa.transitions().toString());
+    }
+
+    @Test
+    void aCertificateChangedOnTheBackendIsSeenAtTheNextProbe() throws Exception
+    {
+        // The server keeps its session keys while its certificate changes: a client that resumed
+        // its session (a TLS 1.3 ticket) would never see the new certificate.
+        final TlsServer server = new TlsServer();
+        final Run run = run(https("good.test", HealthCheckConfig.TlsVerify.CA, goodPem), server.port(), false);
+        await(() -> run.checker().probes(run.target().label()) >= 3, "passing probes");
+        assertEquals(List.of(), run.transitions());
+        assertEquals(server.sessionsCreated.size(), server.sessionsCreated.stream().distinct().count(),
+            "a full handshake for every probe: " + server.sessionsCreated);
+        server.keys.set(keyManager(dir.resolve("other.p12")));
+        assertTrue(assertFails(run).contains("TLS"), run.transitions().toString());
     }
 
     @Test
