@@ -62,7 +62,8 @@ final class ConfigBuilder
         "REFUSED");
     /** A DNS name of letters, digits, '-' and '_' labels of 1..63 (a trailing dot allowed). */
     private static final Pattern DNS_NAME =
-        Pattern.compile("(?=.{1,253}\\.?$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+        Pattern.compile("(?=.{1,253}\\.?$)" + "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+            + "(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
     private static final List<String> BACKEND_KEYS = List.of("address", "port", "weight", "state", "health_check");
     private static final List<String> METRICS_KEYS = List.of("listen");
     private static final List<String> CONTROL_KEYS = List.of("socket");

@@ -272,11 +272,13 @@ public final class HealthChecker implements AutoCloseable
             socket.connect(new InetSocketAddress(target.address(), target.probePort()), (int)timeoutMillis);
             if (check.type() == HealthCheckConfig.Type.TCP)
             {
+                closeQuietly(socket);
                 return null;
             }
             final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0)
             {
+                closeQuietly(socket);
                 return "timed out after " + timeoutMillis + " ms";
             }
             watchdog = scheduler.schedule(() -> closeQuietly(socket), left, TimeUnit.MILLISECONDS);
