@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Levitate demo: the whole design in the network-namespace lab (scripts/lab/lab.sh).
-#   1. bring up a client, a bird2 router doing ECMP, two Levitates (DPDK forwarder on
-#      net_af_packet + BGP announcer each) and three backends (userspace GRE decapsulator, VIP on
-#      lo, a real HTTP server);
+#   1. bring up a client, a router doing ECMP (bird2, or FRR with LAB_ROUTER=frr), two Levitates
+#      (DPDK forwarder on net_af_packet + BGP announcer with BFD each) and three backends
+#      (userspace GRE decapsulator, VIP on lo, a real HTTP server);
 #   2. real HTTP requests to the VIP (IPv4 and IPv6): which Levitate the router's ECMP hash picked
 #      for each connection, and which backend answered (replies go straight to the client);
 #   3. `levitate stat` of both Levitates;
@@ -23,6 +23,9 @@ scripts/setup.sh
 LAB_DIR=$(mktemp -d /tmp/levitate-demo.XXXXXX)
 export LAB_DIR
 export LAB_PREFIX=lvdemo
+# The router's daemons: bird (bird2, the default) or frr (FRR's zebra, bfdd and bgpd).
+LAB_ROUTER=${LAB_ROUTER:-bird}
+export LAB_ROUTER
 lab=scripts/lab/lab.sh
 started=$SECONDS
 cleanup() {
@@ -55,11 +58,11 @@ if [ ! -f forwarder/target/levitate.jar ] || [ ! -f bgp-announcer/target/levitat
   mvn -B -ntp -q package -DskipTests
 fi
 
-step "1. the lab: client -- router (bird2, ECMP) -- lb1, lb2 (Levitate) -- be1, be2, be3"
+step "1. the lab: client -- router ($LAB_ROUTER, ECMP, BFD) -- lb1, lb2 (Levitate) -- be1, be2, be3"
 echo "    lb1 shares its veth with its kernel; lb2 is bare-metal style: its kernel (BGP, health checks)"
 echo "    reaches the network only through the forwarder's exception path (TAP lvx0)"
 "$lab" up
-"$lab" status | sed -n '/^BIRD/,$p' | sed 's/^/    /'
+"$lab" status | sed -n '/^router:/,$p' | sed 's/^/    /'
 
 # Which Levitate the router's ECMP hash sent each connection to: tshark in the router sees every
 # SYN leave on rl1 (lb1) or rl2 (lb2). (`ip route get` only approximates the kernel's choice for

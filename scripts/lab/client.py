@@ -7,44 +7,57 @@
   hold  --vip V --conns N            open N keep-alive connections (one request each), then take
                                      commands on stdin: "round" sends one request on every
                                      connection and prints a JSON line (ok, broken, moved,
-                                     backends); "quit" closes them. A connection is broken when a
-                                     request on it fails; moved when another backend answers.
+                                     backends); "burst" sends one request on every connection
+                                     before reading any answer and also reports how many answers
+                                     took longer than 200 ms (stalled) and the slowest; "quit"
+                                     closes them. A connection is broken when a request on it
+                                     fails; moved when another backend answers.
 
 Every summary is one JSON object on one line, so tests and scripts/demo.sh parse it.
 """
 import argparse
 import json
+import selectors
 import socket
 import sys
 import time
 
 
-def request(sock, host):
-    """One GET / on an open socket; returns the backend name, raises on any failure."""
-    sock.sendall(("GET / HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n\r\n" % host).encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("closed by peer")
-        data += chunk
+def get_request(host):
+    return ("GET / HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n\r\n" % host).encode()
+
+
+def answered(data):
+    """The backend's name once DATA holds a whole 200 response, None while it is incomplete;
+    raises on any other status."""
+    if b"\r\n\r\n" not in data:
+        return None
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     if not lines[0].startswith("HTTP/1.1 200"):
         raise ConnectionError("status: " + lines[0])
-    length, backend = 0, None
+    length, backend = 0, ""
     for line in lines[1:]:
         name, _, value = line.partition(":")
         if name.lower() == "content-length":
             length = int(value.strip())
         elif name.lower() == "x-backend":
             backend = value.strip()
-    while len(body) < length:
+    return backend if len(body) >= length else None
+
+
+def request(sock, host):
+    """One GET / on an open socket; returns the backend name, raises on any failure."""
+    sock.sendall(get_request(host))
+    data = b""
+    while True:
+        backend = answered(data)
+        if backend is not None:
+            return backend
         chunk = sock.recv(4096)
         if not chunk:
-            raise ConnectionError("closed in body")
-        body += chunk
-    return backend
+            raise ConnectionError("closed by peer")
+        data += chunk
 
 
 def connect(vip, port, timeout):
@@ -121,6 +134,10 @@ def cmd_hold(a):
         cmd = line.strip()
         if cmd == "quit":
             break
+        if cmd == "burst":
+            rounds += 1
+            burst(conns, a, rounds)
+            continue
         if cmd != "round":
             continue
         rounds += 1
@@ -145,6 +162,78 @@ def cmd_hold(a):
         if c[0] is not None:
             c[0].close()
     return 0
+
+
+# An answer later than this needed a retransmission (Linux's minimum retransmission timeout is
+# 200 ms; an answer in the lab takes a few ms) or waited that long for a CPU.
+STALL_SECONDS = 0.2
+# A burst gives up on an answer after this: a stalled connection retransmits at 0.2, 0.6, 1.4,
+# 3 and 6.2 s, so one whose path came back within a few seconds is still answered.
+BURST_SECONDS = 10.0
+
+
+def burst(conns, a, rounds):
+    """One request on every open connection, all sent before any answer is read, so a failure
+    that begins just before shows as answers that stall (or never come) on the connections it
+    hit, not only on the first one a sequential round would wait on."""
+    sel = selectors.DefaultSelector()
+    ok, broken, moved, stalled, slowest, now, failures = 0, 0, 0, 0, 0.0, {}, []
+    pending = {}
+    start = time.monotonic()
+
+    def fail(i, e):
+        nonlocal broken
+        c = conns[i]
+        broken += 1
+        failures.append("port %d (%s): %s" % (c[2], c[1], e))
+        c[0].close()
+        c[0] = None
+
+    for i, c in enumerate(conns):
+        if c[0] is None:
+            broken += 1
+            continue
+        try:
+            c[0].sendall(get_request(a.vip))
+        except OSError as e:
+            fail(i, e)
+            continue
+        c[0].setblocking(False)
+        sel.register(c[0], selectors.EVENT_READ, i)
+        pending[i] = b""
+    while pending:
+        left = start + BURST_SECONDS - time.monotonic()
+        if left <= 0:
+            break
+        for key, _ in sel.select(timeout=left):
+            i = key.data
+            try:
+                chunk = conns[i][0].recv(4096)
+                if not chunk:
+                    raise ConnectionError("closed by peer")
+                pending[i] += chunk
+                b = answered(pending[i])
+            except (OSError, ConnectionError, ValueError) as e:
+                sel.unregister(conns[i][0])
+                del pending[i]
+                fail(i, e)
+                continue
+            if b is None:
+                continue
+            took = time.monotonic() - start
+            slowest = max(slowest, took)
+            stalled += took > STALL_SECONDS
+            sel.unregister(conns[i][0])
+            conns[i][0].settimeout(a.timeout)
+            del pending[i]
+            ok += 1
+            now[b] = now.get(b, 0) + 1
+            moved += b != conns[i][1]
+    for i in list(pending):
+        sel.unregister(conns[i][0])
+        fail(i, "no answer within %.0f s" % BURST_SECONDS)
+    summary(mode="burst", round=rounds, ok=ok, broken=broken, moved=moved, stalled=stalled,
+            slowest_ms=int(slowest * 1000), backends=now, failures=failures[:5])
 
 
 def transfer(a, upload):

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Levitate lab: the whole design on one machine, in network namespaces joined by veths.
 #
-#   client ──(MTU 1500)── router ──┬── lb1 (forwarder on net_af_packet + levitate-announcer)
-#   10.100.0.2            bird2    ├── lb2 (same)
-#                         ECMP     └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
+#   client ──(MTU 1500)── router ─────┬── lb1 (forwarder on net_af_packet + levitate-announcer)
+#   10.100.0.2            bird2 or FRR├── lb2 (same)
+#                         ECMP, BFD   └── bridge ── be1 be2 be3 (gre-decap → TUN, VIP on lo, httpd)
 #
-#   * router: bird2 peers with both announcers, merges their VIP routes into one kernel route
-#     with two nexthops; the L4 multipath hash spreads connections over the two Levitates.
+#   * router: bird2 or FRR (LAB_ROUTER) peers with both announcers over BGP with BFD, merges
+#     their VIP routes into one kernel route with two nexthops; the L4 multipath hash spreads
+#     connections over the two Levitates. The topology is the same for both; only the routing
+#     daemons and their configuration differ (bird_config, frr_config).
 #   * lbN: the forwarder reads and writes lN through DPDK's af_packet PMD, answers ARP, resolves
 #     the router's MAC itself and GRE-encapsulates VIP traffic to the backend Maglev picks, back
 #     out through the router (one-armed). The namespace's kernel carries the BGP session and the
@@ -31,10 +33,12 @@
 # Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | stop-forwarder N |
 #        start-lb N | stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
 #        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS] |
-#        backend-mss on|off
-# Environment: LAB_DIR (state and logs; default /tmp/levitate-lab), LAB_PREFIX (namespace name
-# prefix; default lv), LAB_BACKENDS (backends in the config; default 3), LAB_V6 (1: add the IPv6
-# service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
+#        backend-mss on|off | router-cli ARGS... (birdc or vtysh -c, whichever runs the router) |
+#        wait-bfd N... (until the router's BFD sessions with those Levitates are Up)
+# Environment: LAB_ROUTER (bird: bird2; frr: FRR's zebra, bfdd and bgpd; `up` records the choice
+# in LAB_DIR and the other commands follow it; default bird), LAB_DIR (state and logs; default
+# /tmp/levitate-lab), LAB_PREFIX (namespace name prefix; default lv), LAB_BACKENDS (backends in
+# the config; default 3), LAB_V6 (1: add the IPv6 service; default 1), LAB_EXCEPTION (1: lb2 reaches the network through its exception path;
 # 0: both share their veth with the kernel; default 1), LAB_JUMBO (1: the links behind the
 # router, to the Levitates and the backends, at MTU 9000 and the forwarders' ports with them, the
 # client's at 1500, so a client's full-size packet crosses in one 1524-byte tunnel packet; the
@@ -51,6 +55,20 @@ LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_V6=${LAB_V6:-1}
 LAB_EXCEPTION=${LAB_EXCEPTION:-1}
 LAB_JUMBO=${LAB_JUMBO:-0}
+# The router's daemons: a running lab's own (recorded by `up`), so `status` or `wait-nexthops`
+# need no LAB_ROUTER; `up` takes the variable.
+if [ "${1:-}" != up ] && [ -f "$LAB_DIR/router" ]; then LAB_ROUTER=$(cat "$LAB_DIR/router"); fi
+LAB_ROUTER=${LAB_ROUTER:-bird}
+case $LAB_ROUTER in
+  bird | frr) ;;
+  *) printf 'lab: LAB_ROUTER=%s: bird or frr\n' "$LAB_ROUTER" >&2; exit 2 ;;
+esac
+# BFD between the router and each announcer, tighter than production's 300 ms x 3 (CONFIG.md):
+# on this shared 2-CPU machine the route must leave the router's FIB within 1 s of a silent
+# failure (a bare-metal forwarder killed); 300 ms x 3 spends 0.9 s of that on detection alone,
+# 100 ms x 3 leaves 0.7 s for the router's BGP and its kernel route under load.
+BFD_INTERVAL_MS=100
+BFD_MULTIPLIER=3
 # MTU of the links behind the router, and what af_packet needs for frames of it: ring frames that
 # hold a 9000-byte MTU's frame (its default 2048-byte frames hold 1968;
 # docs/DEVELOPMENT.md, The lab).
@@ -233,6 +251,10 @@ bgp:
       local_address: 10.0.$n.2
       next_hop: 10.0.$n.2
 $v6peer
+      bfd:
+        min_tx: ${BFD_INTERVAL_MS}ms
+        min_rx: ${BFD_INTERVAL_MS}ms
+        multiplier: $BFD_MULTIPLIER
 EOF
   if [ -n "$states" ]; then
     # states: "ADDRESS=STATE,..." e.g. 10.0.3.12=drain: add a state line under that backend.
@@ -397,6 +419,11 @@ kernel_on_tap() {
   inns "lb$n" ip -6 route replace default via "fd00:$n::1" dev lvx0
 }
 
+# The router's daemons, either kind: same peers, same timers, BFD toward both Levitates, and
+# the two Levitates' VIP routes merged into one kernel route with two nexthops.
+# BGP: keepalive 1 s, hold 3 s, reconnect after 1 s (both daemons' defaults take minutes to
+# notice and recover); BFD: the announcers' interval (BFD_INTERVAL_MS), and 300 ms between
+# packets while a session is not Up (bird's default, 1 s, would add seconds to a rejoin).
 bird_config() {
   cat <<EOF
 # the lab's router (written by scripts/lab/lab.sh)
@@ -406,10 +433,16 @@ protocol direct { ipv4; ipv6; }
 # merge paths: one kernel route with a nexthop per Levitate announcing the VIP (ECMP).
 protocol kernel k4 { ipv4 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
 protocol kernel k6 { ipv6 { export filter { if source = RTS_BGP then accept; reject; }; }; merge paths on; }
-# bird's default timers take minutes to notice and recover; these take seconds.
+protocol bfd {
+  interface "rl*" {
+    min rx interval $BFD_INTERVAL_MS ms; min tx interval $BFD_INTERVAL_MS ms; idle tx interval 300 ms;
+    multiplier $BFD_MULTIPLIER;
+  };
+}
 template bgp levitate {
   local as 65000;
   hold time 3; keepalive time 1; connect retry time 1; error wait time 1, 2;
+  bfd on;
   ipv4 { import all; export none; };
   ipv6 { import all; export none; };
 }
@@ -418,9 +451,139 @@ protocol bgp lb2 from levitate { neighbor 10.0.2.2 as 65001; source address 10.0
 EOF
 }
 
+# FRR: zebra (the kernel FIB), bfdd and bgpd, one configuration file each.
+# - no bgp ebgp-requires-policy: else FRR 8 neither accepts nor sends eBGP routes without a
+#   policy; the route-map levitate-out denies everything outbound instead (bird: export none);
+# - maximum-paths 2 in both families: else FRR installs one best path, not the ECMP route;
+# - graceful restart off (FRR is a helper by default): a dead Levitate's routes must go at once,
+#   not linger as stale (the announcers do not ask for it; this keeps it that way);
+# - zebra without kernel nexthop groups, so `ip route` shows the nexthops in the route itself,
+#   as it does for bird's.
+frr_config() {
+  local dir=$1 n
+  cat >"$dir/zebra.conf" <<EOF
+! the lab's router, zebra (written by scripts/lab/lab.sh)
+hostname lab-router
+no zebra nexthop kernel enable
+EOF
+  cat >"$dir/bfdd.conf" <<EOF
+! the lab's router, bfdd (written by scripts/lab/lab.sh)
+hostname lab-router
+bfd
+ profile levitate
+  transmit-interval $BFD_INTERVAL_MS
+  receive-interval $BFD_INTERVAL_MS
+  detect-multiplier $BFD_MULTIPLIER
+ exit
+exit
+EOF
+  {
+    cat <<EOF
+! the lab's router, bgpd (written by scripts/lab/lab.sh)
+frr defaults traditional
+hostname lab-router
+route-map levitate-out deny 10
+exit
+router bgp 65000
+ bgp router-id 10.100.0.1
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ bgp graceful-restart-disable
+ timers bgp 1 3
+ neighbor levitate peer-group
+ neighbor levitate remote-as 65001
+ neighbor levitate timers connect 1
+ neighbor levitate bfd
+ neighbor levitate bfd profile levitate
+EOF
+    for n in 1 2; do
+      printf ' neighbor 10.0.%d.2 peer-group levitate\n neighbor 10.0.%d.2 update-source 10.0.%d.1\n' "$n" "$n" "$n"
+    done
+    local family
+    for family in ipv4 ipv6; do
+      cat <<EOF
+ address-family $family unicast
+  maximum-paths 2
+  neighbor levitate activate
+  neighbor levitate route-map levitate-out out
+ exit-address-family
+EOF
+    done
+    echo "exit"
+  } >"$dir/bgpd.conf"
+}
+
+# Starts the router's daemons in its namespace and waits until they answer.
+start_router() {
+  if [ "$LAB_ROUTER" = bird ]; then
+    command -v bird >/dev/null || die "bird2 missing: run scripts/setup.sh"
+    bird_config >"$LAB_DIR/bird.conf"
+    spawn bird router bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pidfile"
+    wait_for 10 "bird" birdc -s "$LAB_DIR/bird.ctl" show status
+    return
+  fi
+  [ -x /usr/lib/frr/bgpd ] || die "FRR missing: run scripts/setup.sh"
+  # FRR's daemons drop to user frr: their directory is frr's, and LAB_DIR (a mktemp -d
+  # directory, mode 0700, in the tests) must let it through.
+  local dir="$LAB_DIR/frr" daemon
+  mkdir -p "$dir"
+  chmod a+x "$LAB_DIR"
+  frr_config "$dir"
+  chown -R frr:frr "$dir"
+  # zebra first: bfdd and bgpd connect to its socket at start. Foreground (no -d), so the pid
+  # spawn records is the daemon's and `down` finds them all in the namespace.
+  for daemon in zebra bfdd bgpd; do
+    local extra=()
+    [ "$daemon" != bfdd ] || extra=(--bfdctl "$dir/bfdd.sock")
+    spawn "frr-$daemon" router "/usr/lib/frr/$daemon" -u frr -g frr --log stdout -z "$dir/zserv.api" \
+      --vty_socket "$dir" -i "$dir/$daemon.pid" -f "$dir/$daemon.conf" "${extra[@]}"
+    wait_for 10 "FRR's $daemon" test -S "$dir/$daemon.vty"
+  done
+  wait_for 10 "FRR" vtysh --vty_socket "$dir" -c "show bgp summary"
+}
+
+# The router's own command line: birdc ARGS, or vtysh -c "ARGS".
+router_cli() {
+  if [ "$LAB_ROUTER" = bird ]; then
+    birdc -s "$LAB_DIR/bird.ctl" "$@"
+  else
+    vtysh --vty_socket "$LAB_DIR/frr" -c "$*"
+  fi
+}
+
+# True when the router's BFD session with Levitate N is Up.
+router_bfd_up() {
+  local n=$1
+  if [ "$LAB_ROUTER" = bird ]; then
+    router_cli show bfd sessions | grep -Eq "^10\.0\.$n\.2 +[^ ]+ +Up "
+  else
+    router_cli show bfd peer "10.0.$n.2" json | tr -d ' ' | grep -q '"status":"up"'
+  fi
+}
+
+# Waits until the router's BFD sessions with Levitates N... are Up: BGP does not wait for BFD,
+# and a router acts on a session only once it has been Up (a bare-metal Levitate killed before
+# then is noticed only by the BGP hold timer).
+cmd_wait_bfd() {
+  local seconds=$1 n; shift
+  for n in "$@"; do
+    wait_for "$seconds" "the router's BFD session with lb$n" router_bfd_up "$n" || { router_status >&2 || true; return 1; }
+  done
+}
+
+# The router's view of its peers: BGP sessions and BFD sessions.
+router_status() {
+  if [ "$LAB_ROUTER" = bird ]; then
+    router_cli show protocols
+    router_cli show bfd sessions
+  else
+    router_cli show bgp summary
+    router_cli show bfd peers brief
+  fi
+}
+
 cmd_up() {
   [ "$(id -u)" -eq 0 ] || die "run as root (namespaces, DPDK)"
-  command -v bird >/dev/null || die "bird2 missing: run scripts/setup.sh"
   if [ ! -f "$LEVITATE_ROOT/forwarder/target/levitate.jar" ] || [ ! -f "$LEVITATE_ROOT/bgp-announcer/target/levitate-announcer.jar" ]; then
     die "not built: (cd $LEVITATE_ROOT && mvn -B -q package -DskipTests)"
   fi
@@ -473,12 +636,20 @@ EOF
     net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 \
     net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
   # Where the backends' answers (source: a VIP) go: to the client, never towards a Levitate (DSR).
+  # And the new connections the ECMP hash gave each Levitate (the client's SYNs to a VIP, by the
+  # interface they leave on): the tests read these, which cost no levitate stat.
   inns router nft -f - <<EOF
 table inet lab {
   counter vip_replies_to_client { }
   counter vip_replies_to_levitate { }
+  counter syn_to_lb1 { }
+  counter syn_to_lb2 { }
   chain count_forward {
     type filter hook forward priority 0;
+    ip daddr $VIP4 tcp flags & (syn | ack) == syn oifname "rl1" counter name "syn_to_lb1"
+    ip6 daddr $VIP6 tcp flags & (syn | ack) == syn oifname "rl1" counter name "syn_to_lb1"
+    ip daddr $VIP4 tcp flags & (syn | ack) == syn oifname "rl2" counter name "syn_to_lb2"
+    ip6 daddr $VIP6 tcp flags & (syn | ack) == syn oifname "rl2" counter name "syn_to_lb2"
     ip saddr $VIP4 oifname "rc" counter name "vip_replies_to_client"
     ip6 saddr $VIP6 oifname "rc" counter name "vip_replies_to_client"
     ip saddr $VIP4 oifname "rl*" counter name "vip_replies_to_levitate"
@@ -512,9 +683,8 @@ EOF
     inns router ip link set rc mtu 1500
   fi
 
-  bird_config >"$LAB_DIR/bird.conf"
-  spawn bird router bird -f -c "$LAB_DIR/bird.conf" -s "$LAB_DIR/bird.ctl" -P "$LAB_DIR/bird.pidfile"
-  wait_for 10 "bird" birdc -s "$LAB_DIR/bird.ctl" show status
+  echo "$LAB_ROUTER" >"$LAB_DIR/router"
+  start_router
 
   write_config 1 >/dev/null
   write_config 2 >/dev/null
@@ -524,7 +694,8 @@ EOF
   wait "$s1"
   cmd_wait_nexthops 2 4 60
   [ "$LAB_V6" != 1 ] || cmd_wait_nexthops 2 6 30
-  log "up: client -> router (ECMP over lb1, lb2) -> backends be1..be$LAB_BACKENDS; VIP $VIP4${LAB_V6:+ and $VIP6}"
+  cmd_wait_bfd 30 1 2
+  log "up: client -> router ($LAB_ROUTER, ECMP over lb1, lb2) -> backends be1..be$LAB_BACKENDS; VIP $VIP4${LAB_V6:+ and $VIP6}"
 }
 
 cmd_down() {
@@ -572,7 +743,7 @@ cmd_wait_nexthops() {
   until [ "$(cmd_nexthops "$family")" = "$count" ]; do
     if [ $SECONDS -ge $deadline ]; then
       log "router: IPv$family VIP has $(cmd_nexthops "$family") nexthop(s), not $count, after ${seconds}s"
-      birdc -s "$LAB_DIR/bird.ctl" show protocols >&2 || true
+      router_status >&2 || true
       return 1
     fi
     sleep 0.05
@@ -589,7 +760,8 @@ case ${1:-} in
   down) cmd_down; rm -rf "$LAB_DIR" ;;
   status)
     ip netns list | grep "^$P-" || true
-    birdc -s "$LAB_DIR/bird.ctl" show protocols 2>/dev/null || true
+    echo "router: $LAB_ROUTER"
+    router_status 2>/dev/null || true
     inns router ip route show "$VIP4" 2>/dev/null || true
     inns router ip -6 route show "$VIP6" 2>/dev/null || true ;;
   stat) cmd_stat "$2" ;;
@@ -608,6 +780,8 @@ case ${1:-} in
   nexthops) cmd_nexthops "${2:-4}" ;;
   wait-nexthops) cmd_wait_nexthops "$2" "${3:-4}" "${4:-30}" ;;
   pid) pid_of "$2" ;;
+  router-cli) shift; router_cli "$@" ;;
+  wait-bfd) shift; cmd_wait_bfd 30 "$@" ;;
   backend-mss)
     for n in $(ip netns list | awk '{print $1}' | sed -n "s/^$P-be\([0-9]*\)\$/\1/p"); do backend_mss "$n" "$2"; done ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

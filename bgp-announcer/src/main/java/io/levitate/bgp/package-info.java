@@ -10,7 +10,8 @@
  * (counters-file watcher, hysteresis, metrics, main).
  *
  * <p>Owns: sessions, the FSM, timers and UPDATE encoding. Must not: install routes, depend on
- * other Levitate modules than packet (for its address formatter, {@code Addresses}; the forwarder
- * is known only through its counters file), or reset a session because routes changed.
+ * other Levitate modules than packet (for its address formatter, {@code Addresses}) and core (the
+ * counters file's layout and reader, runtime directories; the forwarder is known only through its
+ * counters file), or reset a session because routes changed.
  */
 package io.levitate.bgp;

@@ -91,7 +91,7 @@ class ArtifactIT
         Files.writeString(noBgp, "instance:\n  name: lb1\nservices: []\n");
         final Shell.Result r = Shell.run(home.resolve("bin/levitate-announcer").toString(), "--config", noBgp.toString());
         assertEquals(2, r.exitCode(), r::toString);
-        assertTrue(r.output().contains("no 'bgp:' section"), r::toString);
+        assertTrue(r.output().contains(noBgp + ":1:1: missing required key 'bgp'"), r::toString);
     }
 
     @Test

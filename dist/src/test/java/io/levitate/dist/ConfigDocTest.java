@@ -41,6 +41,7 @@ class ConfigDocTest
         check(missing, sections, schema, "conntrack", "", keys(forwarder, "CONNTRACK_KEYS"));
         check(missing, sections, schema, "conntrack", "timeouts.", keys(forwarder, "TIMEOUT_KEYS"));
         check(missing, sections, schema, "services", "", keys(forwarder, "SERVICE_KEYS"));
+        check(missing, sections, schema, "services", "", keys(announcer, "SERVICE_KEYS"));
         check(missing, sections, schema, "services[].backends[]", "", keys(forwarder, "BACKEND_KEYS"));
         check(missing, sections, schema, "health_check", "", keys(forwarder, "HEALTH_KEYS"));
         check(missing, sections, schema, "metrics", "metrics.", keys(forwarder, "METRICS_KEYS"));

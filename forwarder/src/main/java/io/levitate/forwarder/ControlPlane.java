@@ -11,6 +11,8 @@ import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.SnapshotBuilder;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.MovedShare;
+import io.levitate.maglev.ServiceTable;
+import io.levitate.maglev.TableSizes;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -34,8 +36,10 @@ import java.util.function.LongSupplier;
  * step before the commit stops what was started for the new configuration and leaves the old one
  * in force. {@link #faults} lets tests fail each step ({@link Step}).
  *
- * <p>Everything here runs on the control thread or a health-check thread, serialised by one lock;
- * workers only read {@link #published}.
+ * <p>Everything here runs on the control thread ({@link ControlAgent}, which applies reloads) or a
+ * health-check thread (a verdict rebuilds the snapshot), serialised by one lock; workers only read
+ * {@link #published}, so the lock never reaches them. {@link DataPlane} creates it, because the
+ * first snapshot must exist before the first worker starts.
  */
 final class ControlPlane implements AutoCloseable
 {
@@ -125,8 +129,16 @@ final class ControlPlane implements AutoCloseable
     }
 
     /**
-     * Applies a new, already validated configuration atomically (see the class comment); the
-     * refusals of {@link Forwarder#reload} come first.
+     * Applies a new, already validated configuration without stopping workers: services added,
+     * removed or changed get new tables, unchanged ones keep theirs (same digest), and the whole
+     * snapshot is published at once. What needs a restart (ports, workers, cores, memory, our
+     * addresses, gateways, conntrack sizing, metrics; {@link #restartOnlyChanges}) is refused and
+     * the running configuration stays. So is a change of a service's table size M unless
+     * {@code allowTableResize}: a new M reshuffles nearly every slot, so it must be meant, not the
+     * side effect of a backend count crossing a threshold of the default ladder. The reload is
+     * atomic (see the class comment): tables, backend ids, snapshot and health checks are all
+     * built before anything switches, and a failure at any of them (for instance no free backend
+     * ids) is a refusal with the old configuration running.
      *
      * @return one line per service saying what happened, or the reason for refusing.
      */
@@ -139,7 +151,7 @@ final class ControlPlane implements AutoCloseable
             {
                 return List.of("refused: not running in load-balancing mode");
             }
-            final List<String> restart = Forwarder.restartOnlyChanges(running, next);
+            final List<String> restart = restartOnlyChanges(running, next);
             if (!restart.isEmpty())
             {
                 return List.of("refused: " + String.join(", ", restart) + " changed; that needs a restart "
@@ -147,7 +159,7 @@ final class ControlPlane implements AutoCloseable
             }
             if (!allowTableResize)
             {
-                final List<String> resized = Forwarder.tableResizes(running, next);
+                final List<String> resized = tableResizes(running, next);
                 if (!resized.isEmpty())
                 {
                     final List<String> refused = new ArrayList<>();
@@ -195,6 +207,78 @@ final class ControlPlane implements AutoCloseable
             }
             return report(before, prepared.snapshot);
         }
+    }
+
+    /**
+     * One line per service of both configurations whose table size M differs, with the share of new
+     * flows the change would move (computed from the configured tables, health aside): the
+     * one-line form {@code levitate plan} prints.
+     */
+    static List<String> tableResizes(final LevitateConfig running, final LevitateConfig next)
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final ServiceDefinition s : next.services())
+        {
+            final ServiceDefinition was = running.service(s.name());
+            if (was == null || TableSizes.resolve(was.tableSize(), was.backends().size())
+                == TableSizes.resolve(s.tableSize(), s.backends().size()))
+            {
+                continue;
+            }
+            final ServiceTable before = was.buildTable(running.hashSeed());
+            final ServiceTable after = s.buildTable(next.hashSeed());
+            lines.add("service " + s.name() + ": table size " + before.size() + " -> " + after.size()
+                + (s.tableSize() == 0 ? " (" + ConfigPlan.defaultRange(s.backends().size()) + ")" : "")
+                + " would move " + ConfigPlan.percent(MovedShare.between(before, after).share()) + " of new flows");
+        }
+        return lines;
+    }
+
+    /** What a reload cannot change: the parts of the configuration the EAL, ports and workers were built from. */
+    static List<String> restartOnlyChanges(final LevitateConfig a, final LevitateConfig b)
+    {
+        final List<String> changed = new ArrayList<>();
+        final var ia = a.instance();
+        final var ib = b.instance();
+        if (!ia.ports().equals(ib.ports()))
+        {
+            changed.add("instance.ports");
+        }
+        if (ia.workers() != ib.workers() || !ia.cores().equals(ib.cores()) || ia.mainCore() != ib.mainCore())
+        {
+            changed.add("instance.workers/cores");
+        }
+        if (ia.hugepages() != ib.hugepages() || ia.memoryMb() != ib.memoryMb() || ia.mbufs() != ib.mbufs())
+        {
+            changed.add("instance memory");
+        }
+        if (!ia.addresses().equals(ib.addresses()) || !ia.gateways().equals(ib.gateways())
+            || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix()))
+        {
+            changed.add("instance addresses/gateways");
+        }
+        if (!ia.neighbours().equals(ib.neighbours()))
+        {
+            changed.add("instance.neighbours/gateway MACs");
+        }
+        if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
+        {
+            changed.add("instance name/counters_dir");
+        }
+        if (ia.idle() != ib.idle() || !java.util.Objects.equals(ia.exceptionTap(), ib.exceptionTap())
+            || ia.exceptionRate() != ib.exceptionRate())
+        {
+            changed.add("instance idle/exception_path");
+        }
+        if (!a.conntrack().equals(b.conntrack()))
+        {
+            changed.add("conntrack");
+        }
+        if (!java.util.Objects.equals(a.metrics(), b.metrics()) || !java.util.Objects.equals(a.control(), b.control()))
+        {
+            changed.add("metrics/control");
+        }
+        return changed;
     }
 
     private static List<String> report(final DataPlaneSnapshot before, final DataPlaneSnapshot after)

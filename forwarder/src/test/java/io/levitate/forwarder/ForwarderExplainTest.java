@@ -19,7 +19,7 @@ class ForwarderExplainTest
     @Test
     void picksTheDevicesErrorLines()
     {
-        final String why = Forwarder.explain(LOG, "net_pcap0");
+        final String why = EalSession.explain(LOG, "net_pcap0");
         assertTrue(why.contains("Couldn't open /x.pcap"), why);
         assertTrue(why.contains("failed to initialize net_pcap0"), why);
         assertTrue(!why.contains("Detected"), why);
@@ -29,6 +29,6 @@ class ForwarderExplainTest
     @Test
     void nothingToSayWhenTheLogHasNoErrors()
     {
-        assertEquals("", Forwarder.explain("EAL: Detected CPU lcores: 2\n", null));
+        assertEquals("", EalSession.explain("EAL: Detected CPU lcores: 2\n", null));
     }
 }

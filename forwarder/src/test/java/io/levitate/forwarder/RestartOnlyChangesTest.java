@@ -35,7 +35,7 @@ class RestartOnlyChangesTest
     {
         final String base = minimal();
         assertTrue(base.contains("  name: lb1\n"), base);
-        return Forwarder.restartOnlyChanges(config(base), config(base.replace("  name: lb1\n", "  name: lb1\n" + extraInstanceLines)));
+        return ControlPlane.restartOnlyChanges(config(base), config(base.replace("  name: lb1\n", "  name: lb1\n" + extraInstanceLines)));
     }
 
     @Test
@@ -53,8 +53,8 @@ class RestartOnlyChangesTest
     {
         final String base = minimal();
         final String pinned = base.replace("    ipv4: 10.0.1.1\n", "    ipv4: 10.0.1.1\n    ipv4_mac: 02:00:00:00:00:01\n  neighbours: static\n");
-        assertEquals(List.of("instance.neighbours/gateway MACs"), Forwarder.restartOnlyChanges(config(base), config(pinned)));
-        assertEquals(List.of("instance.neighbours/gateway MACs"), Forwarder.restartOnlyChanges(config(pinned),
+        assertEquals(List.of("instance.neighbours/gateway MACs"), ControlPlane.restartOnlyChanges(config(base), config(pinned)));
+        assertEquals(List.of("instance.neighbours/gateway MACs"), ControlPlane.restartOnlyChanges(config(pinned),
             config(pinned.replace("02:00:00:00:00:01", "02:00:00:00:00:02"))));
     }
 }

@@ -1,5 +1,6 @@
 package io.levitate.forwarder;
 
+import io.levitate.core.runtime.OtherUser;
 import io.levitate.forwarder.control.ControlServer;
 import io.levitate.forwarder.counters.CountersFile;
 import org.junit.jupiter.api.AfterEach;

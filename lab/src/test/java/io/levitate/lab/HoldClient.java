@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * N long-lived keep-alive HTTP connections held by scripts/lab/client.py in the client
- * namespace; {@link #round()} sends one request on each and reports how many still work.
+ * namespace; {@link #round()} sends one request on each and reports how many still work,
+ * {@link #burst()} sends them all at once and also how many stalled.
  */
 final class HoldClient implements AutoCloseable
 {
@@ -44,6 +45,16 @@ final class HoldClient implements AutoCloseable
     Json round() throws IOException
     {
         in.println("round");
+        return next();
+    }
+
+    /**
+     * One request on every connection, all sent before any answer is read: also stalled (answers
+     * after more than 200 ms, a retransmission's worth) and slowest_ms.
+     */
+    Json burst() throws IOException
+    {
+        in.println("burst");
         return next();
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -216,6 +217,112 @@ final class Lab implements AutoCloseable
         }
     }
 
+    /** The lab's router: bird or frr (lab.sh's LAB_ROUTER). */
+    String router()
+    {
+        return environment.getOrDefault("LAB_ROUTER", "bird");
+    }
+
+    /** The router's own command line (birdc ARGS, or vtysh -c "ARGS"): its output. */
+    String routerCli(final String... args)
+    {
+        final String[] full = new String[args.length + 1];
+        full[0] = "router-cli";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return ok(full);
+    }
+
+    /** The router's FIB entry for the VIP of FAMILY ({@code ip route show VIP} in its namespace, read directly). */
+    String routerRoute(final int family)
+    {
+        try
+        {
+            final Process p = new ProcessBuilder("ip", "-n", prefix + "-router", "-" + family, "route", "show",
+                family == 4 ? VIP4 : VIP6).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether the router's route for the VIP of FAMILY has Levitate N (10.0.N.2, fd00:N::2) among its nexthops. */
+    boolean routerHas(final int family, final int n)
+    {
+        return routerRoute(family).contains(family == 4 ? "via 10.0." + n + ".2 " : "via fd00:" + n + "::2 ");
+    }
+
+    /**
+     * How Levitate N came back: ms from lab.sh start-lb to its new forwarder's "forwarding" line,
+     * from that line to both IPv4 nexthops in the router's FIB, and from then to both IPv6 ones.
+     */
+    record Rejoin(long forwardingMs, long backMs, long v6Ms)
+    {
+    }
+
+    /**
+     * Starts Levitate N again (lab.sh start-lb N, whose forwarder must have exited) and times
+     * its return to the router's ECMP route.
+     */
+    Rejoin rejoin(final int n) throws IOException, InterruptedException
+    {
+        // The moment the new forwarder forwards is its log's "levitate: forwarding" line; the old
+        // log is moved aside first, so the old forwarder's line is never read for it.
+        final Path log = dir.resolve("forwarder-" + n + ".log");
+        Files.move(log, log.resolveSibling("forwarder-" + n + ".log.stopped"), StandardCopyOption.REPLACE_EXISTING);
+        final long t0 = System.nanoTime();
+        final Process start = start("start-lb", Integer.toString(n));
+        until(Duration.ofSeconds(60), () -> contains(log, "levitate: forwarding"), () -> "the new forwarder does not forward: " + logs());
+        final long forwardingMs = (System.nanoTime() - t0) / 1_000_000;
+        final long backMs = until(Duration.ofSeconds(40), () -> routerNexthops(4) == 2,
+            () -> "the router has " + routerNexthops(4) + " nexthops: " + ok("status") + logs());
+        if (!start.waitFor(60, TimeUnit.SECONDS) || start.exitValue() != 0)
+        {
+            throw new AssertionError("start-lb " + n + " failed: " + new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        final long v6Ms = until(Duration.ofSeconds(10), () -> routerNexthops(6) == 2,
+            () -> "the IPv6 VIP has " + routerNexthops(6) + " nexthops");
+        return new Rejoin(forwardingMs, backMs, v6Ms);
+    }
+
+    private static boolean contains(final Path file, final String text)
+    {
+        try
+        {
+            return Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains(text);
+        }
+        catch (final IOException e)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Whether process PID has exited: gone, or a zombie. lab.sh's processes outlive their shell,
+     * so whoever adopts them reaps them, here a container's init that does so only now and then
+     * (up to 1.5 s late); systemd, the parent on a real machine, reaps at once.
+     */
+    static boolean exited(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        }
+        catch (final IOException e)
+        {
+            return true;
+        }
+    }
+
     /** The process lab.sh recorded as NAME (e.g. forwarder-2). */
     ProcessHandle process(final String name)
     {
@@ -229,10 +336,26 @@ final class Lab implements AutoCloseable
         return nftCounter("client", name);
     }
 
-    /** Packets of nftables counter NAME in namespace NS's table inet lab. */
+    /** Packets of nftables counter NAME in namespace NS's table inet lab (nft run directly, not through lab.sh). */
     long nftCounter(final String ns, final String name)
     {
-        final String out = ok("exec", ns, "nft", "list", "counter", "inet", "lab", name);
+        final String out;
+        try
+        {
+            final Process p = new ProcessBuilder("ip", "netns", "exec", prefix + "-" + ns, "nft", "list", "counter", "inet", "lab", name)
+                .redirectErrorStream(true).start();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         final Matcher m = Pattern.compile("packets (\\d+)").matcher(out);
         if (!m.find())
         {

@@ -29,7 +29,7 @@ public record AnnouncerConfig(
     /** docs/COUNTERS.md: {@code <counters_dir>/<instance>/counters.dat}. */
     public Path countersFile()
     {
-        return countersDir.resolve(instanceName).resolve("counters.dat");
+        return countersDir.resolve(instanceName).resolve(io.levitate.core.counters.CountersLayout.FILE_NAME);
     }
 
     /** Where the announcer publishes its status for {@code levitate stat} (see package-info). */

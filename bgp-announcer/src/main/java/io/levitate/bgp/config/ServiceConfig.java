@@ -1,5 +1,7 @@
 package io.levitate.bgp.config;
 
+import io.levitate.core.counters.CountersLayout;
+
 import java.net.InetAddress;
 
 /**
@@ -16,13 +18,6 @@ public record ServiceConfig(String name, InetAddress vip, int port, int protocol
     /** The 20-byte service key of docs/COUNTERS.md: family, protocol, port (big-endian), address. */
     public byte[] counterKey()
     {
-        final byte[] key = new byte[20];
-        final byte[] raw = vip.getAddress();
-        key[0] = (byte)(raw.length == 4 ? 4 : 6);
-        key[1] = (byte)protocol;
-        key[2] = (byte)(port >>> 8);
-        key[3] = (byte)port;
-        System.arraycopy(raw, 0, key, 4, raw.length);
-        return key;
+        return CountersLayout.serviceKey(vip, protocol, port);
     }
 }

@@ -726,6 +726,23 @@ public final class PeerSession
             return false;
         }
         final OpenMessage open = decoded.open();
+        if (conn == null && (adminDown || bfdHeld))
+        {
+            closeInbound(adminDown ? Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down")
+                : Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED), "session held down");
+            return false;
+        }
+        if (conn == null)
+        {
+            // Our connection is gone already: the peer resolved the collision first and closed it
+            // with a Cease (FRR does, whichever identifier is higher). Its connection is all there
+            // is: the session goes on there, not on a reconnect.
+            conn = pendingInbound;
+            pendingInbound = null;
+            Log.info(peer.name() + ": collision resolved by the peer (it closed our connection): keeping its connection");
+            setState(SessionState.OPEN_SENT);
+            return acceptOpen(open, now);
+        }
         // RFC 4271 §6.8: compare identifiers as unsigned integers; the connection initiated by the
         // higher one survives. The pending one was initiated by the peer.
         final boolean keepOurs = Integer.toUnsignedLong(speaker.routerId()) > Integer.toUnsignedLong(open.bgpIdentifier());

@@ -5,6 +5,7 @@ import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.config.AnnouncerConfig;
 import io.levitate.bgp.config.ServiceConfig;
 import io.levitate.bgp.fsm.BgpSpeaker;
+import io.levitate.core.counters.CountersLayout;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -5,6 +5,7 @@ import io.levitate.bgp.config.AnnouncerConfig;
 import io.levitate.bgp.config.ConfigException;
 import io.levitate.bgp.config.ConfigLoader;
 import io.levitate.bgp.net.Libc;
+import io.levitate.core.runtime.RuntimeDirectories;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,7 +86,16 @@ public final class AnnouncerMain implements Callable<Integer>
         }
         catch (final ConfigException e)
         {
-            System.err.println("levitate-announcer: " + e.getMessage());
+            if (e.errors().isEmpty())
+            {
+                System.err.println("levitate-announcer: " + e.getMessage());
+            }
+            else
+            {
+                // Every error, one per line as FILE:LINE:COL: reason, as levitate check prints them
+                // (editors and CI jump to the lines); the same binders found them.
+                e.errors().forEach(System.err::println);
+            }
             return null;
         }
     }

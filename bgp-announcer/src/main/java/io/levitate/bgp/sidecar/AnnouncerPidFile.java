@@ -1,15 +1,15 @@
 package io.levitate.bgp.sidecar;
 
+import io.levitate.core.runtime.RuntimeDirectories;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 
 /**
  * The running announcer's pid file ({@code <counters_dir>/<instance>/announcer.pid}) and what
@@ -19,8 +19,8 @@ import java.util.Map;
  * handle it. A pid file another user could write, or a stale one whose pid now belongs to another
  * program, would turn drain into "kill any process". So drain signals only when the directory
  * passes {@link RuntimeDirectories#verify}, the file is a regular file of drain's own user that
- * no one else can write, and the process runs as that same user with the announcer's jar or main
- * class on its command line.
+ * no one else can write (both {@link RuntimeDirectories#verifyFile}), and the process runs as that
+ * same user with the announcer's jar or main class on its command line.
  */
 final class AnnouncerPidFile
 {
@@ -63,23 +63,7 @@ final class AnnouncerPidFile
      */
     static long read(final Path file) throws IOException
     {
-        RuntimeDirectories.verify(file.getParent());
-        final int us = RuntimeDirectories.effectiveUid();
-        final Map<String, Object> a = RuntimeDirectories.attributes(file);
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
-        {
-            throw new RuntimeDirectories.UnsafeDirectoryException("unsafe pid file: ", file + " is not a regular file");
-        }
-        if (RuntimeDirectories.uid(a) != us)
-        {
-            throw new RuntimeDirectories.UnsafeDirectoryException("unsafe pid file: ", file + " is owned by uid "
-                + RuntimeDirectories.uid(a) + ", not by uid " + us + " that runs this");
-        }
-        if ((RuntimeDirectories.mode(a) & RuntimeDirectories.GROUP_OR_OTHER_WRITE) != 0)
-        {
-            throw new RuntimeDirectories.UnsafeDirectoryException("unsafe pid file: ", file
-                + " is writable by group or others (mode " + RuntimeDirectories.octal(RuntimeDirectories.mode(a)) + ")");
-        }
+        RuntimeDirectories.verifyFile(file, "pid file");
         return Long.parseLong(Files.readString(file).trim());
     }
 
@@ -93,7 +77,7 @@ final class AnnouncerPidFile
     {
         final Path proc = Path.of("/proc", Long.toString(pid));
         final int us = RuntimeDirectories.effectiveUid();
-        final int owner = effectiveUid(proc.resolve("status"));
+        final int owner = RuntimeDirectories.effectiveUid(proc.resolve("status"));
         final String[] argv = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
         if (!namesTheAnnouncer(argv))
         {
@@ -134,19 +118,6 @@ final class AnnouncerPidFile
             }
         }
         return false;
-    }
-
-    private static int effectiveUid(final Path status) throws IOException
-    {
-        for (final String line : Files.readAllLines(status))
-        {
-            if (line.startsWith("Uid:"))
-            {
-                // "Uid:" real, effective, saved set, filesystem.
-                return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
-            }
-        }
-        throw new IOException("no Uid line in " + status);
     }
 
     /** The pid file names a process drain must not signal; the message is one line. */

@@ -1,12 +1,10 @@
 package io.levitate.bgp.sidecar;
 
-import org.agrona.IoUtil;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.levitate.core.counters.CountersFileReader;
+import io.levitate.core.counters.CountersLayout;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,9 +13,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Reads the forwarder's counters file read-only (docs/COUNTERS.md) and applies its liveness rule.
- * Maps the file once and re-maps when it is replaced (a restarted forwarder creates a new one);
- * a deleted or replaced file leaves the old mapping valid, so its heartbeat simply goes stale.
+ * Watches the forwarder's counters file (docs/COUNTERS.md) through the shared
+ * {@link CountersFileReader} and applies its liveness rule, saying why when the forwarder is not
+ * alive. Maps the file once and re-maps when it is replaced (a restarted forwarder creates a new
+ * one); a deleted or replaced file leaves the old mapping valid, so its heartbeat simply goes stale.
  *
  * <p>{@link #poll} scans the metadata records each time (a few hundred at most) rather than
  * caching counter ids, so a forwarder reconfiguration that frees and reallocates counters is
@@ -29,11 +28,9 @@ public final class ForwarderCounters implements AutoCloseable
     private static final long IDENTITY_CHECK_MILLIS = 1_000;
 
     private final Path file;
-    private MappedByteBuffer mapped;
-    private CountersReader reader;
+    private CountersFileReader mapped;
     private Object fileKey;
     private long lastIdentityCheck;
-    private long pid;
 
     // Results of the last poll.
     private boolean alive;
@@ -62,13 +59,13 @@ public final class ForwarderCounters implements AutoCloseable
         {
             return false;
         }
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        if (!mapped.processAlive())
         {
-            reason = "forwarder pid " + pid + " is not running";
+            reason = "forwarder pid " + mapped.pid() + " is not running";
             return false;
         }
         long heartbeat = Long.MIN_VALUE;
-        final UnsafeBuffer meta = (UnsafeBuffer)reader.metaDataBuffer();
+        final CountersReader reader = mapped.counters();
         final int max = reader.maxCounterId();
         for (int id = 0; id <= max; id++)
         {
@@ -92,10 +89,9 @@ public final class ForwarderCounters implements AutoCloseable
             }
             else if (type == CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS)
             {
-                final int keyOffset = CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET;
                 for (int s = 0; s < serviceKeys.length; s++)
                 {
-                    if (keyMatches(meta, keyOffset, serviceKeys[s]))
+                    if (mapped.keyStartsWith(id, serviceKeys[s]))
                     {
                         healthy[s] = reader.getCounterValue(id);
                     }
@@ -108,7 +104,7 @@ public final class ForwarderCounters implements AutoCloseable
             return false;
         }
         heartbeatAgeMillis = nowEpochMillis - heartbeat;
-        if (heartbeatAgeMillis >= CountersLayout.HEARTBEAT_TIMEOUT_MILLIS)
+        if (!CountersFileReader.heartbeatFresh(heartbeat, nowEpochMillis))
         {
             reason = "heartbeat is " + heartbeatAgeMillis + " ms old";
             // A stale heartbeat may mean a replaced file: look again next time.
@@ -117,18 +113,6 @@ public final class ForwarderCounters implements AutoCloseable
         }
         alive = true;
         reason = "alive";
-        return true;
-    }
-
-    private static boolean keyMatches(final UnsafeBuffer meta, final int offset, final byte[] key)
-    {
-        for (int i = 0; i < key.length; i++)
-        {
-            if (meta.getByte(offset + i) != key[i])
-            {
-                return false;
-            }
-        }
         return true;
     }
 
@@ -166,51 +150,22 @@ public final class ForwarderCounters implements AutoCloseable
 
     private boolean map(final Object key)
     {
-        final MappedByteBuffer m;
         try
         {
-            m = IoUtil.mapExistingFile(file.toFile(), FileChannel.MapMode.READ_ONLY, "levitate counters");
+            mapped = CountersFileReader.open(file);
         }
-        catch (final RuntimeException e)
+        catch (final IllegalStateException e)
+        {
+            // Not a counters file of this layout (or one still being written): the message says which.
+            reason = e.getMessage();
+            return false;
+        }
+        catch (final IOException e)
         {
             reason = "cannot map " + file + ": " + e.getMessage();
             return false;
         }
-        if (m.capacity() < CountersLayout.HEADER_LENGTH)
-        {
-            IoUtil.unmap(m);
-            reason = file + " is shorter than its header";
-            return false;
-        }
-        final UnsafeBuffer header = new UnsafeBuffer(m, 0, CountersLayout.HEADER_LENGTH);
-        final int magic = header.getIntVolatile(CountersLayout.MAGIC_OFFSET);
-        if (magic != CountersLayout.MAGIC)
-        {
-            IoUtil.unmap(m);
-            reason = file + ": bad magic 0x" + Integer.toHexString(magic) + " (not a Levitate counters file, or still being written)";
-            return false;
-        }
-        final int version = header.getInt(CountersLayout.VERSION_OFFSET);
-        final int metaLength = header.getInt(CountersLayout.METADATA_LENGTH_OFFSET);
-        final int valuesLength = header.getInt(CountersLayout.VALUES_LENGTH_OFFSET);
-        if (version != CountersLayout.VERSION)
-        {
-            IoUtil.unmap(m);
-            reason = file + ": layout version " + version + ", this announcer reads " + CountersLayout.VERSION;
-            return false;
-        }
-        if (metaLength <= 0 || valuesLength <= 0 ||
-            (long)CountersLayout.HEADER_LENGTH + metaLength + valuesLength > m.capacity())
-        {
-            IoUtil.unmap(m);
-            reason = file + ": buffer lengths " + metaLength + "+" + valuesLength + " exceed the file";
-            return false;
-        }
-        pid = header.getLong(CountersLayout.PID_OFFSET);
-        mapped = m;
         fileKey = key;
-        reader = new CountersReader(new UnsafeBuffer(m, CountersLayout.HEADER_LENGTH, metaLength),
-            new UnsafeBuffer(m, CountersLayout.HEADER_LENGTH + metaLength, valuesLength));
         return true;
     }
 
@@ -218,9 +173,8 @@ public final class ForwarderCounters implements AutoCloseable
     {
         if (mapped != null)
         {
-            IoUtil.unmap(mapped);
+            mapped.close();
             mapped = null;
-            reader = null;
             fileKey = null;
         }
     }

@@ -2,6 +2,7 @@ package io.levitate.bgp.sidecar;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.levitate.core.counters.PrometheusText;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,8 +22,7 @@ final class MetricsServer implements AutoCloseable
     MetricsServer(final InetSocketAddress listen, final Announcer announcer) throws IOException
     {
         server = HttpServer.create(listen, 8);
-        server.createContext("/metrics", ex -> reply(ex, "text/plain; version=0.0.4; charset=utf-8",
-            StatusRenderer.prometheus(announcer)));
+        server.createContext("/metrics", ex -> reply(ex, PrometheusText.CONTENT_TYPE, StatusRenderer.prometheus(announcer)));
         server.createContext("/status", ex -> reply(ex, "application/json", StatusRenderer.json(announcer)));
         server.setExecutor(Executors.newSingleThreadExecutor(r ->
         {

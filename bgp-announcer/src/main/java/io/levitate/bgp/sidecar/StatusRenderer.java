@@ -2,13 +2,15 @@ package io.levitate.bgp.sidecar;
 
 import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.bfd.BfdStatus;
+import io.levitate.core.counters.PrometheusText;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * Renders the announcer's state as Prometheus text (exposition format 0.0.4) and as the JSON of
- * the status file / {@code /status} endpoint. No JSON library: the shape is small and fixed.
+ * Renders the announcer's state as Prometheus text (exposition format 0.0.4, written by core's
+ * {@link PrometheusText}, as the forwarder's exporter is) and as the JSON of the status file /
+ * {@code /status} endpoint. No JSON library: the shape is small and fixed.
  */
 public final class StatusRenderer
 {
@@ -19,139 +21,124 @@ public final class StatusRenderer
     public static String prometheus(final Announcer a)
     {
         final StringBuilder sb = new StringBuilder(2048);
-        help(sb, "levitate_bgp_session_state",
+        final PrometheusText text = new PrometheusText(sb);
+        text.family("levitate_bgp_session_state",
             "BGP FSM state per peer: 0 Idle, 1 Connect, 2 Active, 3 OpenSent, 4 OpenConfirm, 5 Established", "gauge");
         for (final PeerStatus p : a.peers())
         {
-            sb.append("levitate_bgp_session_state{peer=\"").append(p.peer()).append("\"} ").append(p.stateCode()).append('\n');
+            text.sample("levitate_bgp_session_state", p.stateCode(), "peer", p.peer());
         }
-        help(sb, "levitate_bgp_session_established", "1 while the session is Established", "gauge");
+        text.family("levitate_bgp_session_established", "1 while the session is Established", "gauge");
         for (final PeerStatus p : a.peers())
         {
-            sb.append("levitate_bgp_session_established{peer=\"").append(p.peer()).append("\"} ")
-                .append(p.established() ? 1 : 0).append('\n');
+            text.sample("levitate_bgp_session_established", p.established() ? 1 : 0, "peer", p.peer());
         }
-        help(sb, "levitate_bgp_session_flaps_total", "times the session left Established", "counter");
+        text.family("levitate_bgp_session_flaps_total", "times the session left Established", "counter");
         for (final PeerStatus p : a.peers())
         {
-            sb.append("levitate_bgp_session_flaps_total{peer=\"").append(p.peer()).append("\"} ").append(p.flaps()).append('\n');
+            text.sample("levitate_bgp_session_flaps_total", p.flaps(), "peer", p.peer());
         }
-        help(sb, "levitate_bgp_prefixes_advertised", "routes the peer holds from us", "gauge");
+        text.family("levitate_bgp_prefixes_advertised", "routes the peer holds from us", "gauge");
         for (final PeerStatus p : a.peers())
         {
-            sb.append("levitate_bgp_prefixes_advertised{peer=\"").append(p.peer()).append("\",afi=\"ipv4\"} ")
-                .append(p.prefixesV4()).append('\n');
-            sb.append("levitate_bgp_prefixes_advertised{peer=\"").append(p.peer()).append("\",afi=\"ipv6\"} ")
-                .append(p.prefixesV6()).append('\n');
+            text.sample("levitate_bgp_prefixes_advertised", p.prefixesV4(), "peer", p.peer(), "afi", "ipv4");
+            text.sample("levitate_bgp_prefixes_advertised", p.prefixesV6(), "peer", p.peer(), "afi", "ipv6");
         }
-        help(sb, "levitate_bgp_last_notification_info", "last NOTIFICATION sent to / received from the peer", "gauge");
+        text.family("levitate_bgp_last_notification_info", "last NOTIFICATION sent to / received from the peer", "gauge");
         for (final PeerStatus p : a.peers())
         {
             if (p.lastNotificationSent() != null)
             {
-                sb.append("levitate_bgp_last_notification_info{peer=\"").append(p.peer()).append("\",direction=\"sent\",reason=\"")
-                    .append(label(p.lastNotificationSent())).append("\"} 1\n");
+                text.sample("levitate_bgp_last_notification_info", 1,
+                    "peer", p.peer(), "direction", "sent", "reason", p.lastNotificationSent());
             }
             if (p.lastNotificationReceived() != null)
             {
-                sb.append("levitate_bgp_last_notification_info{peer=\"").append(p.peer())
-                    .append("\",direction=\"received\",reason=\"").append(label(p.lastNotificationReceived())).append("\"} 1\n");
+                text.sample("levitate_bgp_last_notification_info", 1,
+                    "peer", p.peer(), "direction", "received", "reason", p.lastNotificationReceived());
             }
         }
-        help(sb, "levitate_announcer_forwarder_alive", "1 while the forwarder's heartbeat is fresh", "gauge");
-        sb.append("levitate_announcer_forwarder_alive ").append(a.forwarderAlive() ? 1 : 0).append('\n');
-        help(sb, "levitate_announcer_vip_announced", "1 while the VIP is announced (2 with GRACEFUL_SHUTDOWN)", "gauge");
+        text.family("levitate_announcer_forwarder_alive", "1 while the forwarder's heartbeat is fresh", "gauge");
+        text.sample("levitate_announcer_forwarder_alive", a.forwarderAlive() ? 1 : 0);
+        text.family("levitate_announcer_vip_announced", "1 while the VIP is announced (2 with GRACEFUL_SHUTDOWN)", "gauge");
         final Map<java.net.InetAddress, Boolean> announced = a.announced();
         for (final Announcer.Vip v : a.vips())
         {
             final Boolean b = announced.get(v.address());
-            sb.append("levitate_announcer_vip_announced{vip=\"").append(io.levitate.packet.Addresses.format(v.address())).append("\",services=\"")
-                .append(label(String.join(",", v.serviceNames()))).append("\"} ").append(b == null ? 0 : b ? 2 : 1).append('\n');
+            text.sample("levitate_announcer_vip_announced", b == null ? 0 : b ? 2 : 1,
+                "vip", io.levitate.packet.Addresses.format(v.address()), "services", String.join(",", v.serviceNames()));
         }
-        help(sb, "levitate_announcer_vip_flaps_total", "withdrawals of an announced VIP because health went away", "counter");
+        text.family("levitate_announcer_vip_flaps_total", "withdrawals of an announced VIP because health went away", "counter");
         for (final Announcer.Vip v : a.vips())
         {
-            sb.append("levitate_announcer_vip_flaps_total{vip=\"").append(io.levitate.packet.Addresses.format(v.address())).append("\"} ")
-                .append(v.policy().flaps()).append('\n');
+            text.sample("levitate_announcer_vip_flaps_total", v.policy().flaps(),
+                "vip", io.levitate.packet.Addresses.format(v.address()));
         }
         bfdPrometheus(sb, a.bfd(), a.bfdDrops());
         return sb.toString();
     }
 
-    /** The BFD metrics (nothing when no peer enables BFD). */
+    /** The BFD metrics (nothing when no peer enables BFD), appended to {@code sb}. */
     static void bfdPrometheus(final StringBuilder sb, final List<BfdStatus> sessions, final Map<String, Long> drops)
     {
         if (sessions.isEmpty())
         {
             return;
         }
-        help(sb, "levitate_bfd_session_state", "BFD state per peer (RFC 5880): 0 AdminDown, 1 Down, 2 Init, 3 Up", "gauge");
+        final PrometheusText text = new PrometheusText(sb);
+        text.family("levitate_bfd_session_state", "BFD state per peer (RFC 5880): 0 AdminDown, 1 Down, 2 Init, 3 Up", "gauge");
         for (final BfdStatus b : sessions)
         {
-            sb.append("levitate_bfd_session_state{peer=\"").append(b.peer()).append("\"} ").append(b.stateCode()).append('\n');
+            text.sample("levitate_bfd_session_state", b.stateCode(), "peer", b.peer());
         }
-        help(sb, "levitate_bfd_session_up", "1 while the BFD session is Up", "gauge");
+        text.family("levitate_bfd_session_up", "1 while the BFD session is Up", "gauge");
         for (final BfdStatus b : sessions)
         {
-            sb.append("levitate_bfd_session_up{peer=\"").append(b.peer()).append("\"} ").append(b.up() ? 1 : 0).append('\n');
+            text.sample("levitate_bfd_session_up", b.up() ? 1 : 0, "peer", b.peer());
         }
-        help(sb, "levitate_bfd_bgp_held", "1 while BFD keeps the BGP session down (it went down after having been Up)", "gauge");
-        for (final BfdStatus b : sessions)
-        {
-            sb.append("levitate_bfd_bgp_held{peer=\"").append(b.peer()).append("\"} ").append(b.bgpHeld() ? 1 : 0).append('\n');
-        }
-        help(sb, "levitate_bfd_session_flaps_total", "times the BFD session left Up", "counter");
-        for (final BfdStatus b : sessions)
-        {
-            sb.append("levitate_bfd_session_flaps_total{peer=\"").append(b.peer()).append("\"} ").append(b.flaps()).append('\n');
-        }
-        help(sb, "levitate_bfd_tx_interval_seconds", "negotiated transmit interval before jitter (RFC 5880 6.8.7)", "gauge");
-        for (final BfdStatus b : sessions)
-        {
-            sb.append("levitate_bfd_tx_interval_seconds{peer=\"").append(b.peer()).append("\"} ")
-                .append(seconds(b.txIntervalMicros())).append('\n');
-        }
-        help(sb, "levitate_bfd_detection_time_seconds", "negotiated detection time (RFC 5880 6.8.4); 0 before the peer is heard",
+        text.family("levitate_bfd_bgp_held", "1 while BFD keeps the BGP session down (it went down after having been Up)",
             "gauge");
         for (final BfdStatus b : sessions)
         {
-            sb.append("levitate_bfd_detection_time_seconds{peer=\"").append(b.peer()).append("\"} ")
-                .append(seconds(b.detectionTimeMicros())).append('\n');
+            text.sample("levitate_bfd_bgp_held", b.bgpHeld() ? 1 : 0, "peer", b.peer());
         }
-        help(sb, "levitate_bfd_packets_sent_total", "BFD control packets sent", "counter");
+        text.family("levitate_bfd_session_flaps_total", "times the BFD session left Up", "counter");
         for (final BfdStatus b : sessions)
         {
-            sb.append("levitate_bfd_packets_sent_total{peer=\"").append(b.peer()).append("\"} ").append(b.packetsSent()).append('\n');
+            text.sample("levitate_bfd_session_flaps_total", b.flaps(), "peer", b.peer());
         }
-        help(sb, "levitate_bfd_packets_received_total", "valid BFD control packets received for the session", "counter");
+        text.family("levitate_bfd_tx_interval_seconds", "negotiated transmit interval before jitter (RFC 5880 6.8.7)", "gauge");
         for (final BfdStatus b : sessions)
         {
-            sb.append("levitate_bfd_packets_received_total{peer=\"").append(b.peer()).append("\"} ")
-                .append(b.packetsReceived()).append('\n');
+            text.sample("levitate_bfd_tx_interval_seconds", seconds(b.txIntervalMicros()), "peer", b.peer());
         }
-        help(sb, "levitate_bfd_packets_dropped_total", "received BFD packets dropped, by reason (RFC 5880 6.8.6, RFC 5881 5)",
-            "counter");
+        text.family("levitate_bfd_detection_time_seconds",
+            "negotiated detection time (RFC 5880 6.8.4); 0 before the peer is heard", "gauge");
+        for (final BfdStatus b : sessions)
+        {
+            text.sample("levitate_bfd_detection_time_seconds", seconds(b.detectionTimeMicros()), "peer", b.peer());
+        }
+        text.family("levitate_bfd_packets_sent_total", "BFD control packets sent", "counter");
+        for (final BfdStatus b : sessions)
+        {
+            text.sample("levitate_bfd_packets_sent_total", b.packetsSent(), "peer", b.peer());
+        }
+        text.family("levitate_bfd_packets_received_total", "valid BFD control packets received for the session", "counter");
+        for (final BfdStatus b : sessions)
+        {
+            text.sample("levitate_bfd_packets_received_total", b.packetsReceived(), "peer", b.peer());
+        }
+        text.family("levitate_bfd_packets_dropped_total",
+            "received BFD packets dropped, by reason (RFC 5880 6.8.6, RFC 5881 5)", "counter");
         for (final Map.Entry<String, Long> e : drops.entrySet())
         {
-            sb.append("levitate_bfd_packets_dropped_total{reason=\"").append(e.getKey()).append("\"} ").append(e.getValue())
-                .append('\n');
+            text.sample("levitate_bfd_packets_dropped_total", e.getValue(), "reason", e.getKey());
         }
     }
 
     private static String seconds(final long micros)
     {
         return Double.toString(micros / 1e6);
-    }
-
-    private static void help(final StringBuilder sb, final String name, final String help, final String type)
-    {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static String label(final String s)
-    {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     public static String json(final Announcer a)

@@ -104,7 +104,9 @@ class AnnouncerProcessIT
             Files.writeString(bad, "bgp:\n  local_as: 65001\n  router_id: 10.0.0.1\n  hold_time: 1s\n  peers: []\n");
             final Shell.Result r = Shell.run(LAUNCHER.toString(), "--config", bad.toString());
             assertEquals(2, r.exit(), r.err());
-            assertTrue(r.err().contains(bad + ":4:14: hold_time must be 0 or 3s"), r.err());
+            // Every error, one line each, as levitate check prints them.
+            assertTrue(r.err().contains(bad + ":4:14: bgp.hold_time: must be 0 or 3s..65535s in whole seconds (RFC 4271), "
+                + "got 1s\n" + bad + ":5:10: bgp.peers: at least one peer is required\n"), r.err());
         }
         finally
         {

@@ -1,5 +1,6 @@
 package io.levitate.bgp.it;
 
+import io.levitate.core.runtime.OtherUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

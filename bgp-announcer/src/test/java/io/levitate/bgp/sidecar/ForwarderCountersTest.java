@@ -1,6 +1,7 @@
 package io.levitate.bgp.sidecar;
 
 import io.levitate.bgp.config.ServiceConfig;
+import io.levitate.core.counters.CountersLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,7 @@ class ForwarderCountersTest
                 assertEquals(0, reader.healthyBackends(1));
                 assertEquals(CountersLayout.STATE_DRAINING, reader.state());
                 final long last = fwd.stopHeartbeat();
-                assertFalse(reader.poll(last + CountersLayout.HEARTBEAT_TIMEOUT_MILLIS + 1));
+                assertFalse(reader.poll(last + CountersLayout.HEARTBEAT_TIMEOUT_MS + 1));
                 assertTrue(reader.reason().startsWith("heartbeat is"), reader.reason());
             }
             // A replaced file (forwarder restarted) is picked up again.

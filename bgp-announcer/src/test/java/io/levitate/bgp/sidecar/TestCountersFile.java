@@ -1,6 +1,7 @@
 package io.levitate.bgp.sidecar;
 
 import io.levitate.bgp.config.ServiceConfig;
+import io.levitate.core.counters.CountersLayout;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;

@@ -1,6 +1,6 @@
 package io.levitate.forwarder.cli;
 
-import io.levitate.forwarder.config.ConfigError;
+import io.levitate.core.config.ConfigError;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
 import io.levitate.forwarder.config.ConfigWarning;

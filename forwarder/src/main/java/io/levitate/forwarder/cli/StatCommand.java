@@ -1,9 +1,9 @@
 package io.levitate.forwarder.cli;
 
+import io.levitate.core.counters.CountersFileReader;
+import io.levitate.core.counters.CountersLayout;
 import io.levitate.forwarder.LevitateException;
 import io.levitate.forwarder.counters.CountersFile;
-import io.levitate.forwarder.counters.CountersFileReader;
-import io.levitate.forwarder.counters.CountersLayout;
 import org.agrona.concurrent.status.CountersReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,7 @@
 /**
  * The {@code levitate} command line (picocli): argument parsing, validation into a
- * {@link io.levitate.forwarder.RunSpec}, one-line errors and exit codes.
+ * {@link io.levitate.forwarder.RunSpec}, one-line errors and exit codes. {@code run} only parses:
+ * it hands its {@code RunSpec} to {@link io.levitate.forwarder.Launcher}, which runs the process.
  *
  * <p>Owns: what an operator types and reads. Must not: print stack traces for operator errors.
  */

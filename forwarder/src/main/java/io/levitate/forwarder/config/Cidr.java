@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.Addresses;
 import java.net.InetAddress;
 
 /**

@@ -1,5 +1,7 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.ConfigLimits;
+import io.levitate.core.config.Values;
 import io.levitate.maglev.TableSizes;
 
 import java.time.Duration;
@@ -16,26 +18,18 @@ public final class ConfigDefaults
 
     // ---------------------------------------------------------------- reading
 
-    /** Largest file read: a config with thousands of backends is ~1 MB; anything far larger is a mistake or an attack. */
-    public static final int MAX_FILE_BYTES = 4 << 20;
-    /** Deepest nesting of lists and mappings; the schema needs 6, and the YAML composer recurses per level. */
-    public static final int MAX_NESTING_DEPTH = 64;
-    /**
-     * Nodes a document may have once its aliases are expanded: 20 x a config with thousands of
-     * backends, while a "billion laughs" bomb (10^9) is refused after a few of its levels.
-     */
-    public static final int MAX_EXPANDED_NODES = 1_000_000;
-    /** The YAML library's own count of aliases to collections, a backstop behind {@link #MAX_EXPANDED_NODES}. */
-    public static final int MAX_ALIASES = 10_000;
-    /** Nodes the validator may visit (aliases visit their target again): bounds the work an alias web can cause. */
-    public static final int MAX_VISITED_NODES = 2_000_000;
-    /** Errors reported before the rest are summarised in one line; a generated file can have a million. */
-    public static final int MAX_ERRORS = 1000;
+    /** Largest file read; the reading limits live in core ({@link ConfigLimits}), shared with the announcer. */
+    public static final int MAX_FILE_BYTES = ConfigLimits.MAX_FILE_BYTES;
+    public static final int MAX_NESTING_DEPTH = ConfigLimits.MAX_NESTING_DEPTH;
+    public static final int MAX_EXPANDED_NODES = ConfigLimits.MAX_EXPANDED_NODES;
+    public static final int MAX_ALIASES = ConfigLimits.MAX_ALIASES;
+    public static final int MAX_VISITED_NODES = ConfigLimits.MAX_VISITED_NODES;
+    public static final int MAX_ERRORS = ConfigLimits.MAX_ERRORS;
 
     // ---------------------------------------------------------------- instance
 
     /** Instance and service names: they become a directory and label names. */
-    public static final String NAME_PATTERN = "[A-Za-z0-9_.-]{1,64}";
+    public static final String NAME_PATTERN = Values.NAME_PATTERN;
     /** Where counters files live: tmpfs, so readers map them without disk I/O. */
     public static final String COUNTERS_DIR = "/dev/shm/levitate";
     /** Ethernet's usual MTU. */
@@ -143,18 +137,6 @@ public final class ConfigDefaults
 
     // ---------------------------------------------------------------- bgp
 
-    /** RFC 4271's suggested hold time. */
-    public static final Duration BGP_HOLD_TIME = Duration.ofSeconds(90);
-    /** RFC 4271: a non-zero hold time is at least 3 s; it travels in 16 bits of seconds. */
-    public static final Duration MIN_BGP_HOLD_TIME = Duration.ofSeconds(3);
-    public static final Duration MAX_BGP_HOLD_TIME = Duration.ofSeconds(65535);
-    public static final Duration BGP_CONNECT_RETRY = Duration.ofSeconds(1);
-    public static final Duration MIN_BGP_CONNECT_RETRY = Duration.ofMillis(100);
-    /** The backoff cap: an initial value above it would never be used. */
-    public static final Duration MAX_BGP_CONNECT_RETRY = Duration.ofSeconds(120);
-    public static final Duration BGP_GRACEFUL_SHUTDOWN_WAIT = Duration.ofSeconds(5);
-    public static final Duration MAX_BGP_GRACEFUL_SHUTDOWN_WAIT = Duration.ofMinutes(10);
-    public static final int BGP_PORT = 179;
-    /** Linux's TCP_MD5SIG_MAXKEYLEN. */
-    public static final int MAX_MD5_PASSWORD_BYTES = 80;
+    // The bgp section's defaults and ranges are core's BgpDefaults: the announcer runs that
+    // section, and both processes bind it with core's BgpBinder.
 }

@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.Addresses;
 import io.levitate.maglev.Backend;
 import io.levitate.maglev.MovedShare;
 import io.levitate.maglev.ServiceTable;

@@ -1,34 +1,22 @@
 package io.levitate.forwarder.config;
 
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.composer.Composer;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.ReaderException;
+import io.levitate.core.config.ConfigError;
+import io.levitate.core.config.ErrorSink;
+import io.levitate.core.config.YamlSource;
+import io.levitate.core.runtime.BoundedFiles;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.parser.ParserImpl;
-import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Reads a configuration file into a {@link LevitateConfig} or a list of errors. Never throws for
  * anything in the file: malformed YAML, wrong types, hostile alias webs and deep nesting all end as
  * {@link ConfigError}s with a line and column.
  *
- * <p>The file is composed into a YAML node graph (which keeps every node's position) rather than
- * constructed into Java maps, so each error can point at the key or value it is about.
+ * <p>Reading the file and composing its YAML, under the limits, is core's {@link YamlSource}, shared
+ * with the announcer; this class adds the forwarder's schema ({@link ConfigBuilder}).
  */
 public final class ConfigReader
 {
@@ -44,68 +32,12 @@ public final class ConfigReader
     public static ConfigResult read(final Path file) throws IOException
     {
         final String label = file.toString();
-        final byte[] bytes = readRegularFile(file, ConfigDefaults.MAX_FILE_BYTES);
+        final byte[] bytes = BoundedFiles.readRegularFile(file, ConfigDefaults.MAX_FILE_BYTES);
         if (bytes.length > ConfigDefaults.MAX_FILE_BYTES)
         {
-            return invalid(label, 1, 1, tooLarge());
+            return invalid(label, 1, 1, YamlSource.tooLarge());
         }
         return parse(bytes, label);
-    }
-
-    /**
-     * At most {@code limit + 1} bytes of a regular file (symbolic links followed): one byte over
-     * says "too large" without reading the rest. The limit holds on the bytes read, not on the
-     * size the file system reports, which is 0 for /dev/zero and for files under /proc. Anything
-     * but a regular file is refused before it is opened: a FIFO without a writer would block
-     * open(2) itself, and a device may never end.
-     *
-     * <p>Shared with the announcer's loader (bgp-announcer ConfigLoader has its own copy: the
-     * sidecar does not depend on this module).
-     *
-     * @throws IOException if the file is missing, unreadable or not a regular file
-     */
-    public static byte[] readRegularFile(final Path file, final int limit) throws IOException
-    {
-        final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        if (!attributes.isRegularFile())
-        {
-            throw new IOException("not a regular file (" + kind(file, attributes) + ")");
-        }
-        try (InputStream in = Files.newInputStream(file))
-        {
-            return in.readNBytes(limit + 1);
-        }
-    }
-
-    /** What a non-regular file is, in the words of ls(1) and stat(1). */
-    private static String kind(final Path file, final BasicFileAttributes attributes)
-    {
-        if (attributes.isDirectory())
-        {
-            return "a directory";
-        }
-        try
-        {
-            // st_mode's file type bits (S_IFMT), <sys/stat.h>.
-            final int type = (Integer)Files.getAttribute(file, "unix:mode") & 0170000;
-            return switch (type)
-            {
-                case 0010000 -> "a FIFO";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        }
-        catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex)
-        {
-            return "a special file";
-        }
-    }
-
-    private static String tooLarge()
-    {
-        return "the file is larger than " + ConfigDefaults.MAX_FILE_BYTES + " bytes, the limit";
     }
 
     /** Validates a file's bytes; {@code label} names it in errors. */
@@ -113,28 +45,13 @@ public final class ConfigReader
     {
         if (bytes.length > ConfigDefaults.MAX_FILE_BYTES)
         {
-            return invalid(label, 1, 1, tooLarge());
+            return invalid(label, 1, 1, YamlSource.tooLarge());
         }
-        final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-        final ByteBuffer in = ByteBuffer.wrap(bytes);
-        final CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-        final CoderResult result = decoder.decode(in, out, true);
-        if (result.isError())
+        final ErrorSink sink = new ErrorSink(label);
+        final String text = YamlSource.decode(bytes, sink);
+        if (text == null)
         {
-            // Position the error where the bad byte sits, counting the characters decoded before it.
-            out.flip();
-            final int[] lc = lineColumn(out.toString(), out.length());
-            return invalid(label, lc[0], lc[1], String.format("not UTF-8 text: byte 0x%02x at offset %d",
-                bytes[in.position()] & 0xFF, in.position()));
-        }
-        decoder.flush(out);
-        out.flip();
-        String text = out.toString();
-        if (text.startsWith("\uFEFF"))
-        {
-            text = text.substring(1);
+            return new ConfigResult(label, null, sink.sorted());
         }
         return parse(text, label);
     }
@@ -143,7 +60,8 @@ public final class ConfigReader
     public static ConfigResult parse(final String text, final String label)
     {
         final ErrorSink sink = new ErrorSink(label);
-        final Node root = compose(text, label, sink);
+        final Node root = YamlSource.compose(text, sink,
+            "the file is empty; expected a mapping with instance, hash_seed and services");
         if (root == null)
         {
             return new ConfigResult(label, null, sink.sorted());
@@ -156,8 +74,7 @@ public final class ConfigReader
         }
         catch (final ErrorSink.TooMuchWork tooMuch)
         {
-            sink.at(tooMuch.at, "the document expands to more than " + ConfigDefaults.MAX_VISITED_NODES
-                + " nodes through aliases; refusing it");
+            sink.tooMuchWork(tooMuch);
             config = null;
         }
         if (!sink.isEmpty())
@@ -167,110 +84,8 @@ public final class ConfigReader
         return new ConfigResult(label, config, List.of(), builder.backendPositions());
     }
 
-    /** The document's root node, or null with the error (an empty file, a syntax error, a limit). */
-    private static Node compose(final String text, final String label, final ErrorSink sink)
-    {
-        final LoadSettings settings = LoadSettings.builder()
-            .setLabel(label)
-            // Reported by MappingView with both positions; the library's message has only one.
-            .setAllowDuplicateKeys(true)
-            .setAllowRecursiveKeys(false)
-            // Backstop behind LimitingParser's own count, which carries a position.
-            .setMaxAliasesForCollections(ConfigDefaults.MAX_ALIASES)
-            .setCodePointLimit(ConfigDefaults.MAX_FILE_BYTES)
-            .setUseMarks(true)
-            .build();
-        try
-        {
-            final LimitingParser parser = new LimitingParser(new ParserImpl(settings, new StreamReader(settings, text)));
-            final Composer composer = new Composer(settings, parser);
-            final Optional<Node> root = composer.getSingleNode();
-            if (root.isEmpty())
-            {
-                sink.at(1, 1, "the file is empty; expected a mapping with instance, hash_seed and services");
-                return null;
-            }
-            if (!parser.tagged().isEmpty())
-            {
-                // Not built: a tagged value would be read as its tag made it, and errors about it
-                // would only repeat this one.
-                for (final LimitingParser.Tagged t : parser.tagged())
-                {
-                    sink.at(t.mark(), "YAML tag " + Values.shorten(shortTag(t.tag())) + ": tags are not accepted; "
-                        + "the schema gives every key its type (quote text, write numbers plainly)");
-                }
-                return null;
-            }
-            return root.get();
-        }
-        catch (final LimitingParser.LimitExceeded limit)
-        {
-            sink.at(limit.mark, limit.getMessage());
-        }
-        catch (final MarkedYamlEngineException yaml)
-        {
-            sink.at(yaml.getProblemMark().isPresent() ? yaml.getProblemMark() : yaml.getContextMark(),
-                "YAML syntax: " + yamlReason(yaml));
-        }
-        catch (final ReaderException reader)
-        {
-            final int[] lc = lineColumnOfCodePoint(text, reader.getPosition());
-            sink.at(lc[0], lc[1], String.format("character U+%04X is not allowed in YAML", reader.getCodePoint()));
-        }
-        catch (final RuntimeException other)
-        {
-            // Anything else the YAML library throws (its own limits, or a bug in it): still one
-            // line with a position, never a stack trace for what is the file's problem.
-            sink.at(1, 1, "YAML: " + Values.shorten(String.valueOf(other.getMessage())));
-        }
-        return null;
-    }
-
-    /** {@code tag:yaml.org,2002:str} as it is usually written, {@code !!str}. */
-    private static String shortTag(final String tag)
-    {
-        final String core = "tag:yaml.org,2002:";
-        return tag.startsWith(core) ? "!!" + tag.substring(core.length()) : tag;
-    }
-
-    /** The library's problem text (and context), on one line, without its snippet of the file. */
-    private static String yamlReason(final MarkedYamlEngineException e)
-    {
-        final String problem = e.getProblem() == null ? "malformed" : e.getProblem();
-        final String context = e.getContext();
-        final String joined = context == null || context.isBlank() ? problem : context + ": " + problem;
-        return joined.replaceAll("\\s+", " ").strip();
-    }
-
     private static ConfigResult invalid(final String label, final int line, final int column, final String reason)
     {
         return new ConfigResult(label, null, List.of(new ConfigError(label, line, column, reason)));
-    }
-
-    /** 1-based line and column of the character at {@code index}. */
-    private static int[] lineColumn(final CharSequence text, final int index)
-    {
-        int line = 1;
-        int column = 1;
-        for (int i = 0; i < index && i < text.length(); i++)
-        {
-            if (text.charAt(i) == '\n')
-            {
-                line++;
-                column = 1;
-            }
-            else
-            {
-                column++;
-            }
-        }
-        return new int[] {line, column};
-    }
-
-    /** 1-based line and column of the code point at {@code codePointIndex}. */
-    private static int[] lineColumnOfCodePoint(final String text, final int codePointIndex)
-    {
-        final int index = text.offsetByCodePoints(0, Math.min(Math.max(codePointIndex, 0), text.codePointCount(0, text.length())));
-        return lineColumn(text, index);
     }
 }

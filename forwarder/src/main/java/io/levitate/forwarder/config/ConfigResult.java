@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.ConfigError;
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.BgpConfig;
 import io.levitate.maglev.ServiceTable;
 
 import java.util.Collections;

@@ -14,6 +14,17 @@ public enum Protocol
         this.number = number;
     }
 
+    /** The protocol of an IANA number core's ServiceAddressBinder bound (6 or 17). */
+    public static Protocol of(final int number)
+    {
+        return switch (number)
+        {
+            case 6 -> TCP;
+            case 17 -> UDP;
+            default -> throw new IllegalArgumentException("not tcp or udp: " + number);
+        };
+    }
+
     /** The word used in the file: {@code tcp} or {@code udp}. */
     public String word()
     {

@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.Addresses;
 import io.levitate.maglev.HashFields;
 import io.levitate.maglev.ServiceConfig;
 import io.levitate.maglev.ServiceTable;

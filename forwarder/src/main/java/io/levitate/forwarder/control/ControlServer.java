@@ -1,6 +1,6 @@
 package io.levitate.forwarder.control;
 
-import io.levitate.forwarder.RuntimeDirectories;
+import io.levitate.core.runtime.RuntimeDirectories;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

@@ -3,6 +3,7 @@
  * asks the running forwarder to re-read its configuration and hears the result.
  *
  * <p>Owns: the socket and its one-line protocol. Must not: apply anything itself; requests are
- * handed to the control thread, which validates and applies them.
+ * handed to the control thread ({@code io.levitate.forwarder.ControlAgent}), which validates and
+ * applies them.
  */
 package io.levitate.forwarder.control;

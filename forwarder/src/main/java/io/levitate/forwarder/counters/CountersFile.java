@@ -1,6 +1,8 @@
 package io.levitate.forwarder.counters;
 
-import io.levitate.forwarder.RuntimeDirectories;
+import io.levitate.core.counters.CountersFileReader;
+import io.levitate.core.counters.CountersLayout;
+import io.levitate.core.runtime.RuntimeDirectories;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;

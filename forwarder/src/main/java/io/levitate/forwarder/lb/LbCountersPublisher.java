@@ -2,12 +2,11 @@ package io.levitate.forwarder.lb;
 
 import io.levitate.conntrack.ConntrackCounters;
 import io.levitate.conntrack.ConntrackTable;
-import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.core.counters.CountersLayout;
 import io.levitate.packet.DropReason;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,8 +19,7 @@ import java.util.Map;
  */
 public final class LbCountersPublisher
 {
-    /** Conntrack figures per worker: 4001 + index in {@link #CONNTRACK_FIGURES}. */
-    public static final int TYPE_CONNTRACK_BASE = 4001;
+    /** Conntrack figures per worker, in the order of their type ids (TYPE_WORKER_CONNTRACK_BASE + index). */
     private static final int[] CONNTRACK_FIGURES = {
         ConntrackCounters.HITS, ConntrackCounters.MISSES, ConntrackCounters.INSERTS, ConntrackCounters.EVICTIONS,
         ConntrackCounters.EXPIRATIONS, ConntrackCounters.FLOOD_GUARD_SKIPS, ConntrackCounters.OCCUPANCY};
@@ -77,8 +75,8 @@ public final class LbCountersPublisher
             final AtomicCounter[] ct = new AtomicCounter[CONNTRACK_FIGURES.length];
             for (int i = 0; i < ct.length; i++)
             {
-                ct[i] = manager.newCounter("worker " + w + ": conntrack " + CONNTRACK_NAMES[i], TYPE_CONNTRACK_BASE + i,
-                    key -> key.putInt(0, worker));
+                ct[i] = manager.newCounter("worker " + w + ": conntrack " + CONNTRACK_NAMES[i],
+                    CountersLayout.TYPE_WORKER_CONNTRACK_BASE + i, key -> key.putInt(0, worker));
             }
             conntrackCounters.add(ct);
             kernelCounters.add(new AtomicCounter[] {
@@ -169,7 +167,7 @@ public final class LbCountersPublisher
 
     private AtomicCounter[] serviceCounters(final ServiceState service)
     {
-        final byte[] key = serviceKey(service.table.config().vip(), service.table.config().protocol(),
+        final byte[] key = CountersLayout.serviceKey(service.table.config().vip(), service.table.config().protocol(),
             service.table.config().port());
         final String p = "service " + service.name + ": ";
         return new AtomicCounter[] {
@@ -189,7 +187,7 @@ public final class LbCountersPublisher
                 service = s;
             }
         }
-        final byte[] key = serviceKey(service.table.config().vip(), service.table.config().protocol(),
+        final byte[] key = CountersLayout.serviceKey(service.table.config().vip(), service.table.config().protocol(),
             service.table.config().port());
         final String p = "backend " + snapshot.backendName(id) + ": ";
         return new AtomicCounter[] {
@@ -197,18 +195,5 @@ public final class LbCountersPublisher
             manager.newCounter(p + "bytes", CountersLayout.TYPE_BACKEND_BYTES, k -> k.putBytes(0, key)),
             manager.newCounter(p + "new flows", CountersLayout.TYPE_BACKEND_NEW_FLOWS, k -> k.putBytes(0, key)),
             manager.newCounter(p + "up", CountersLayout.TYPE_BACKEND_HEALTH, k -> k.putBytes(0, key))};
-    }
-
-    /** The 20-byte service key of docs/COUNTERS.md. */
-    static byte[] serviceKey(final InetAddress vip, final int protocol, final int port)
-    {
-        final byte[] key = new byte[20];
-        final byte[] address = vip.getAddress();
-        key[0] = (byte)(address.length == 4 ? 4 : 6);
-        key[1] = (byte)protocol;
-        key[2] = (byte)(port >>> 8);
-        key[3] = (byte)port;
-        System.arraycopy(address, 0, key, 4, address.length);
-        return key;
     }
 }

@@ -2,7 +2,8 @@ package io.levitate.forwarder.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.core.counters.CountersLayout;
+import io.levitate.core.counters.PrometheusText;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.agrona.concurrent.status.CountersReader;
@@ -19,26 +20,33 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format (version 0.0.4) on one small thread.
- * Bound to 127.0.0.1 by default: counters reveal traffic, so exposing them is an operator's choice.
+ * Serves {@code GET /metrics} in the Prometheus text format (version 0.0.4, written by core's
+ * {@link PrometheusText}) on one small thread. Bound to 127.0.0.1 by default: counters reveal
+ * traffic, so exposing them is an operator's choice.
  */
 public final class PrometheusExporter implements AutoCloseable
 {
     private static final Pattern WORKER = Pattern.compile("^worker (\\d+): (.*)$");
     private static final Pattern SERVICE = Pattern.compile("^service ([^:]+): (.*)$");
     private static final Pattern BACKEND = Pattern.compile("^backend (.+): ([^:]+)$");
+    private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
 
     private final HttpServer server;
     private final CountersReader counters;
     private final List<SingleWriterRecorder> recorders;
     private final List<Histogram> cumulative = new ArrayList<>();
-    private Histogram interval;
+    /**
+     * Each worker's last interval histogram, handed back to the recorder it came from: a
+     * SingleWriterRecorder takes back only a histogram it handed out itself.
+     */
+    private final Histogram[] intervals;
 
     public PrometheusExporter(final InetSocketAddress listen, final CountersReader counters,
         final List<SingleWriterRecorder> recorders) throws IOException
     {
         this.counters = counters;
         this.recorders = List.copyOf(recorders);
+        this.intervals = new Histogram[recorders.size()];
         for (int i = 0; i < recorders.size(); i++)
         {
             cumulative.add(new Histogram(1, 10_000_000_000L, 3));
@@ -63,7 +71,7 @@ public final class PrometheusExporter implements AutoCloseable
     private void serve(final HttpExchange exchange) throws IOException
     {
         final byte[] body = render().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        exchange.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody())
         {
@@ -74,80 +82,81 @@ public final class PrometheusExporter implements AutoCloseable
     /** The whole exposition; synchronized because HdrHistogram intervals are swapped here. */
     public synchronized String render()
     {
-        final StringBuilder sb = new StringBuilder(16 * 1024);
-        counters.forEach((id, type, key, label) ->
-        {
-            final String line = sample(type, label, counters.getCounterValue(id));
-            if (line != null)
-            {
-                sb.append(line).append('\n');
-            }
-        });
+        final PrometheusText text = new PrometheusText(16 * 1024);
+        counters.forEach((id, type, key, label) -> append(text, type, label, counters.getCounterValue(id)));
         for (int w = 0; w < recorders.size(); w++)
         {
-            interval = recorders.get(w).getIntervalHistogram(interval);
+            intervals[w] = recorders.get(w).getIntervalHistogram(intervals[w]);
             final Histogram total = cumulative.get(w);
-            total.add(interval);
-            for (final double q : new double[] {0.5, 0.9, 0.99, 0.999})
+            total.add(intervals[w]);
+            final String worker = Integer.toString(w);
+            for (final double q : QUANTILES)
             {
-                sb.append(String.format(Locale.ROOT, "levitate_burst_latency_seconds{worker=\"%d\",quantile=\"%s\"} %.9f%n",
-                    w, q, total.getValueAtPercentile(q * 100) / 1e9));
+                text.sample("levitate_burst_latency_seconds",
+                    String.format(Locale.ROOT, "%.9f", total.getValueAtPercentile(q * 100) / 1e9),
+                    "worker", worker, "quantile", Double.toString(q));
             }
-            sb.append(String.format(Locale.ROOT, "levitate_burst_latency_seconds_count{worker=\"%d\"} %d%n", w,
-                total.getTotalCount()));
+            text.sample("levitate_burst_latency_seconds_count", total.getTotalCount(), "worker", worker);
         }
-        return sb.toString();
+        return text.toString();
     }
 
-    /** One sample line for a counter, named by its type id (docs/COUNTERS.md); null to skip. */
+    /** One sample line (without its line feed) for a counter, named by its type id (docs/COUNTERS.md); null to skip. */
     static String sample(final int type, final String label, final long value)
     {
-        final String name;
-        String labels = "";
+        final PrometheusText text = new PrometheusText(128);
+        if (!append(text, type, label, value))
+        {
+            return null;
+        }
+        final String line = text.toString();
+        return line.substring(0, line.length() - 1);
+    }
+
+    /** Writes a counter's sample, named by its type id and label (docs/COUNTERS.md); false when it has none. */
+    private static boolean append(final PrometheusText text, final int type, final String label, final long value)
+    {
         final Matcher worker = WORKER.matcher(label);
         final Matcher service = SERVICE.matcher(label);
         final Matcher backend = BACKEND.matcher(label);
         if (type == CountersLayout.TYPE_PROCESS_HEARTBEAT)
         {
-            name = "levitate_heartbeat_epoch_ms";
+            text.sample("levitate_heartbeat_epoch_ms", value);
         }
         else if (type == CountersLayout.TYPE_FORWARDER_STATE)
         {
-            name = "levitate_forwarder_state";
+            text.sample("levitate_forwarder_state", value);
         }
         else if (type >= CountersLayout.TYPE_WORKER_DROP_BASE && type < CountersLayout.TYPE_WORKER_DROP_BASE + 200
             && worker.matches())
         {
-            name = "levitate_worker_drops_total";
-            labels = "worker=\"" + worker.group(1) + "\",reason=\"" + worker.group(2).replace("drop ", "") + "\"";
+            text.sample("levitate_worker_drops_total", value,
+                "worker", worker.group(1), "reason", worker.group(2).replace("drop ", ""));
         }
         else if (worker.matches())
         {
-            name = "levitate_worker_" + metricWord(worker.group(2)) + (type == CountersLayout.TYPE_WORKER_HEARTBEAT
-                || worker.group(2).endsWith("occupancy") ? "" : "_total");
-            labels = "worker=\"" + worker.group(1) + "\"";
+            text.sample("levitate_worker_" + metricWord(worker.group(2)) + (type == CountersLayout.TYPE_WORKER_HEARTBEAT
+                || worker.group(2).endsWith("occupancy") ? "" : "_total"), value, "worker", worker.group(1));
         }
         else if (service.matches())
         {
-            name = "levitate_service_" + metricWord(service.group(2))
-                + (type == CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS ? "" : "_total");
-            labels = "service=\"" + escape(service.group(1)) + "\"";
+            text.sample("levitate_service_" + metricWord(service.group(2))
+                + (type == CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS ? "" : "_total"), value, "service", service.group(1));
         }
         else if (backend.matches())
         {
-            name = "levitate_backend_" + metricWord(backend.group(2))
-                + (type == CountersLayout.TYPE_BACKEND_HEALTH ? "" : "_total");
-            labels = "backend=\"" + escape(backend.group(1)) + "\"";
+            text.sample("levitate_backend_" + metricWord(backend.group(2))
+                + (type == CountersLayout.TYPE_BACKEND_HEALTH ? "" : "_total"), value, "backend", backend.group(1));
         }
         else if (type == CountersLayout.TYPE_WORKER_ERRORS)
         {
-            name = "levitate_worker_errors_total";
+            text.sample("levitate_worker_errors_total", value);
         }
         else
         {
-            return null;
+            return false;
         }
-        return labels.isEmpty() ? name + " " + value : name + "{" + labels + "} " + value;
+        return true;
     }
 
     /** "tx dropped (ring full)" -> "tx_dropped". */
@@ -156,11 +165,6 @@ public final class PrometheusExporter implements AutoCloseable
         final int paren = text.indexOf(" (");
         final String core = paren > 0 ? text.substring(0, paren) : text;
         return core.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
-    }
-
-    private static String escape(final String value)
-    {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.levitate.forwarder.worker;
 
-import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.core.counters.CountersLayout;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 

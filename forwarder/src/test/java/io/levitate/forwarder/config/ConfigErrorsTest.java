@@ -1,5 +1,7 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.BgpConfig;
+import io.levitate.core.config.ConfigError;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

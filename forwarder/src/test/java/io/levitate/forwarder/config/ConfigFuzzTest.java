@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.ConfigError;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.BgpPeerConfig;
+import io.levitate.core.config.BgpConfig;
+import io.levitate.core.config.Addresses;
 import io.levitate.forwarder.MemoryMode;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.HashFields;
@@ -27,6 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The model built from valid files: every key's value, every default, and the maglev mapping. */
 class ConfigReaderTest
 {
+    /** A service's schema holds the keys core binds for both processes (the announcer reads only those). */
+    @Test
+    void serviceSchemaHoldsCoresServiceAddressKeys()
+    {
+        assertTrue(ServiceBinder.SERVICE_KEYS.containsAll(io.levitate.core.config.ServiceAddressBinder.KEYS),
+            ServiceBinder.SERVICE_KEYS.toString());
+    }
+
     @Test
     void everyKeyOfTheValidFixture()
     {

@@ -1,5 +1,6 @@
 package io.levitate.forwarder.config;
 
+import io.levitate.core.config.ConfigError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
 package io.levitate.forwarder.counters;
 
+import io.levitate.core.counters.CountersFileReader;
+import io.levitate.core.counters.CountersLayout;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -129,7 +129,7 @@ class BackendIdReuseTest
         final LevitateConfig base = ConfigReader.parse(BASE, "t.yaml").config();
         final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
         final Worker[] workers = new Worker[2];
-        // The quarantine's input: the lowest generation both workers swept at, as Forwarder computes it.
+        // The quarantine's input: the lowest generation both workers swept at, as DataPlane computes it.
         final LongSupplier swept = quarantine
             ? () -> workers[1] == null ? Long.MAX_VALUE   // the first build, before any worker holds an id
                 : Math.min(workers[0].stats.sweptGeneration(), workers[1].stats.sweptGeneration())

@@ -1,10 +1,19 @@
 package io.levitate.forwarder.metrics;
 
-import io.levitate.forwarder.counters.CountersLayout;
+import io.levitate.core.counters.CountersLayout;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrometheusExporterTest
 {
@@ -24,5 +33,37 @@ class PrometheusExporterTest
         assertEquals("levitate_backend_up{backend=\"web6/[fd00:2::11]:80\"} 1",
             PrometheusExporter.sample(CountersLayout.TYPE_BACKEND_HEALTH, "backend web6/[fd00:2::11]:80: up", 1));
         assertNull(PrometheusExporter.sample(9999, "something else", 1));
+    }
+
+    /**
+     * Each worker's burst latencies come from its own recorder, and a recorder takes back only an
+     * interval histogram it handed out: with one shared histogram, the second worker's swap threw
+     * on the first scrape and /metrics answered nothing on a forwarder of two or more workers.
+     */
+    @Test
+    void everyWorkersLatencyIsExportedScrapeAfterScrape() throws Exception
+    {
+        final CountersManager counters = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+        final SingleWriterRecorder w0 = new SingleWriterRecorder(1, 10_000_000_000L, 3);
+        final SingleWriterRecorder w1 = new SingleWriterRecorder(1, 10_000_000_000L, 3);
+        final PrometheusExporter exporter = new PrometheusExporter(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), counters, List.of(w0, w1));
+        try
+        {
+            for (int scrape = 1; scrape <= 3; scrape++)
+            {
+                w0.recordValue(1_000);
+                w1.recordValue(2_000);
+                w1.recordValue(2_000);
+                final String text = exporter.render();
+                assertTrue(text.contains("levitate_burst_latency_seconds_count{worker=\"0\"} " + scrape + "\n"), text);
+                assertTrue(text.contains("levitate_burst_latency_seconds_count{worker=\"1\"} " + 2 * scrape + "\n"), text);
+            }
+        }
+        finally
+        {
+            exporter.close();
+        }
     }
 }

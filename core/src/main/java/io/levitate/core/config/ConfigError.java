@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 /**
  * One problem in a configuration file, where an editor can jump to it.

@@ -1,24 +1,15 @@
 package io.levitate.forwarder;
 
-import io.levitate.dpdk.CStdio;
-import io.levitate.dpdk.DpdkException;
-import io.levitate.dpdk.DpdkLayouts;
-import io.levitate.dpdk.Eal;
+import io.levitate.core.counters.CountersLayout;
 import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
-import io.levitate.forwarder.counters.CountersLayout;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
-import io.levitate.forwarder.config.ConfigPlan;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.NeighbourSettings;
-import io.levitate.forwarder.config.ServiceDefinition;
-import io.levitate.maglev.MovedShare;
-import io.levitate.maglev.ServiceTable;
-import io.levitate.maglev.TableSizes;
 import io.levitate.forwarder.lb.ControlResponder;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.LoadBalancerAgent;
@@ -37,13 +28,9 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,11 +42,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running forwarder: EAL up, ports configured and started, one pinned, DPDK-registered worker
- * thread per worker. {@link #close()} undoes all of it in reverse order (workers joined, ports
- * stopped and closed, pools freed, EAL cleaned up), whatever stage start-up reached.
+ * The forwarder's data plane: EAL up ({@link EalSession}), ports configured and started with
+ * their MTU and exception TAPs, one mbuf pool per NUMA socket, and one pinned, DPDK-registered
+ * worker thread per worker. {@link #close()} undoes all of it in reverse order (workers joined,
+ * ports stopped and closed, pools freed, EAL cleaned up), whatever stage start-up reached.
+ *
+ * <p>Why a class of its own: this is everything that is built once from the {@link RunSpec} and
+ * stays as it is until the process stops, and everything the workers touch. What changes while
+ * the process runs (reloads, health verdicts, the heartbeat, the stop grace) is the control side,
+ * {@link ControlAgent} on the main thread, which reaches the workers only through what this class
+ * publishes: the {@link DataPlaneSnapshot} (release store, by {@link ControlPlane}) and the
+ * workers' own published statistics. It also creates the {@link ControlPlane}, in
+ * {@link #startLoadBalancers}: the first snapshot and the services' ids must exist before the
+ * first worker starts, and the control plane needs the workers' swept generations and statistics.
  */
-public final class Forwarder implements AutoCloseable
+public final class DataPlane implements AutoCloseable
 {
     /** Per-lcore mempool cache; DPDK requires cache <= pool size / 1.5. */
     private static final int POOL_CACHE = 256;
@@ -86,9 +83,7 @@ public final class Forwarder implements AutoCloseable
     private Neighbours neighbours;
     /** Configuration, snapshots, health checks and reload (null in L2 mode). */
     private ControlPlane control;
-    private String ealLog = "";
-    private boolean ealUp;
-    private boolean ealAttempted;
+    private final EalSession eal;
     private boolean closed;
 
     /** A configured port. */
@@ -120,144 +115,36 @@ public final class Forwarder implements AutoCloseable
         }
     }
 
-    private Forwarder(final RunSpec spec, final PrintStream out, final CountersManager countersManager)
+    private DataPlane(final RunSpec spec, final PrintStream out, final CountersManager countersManager)
     {
         this.spec = spec;
         this.out = out;
+        this.eal = new EalSession(spec, out);
         this.countersManager = countersManager;
         workerErrors = countersManager.newCounter("worker errors", CountersLayout.TYPE_WORKER_ERRORS);
     }
 
     /**
-     * Brings the forwarder up. On failure everything already started is torn down before the
+     * Brings the data plane up. On failure everything already started is torn down before the
      * exception propagates.
      *
      * @throws LevitateException with a one-line, operator-facing reason.
      */
-    public static Forwarder start(final RunSpec spec, final PrintStream out, final CountersManager counters)
+    public static DataPlane start(final RunSpec spec, final PrintStream out, final CountersManager counters)
     {
-        final Forwarder forwarder = new Forwarder(spec, out, counters);
+        final DataPlane dataPlane = new DataPlane(spec, out, counters);
         try
         {
-            forwarder.startEal();
-            forwarder.setUpPorts();
-            forwarder.startWorkers();
-            return forwarder;
+            dataPlane.eal.start();
+            dataPlane.setUpPorts();
+            dataPlane.startWorkers();
+            return dataPlane;
         }
         catch (final RuntimeException | Error ex)
         {
-            forwarder.close();
+            dataPlane.close();
             throw ex;
         }
-    }
-
-    private void startEal()
-    {
-        try
-        {
-            DpdkLayouts.verify();
-        }
-        catch (final UnsatisfiedLinkError | ExceptionInInitializerError ex)
-        {
-            throw new LevitateException("cannot load DPDK: " + rootMessage(ex) + " (run scripts/setup.sh)", ex);
-        }
-        catch (final DpdkException ex)
-        {
-            throw new LevitateException(ex.getMessage(), ex);
-        }
-
-        final List<String> argv = EalArguments.build(spec, HostCpus.hugepagesFree());
-        out.println("levitate: " + Eal.version() + ", EAL arguments: " + String.join(" ", argv.subList(1, argv.size())));
-        // Capture the EAL's log during initialisation: its lines are the only place DPDK says
-        // *why* a device failed to probe, and a failure must come out as one readable line.
-        final Path logFile;
-        try
-        {
-            logFile = Files.createTempFile("levitate-eal-", ".log");
-        }
-        catch (final IOException ex)
-        {
-            throw new LevitateException("cannot create a temporary file for the EAL log: " + ex.getMessage(), ex);
-        }
-        final MemorySegment stream = CStdio.open(logFile.toString(), "w");
-        int savedStderr = -1;
-        if (stream.address() != 0)
-        {
-            Eal.openLogStream(stream);
-            // getopt and the EAL's fatal alerts write to fd 2 directly: capture them as well.
-            System.err.flush();
-            savedStderr = CStdio.redirectStderr(stream);
-        }
-        DpdkException failure = null;
-        ealAttempted = true;
-        try
-        {
-            Eal.init(argv);
-            ealUp = true;
-        }
-        catch (final DpdkException ex)
-        {
-            failure = ex;
-        }
-        finally
-        {
-            CStdio.restoreStderr(savedStderr);
-        }
-        ealLog = readLog(stream, logFile);
-        if (failure != null)
-        {
-            throw new LevitateException(failure.getMessage() + explain(ealLog, null), failure);
-        }
-        ealLog.lines().forEach(line -> out.println("  " + line));
-    }
-
-    private static String readLog(final MemorySegment stream, final Path logFile)
-    {
-        if (stream.address() == 0)
-        {
-            return "";
-        }
-        try
-        {
-            Eal.openLogStream(MemorySegment.NULL);
-            CStdio.close(stream);
-            // Unbuffered fd-2 writes and the buffered log stream share the file; both are in it now.
-            final String text = Files.readString(logFile);
-            Files.deleteIfExists(logFile);
-            return text;
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return "";
-        }
-    }
-
-    /**
-     * The EAL log lines that explain a failure: error-looking lines, preferring those that name
-     * the device. Joined into one line.
-     */
-    static String explain(final String log, final String device)
-    {
-        final List<String> picked = new ArrayList<>();
-        for (final String line : log.split("\n"))
-        {
-            final String l = line.strip();
-            final String lower = l.toLowerCase(Locale.ROOT);
-            final boolean errorish = lower.contains("fail") || lower.contains("unable") || lower.contains("cannot")
-                || lower.contains("couldn't") || lower.contains("invalid") || lower.contains("error")
-                || lower.contains("no such") || lower.contains("not ") || lower.contains("unrecognized")
-                || lower.contains("unknown");
-            if (!l.isEmpty() && errorish && (device == null || l.contains(device) || lower.contains("probe")
-                || lower.contains("open")))
-            {
-                picked.add(l);
-            }
-        }
-        if (picked.isEmpty())
-        {
-            return "";
-        }
-        return " (DPDK: " + String.join("; ", picked.subList(Math.max(0, picked.size() - 3), picked.size())) + ")";
     }
 
     private void setUpPorts()
@@ -275,7 +162,7 @@ public final class Forwarder implements AutoCloseable
             if (id < 0)
             {
                 throw new LevitateException("port '" + portSpec.deviceName() + "' did not come up"
-                    + explain(ealLog, portSpec.deviceName())
+                    + EalSession.explain(eal.log(), portSpec.deviceName())
                     + "; check the driver name and its arguments (e.g. net_pcap0,rx_pcap=FILE; net_null0; "
                     + "net_af_packet0,iface=IF) or the PCI address and its binding");
             }
@@ -381,7 +268,7 @@ public final class Forwarder implements AutoCloseable
             final int id = EthDev.portIdByName(name);
             if (id < 0)
             {
-                throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up" + explain(ealLog, name)
+                throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up" + EalSession.explain(eal.log(), name)
                     + " (net_tap needs /dev/net/tun and CAP_NET_ADMIN)");
             }
             final EthDev.DevInfo info = EthDev.info(id);
@@ -554,100 +441,6 @@ public final class Forwarder implements AutoCloseable
         return lowest;
     }
 
-    /**
-     * Applies a new, already validated configuration without stopping workers: services added,
-     * removed or changed get new tables, unchanged ones keep theirs (same digest), and the whole
-     * snapshot is published at once. What needs a restart (ports, workers, cores, memory, our
-     * addresses, gateways, conntrack sizing, metrics) is refused and the running configuration stays.
-     * So is a change of a service's table size M unless {@code allowTableResize}: a new M reshuffles
-     * nearly every slot, so it must be meant, not the side effect of a backend count crossing a
-     * threshold of the default ladder. The reload is atomic ({@link ControlPlane}): tables, backend
-     * ids, snapshot and health checks are all built before anything switches, and a failure at any
-     * of them (for instance no free backend ids) is a refusal with the old configuration running.
-     *
-     * @return one line per service saying what happened, or the reason for refusing.
-     */
-    public List<String> reload(final LevitateConfig next, final boolean allowTableResize)
-    {
-        if (control == null)
-        {
-            return List.of("refused: not running in load-balancing mode");
-        }
-        return control.reload(next, allowTableResize);
-    }
-
-    /**
-     * One line per service of both configurations whose table size M differs, with the share of new
-     * flows the change would move (computed from the configured tables, health aside): the
-     * one-line form {@code levitate plan} prints.
-     */
-    static List<String> tableResizes(final LevitateConfig running, final LevitateConfig next)
-    {
-        final List<String> lines = new ArrayList<>();
-        for (final ServiceDefinition s : next.services())
-        {
-            final ServiceDefinition was = running.service(s.name());
-            if (was == null || TableSizes.resolve(was.tableSize(), was.backends().size())
-                == TableSizes.resolve(s.tableSize(), s.backends().size()))
-            {
-                continue;
-            }
-            final ServiceTable before = was.buildTable(running.hashSeed());
-            final ServiceTable after = s.buildTable(next.hashSeed());
-            lines.add("service " + s.name() + ": table size " + before.size() + " -> " + after.size()
-                + (s.tableSize() == 0 ? " (" + ConfigPlan.defaultRange(s.backends().size()) + ")" : "")
-                + " would move " + ConfigPlan.percent(MovedShare.between(before, after).share()) + " of new flows");
-        }
-        return lines;
-    }
-
-    /** What a reload cannot change: the parts of the configuration the EAL, ports and workers were built from. */
-    static List<String> restartOnlyChanges(final LevitateConfig a, final LevitateConfig b)
-    {
-        final List<String> changed = new ArrayList<>();
-        final var ia = a.instance();
-        final var ib = b.instance();
-        if (!ia.ports().equals(ib.ports()))
-        {
-            changed.add("instance.ports");
-        }
-        if (ia.workers() != ib.workers() || !ia.cores().equals(ib.cores()) || ia.mainCore() != ib.mainCore())
-        {
-            changed.add("instance.workers/cores");
-        }
-        if (ia.hugepages() != ib.hugepages() || ia.memoryMb() != ib.memoryMb() || ia.mbufs() != ib.mbufs())
-        {
-            changed.add("instance memory");
-        }
-        if (!ia.addresses().equals(ib.addresses()) || !ia.gateways().equals(ib.gateways())
-            || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix()))
-        {
-            changed.add("instance addresses/gateways");
-        }
-        if (!ia.neighbours().equals(ib.neighbours()))
-        {
-            changed.add("instance.neighbours/gateway MACs");
-        }
-        if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
-        {
-            changed.add("instance name/counters_dir");
-        }
-        if (ia.idle() != ib.idle() || !java.util.Objects.equals(ia.exceptionTap(), ib.exceptionTap())
-            || ia.exceptionRate() != ib.exceptionRate())
-        {
-            changed.add("instance idle/exception_path");
-        }
-        if (!a.conntrack().equals(b.conntrack()))
-        {
-            changed.add("conntrack");
-        }
-        if (!java.util.Objects.equals(a.metrics(), b.metrics()) || !java.util.Objects.equals(a.control(), b.control()))
-        {
-            changed.add("metrics/control");
-        }
-        return changed;
-    }
-
     private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu)
     {
         final EncapConfig.Builder b = EncapConfig.builder().portMac(mac).mtu(Math.max(EncapConfig.MIN_MTU, mtu));
@@ -767,6 +560,12 @@ public final class Forwarder implements AutoCloseable
         return published.getAcquire();
     }
 
+    /** Configuration, snapshots, health checks and reload; null in L2 mode. */
+    ControlPlane controlPlane()
+    {
+        return control;
+    }
+
     /** The configuration in force (the last reload applied), null in L2 mode. */
     public LevitateConfig config()
     {
@@ -852,38 +651,12 @@ public final class Forwarder implements AutoCloseable
         {
             conntrack.close();
         }
-        if (ealUp)
+        if (eal.cleanUp())
         {
-            Eal.cleanup();
-            ealUp = false;
             out.println("levitate: stopped: workers joined, " + ports.size() + " ports stopped and closed, EAL cleaned up");
         }
-        if (ealAttempted)
-        {
-            removeRuntimeDirectory();
-        }
+        eal.removeRuntimeDirectory();
         arena.close();
-    }
-
-    /**
-     * The EAL leaves /var/run/dpdk/PREFIX (its runtime files, about 12 MB with shared memory
-     * config) behind even after rte_eal_cleanup; a stopped forwarder should leave nothing.
-     */
-    private void removeRuntimeDirectory()
-    {
-        final Path dir = Path.of("/var/run/dpdk", spec.filePrefix());
-        if (!Files.isDirectory(dir) || spec.filePrefix().contains("/") || spec.filePrefix().contains(".."))
-        {
-            return;
-        }
-        try (var entries = Files.walk(dir))
-        {
-            entries.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        catch (final IOException | RuntimeException ignored)
-        {
-            // Best effort: a leftover directory is harmless and DPDK reuses it.
-        }
     }
 
     static String rootMessage(final Throwable t)

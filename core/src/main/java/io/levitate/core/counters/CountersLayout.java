@@ -1,8 +1,24 @@
-package io.levitate.forwarder.counters;
+package io.levitate.core.counters;
+
+import java.net.InetAddress;
 
 /**
- * Offsets, sizes and type ids of the counters file, exactly as docs/COUNTERS.md states them.
- * Readers outside this module (the BGP sidecar) implement the same document independently.
+ * Offsets, sizes, type ids and keys of the counters file, exactly as docs/COUNTERS.md states them:
+ * the one description the writer (the forwarder's {@code CountersFile}) and the readers
+ * ({@link CountersFileReader}: {@code levitate stat}, the announcer's heartbeat watch) share, as
+ * Aeron's {@code CncFileDescriptor} serves both its media driver and {@code AeronStat}.
+ *
+ * <pre>
+ * offset  type   field
+ *      0  int32  magic 0x4E43564C ("LVCN"), written last with a release store
+ *      4  int32  layout version (1)
+ *      8  int32  metadata buffer length M
+ *     12  int32  values buffer length V
+ *     16  int64  forwarder pid
+ *     24  int64  start time, epoch ms
+ *    128  M      Agrona counters metadata
+ *  128+M  V      Agrona counters values
+ * </pre>
  */
 public final class CountersLayout
 {
@@ -51,6 +67,12 @@ public final class CountersLayout
     public static final int TYPE_BACKEND_BYTES = 3002;
     public static final int TYPE_BACKEND_NEW_FLOWS = 3003;
     public static final int TYPE_BACKEND_HEALTH = 3004;
+    /** Per worker conntrack figures, 4001..4007: hits, misses, inserts, evictions, expirations,
+     *  flood-guard skips, occupancy. */
+    public static final int TYPE_WORKER_CONNTRACK_BASE = 4001;
+
+    /** Length of the service key at the start of a service's or backend's 112-byte counter key. */
+    public static final int SERVICE_KEY_LENGTH = 20;
 
     /** Values of the forwarder-state counter. */
     public static final long STATE_STARTING = 0;
@@ -60,5 +82,21 @@ public final class CountersLayout
 
     private CountersLayout()
     {
+    }
+
+    /**
+     * The 20-byte service key: byte 0 address family (4 or 6), byte 1 IP protocol, bytes 2..3 the
+     * port big-endian (0 = any port), bytes 4..19 the VIP (IPv4 in bytes 4..7, the rest zero).
+     */
+    public static byte[] serviceKey(final InetAddress vip, final int protocol, final int port)
+    {
+        final byte[] key = new byte[SERVICE_KEY_LENGTH];
+        final byte[] address = vip.getAddress();
+        key[0] = (byte)(address.length == 4 ? 4 : 6);
+        key[1] = (byte)protocol;
+        key[2] = (byte)(port >>> 8);
+        key[3] = (byte)port;
+        System.arraycopy(address, 0, key, 4, address.length);
+        return key;
     }
 }

@@ -1,10 +1,11 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,12 +15,12 @@ import java.util.Map;
  * One YAML mapping of the schema: its keys checked against the allowed set (unknown and duplicate
  * keys are errors where they stand), its values looked up by key.
  */
-final class MappingView
+public final class MappingView
 {
     private final ErrorSink sink;
     private final Node node;
     private final Node owner;
-    final String path;
+    public final String path;
     private final Map<String, Node> values = new LinkedHashMap<>();
     private final Map<String, Node> keys = new HashMap<>();
 
@@ -39,7 +40,24 @@ final class MappingView
      * @param path    the key path for messages ("" for the document)
      * @param allowed the keys the schema allows here
      */
-    static MappingView of(final ErrorSink sink, final Node node, final Node owner, final String path,
+    public static MappingView of(final ErrorSink sink, final Node node, final Node owner, final String path,
+        final List<String> allowed)
+    {
+        return build(sink, node, owner, path, allowed);
+    }
+
+    /**
+     * A view of a mapping whose keys this reader does not all own: any plain key is taken, since
+     * the others belong to the other process's schema, which checks them ({@code levitate check}
+     * for the forwarder's keys the announcer skips). Duplicate and non-scalar keys are still errors,
+     * the same ones {@link #of} reports, because the view could not say which value it read.
+     */
+    public static MappingView partial(final ErrorSink sink, final Node node, final Node owner, final String path)
+    {
+        return build(sink, node, owner, path, null);
+    }
+
+    private static MappingView build(final ErrorSink sink, final Node node, final Node owner, final String path,
         final List<String> allowed)
     {
         sink.visit(node);
@@ -65,7 +83,7 @@ final class MappingView
                 sink.at(keyNode, view.child(key) + ": duplicate key (first at line " + Values.line(first) + ")");
                 continue;
             }
-            if (!allowed.contains(key))
+            if (allowed != null && !allowed.contains(key))
             {
                 final String near = nearest(key, allowed);
                 sink.at(keyNode, view.child(Values.shorten(key)) + ": unknown key"
@@ -79,19 +97,19 @@ final class MappingView
     }
 
     /** The value of {@code key}, or null when absent. */
-    Node get(final String key)
+    public Node get(final String key)
     {
         return values.get(key);
     }
 
     /** The key node of {@code key} (for errors about the key rather than its value), or null. */
-    Node keyNode(final String key)
+    public Node keyNode(final String key)
     {
         return keys.get(key);
     }
 
     /** The value of a required key, or null with a "missing" error at the owning key. */
-    Node require(final String key)
+    public Node require(final String key)
     {
         final Node value = values.get(key);
         if (value == null)
@@ -102,13 +120,34 @@ final class MappingView
     }
 
     /** The mapping itself (for errors about it as a whole). */
-    Node node()
+    public Node node()
     {
         return owner != null ? owner : node;
     }
 
+    /** An optional integer key: its value, the default when absent, null after an error. */
+    public Integer optionalInt(final String key, final int min, final int max, final int fallback)
+    {
+        final Node n = values.get(key);
+        return n == null ? Integer.valueOf(fallback) : Values.integer(sink, n, child(key), min, max);
+    }
+
+    /** An optional boolean key: its value, the default when absent, null after an error. */
+    public Boolean optionalBool(final String key, final boolean fallback)
+    {
+        final Node n = values.get(key);
+        return n == null ? Boolean.valueOf(fallback) : Values.bool(sink, n, child(key));
+    }
+
+    /** An optional duration key in [min, max]: its value, the default when absent, null after an error. */
+    public Duration optionalDuration(final String key, final Duration min, final Duration max, final Duration fallback)
+    {
+        final Node n = values.get(key);
+        return n == null ? fallback : Values.duration(sink, n, child(key), min, max);
+    }
+
     /** {@code path.key}, or {@code key} at the top. */
-    String child(final String key)
+    public String child(final String key)
     {
         return path.isEmpty() ? key : path + "." + key;
     }
@@ -119,7 +158,7 @@ final class MappingView
     }
 
     /** The allowed key closest to a misspelt one, when it is close enough to be the intent. */
-    static String nearest(final String key, final List<String> allowed)
+    public static String nearest(final String key, final List<String> allowed)
     {
         if (key.length() > 64)
         {
@@ -141,7 +180,7 @@ final class MappingView
     }
 
     /** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-    static int distance(final String a, final String b)
+    public static int distance(final String a, final String b)
     {
         final int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++)

@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -10,6 +10,9 @@ import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -21,11 +24,13 @@ import java.util.regex.Pattern;
  * quoted {@code "80"} is text (and refused where a number is due, with a hint), so the rules are the
  * same whatever schema the YAML library applies.
  */
-final class Values
+public final class Values
 {
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern HEX = Pattern.compile("0[xX]([0-9a-fA-F]{1,16})");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|h)");
+    /** {@code ADDRESS:PORT}, an IPv6 address in brackets: group 1 IPv6, group 2 IPv4, group 3 the port. */
+    public static final Pattern LISTEN = Pattern.compile("(?:\\[([^\\]]*)\\]|([^:\\[\\]]*)):([0-9]{1,5})");
     private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private Values()
@@ -33,7 +38,7 @@ final class Values
     }
 
     /** True for an absent value: a plain {@code ~}, {@code null} or nothing after the colon. */
-    static boolean isNull(final Node node)
+    public static boolean isNull(final Node node)
     {
         if (!(node instanceof ScalarNode s) || s.getScalarStyle() != ScalarStyle.PLAIN)
         {
@@ -44,7 +49,7 @@ final class Values
     }
 
     /** What a node is, for messages: "a mapping", "a list", "nothing", "'text'". */
-    static String describe(final Node node)
+    public static String describe(final Node node)
     {
         if (node == null || isNull(node))
         {
@@ -62,7 +67,7 @@ final class Values
     }
 
     /** Text for a message: at most 60 characters, control characters escaped. */
-    static String shorten(final String text)
+    public static String shorten(final String text)
     {
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < text.length() && sb.length() < 60; i++)
@@ -81,13 +86,13 @@ final class Values
     }
 
     /** 1-based line of a node, for "first at line N". */
-    static int line(final Node node)
+    public static int line(final Node node)
     {
         return node.getStartMark().map(m -> m.getLine() + 1).orElse(1);
     }
 
     /** A scalar's text (plain or quoted), or null with an error. */
-    static String string(final ErrorSink sink, final Node node, final String path)
+    public static String string(final ErrorSink sink, final Node node, final String path)
     {
         sink.visit(node);
         if (!(node instanceof ScalarNode s) || isNull(node))
@@ -98,8 +103,55 @@ final class Values
         return s.getValue();
     }
 
+    /**
+     * Instance and service names: they become a directory and label names. Both processes read
+     * {@code instance.name} (the announcer finds the forwarder's counters file by it).
+     */
+    public static final String NAME_PATTERN = "[A-Za-z0-9_.-]{1,64}";
+    private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
+
+    /** A name of {@link #NAME_PATTERN}, not {@code .} or {@code ..}, or null with an error. */
+    public static String name(final ErrorSink sink, final Node node, final String path)
+    {
+        final String text = string(sink, node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        if (!NAME.matcher(text).matches() || text.equals(".") || text.equals(".."))
+        {
+            sink.at(node, path + ": '" + shorten(text) + "' must be 1..64 characters of A-Z a-z 0-9 _ . -");
+            return null;
+        }
+        return text;
+    }
+
+    /** An absolute path, normalised, or null with an error. */
+    public static Path absolutePath(final ErrorSink sink, final Node node, final String path)
+    {
+        final String text = string(sink, node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        try
+        {
+            final Path p = Path.of(text);
+            if (p.isAbsolute())
+            {
+                return p.normalize();
+            }
+        }
+        catch (final InvalidPathException bad)
+        {
+            // Reported below like any other unusable path.
+        }
+        sink.at(node, path + ": '" + shorten(text) + "' is not an absolute path");
+        return null;
+    }
+
     /** A list's items, or null with an error. */
-    static List<Node> list(final ErrorSink sink, final Node node, final String path)
+    public static List<Node> list(final ErrorSink sink, final Node node, final String path)
     {
         sink.visit(node);
         if (!(node instanceof SequenceNode s))
@@ -111,7 +163,7 @@ final class Values
     }
 
     /** A plain integer in [min, max], or null with an error naming the range. */
-    static Long integer(final ErrorSink sink, final Node node, final String path, final long min, final long max)
+    public static Long integer(final ErrorSink sink, final Node node, final String path, final long min, final long max)
     {
         final BigInteger v = bigInteger(sink, node, path, min + ".." + max);
         if (v == null)
@@ -127,14 +179,14 @@ final class Values
     }
 
     /** An int-ranged {@link #integer}. */
-    static Integer integer(final ErrorSink sink, final Node node, final String path, final int min, final int max)
+    public static Integer integer(final ErrorSink sink, final Node node, final String path, final int min, final int max)
     {
         final Long v = integer(sink, node, path, (long)min, (long)max);
         return v == null ? null : v.intValue();
     }
 
     /** A plain decimal integer of any size, or null with an error ({@code range} is for the message). */
-    static BigInteger bigInteger(final ErrorSink sink, final Node node, final String path, final String range)
+    public static BigInteger bigInteger(final ErrorSink sink, final Node node, final String path, final String range)
     {
         sink.visit(node);
         if (node instanceof ScalarNode s && !isNull(node) && INTEGER.matcher(s.getValue()).matches())
@@ -157,7 +209,7 @@ final class Values
     }
 
     /** A uint64, decimal or 0x hex, held in a long (two's complement), or null with an error. */
-    static Long uint64(final ErrorSink sink, final Node node, final String path)
+    public static Long uint64(final ErrorSink sink, final Node node, final String path)
     {
         sink.visit(node);
         final String range = "a uint64, decimal or 0x hex";
@@ -184,7 +236,7 @@ final class Values
     }
 
     /** {@code true} or {@code false} (plain), or null with an error. */
-    static Boolean bool(final ErrorSink sink, final Node node, final String path)
+    public static Boolean bool(final ErrorSink sink, final Node node, final String path)
     {
         sink.visit(node);
         if (node instanceof ScalarNode s && s.getScalarStyle() == ScalarStyle.PLAIN)
@@ -209,7 +261,7 @@ final class Values
     }
 
     /** One of {@code words}: its index, or -1 with an error. */
-    static int word(final ErrorSink sink, final Node node, final String path, final List<String> words)
+    public static int word(final ErrorSink sink, final Node node, final String path, final List<String> words)
     {
         sink.visit(node);
         if (node instanceof ScalarNode s && !isNull(node))
@@ -225,7 +277,7 @@ final class Values
     }
 
     /** "a, b or c". */
-    static String orList(final List<String> words)
+    public static String orList(final List<String> words)
     {
         if (words.size() == 1)
         {
@@ -237,7 +289,7 @@ final class Values
     /**
      * A duration {@code <n>ms|s|m|h} in [min, max], or null with an error.
      */
-    static Duration duration(final ErrorSink sink, final Node node, final String path, final Duration min,
+    public static Duration duration(final ErrorSink sink, final Node node, final String path, final Duration min,
         final Duration max)
     {
         sink.visit(node);
@@ -257,7 +309,7 @@ final class Values
     }
 
     /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}; null if malformed or beyond a century. */
-    static Duration parseDuration(final String text)
+    public static Duration parseDuration(final String text)
     {
         final Matcher m = DURATION.matcher(text);
         if (!m.matches())
@@ -275,7 +327,7 @@ final class Values
     }
 
     /** The largest whole unit: {@code 1500ms}, {@code 90s}, {@code 5m}, {@code 1h}. */
-    static String formatDuration(final Duration d)
+    public static String formatDuration(final Duration d)
     {
         final long ms = d.toMillis();
         if (ms % 3_600_000 == 0 && ms != 0)
@@ -293,8 +345,25 @@ final class Values
         return ms + "ms";
     }
 
+    /**
+     * {@code 127.0.0.1:9101} or {@code [::1]:9101}, port 0..65535, as a socket address; null when
+     * the text is not that. Never a DNS lookup.
+     */
+    public static InetSocketAddress parseListen(final String text)
+    {
+        final Matcher match = LISTEN.matcher(text);
+        if (!match.matches())
+        {
+            return null;
+        }
+        final InetAddress host = match.group(1) != null ? Addresses.parseIpv6(match.group(1))
+            : Addresses.parseIpv4(match.group(2));
+        final int port = Integer.parseInt(match.group(3));
+        return host == null || port > 0xFFFF ? null : new InetSocketAddress(host, port);
+    }
+
     /** Which families an address key accepts. */
-    enum Family
+    public enum Family
     {
         IPV4,
         IPV6,
@@ -302,7 +371,7 @@ final class Values
     }
 
     /** An IP literal of the given family, or null with an error. Never a DNS lookup. */
-    static InetAddress address(final ErrorSink sink, final Node node, final String path, final Family family)
+    public static InetAddress address(final ErrorSink sink, final Node node, final String path, final Family family)
     {
         final String text = string(sink, node, path);
         if (text == null)
@@ -350,7 +419,7 @@ final class Values
     }
 
     /** A unicast {@link #address}, or null with an error. */
-    static InetAddress unicast(final ErrorSink sink, final Node node, final String path, final Family family)
+    public static InetAddress unicast(final ErrorSink sink, final Node node, final String path, final Family family)
     {
         final InetAddress a = address(sink, node, path, family);
         if (a != null && !Addresses.isUnicast(a))

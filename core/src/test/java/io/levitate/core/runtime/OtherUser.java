@@ -1,6 +1,5 @@
-package io.levitate.bgp.it;
+package io.levitate.core.runtime;
 
-import io.levitate.bgp.sidecar.RuntimeDirectories;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -18,9 +17,10 @@ import java.util.stream.Stream;
  * Another, unprivileged user on this machine, for tests of what such a user can do to root's
  * runtime files. A bare uid with no account (setpriv(1) from util-linux switches to it): nothing
  * to create or remove, and no account that could collide with a real one or another test run.
- * Needs root, as the CI has; tests skip with the reason otherwise.
+ * Needs root, as the CI has; tests skip with the reason otherwise. Shared through core's test jar
+ * by the forwarder's and the announcer's tests of their runtime directories.
  */
-final class OtherUser
+public final class OtherUser
 {
     /** Outside Debian's ranges of system (0-999) and ordinary (1000-59999) accounts. */
     public static final int UID = 61_733;

@@ -1,12 +1,14 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The {@code bgp:} section, read by the announcer sidecar; the forwarder only checks its shape so
- * that {@code levitate check} is the one validator of the file.
+ * The {@code bgp:} section as {@link BgpBinder} binds it for both processes: the announcer runs
+ * it, the forwarder only checks it, so that {@code levitate check} and {@code levitate-announcer}
+ * accept the same files.
  *
  * @param localAs              our AS, 1..4294967295
  * @param routerId             BGP identifier
@@ -17,6 +19,11 @@ import java.util.List;
  * @param communities          RFC 1997 communities, {@code "A:B"}
  * @param largeCommunities     RFC 8092 large communities, {@code "A:B:C"}
  * @param peers                at least one
+ * @param announceDelay        how long a service stays healthy before it is (re-)announced
+ * @param metricsListen        the announcer's metrics and status endpoint, or null for {@code off}
+ * @param listen               where the announcer accepts BGP connections, the default rule
+ *                             applied ({@link BgpBinder}), or null for {@code off}
+ * @param gracefulRestartTime  RFC 4724 restart time in seconds, or -1 to leave the capability out
  */
 public record BgpConfig(
     long localAs,
@@ -27,7 +34,11 @@ public record BgpConfig(
     long med,
     List<String> communities,
     List<String> largeCommunities,
-    List<BgpPeerConfig> peers)
+    List<BgpPeerConfig> peers,
+    Duration announceDelay,
+    InetSocketAddress metricsListen,
+    InetSocketAddress listen,
+    int gracefulRestartTime)
 {
     public BgpConfig
     {

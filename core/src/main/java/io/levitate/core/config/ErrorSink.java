@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -10,13 +10,16 @@ import java.util.List;
 import java.util.Optional;
 
 /** Collects errors with their positions while a file is checked; bounded in count and in work. */
-final class ErrorSink
+public final class ErrorSink
 {
-    /** Thrown when a file makes the validator visit too many nodes; caught by {@link ConfigReader}. */
-    static final class TooMuchWork extends RuntimeException
+    /**
+     * Thrown when a file makes the validator visit too many nodes; caught by whoever drives the
+     * binders (the forwarder's ConfigReader, the announcer's ConfigLoader).
+     */
+    public static final class TooMuchWork extends RuntimeException
     {
         private static final long serialVersionUID = 1L;
-        final transient Node at;
+        public final transient Node at;
 
         TooMuchWork(final Node at)
         {
@@ -25,24 +28,24 @@ final class ErrorSink
         }
     }
 
-    final String file;
+    public final String file;
     private final List<ConfigError> errors = new ArrayList<>();
     private int dropped;
     private ConfigError firstDropped;
     private int visited;
 
-    ErrorSink(final String file)
+    public ErrorSink(final String file)
     {
         this.file = file;
     }
 
     /** An error at a node's start (1:1 when the node has no position). */
-    void at(final Node node, final String reason)
+    public void at(final Node node, final String reason)
     {
         at(node == null ? Optional.empty() : node.getStartMark(), reason);
     }
 
-    void at(final Optional<Mark> mark, final String reason)
+    public void at(final Optional<Mark> mark, final String reason)
     {
         if (mark.isPresent())
         {
@@ -54,10 +57,10 @@ final class ErrorSink
         }
     }
 
-    void at(final int line, final int column, final String reason)
+    public void at(final int line, final int column, final String reason)
     {
         final ConfigError e = new ConfigError(file, Math.max(1, line), Math.max(1, column), reason);
-        if (errors.size() < ConfigDefaults.MAX_ERRORS)
+        if (errors.size() < ConfigLimits.MAX_ERRORS)
         {
             errors.add(e);
         }
@@ -72,28 +75,44 @@ final class ErrorSink
     }
 
     /** Counts a visited node; aliases make a file's node graph far larger than its text. */
-    void visit(final Node node)
+    public void visit(final Node node)
     {
-        if (++visited > ConfigDefaults.MAX_VISITED_NODES)
+        if (++visited > ConfigLimits.MAX_VISITED_NODES)
         {
             throw new TooMuchWork(node);
         }
     }
 
-    boolean isEmpty()
+    /**
+     * Records why a walk stopped with {@link TooMuchWork}, at the node it had reached: one wording
+     * for both readers that drive binders.
+     */
+    public void tooMuchWork(final TooMuchWork stopped)
+    {
+        at(stopped.at, "the document expands to more than " + ConfigLimits.MAX_VISITED_NODES
+            + " nodes through aliases; refusing it");
+    }
+
+    /** Errors reported so far, those beyond the listed ones included. */
+    public int count()
+    {
+        return errors.size() + dropped;
+    }
+
+    public boolean isEmpty()
     {
         return errors.isEmpty();
     }
 
     /** The errors in file order, duplicates (an aliased node seen twice) once, the overflow summarised. */
-    List<ConfigError> sorted()
+    public List<ConfigError> sorted()
     {
         final List<ConfigError> list = new ArrayList<>(new LinkedHashSet<>(errors));
         list.sort(Comparator.comparingInt(ConfigError::line).thenComparingInt(ConfigError::column));
         if (dropped > 0)
         {
             list.add(new ConfigError(file, firstDropped.line(), firstDropped.column(),
-                "... and " + dropped + " more errors (only the first " + ConfigDefaults.MAX_ERRORS + " are listed)"));
+                "... and " + dropped + " more errors (only the first " + ConfigLimits.MAX_ERRORS + " are listed)"));
         }
         return list;
     }

@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -17,9 +17,11 @@ import java.time.Duration;
  * @param md5Password  RFC 2385 key (at most 80 bytes), or null
  * @param passive      wait for the peer to connect
  * @param holdTime     per-peer hold time, or null for the section's
+ * @param bfd          BFD with this peer (RFC 5880/5881), or null for none
  */
 public record BgpPeerConfig(InetAddress address, long remoteAs, int port, InetAddress localAddress,
-    Inet4Address nextHop, Inet6Address nextHopV6, String md5Password, boolean passive, Duration holdTime)
+    Inet4Address nextHop, Inet6Address nextHopV6, String md5Password, boolean passive, Duration holdTime,
+    BfdSettings bfd)
 {
     /** Keeps the key out of logs and test failure messages. */
     @Override

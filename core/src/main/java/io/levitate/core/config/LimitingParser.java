@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import org.snakeyaml.engine.v2.common.Anchor;
 import org.snakeyaml.engine.v2.events.AliasEvent;
@@ -18,9 +18,9 @@ import java.util.Optional;
 /**
  * A YAML event stream that stops at the first event beyond the limits, with that event's position:
  * <ul>
- *   <li>nesting deeper than {@link ConfigDefaults#MAX_NESTING_DEPTH}: the composer recurses once
+ *   <li>nesting deeper than {@link ConfigLimits#MAX_NESTING_DEPTH}: the composer recurses once
  *       per level, so a {@code [[[[...} file would otherwise end in a StackOverflowError;</li>
- *   <li>aliases that expand the document beyond {@link ConfigDefaults#MAX_EXPANDED_NODES} nodes (a
+ *   <li>aliases that expand the document beyond {@link ConfigLimits#MAX_EXPANDED_NODES} nodes (a
  *       "billion laughs" bomb is refused after a few levels, in microseconds), while any number of
  *       harmless aliases, such as one health check shared by every service, stays allowed;</li>
  *   <li>an alias inside the node it names (a cycle), which no configuration needs.</li>
@@ -48,7 +48,7 @@ final class LimitingParser implements Parser
     }
 
     private final Parser delegate;
-    /** Every explicitly tagged node, in file order; reported by ConfigReader. */
+    /** Every explicitly tagged node, in file order; reported by {@link YamlSource}. */
     private final List<Tagged> tagged = new ArrayList<>();
     /** Expanded node count of each open collection, innermost last; index 0 is the document. */
     private final ArrayList<long[]> sizes = new ArrayList<>();
@@ -93,9 +93,9 @@ final class LimitingParser implements Parser
         {
             case MappingStart, SequenceStart ->
             {
-                if (sizes.size() > ConfigDefaults.MAX_NESTING_DEPTH)
+                if (sizes.size() > ConfigLimits.MAX_NESTING_DEPTH)
                 {
-                    throw new LimitExceeded("nested more than " + ConfigDefaults.MAX_NESTING_DEPTH
+                    throw new LimitExceeded("nested more than " + ConfigLimits.MAX_NESTING_DEPTH
                         + " levels deep; the schema needs far fewer", event.getStartMark());
                 }
                 sizes.add(new long[] {1});
@@ -151,9 +151,9 @@ final class LimitingParser implements Parser
     {
         final long[] top = sizes.get(sizes.size() - 1);
         top[0] += n;
-        if (top[0] > ConfigDefaults.MAX_EXPANDED_NODES)
+        if (top[0] > ConfigLimits.MAX_EXPANDED_NODES)
         {
-            throw new LimitExceeded("aliases expand the document to more than " + ConfigDefaults.MAX_EXPANDED_NODES
+            throw new LimitExceeded("aliases expand the document to more than " + ConfigLimits.MAX_EXPANDED_NODES
                 + " nodes; refusing a possible alias bomb", event.getStartMark());
         }
     }

@@ -1,4 +1,4 @@
-package io.levitate.forwarder.config;
+package io.levitate.core.config;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;

@@ -1,4 +1,4 @@
-package io.levitate.forwarder;
+package io.levitate.core.runtime;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,8 +14,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The directories the daemon keeps its runtime files in (the counters directory, the control
- * socket's directory), created and checked the way sshd's StrictModes checks a home directory.
+ * The directories both processes keep their runtime files in (the forwarder's counters directory
+ * and control socket's directory; the announcer's pid and status files, which live in the
+ * forwarder's instance directory {@code <counters_dir>/<instance>}), created and checked the way
+ * sshd's StrictModes checks a home directory.
  *
  * <p>Why: the default counters directory lives under {@code /dev/shm}, which every user can write
  * to. A user who creates {@code /dev/shm/levitate} before root does owns every file root later
@@ -27,8 +29,8 @@ import java.util.Set;
  * what is ours. Symbolic links on the way must belong to root or to us too: a planted link would
  * point everything below it at a directory of the planter's choice.
  *
- * <p>The announcer restates these rules in {@code io.levitate.bgp.sidecar.RuntimeDirectories}
- * (it shares no code with the forwarder); a change here belongs there as well.
+ * <p>One copy for both processes: the forwarder and the announcer must judge the same directory
+ * alike, or one of them would start where the other refuses.
  */
 public final class RuntimeDirectories
 {
@@ -153,10 +155,48 @@ public final class RuntimeDirectories
         }
     }
 
+    /**
+     * A file in a checked directory that a privileged command will act on (the announcer's pid
+     * file, which {@code levitate-announcer drain} signals): its directory passes {@link #verify},
+     * and the file itself is a regular file (not a link) of this process's user that no one else
+     * can write.
+     *
+     * @param what names the file in the message ("pid file": "unsafe pid file: ...").
+     * @throws java.nio.file.NoSuchFileException when there is no such file.
+     * @throws UnsafeDirectoryException naming the file and what is wrong with it, in one line.
+     */
+    public static void verifyFile(final Path file, final String what) throws IOException
+    {
+        verify(file.getParent());
+        final int us = effectiveUid();
+        final Map<String, Object> a = attributes(file);
+        final String unsafe = "unsafe " + what + ": ";
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
+        {
+            throw new UnsafeDirectoryException(unsafe, file + " is not a regular file");
+        }
+        if (uid(a) != us)
+        {
+            throw new UnsafeDirectoryException(unsafe, file + " is owned by uid " + uid(a) + ", not by uid " + us
+                + " that runs this");
+        }
+        if ((mode(a) & GROUP_OR_OTHER_WRITE) != 0)
+        {
+            throw new UnsafeDirectoryException(unsafe, file + " is writable by group or others (mode "
+                + octal(mode(a)) + ")");
+        }
+    }
+
     /** This process's effective uid: the owner of what it creates, the one every path is checked against. */
     public static int effectiveUid() throws IOException
     {
-        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+        return effectiveUid(Path.of("/proc/self/status"));
+    }
+
+    /** The effective uid in a process's {@code /proc/<pid>/status}. */
+    public static int effectiveUid(final Path procStatus) throws IOException
+    {
+        for (final String line : Files.readAllLines(procStatus))
         {
             if (line.startsWith("Uid:"))
             {
@@ -164,7 +204,7 @@ public final class RuntimeDirectories
                 return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
             }
         }
-        throw new IOException("no Uid line in /proc/self/status");
+        throw new IOException("no Uid line in " + procStatus);
     }
 
     private static boolean trusted(final int owner, final int us)
@@ -199,7 +239,13 @@ public final class RuntimeDirectories
 
         public UnsafeDirectoryException(final String message)
         {
-            super("unsafe runtime directory: " + message);
+            this("unsafe runtime directory: ", message);
+        }
+
+        /** {@code what} says which kind of runtime path is unsafe ("unsafe pid file: "). */
+        public UnsafeDirectoryException(final String what, final String message)
+        {
+            super(what + message);
         }
     }
 }
