@@ -17,34 +17,46 @@ import java.net.InetAddress;
  * @param bfd          RFC 5880/5881 BFD parameters for this peer, or null for no BFD.
  */
 public record PeerConfig(
-    InetAddress address,
-    long remoteAs,
-    int port,
-    InetAddress localAddress,
-    InetAddress nextHop4,
-    InetAddress nextHop6,
-    String md5Password,
-    boolean passive,
-    int holdTimeSeconds,
-    io.levitate.bgp.bfd.BfdConfig bfd)
-{
+        InetAddress address,
+        long remoteAs,
+        int port,
+        InetAddress localAddress,
+        InetAddress nextHop4,
+        InetAddress nextHop6,
+        String md5Password,
+        boolean passive,
+        int holdTimeSeconds,
+        io.levitate.bgp.bfd.BfdConfig bfd) {
     /** A peer without BFD (the form every caller used before BFD existed). */
-    public PeerConfig(final InetAddress address, final long remoteAs, final int port, final InetAddress localAddress,
-        final InetAddress nextHop4, final InetAddress nextHop6, final String md5Password, final boolean passive,
-        final int holdTimeSeconds)
-    {
+    public PeerConfig(
+            final InetAddress address,
+            final long remoteAs,
+            final int port,
+            final InetAddress localAddress,
+            final InetAddress nextHop4,
+            final InetAddress nextHop6,
+            final String md5Password,
+            final boolean passive,
+            final int holdTimeSeconds) {
         this(address, remoteAs, port, localAddress, nextHop4, nextHop6, md5Password, passive, holdTimeSeconds, null);
     }
 
     /** The same peer with BFD parameters (null: none). */
-    public PeerConfig withBfd(final io.levitate.bgp.bfd.BfdConfig config)
-    {
-        return new PeerConfig(address, remoteAs, port, localAddress, nextHop4, nextHop6, md5Password, passive,
-            holdTimeSeconds, config);
+    public PeerConfig withBfd(final io.levitate.bgp.bfd.BfdConfig config) {
+        return new PeerConfig(
+                address,
+                remoteAs,
+                port,
+                localAddress,
+                nextHop4,
+                nextHop6,
+                md5Password,
+                passive,
+                holdTimeSeconds,
+                config);
     }
 
-    public String name()
-    {
+    public String name() {
         return io.levitate.packet.Addresses.format(address);
     }
 }

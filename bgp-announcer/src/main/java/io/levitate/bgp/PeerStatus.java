@@ -18,21 +18,19 @@ package io.levitate.bgp;
  * @param negotiatedHoldSeconds hold time in force (Established only), else -1.
  */
 public record PeerStatus(
-    String peer,
-    long remoteAs,
-    String state,
-    int stateCode,
-    long sinceEpochMillis,
-    long flaps,
-    int prefixesV4,
-    int prefixesV6,
-    String lastNotificationSent,
-    String lastNotificationReceived,
-    String lastError,
-    int negotiatedHoldSeconds)
-{
-    public boolean established()
-    {
+        String peer,
+        long remoteAs,
+        String state,
+        int stateCode,
+        long sinceEpochMillis,
+        long flaps,
+        int prefixesV4,
+        int prefixesV6,
+        String lastNotificationSent,
+        String lastNotificationReceived,
+        String lastError,
+        int negotiatedHoldSeconds) {
+    public boolean established() {
         return stateCode == 5;
     }
 }

@@ -20,18 +20,17 @@ import java.util.List;
  * @param peers                   the neighbours.
  */
 public record SpeakerConfig(
-    long localAs,
-    int routerId,
-    int holdTimeSeconds,
-    long connectRetryMillis,
-    long gracefulShutdownMillis,
-    long med,
-    int[] communities,
-    int[] largeCommunities,
-    int gracefulRestartSeconds,
-    InetSocketAddress listen,
-    List<PeerConfig> peers)
-{
+        long localAs,
+        int routerId,
+        int holdTimeSeconds,
+        long connectRetryMillis,
+        long gracefulShutdownMillis,
+        long med,
+        int[] communities,
+        int[] largeCommunities,
+        int gracefulRestartSeconds,
+        InetSocketAddress listen,
+        List<PeerConfig> peers) {
     /** RFC 4271 §8 suggests 120 s for ConnectRetryTime; it is also where doubling stops. */
     public static final long MAX_BACKOFF_MILLIS = 120_000;
 }

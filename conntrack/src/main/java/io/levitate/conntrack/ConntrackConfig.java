@@ -18,9 +18,18 @@ package io.levitate.conntrack;
  * @param hashSeed             seed of the table's own hash; pick it at random per process so a
  *                             remote sender cannot aim keys at one probe window
  */
-public record ConntrackConfig(int capacity, long tcpEstablishedMs, long tcpClosingMs, long tcpSynOnlyMs, long udpMs,
-                              long otherMs, int floodRatePerSecond, int floodBurst, int maxServices,
-                              int defaultServiceQuota, long hashSeed) {
+public record ConntrackConfig(
+        int capacity,
+        long tcpEstablishedMs,
+        long tcpClosingMs,
+        long tcpSynOnlyMs,
+        long udpMs,
+        long otherMs,
+        int floodRatePerSecond,
+        int floodBurst,
+        int maxServices,
+        int defaultServiceQuota,
+        long hashSeed) {
     /** Largest capacity: 2^27 entries, 8 GiB. */
     public static final int MAX_CAPACITY = 1 << 27;
     /** Smallest capacity: a few probe windows. */
@@ -28,6 +37,7 @@ public record ConntrackConfig(int capacity, long tcpEstablishedMs, long tcpClosi
 
     /** Defaults: TCP established 300 s, closing 10 s, SYN-only 5 s, UDP 30 s, other 30 s; no flood guard, no quotas. */
     public static final long DEFAULT_TCP_ESTABLISHED_MS = 300_000;
+
     public static final long DEFAULT_TCP_CLOSING_MS = 10_000;
     public static final long DEFAULT_TCP_SYN_ONLY_MS = 5_000;
     public static final long DEFAULT_UDP_MS = 30_000;
@@ -55,26 +65,66 @@ public record ConntrackConfig(int capacity, long tcpEstablishedMs, long tcpClosi
 
     /** Default settings for {@code capacity} entries and a hash seed. */
     public static ConntrackConfig defaults(int capacity, long hashSeed) {
-        return new ConntrackConfig(capacity, DEFAULT_TCP_ESTABLISHED_MS, DEFAULT_TCP_CLOSING_MS,
-                DEFAULT_TCP_SYN_ONLY_MS, DEFAULT_UDP_MS, DEFAULT_OTHER_MS, 0, 0, DEFAULT_MAX_SERVICES, 0, hashSeed);
+        return new ConntrackConfig(
+                capacity,
+                DEFAULT_TCP_ESTABLISHED_MS,
+                DEFAULT_TCP_CLOSING_MS,
+                DEFAULT_TCP_SYN_ONLY_MS,
+                DEFAULT_UDP_MS,
+                DEFAULT_OTHER_MS,
+                0,
+                0,
+                DEFAULT_MAX_SERVICES,
+                0,
+                hashSeed);
     }
 
     /** The same settings with other timeouts. */
     public ConntrackConfig withTimeouts(long established, long closing, long synOnly, long udp, long other) {
-        return new ConntrackConfig(capacity, established, closing, synOnly, udp, other, floodRatePerSecond, floodBurst,
-                maxServices, defaultServiceQuota, hashSeed);
+        return new ConntrackConfig(
+                capacity,
+                established,
+                closing,
+                synOnly,
+                udp,
+                other,
+                floodRatePerSecond,
+                floodBurst,
+                maxServices,
+                defaultServiceQuota,
+                hashSeed);
     }
 
     /** The same settings with a flood guard: {@code ratePerSecond} new entries per second, bucket depth {@code burst}. */
     public ConntrackConfig withFloodGuard(int ratePerSecond, int burst) {
-        return new ConntrackConfig(capacity, tcpEstablishedMs, tcpClosingMs, tcpSynOnlyMs, udpMs, otherMs, ratePerSecond,
-                burst, maxServices, defaultServiceQuota, hashSeed);
+        return new ConntrackConfig(
+                capacity,
+                tcpEstablishedMs,
+                tcpClosingMs,
+                tcpSynOnlyMs,
+                udpMs,
+                otherMs,
+                ratePerSecond,
+                burst,
+                maxServices,
+                defaultServiceQuota,
+                hashSeed);
     }
 
     /** The same settings with another service-id range and default quota. */
     public ConntrackConfig withServices(int newMaxServices, int newDefaultQuota) {
-        return new ConntrackConfig(capacity, tcpEstablishedMs, tcpClosingMs, tcpSynOnlyMs, udpMs, otherMs,
-                floodRatePerSecond, floodBurst, newMaxServices, newDefaultQuota, hashSeed);
+        return new ConntrackConfig(
+                capacity,
+                tcpEstablishedMs,
+                tcpClosingMs,
+                tcpSynOnlyMs,
+                udpMs,
+                otherMs,
+                floodRatePerSecond,
+                floodBurst,
+                newMaxServices,
+                newDefaultQuota,
+                hashSeed);
     }
 
     /** Entries actually allocated: the capacity rounded up to whole buckets of 8, at least {@link #MIN_CAPACITY}. */

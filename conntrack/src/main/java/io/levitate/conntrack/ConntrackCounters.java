@@ -39,11 +39,23 @@ public final class ConntrackCounters {
     /** Number of counters. */
     public static final int COUNT = 11;
 
-    private static final String[] NAMES = {"hits", "misses", "inserts", "evictions", "expirations",
-        "flood_guard_skips", "quota_skips", "window_full_skips", "rebinds", "invalid_inserts", "occupancy"};
+    private static final String[] NAMES = {
+        "hits",
+        "misses",
+        "inserts",
+        "evictions",
+        "expirations",
+        "flood_guard_skips",
+        "quota_skips",
+        "window_full_skips",
+        "rebinds",
+        "invalid_inserts",
+        "occupancy"
+    };
 
     /** 128 bytes of padding each side: two cache lines, against the adjacent-line prefetcher. */
     private static final int PAD = 16;
+
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] values = new long[PAD + COUNT + PAD];

@@ -12,7 +12,6 @@ import static io.levitate.conntrack.ConntrackCounters.QUOTA_SKIPS;
 import static io.levitate.conntrack.ConntrackCounters.REBINDS;
 import static io.levitate.conntrack.ConntrackCounters.WINDOW_FULL_SKIPS;
 
-
 /**
  * One worker's connection table: flow key &rarr; (backend, service, last seen, TCP state), in fixed
  * off-heap memory, written and read by the owning worker only. No locks, no allocation and no
@@ -103,6 +102,7 @@ public final class ConntrackTable implements AutoCloseable {
     public static final int BUCKET = 8;
     /** Entries a key may occupy: its two buckets. */
     public static final int WINDOW = 2 * BUCKET;
+
     private static final long BUCKET_BYTES = (long) BUCKET * ENTRY_BYTES;
 
     /** {@code lookup*}: no live entry for this key. */
@@ -127,30 +127,34 @@ public final class ConntrackTable implements AutoCloseable {
 
     /** TCP flag bits as on the wire (RFC 9293, section 3.1), as the caller passes them. */
     public static final int TCP_FIN = 0x01;
+
     public static final int TCP_SYN = 0x02;
     public static final int TCP_RST = 0x04;
     public static final int TCP_ACK = 0x10;
 
     /** IP protocol numbers the timeouts depend on. */
     static final int PROTO_TCP = 6;
+
     static final int PROTO_UDP = 17;
 
     // State bits stored per entry.
-    static final int ST_SYN = 0x01;        // a SYN has been seen
-    static final int ST_NON_SYN = 0x02;    // a segment without SYN has been seen: past the handshake
-    static final int ST_FIN_RST = 0x04;    // a FIN or RST has been seen
-    static final int ST_HIGH_ZERO = 0x08;  // both addresses' high words are 0 (every IPv4 flow): no cold part to compare
+    static final int ST_SYN = 0x01; // a SYN has been seen
+    static final int ST_NON_SYN = 0x02; // a segment without SYN has been seen: past the handshake
+    static final int ST_FIN_RST = 0x04; // a FIN or RST has been seen
+    static final int ST_HIGH_ZERO = 0x08; // both addresses' high words are 0 (every IPv4 flow): no cold part to compare
 
     // Bucket header offsets (see the diagram); entry k's field is at offset + k * field size.
-    static final long H_TAG = 0;           // 8 x 16 bit
-    static final long H_STATE = 16;        // 8 x 8 bit
-    static final long H_PROTO = 24;        // 8 x 8 bit
-    static final long H_SERVICE = 32;      // 8 x 16 bit
+    static final long H_TAG = 0; // 8 x 16 bit
+    static final long H_STATE = 16; // 8 x 8 bit
+    static final long H_PROTO = 24; // 8 x 8 bit
+    static final long H_SERVICE = 32; // 8 x 16 bit
     /** Offset of entry 0's hot part (what an IPv4 hit reads); hot parts are {@value #HOT_BYTES} bytes apart. */
     static final long HOT = 64;
+
     static final int HOT_BYTES = 32;
     /** Offset of entry 0's cold part (the addresses' high words); {@value #COLD_BYTES} bytes apart. */
     static final long COLD = 320;
+
     static final int COLD_BYTES = 16;
     // Hot part offsets.
     static final long SRC_LO = 0;
@@ -164,6 +168,7 @@ public final class ConntrackTable implements AutoCloseable {
 
     /** One in each 16-bit lane: broadcasts a tag over a word of four tags. */
     private static final long LANES_ONE = 0x0001_0001_0001_0001L;
+
     private static final long LANES_LOW15 = 0x7FFF_7FFF_7FFF_7FFFL;
 
     /** High word of an IPv4-mapped IPv6 address is 0; the low word carries 0xffff above the IPv4 address. */
@@ -183,9 +188,11 @@ public final class ConntrackTable implements AutoCloseable {
     private final TableMemory memory;
     /** Address of the table: bucket b starts at {@code addr + b * 512}. */
     private final long addr;
+
     private final long buckets;
     /** Bytes of the buckets: {@code buckets * 512}. */
     private final long tableBytes;
+
     private final int slots;
     private final long seed;
     private final long tcpEstablished;
@@ -206,6 +213,7 @@ public final class ConntrackTable implements AutoCloseable {
     private long expiryCursor;
     /** Full passes of {@link #expireSlice} over the table so far (the cursor's wraps). */
     private long sweeps;
+
     private long occupancy;
 
     /**
@@ -224,13 +232,13 @@ public final class ConntrackTable implements AutoCloseable {
         this.other = config.otherMs();
         this.floodRate = config.floodRatePerSecond();
         // A burst of 0 means one second's worth of the rate.
-        this.floodDepth = (config.floodBurst() > 0 ? config.floodBurst() : Math.max(1, config.floodRatePerSecond()))
-                * TOKEN;
+        this.floodDepth =
+                (config.floodBurst() > 0 ? config.floodBurst() : Math.max(1, config.floodRatePerSecond())) * TOKEN;
         this.floodTokens = floodDepth;
         this.serviceEntries = new int[config.maxServices()];
         this.serviceQuota = new int[config.maxServices()];
-        java.util.Arrays.fill(serviceQuota, config.defaultServiceQuota() == 0 ? Integer.MAX_VALUE
-                : config.defaultServiceQuota());
+        java.util.Arrays.fill(
+                serviceQuota, config.defaultServiceQuota() == 0 ? Integer.MAX_VALUE : config.defaultServiceQuota());
         this.memory = TableMemory.allocate((long) slots * ENTRY_BYTES); // zeroed: every tag 0, all free
         this.addr = memory.address;
     }
@@ -250,8 +258,8 @@ public final class ConntrackTable implements AutoCloseable {
      * @return the backend id (usable or draining: keep it), {@link #MISS} or {@link #RESOLVE}
      */
     public int lookupV4(int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, long now) {
-        return lookupV4Hinted(hashOfV4(src, dst, srcPort, dstPort, proto), 0, src, dst, srcPort, dstPort, proto,
-                tcpFlags, now);
+        return lookupV4Hinted(
+                hashOfV4(src, dst, srcPort, dstPort, proto), 0, src, dst, srcPort, dstPort, proto, tcpFlags, now);
     }
 
     /**
@@ -264,8 +272,16 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /** Looks up an IPv6 flow; addresses as two big-endian longs each. See {@link #lookupV4}. */
-    public int lookupV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto,
-                        int tcpFlags, long now) {
+    public int lookupV6(
+            long srcHi,
+            long srcLo,
+            long dstHi,
+            long dstLo,
+            int srcPort,
+            int dstPort,
+            int proto,
+            int tcpFlags,
+            long now) {
         final int ports = ports(srcPort, dstPort);
         final long h = hashV6(srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF);
         return lookup(h, srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF, tcpFlags, now);
@@ -283,8 +299,8 @@ public final class ConntrackTable implements AutoCloseable {
      * could find an IPv4-mapped IPv6 key stored through {@link #insertV6}, which lives in other
      * buckets; the worker's hints are always {@code recordToPrefetch(h)}.
      */
-    public int lookupV4Hinted(long h, long record, int src, int dst, int srcPort, int dstPort, int proto,
-                              int tcpFlags, long now) {
+    public int lookupV4Hinted(
+            long h, long record, int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, long now) {
         final long sLo = V4_MAPPED | (src & 0xFFFF_FFFFL);
         final long dLo = V4_MAPPED | (dst & 0xFFFF_FFFFL);
         final int ports = ports(srcPort, dstPort);
@@ -314,8 +330,7 @@ public final class ConntrackTable implements AutoCloseable {
         return entry(base, k);
     }
 
-    private int lookup(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags,
-                       long now) {
+    private int lookup(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags, long now) {
         return hit(find(h, sHi, sLo, dHi, dLo, ports, proto), proto, tcpFlags, now);
     }
 
@@ -444,12 +459,11 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /** Among the lanes flagged in {@code matches} (entries {@code first..first+3}), the one holding the key. */
-    private long findIn(long base, int first, long matches, long sHi, long sLo, long dHi, long dLo, int ports,
-                        int proto) {
+    private long findIn(
+            long base, int first, long matches, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         while (matches != 0) {
             final int k = first + (Long.numberOfTrailingZeros(matches) >>> 4);
-            if (Memory.getByte(base + H_PROTO + k) == (byte) proto
-                    && keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
+            if (Memory.getByte(base + H_PROTO + k) == (byte) proto && keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
                 return entry(base, k);
             }
             matches &= matches - 1;
@@ -472,7 +486,9 @@ public final class ConntrackTable implements AutoCloseable {
      */
     private static boolean keyEquals(long base, int k, long sHi, long sLo, long dHi, long dLo, int ports) {
         final long r = hot(base, k);
-        if (Memory.getLong(r + SRC_LO) != sLo || Memory.getLong(r + DST_LO) != dLo || Memory.getInt(r + PORTS) != ports) {
+        if (Memory.getLong(r + SRC_LO) != sLo
+                || Memory.getLong(r + DST_LO) != dLo
+                || Memory.getInt(r + PORTS) != ports) {
             return false;
         }
         if ((sHi | dHi) == 0) {
@@ -530,24 +546,54 @@ public final class ConntrackTable implements AutoCloseable {
      * @param service the service id, 0..maxServices-1
      * @return {@link #INSERTED} or a negative {@code SKIPPED_*} / {@link #REJECTED_INVALID} code
      */
-    public int insertV4(int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, int backend,
-                        int service, long now) {
+    public int insertV4(
+            int src, int dst, int srcPort, int dstPort, int proto, int tcpFlags, int backend, int service, long now) {
         final int ports = ports(srcPort, dstPort);
         final long h = hashV4(src, dst, ports, proto & 0xFF);
-        return insert(h, 0L, V4_MAPPED | (src & 0xFFFF_FFFFL), 0L, V4_MAPPED | (dst & 0xFFFF_FFFFL), ports,
-                proto & 0xFF, tcpFlags, backend, service, now);
+        return insert(
+                h,
+                0L,
+                V4_MAPPED | (src & 0xFFFF_FFFFL),
+                0L,
+                V4_MAPPED | (dst & 0xFFFF_FFFFL),
+                ports,
+                proto & 0xFF,
+                tcpFlags,
+                backend,
+                service,
+                now);
     }
 
     /** Records a new IPv6 flow. See {@link #insertV4}. */
-    public int insertV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto,
-                        int tcpFlags, int backend, int service, long now) {
+    public int insertV6(
+            long srcHi,
+            long srcLo,
+            long dstHi,
+            long dstLo,
+            int srcPort,
+            int dstPort,
+            int proto,
+            int tcpFlags,
+            int backend,
+            int service,
+            long now) {
         final int ports = ports(srcPort, dstPort);
         final long h = hashV6(srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF);
         return insert(h, srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF, tcpFlags, backend, service, now);
     }
 
-    private int insert(long h, long sHi, long sLo, long dHi, long dLo, int ports, int proto, int tcpFlags,
-                       int backend, int service, long now) {
+    private int insert(
+            long h,
+            long sHi,
+            long sLo,
+            long dHi,
+            long dLo,
+            int ports,
+            int proto,
+            int tcpFlags,
+            int backend,
+            int service,
+            long now) {
         if (service < 0 || service >= serviceEntries.length || backend < 0) {
             counters.incrementRelease(INVALID_INSERTS);
             return REJECTED_INVALID;
@@ -618,7 +664,8 @@ public final class ConntrackTable implements AutoCloseable {
             counters.incrementRelease(QUOTA_SKIPS);
             return SKIPPED_QUOTA;
         } else {
-            counters.incrementRelease(serviceEntries[service] < serviceQuota[service] ? WINDOW_FULL_SKIPS : QUOTA_SKIPS);
+            counters.incrementRelease(
+                    serviceEntries[service] < serviceQuota[service] ? WINDOW_FULL_SKIPS : QUOTA_SKIPS);
             return serviceEntries[service] < serviceQuota[service] ? SKIPPED_WINDOW_FULL : SKIPPED_QUOTA;
         }
         write(base(target), lane(target), tag, sHi, sLo, dHi, dLo, ports, proto, tcpFlags, backend, service, now);
@@ -630,8 +677,20 @@ public final class ConntrackTable implements AutoCloseable {
         return INSERTED;
     }
 
-    private void write(long base, int k, int tag, long sHi, long sLo, long dHi, long dLo, int ports, int proto,
-                       int tcpFlags, int backend, int service, long now) {
+    private void write(
+            long base,
+            int k,
+            int tag,
+            long sHi,
+            long sLo,
+            long dHi,
+            long dLo,
+            int ports,
+            int proto,
+            int tcpFlags,
+            int backend,
+            int service,
+            long now) {
         final long r = hot(base, k);
         Memory.putLong(r + SRC_LO, sLo);
         Memory.putLong(r + DST_LO, dLo);
@@ -689,9 +748,12 @@ public final class ConntrackTable implements AutoCloseable {
             final long base = base(x);
             final int k = lane(x);
             if (Memory.getShortLE(base + H_TAG + 2L * k) != 0
-                    && (expired(Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)), Memory.getByte(base + H_STATE + k),
-                    Memory.getLong(hot(base, k) + LAST_SEEN), now)
-                    || backendStates.isRemoved(Memory.getInt(hot(base, k) + BACKEND)))) {
+                    && (expired(
+                                    Byte.toUnsignedInt(Memory.getByte(base + H_PROTO + k)),
+                                    Memory.getByte(base + H_STATE + k),
+                                    Memory.getLong(hot(base, k) + LAST_SEEN),
+                                    now)
+                            || backendStates.isRemoved(Memory.getInt(hot(base, k) + BACKEND)))) {
                 free(x);
                 removed++;
             }
@@ -858,7 +920,7 @@ public final class ConntrackTable implements AutoCloseable {
     /** Low 16 hash bits (the first bucket uses the high ones); never 0, which marks a free entry. */
     private static int tag(long h) {
         final int t = (int) h & 0xFFFF;
-        return t | (t - 1) >>> 31;       // 0 becomes 1
+        return t | (t - 1) >>> 31; // 0 becomes 1
     }
 
     /** Entry index (bucket * 8 + lane) of lane {@code k} of the bucket at address {@code base}. */

@@ -16,54 +16,42 @@ import org.agrona.UnsafeApi;
  * <p>Header fields are little-endian on every platform (so tag k is lane k of a word); records
  * are native order.
  */
-final class Memory
-{
-    private Memory()
-    {
-    }
+final class Memory {
+    private Memory() {}
 
-    static byte getByte(final long address)
-    {
+    static byte getByte(final long address) {
         return UnsafeApi.getByte(address);
     }
 
-    static int getInt(final long address)
-    {
+    static int getInt(final long address) {
         return UnsafeApi.getInt(address);
     }
 
-    static long getLong(final long address)
-    {
+    static long getLong(final long address) {
         return UnsafeApi.getLong(address);
     }
 
-    static long getLongLE(final long address)
-    {
+    static long getLongLE(final long address) {
         return UnsafeApi.getLongUnaligned(null, address, false);
     }
 
-    static short getShortLE(final long address)
-    {
+    static short getShortLE(final long address) {
         return UnsafeApi.getShortUnaligned(null, address, false);
     }
 
-    static void putByte(final long address, final byte value)
-    {
+    static void putByte(final long address, final byte value) {
         UnsafeApi.putByte(address, value);
     }
 
-    static void putInt(final long address, final int value)
-    {
+    static void putInt(final long address, final int value) {
         UnsafeApi.putInt(address, value);
     }
 
-    static void putLong(final long address, final long value)
-    {
+    static void putLong(final long address, final long value) {
         UnsafeApi.putLong(address, value);
     }
 
-    static void putShortLE(final long address, final short value)
-    {
+    static void putShortLE(final long address, final short value) {
         UnsafeApi.putShortUnaligned(null, address, value, false);
     }
 }

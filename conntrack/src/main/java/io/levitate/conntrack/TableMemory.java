@@ -24,6 +24,7 @@ import java.lang.invoke.MethodHandle;
 final class TableMemory implements AutoCloseable {
     /** Huge page size on x86-64 and arm64 (4 KiB base pages). */
     private static final long HUGE = 2L << 20;
+
     private static final long PAGE = 4096;
     // <sys/mman.h> values shared by Linux x86-64 and arm64.
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
@@ -69,8 +70,8 @@ final class TableMemory implements AutoCloseable {
 
     private static TableMemory mapHuge(long bytes) throws Throwable {
         final long length = bytes + HUGE; // room to align the start to 2 MiB
-        final MemorySegment p = (MemorySegment) Libc.MMAP.invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE,
-                MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        final MemorySegment p = (MemorySegment)
+                Libc.MMAP.invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
         final long map = p.address();
         if (map == -1L || map == 0L) {
             return null;
@@ -106,17 +107,25 @@ final class TableMemory implements AutoCloseable {
 
         static {
             final Linker linker = Linker.nativeLinker();
-            MMAP = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            MADVISE = linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT));
-            MUNMAP = linker.downcallHandle(linker.defaultLookup().find("munmap").orElseThrow(),
+            MMAP = linker.downcallHandle(
+                    linker.defaultLookup().find("mmap").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.ADDRESS,
+                            ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG));
+            MADVISE = linker.downcallHandle(
+                    linker.defaultLookup().find("madvise").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            MUNMAP = linker.downcallHandle(
+                    linker.defaultLookup().find("munmap").orElseThrow(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
         }
 
-        private Libc() {
-        }
+        private Libc() {}
     }
 }

@@ -47,9 +47,16 @@ class ConntrackCapacityTest {
                 }
             }
             double evictedShare = (double) evictions / flows;
-            System.out.printf("capacity %d (%d MiB): %d flows, occupancy %.2f %%, evictions %d (%.3f %%), "
-                            + "sampled hits %.3f %%%n", capacity, t.memoryBytes() >> 20, flows,
-                    100.0 * t.occupancy() / t.capacity(), evictions, 100 * evictedShare, 100.0 * hits / sampled);
+            System.out.printf(
+                    "capacity %d (%d MiB): %d flows, occupancy %.2f %%, evictions %d (%.3f %%), "
+                            + "sampled hits %.3f %%%n",
+                    capacity,
+                    t.memoryBytes() >> 20,
+                    flows,
+                    100.0 * t.occupancy() / t.capacity(),
+                    evictions,
+                    100 * evictedShare,
+                    100.0 * hits / sampled);
             assertTrue(hits >= sampled * (1 - evictedShare) - sampled * 0.005, "hits " + hits + " of " + sampled);
             return evictedShare;
         }

@@ -34,7 +34,7 @@ class ConntrackTableTest {
     private static final int UDP = 17;
     private static final int ICMP = 1;
     private static final int CLIENT = 0xC6336401; // 198.51.100.1
-    private static final int VIP = 0xC0000201;    // 192.0.2.1
+    private static final int VIP = 0xC0000201; // 192.0.2.1
     private static final long V6_CLIENT_HI = 0x20010db8_00010000L;
     private static final long V6_VIP_HI = 0x20010db8_00000000L;
 
@@ -119,15 +119,22 @@ class ConntrackTableTest {
 
         int[][] expectations = {
             // source port, proto, timeout ms, TCP flags of the probing packets (state-preserving)
-            {1, TCP, 300_000, TCP_ACK}, {2, TCP, 5_000, TCP_SYN}, {3, TCP, 10_000, TCP_ACK},
-            {4, TCP, 10_000, TCP_ACK}, {5, TCP, 300_000, TCP_ACK}, {6, UDP, 30_000, 0}, {0, ICMP, 30_000, 0},
+            {1, TCP, 300_000, TCP_ACK},
+            {2, TCP, 5_000, TCP_SYN},
+            {3, TCP, 10_000, TCP_ACK},
+            {4, TCP, 10_000, TCP_ACK},
+            {5, TCP, 300_000, TCP_ACK},
+            {6, UDP, 30_000, 0},
+            {0, ICMP, 30_000, 0},
         };
         for (int[] x : expectations) {
             int dport = x[1] == UDP ? 53 : x[1] == ICMP ? 0 : 80;
             // Alive at exactly the timeout; that packet renews the entry, so it then expires one past
             // a further timeout.
             assertEquals(1, t.lookupV4(CLIENT, VIP, x[0], dport, x[1], x[3], t0 + x[2]), "alive at timeout: " + x[0]);
-            assertEquals(MISS, t.lookupV4(CLIENT, VIP, x[0], dport, x[1], x[3], t0 + 2L * x[2] + 1),
+            assertEquals(
+                    MISS,
+                    t.lookupV4(CLIENT, VIP, x[0], dport, x[1], x[3], t0 + 2L * x[2] + 1),
                     "expired after timeout: " + x[0]);
         }
         assertEquals(expectations.length, c(t, EXPIRATIONS));
@@ -178,7 +185,9 @@ class ConntrackTableTest {
         assertEquals(300, removed, "every entry of backend 2, none of the others");
         assertEquals(600, t.occupancy());
         for (int i = 0; i < 900; i++) {
-            assertEquals(i % 3 == 0 ? 0 : i % 3 == 1 ? RESOLVE : MISS, t.lookupV4(CLIENT + i, VIP, 1000, 80, TCP, TCP_ACK, 11),
+            assertEquals(
+                    i % 3 == 0 ? 0 : i % 3 == 1 ? RESOLVE : MISS,
+                    t.lookupV4(CLIENT + i, VIP, 1000, 80, TCP, TCP_ACK, 11),
                     "flow " + i);
         }
         assertTrue(BackendStates.of(BackendStates.REMOVED).isDown(0), "a removed backend's flows re-resolve on a hit");
@@ -317,11 +326,21 @@ class ConntrackTableTest {
     void downBackendIsReResolvedDrainingBackendIsKept() {
         ConntrackTable t = table(1024);
         t.insertV4(CLIENT, VIP, 1, 80, TCP, TCP_SYN, 3, 0, 0);
-        t.backendStates(BackendStates.of(BackendStates.USABLE, BackendStates.USABLE, BackendStates.USABLE,
-                BackendStates.DRAINING, BackendStates.USABLE, BackendStates.USABLE));
+        t.backendStates(BackendStates.of(
+                BackendStates.USABLE,
+                BackendStates.USABLE,
+                BackendStates.USABLE,
+                BackendStates.DRAINING,
+                BackendStates.USABLE,
+                BackendStates.USABLE));
         assertEquals(3, t.lookupV4(CLIENT, VIP, 1, 80, TCP, TCP_ACK, 1), "draining keeps its flows");
-        t.backendStates(BackendStates.of(BackendStates.USABLE, BackendStates.USABLE, BackendStates.USABLE,
-                BackendStates.DOWN, BackendStates.USABLE, BackendStates.USABLE));
+        t.backendStates(BackendStates.of(
+                BackendStates.USABLE,
+                BackendStates.USABLE,
+                BackendStates.USABLE,
+                BackendStates.DOWN,
+                BackendStates.USABLE,
+                BackendStates.USABLE));
         assertEquals(RESOLVE, t.lookupV4(CLIENT, VIP, 1, 80, TCP, TCP_ACK, 2), "down is re-resolved");
         assertEquals(3, t.lastHitBackend());
         t.rebindLastHit(5); // the caller's Maglev lookup chose backend 5
@@ -400,8 +419,9 @@ class ConntrackTableTest {
         assertEquals(7, t.lookupV4(CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 101));
         // With the hash handed in: the same hit; with another key's hash: a miss.
         assertEquals(7, t.lookupV4Hashed(h, CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 102));
-        assertEquals(MISS, t.lookupV4Hashed(t.hashOfV4(CLIENT, VIP, 40001, 80, TCP), CLIENT, VIP, 40000, 80, TCP,
-                TCP_ACK, 103));
+        assertEquals(
+                MISS,
+                t.lookupV4Hashed(t.hashOfV4(CLIENT, VIP, 40001, 80, TCP), CLIENT, VIP, 40000, 80, TCP, TCP_ACK, 103));
     }
 
     @Test
@@ -443,7 +463,12 @@ class ConntrackTableTest {
         // One more makes it more than an eighth full: from here inserts take the emptier bucket.
         assertEquals(INSERTED, t.insertV4(CLIENT - 1, VIP, 2000, 80, TCP, TCP_SYN, 1, 0, 0));
         try (Arena arena = Arena.ofConfined()) {
-            assertEquals(2, t.bucketLines(t.hashOfV4(CLIENT, VIP, 2000, 80, TCP), arena.allocate(16).address(), 0));
+            assertEquals(
+                    2,
+                    t.bucketLines(
+                            t.hashOfV4(CLIENT, VIP, 2000, 80, TCP),
+                            arena.allocate(16).address(),
+                            0));
         }
     }
 
@@ -468,8 +493,7 @@ class ConntrackTableTest {
                 assertNotEquals(0, hot, "key " + i);
                 // The part found by tag is the key's (a false tag match in 1 of 65535 aside): its first
                 // word is the IPv4-mapped source address.
-                assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), Memory.getLong(hot),
-                        "key " + i);
+                assertEquals(0x0000_FFFF_0000_0000L | ((CLIENT + i) & 0xFFFF_FFFFL), Memory.getLong(hot), "key " + i);
                 long lookup = t.lookupV4Hashed(h, CLIENT + i, VIP, 1000 + (i & 0x3FFF), 80, TCP, TCP_ACK, 1);
                 assertEquals(i, lookup, "key " + i);
                 inSecond += b[0] != b[1] && !inBucket(t, hot, b[0]) ? 1 : 0;
@@ -495,10 +519,22 @@ class ConntrackTableTest {
             long h = t.hashOfV4(CLIENT + i, VIP, 1000 + i, 80, TCP);
             long own = t.recordToPrefetch(h);
             long other = t.recordToPrefetch(t.hashOfV4(CLIENT + (i + 1) % n, VIP, 1000 + (i + 1) % n, 80, TCP));
-            long[] hints = {own, 0, other, own + 8, own - 32 * 8, base - 512 + 64, base + bytes + 64,
-                base + bytes - 32, base + (random.nextLong(bytes) & -32), random.nextLong()};
+            long[] hints = {
+                own,
+                0,
+                other,
+                own + 8,
+                own - 32 * 8,
+                base - 512 + 64,
+                base + bytes + 64,
+                base + bytes - 32,
+                base + (random.nextLong(bytes) & -32),
+                random.nextLong()
+            };
             for (long hint : hints) {
-                assertEquals(i, t.lookupV4Hinted(h, hint, CLIENT + i, VIP, 1000 + i, 80, TCP, TCP_ACK, 1),
+                assertEquals(
+                        i,
+                        t.lookupV4Hinted(h, hint, CLIENT + i, VIP, 1000 + i, 80, TCP, TCP_ACK, 1),
                         "key " + i + " hint " + Long.toHexString(hint));
             }
         }
@@ -512,8 +548,9 @@ class ConntrackTableTest {
             absent++;
         }
         long h = t.hashOfV4(CLIENT - 1 - absent, VIP, 1000, 80, TCP);
-        assertEquals(MISS, t.lookupV4Hinted(h, t.recordToPrefetch(stored), CLIENT - 1 - absent, VIP, 1000, 80, TCP,
-                TCP_ACK, 1));
+        assertEquals(
+                MISS,
+                t.lookupV4Hinted(h, t.recordToPrefetch(stored), CLIENT - 1 - absent, VIP, 1000, 80, TCP, TCP_ACK, 1));
         assertEquals(MISS, t.lookupV4Hinted(h, 0, CLIENT - 1 - absent, VIP, 1000, 80, TCP, TCP_ACK, 1));
         assertEquals(2, c(t, MISSES));
     }

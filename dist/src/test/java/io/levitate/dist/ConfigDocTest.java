@@ -1,6 +1,7 @@
 package io.levitate.dist;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.nio.file.Files;
@@ -12,9 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * docs/CONFIG.md against the two parsers: every key the forwarder's ConfigBuilder and the
@@ -22,14 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and appears in the example schema at the top. The key lists are read from the parsers
  * themselves, so a key added to a parser without documentation fails here.
  */
-class ConfigDocTest
-{
+class ConfigDocTest {
     private static final Path DOC = Path.of(System.getProperty("levitate.repo", ".."), "docs/CONFIG.md");
     private static final Pattern ROW = Pattern.compile("(?m)^\\| `([^`]+)` \\|");
 
     @Test
-    void everyParserKeyHasAReferenceRowAndAnExample() throws Exception
-    {
+    void everyParserKeyHasAReferenceRowAndAnExample() throws Exception {
         final String doc = Files.readString(DOC);
         final Map<String, String> sections = sections(doc);
         final String schema = doc.substring(doc.indexOf("```yaml"), doc.indexOf("```", doc.indexOf("```yaml") + 7));
@@ -52,10 +49,8 @@ class ConfigDocTest
         check(missing, sections, schema, "bgp", "peers[].", keys(announcer, "PEER_KEYS"));
         check(missing, sections, schema, "bgp", "peers[].bfd.", keys(forwarder, "BFD_KEYS"));
         check(missing, sections, schema, "bgp", "peers[].bfd.", keys(announcer, "BFD_KEYS"));
-        for (final String root : keys(forwarder, "ROOT_KEYS"))
-        {
-            if (!doc.contains("### `" + root + "`") && !doc.contains(", `" + root + "`"))
-            {
+        for (final String root : keys(forwarder, "ROOT_KEYS")) {
+            if (!doc.contains("### `" + root + "`") && !doc.contains(", `" + root + "`")) {
                 missing.add("no section for " + root);
             }
         }
@@ -63,48 +58,47 @@ class ConfigDocTest
     }
 
     @Test
-    void theCheckSeesAMissingRow() throws Exception
-    {
-        final Map<String, String> sections = sections("### `bgp` (optional)\n\n| key | default |\n|---|---|\n| `local_as` | required |\n");
+    void theCheckSeesAMissingRow() throws Exception {
+        final Map<String, String> sections =
+                sections("### `bgp` (optional)\n\n| key | default |\n|---|---|\n| `local_as` | required |\n");
         final List<String> missing = new ArrayList<>();
         check(missing, sections, "local_as: 1\n", "bgp", "", List.of("local_as", "router_id"));
         assertEquals(List.of("bgp: router_id has no reference row", "router_id: not in the example schema"), missing);
     }
 
-    private static void check(final List<String> missing, final Map<String, String> sections, final String schema,
-        final String section, final String prefix, final Collection<String> keys)
-    {
+    private static void check(
+            final List<String> missing,
+            final Map<String, String> sections,
+            final String schema,
+            final String section,
+            final String prefix,
+            final Collection<String> keys) {
         final String table = sections.get(section);
         assertTrue(table != null, "section " + section + " in " + DOC);
         final List<String> rows = new ArrayList<>();
         final Matcher m = ROW.matcher(table);
-        while (m.find())
-        {
+        while (m.find()) {
             rows.add(m.group(1));
         }
-        for (final String key : keys)
-        {
-            if (!rows.contains(prefix + key))
-            {
+        for (final String key : keys) {
+            if (!rows.contains(prefix + key)) {
                 missing.add(section + ": " + prefix + key + " has no reference row");
             }
-            if (!Pattern.compile("(?m)^[ -]*" + Pattern.quote(key) + ":").matcher(schema).find())
-            {
+            if (!Pattern.compile("(?m)^[ -]*" + Pattern.quote(key) + ":")
+                    .matcher(schema)
+                    .find()) {
                 missing.add(key + ": not in the example schema");
             }
         }
     }
 
     /** "### `name` ..." headings of the reference, each with its text up to the next heading. */
-    private static Map<String, String> sections(final String doc)
-    {
+    private static Map<String, String> sections(final String doc) {
         final Map<String, String> out = new HashMap<>();
         final String[] parts = doc.split("(?m)^### ");
-        for (int i = 1; i < parts.length; i++)
-        {
+        for (int i = 1; i < parts.length; i++) {
             final Matcher name = Pattern.compile("^`([^`]+)`").matcher(parts[i]);
-            if (name.find())
-            {
+            if (name.find()) {
                 out.put(name.group(1), parts[i]);
             }
         }
@@ -112,10 +106,9 @@ class ConfigDocTest
     }
 
     @SuppressWarnings("unchecked")
-    private static Collection<String> keys(final String className, final String field) throws Exception
-    {
+    private static Collection<String> keys(final String className, final String field) throws Exception {
         final Field f = Class.forName(className).getDeclaredField(field);
         f.setAccessible(true);
-        return (Collection<String>)f.get(null);
+        return (Collection<String>) f.get(null);
     }
 }

@@ -8,8 +8,7 @@ import java.nio.file.Path;
  * The artifact under test: {@code target/levitate-VERSION.tar.gz} (passed by failsafe as
  * {@code levitate.dist.tarball}), unpacked once per test JVM into a temporary directory.
  */
-final class Dist
-{
+final class Dist {
     static final String VERSION = required("levitate.version");
     static final String NAME = required("levitate.dist.name");
     static final Path TARBALL = Path.of(required("levitate.dist.tarball"));
@@ -20,23 +19,17 @@ final class Dist
 
     private static Path unpacked;
 
-    private Dist()
-    {
-    }
+    private Dist() {}
 
     /** The unpacked levitate-VERSION/ directory. */
-    static synchronized Path home() throws IOException, InterruptedException
-    {
-        if (unpacked == null)
-        {
-            if (!Files.isRegularFile(TARBALL))
-            {
+    static synchronized Path home() throws IOException, InterruptedException {
+        if (unpacked == null) {
+            if (!Files.isRegularFile(TARBALL)) {
                 throw new AssertionError(TARBALL + " missing: the dist module builds it in package with -Pdist");
             }
             final Path dir = tempDir("unpacked-");
             final Shell.Result tar = Shell.run("tar", "-C", dir.toString(), "-xzf", TARBALL.toString());
-            if (tar.exitCode() != 0)
-            {
+            if (tar.exitCode() != 0) {
                 throw new AssertionError(tar.toString());
             }
             unpacked = dir.resolve(NAME);
@@ -44,17 +37,14 @@ final class Dist
         return unpacked;
     }
 
-    static Path tempDir(final String prefix) throws IOException
-    {
+    static Path tempDir(final String prefix) throws IOException {
         Files.createDirectories(WORK);
         return Files.createTempDirectory(WORK, prefix);
     }
 
-    private static String required(final String property)
-    {
+    private static String required(final String property) {
         final String value = System.getProperty(property);
-        if (value == null || value.isEmpty())
-        {
+        if (value == null || value.isEmpty()) {
             throw new IllegalStateException("system property " + property + " not set (run through mvn -Pdist verify)");
         }
         return value;

@@ -12,26 +12,26 @@ import java.util.List;
  * command of the staged install exists and is executable. Any output is a finding (systemd
  * prints unknown keys as warnings and still exits 0).
  */
-final class SystemdVerify
-{
+final class SystemdVerify {
     static final List<String> UNITS = List.of("levitate.service", "levitate-announcer.service");
 
-    private SystemdVerify()
-    {
-    }
+    private SystemdVerify() {}
 
-    static void assertValid(final Path stage) throws IOException, InterruptedException
-    {
+    static void assertValid(final Path stage) throws IOException, InterruptedException {
         final Path dir = Dist.tempDir("verify-");
-        for (final String unit : UNITS)
-        {
-            final String text = Files.readString(stage.resolve("etc/systemd/system").resolve(unit));
-            Files.writeString(dir.resolve(unit), text.replace("/opt/levitate/current/", stage + "/opt/levitate/current/"));
+        for (final String unit : UNITS) {
+            final String text =
+                    Files.readString(stage.resolve("etc/systemd/system").resolve(unit));
+            Files.writeString(
+                    dir.resolve(unit), text.replace("/opt/levitate/current/", stage + "/opt/levitate/current/"));
         }
-        final Shell.Result r = Shell.run(Shell.concat("systemd-analyze",
-            List.of("verify", dir.resolve(UNITS.get(0)).toString(), dir.resolve(UNITS.get(1)).toString())));
-        if (r.exitCode() != 0 || !r.output().isBlank())
-        {
+        final Shell.Result r = Shell.run(Shell.concat(
+                "systemd-analyze",
+                List.of(
+                        "verify",
+                        dir.resolve(UNITS.get(0)).toString(),
+                        dir.resolve(UNITS.get(1)).toString())));
+        if (r.exitCode() != 0 || !r.output().isBlank()) {
             throw new AssertionError("systemd-analyze verify: " + r);
         }
     }

@@ -1,23 +1,28 @@
 package io.levitate.dist;
 
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
 /** The check InstallerIT relies on finds what it should: a mistyped directive, a missing command. */
-class SystemdVerifyIT
-{
+class SystemdVerifyIT {
     @Test
-    void rejectsAMistypedDirectiveAndAMissingCommand() throws Exception
-    {
+    void rejectsAMistypedDirectiveAndAMissingCommand() throws Exception {
         final FixtureMachine m = new FixtureMachine();
         final Path stage = m.dir.resolve("stage");
-        final Shell.Result r = Shell.run(m.env(), null, PreflightIT.installSh(), "--root", stage.toString(),
-            "--nic", FixtureMachine.NIC, "--hugepages", "64");
+        final Shell.Result r = Shell.run(
+                m.env(),
+                null,
+                PreflightIT.installSh(),
+                "--root",
+                stage.toString(),
+                "--nic",
+                FixtureMachine.NIC,
+                "--hugepages",
+                "64");
         assertTrue(r.exitCode() == 0, r::toString);
         SystemdVerify.assertValid(stage);
 

@@ -1,18 +1,14 @@
 package io.levitate.forwarder;
 
+import io.levitate.core.counters.CountersLayout;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
 import io.levitate.forwarder.config.ConfigWarnings;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.control.ControlServer;
 import io.levitate.forwarder.counters.CountersFile;
-import io.levitate.core.counters.CountersLayout;
 import io.levitate.forwarder.lb.LbCountersPublisher;
 import io.levitate.forwarder.lb.Neighbours;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentTerminationException;
-import org.agrona.concurrent.IdleStrategy;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -25,6 +21,9 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The control side of a running forwarder, on the main thread: every
@@ -55,15 +54,14 @@ import java.util.concurrent.locks.LockSupport;
  * delay a stop. It never blocks or locks a worker: what it changes reaches them only as a new
  * published snapshot, and it reads only what they publish.
  */
-final class ControlAgent implements Agent
-{
+final class ControlAgent implements Agent {
     /** Time before allocation is measured: the JIT reached peak speed within 1-3 s in our measurements, so 5 s is past it. */
     private static final Duration WARM_UP = Duration.ofSeconds(5);
+
     private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(CountersLayout.HEARTBEAT_INTERVAL_MS);
 
     /** Where the run is. */
-    enum Phase
-    {
+    enum Phase {
         /** Forwarding until --duration or a stop signal. */
         RUNNING,
         /** State "stopping" published; forwarding on until instance.stop_grace ends or a second signal. */
@@ -77,31 +75,26 @@ final class ControlAgent implements Agent
      * once (an operator who does not want to wait). Made before the data plane starts, so a
      * signal during start-up is not lost; each one unparks the control thread.
      */
-    static final class StopSignals
-    {
+    static final class StopSignals {
         private final AtomicInteger received = new AtomicInteger();
         private final Thread controlThread;
 
         /** @param controlThread the thread that will run the agent (it is unparked on each signal) */
-        StopSignals(final Thread controlThread)
-        {
+        StopSignals(final Thread controlThread) {
             this.controlThread = controlThread;
         }
 
         /** A stop signal arrived (called from the JVM's signal-handling thread). */
-        void signal()
-        {
+        void signal() {
             received.incrementAndGet();
             LockSupport.unpark(controlThread);
         }
 
-        boolean stopRequested()
-        {
+        boolean stopRequested() {
             return received.get() >= 1;
         }
 
-        boolean hurry()
-        {
+        boolean hurry() {
             return received.get() >= 2;
         }
     }
@@ -110,22 +103,26 @@ final class ControlAgent implements Agent
     private final DataPlane dataPlane;
     /** Null in L2 mode. */
     private final ControlPlane control;
+
     private final CountersFile counters;
     /** Null in L2 mode. */
     private final LbCountersPublisher lbCounters;
     /** Null in L2 mode. */
     private final ControlServer server;
+
     private final Path configFile;
     private final StopSignals signals;
     private final PrintStream out;
     /** Gateway MACs last logged, IPv4 then IPv6 (0: unresolved). */
     private final long[] knownMacs = new long[2];
+
     private final long[] lastRx;
     private final long[] lastTx;
 
     private Phase phase = Phase.RUNNING;
     /** When the next cycle's work is due (System.nanoTime); the idle strategy parks until then. */
     private long wakeAt;
+
     private long deadline;
     private long interval;
     private long warmUpEnd;
@@ -143,10 +140,15 @@ final class ControlAgent implements Agent
      * @param server     the control socket, null in L2 mode
      * @param configFile the file reloads re-read, null in L2 mode
      */
-    ControlAgent(final RunSpec spec, final DataPlane dataPlane, final CountersFile counters,
-        final LbCountersPublisher lbCounters, final ControlServer server, final Path configFile,
-        final StopSignals signals, final PrintStream out)
-    {
+    ControlAgent(
+            final RunSpec spec,
+            final DataPlane dataPlane,
+            final CountersFile counters,
+            final LbCountersPublisher lbCounters,
+            final ControlServer server,
+            final Path configFile,
+            final StopSignals signals,
+            final PrintStream out) {
         this.spec = spec;
         this.dataPlane = dataPlane;
         this.control = dataPlane.controlPlane();
@@ -161,18 +163,20 @@ final class ControlAgent implements Agent
     }
 
     @Override
-    public String roleName()
-    {
+    public String roleName() {
         return "control-agent";
     }
 
     /** The run's clock starts: --duration, --stats-interval and the warm-up count from here. */
     @Override
-    public void onStart()
-    {
+    public void onStart() {
         final long start = System.nanoTime();
-        deadline = spec.duration() == null ? Long.MAX_VALUE : start + spec.duration().toNanos();
-        interval = spec.statsInterval() == null ? Long.MAX_VALUE : spec.statsInterval().toNanos();
+        deadline = spec.duration() == null
+                ? Long.MAX_VALUE
+                : start + spec.duration().toNanos();
+        interval = spec.statsInterval() == null
+                ? Long.MAX_VALUE
+                : spec.statsInterval().toNanos();
         warmUpEnd = start + WARM_UP.toNanos();
         nextStats = interval == Long.MAX_VALUE ? Long.MAX_VALUE : start + interval;
         lastStats = start;
@@ -180,66 +184,55 @@ final class ControlAgent implements Agent
     }
 
     @Override
-    public int doWork()
-    {
+    public int doWork() {
         final int work;
-        try
-        {
-            work = switch (phase)
-            {
+        try {
+            work = switch (phase) {
                 case RUNNING -> running();
                 case STOP_GRACE -> stopGrace();
                 case DONE -> 0;
             };
-        }
-        catch (final RuntimeException ex)
-        {
+        } catch (final RuntimeException ex) {
             // The run ends with it, as it always has; the launcher rethrows it once the runner stops.
             failure = ex;
             throw new AgentTerminationException(ex);
         }
-        if (phase == Phase.DONE)
-        {
+        if (phase == Phase.DONE) {
             throw new AgentTerminationException();
         }
         return work;
     }
 
     /** True once the agent ended the run normally (not by a failure or an interrupt). */
-    boolean finished()
-    {
+    boolean finished() {
         return phase == Phase.DONE && failure == null;
     }
 
     /** What ended the run abnormally, or null. */
-    RuntimeException failure()
-    {
+    RuntimeException failure() {
         return failure;
     }
 
-    private int running()
-    {
+    private int running() {
         int work = 0;
-        if (System.nanoTime() >= wakeAt)
-        {
+        if (System.nanoTime() >= wakeAt) {
             work = 1;
             tick();
             final long now = System.nanoTime();
-            if (warmAllocated < 0 && now >= warmUpEnd)
-            {
+            if (warmAllocated < 0 && now >= warmUpEnd) {
                 warmAllocated = dataPlane.workerAllocatedBytes();
                 warmGcs = gcCount();
                 warmAt = now;
-                out.printf(Locale.ROOT, "levitate: warm-up done at JVM uptime %d ms%n",
-                    ManagementFactory.getRuntimeMXBean().getUptime());
+                out.printf(
+                        Locale.ROOT,
+                        "levitate: warm-up done at JVM uptime %d ms%n",
+                        ManagementFactory.getRuntimeMXBean().getUptime());
             }
-            if (now >= deadline)
-            {
+            if (now >= deadline) {
                 endRunning();
                 return work;
             }
-            if (now >= nextStats)
-            {
+            if (now >= nextStats) {
                 RunReport.printRates(dataPlane, lastRx, lastTx, now - lastStats, out);
                 lastStats = now;
                 nextStats += interval;
@@ -247,8 +240,7 @@ final class ControlAgent implements Agent
             final long wake = Math.min(Math.min(deadline, nextStats), warmAllocated < 0 ? warmUpEnd : Long.MAX_VALUE);
             wakeAt = now + Math.max(1, Math.min(wake - now, HEARTBEAT_NANOS));
         }
-        if (signals.stopRequested())
-        {
+        if (signals.stopRequested()) {
             out.println("levitate: stop requested");
             endRunning();
             return 1;
@@ -257,46 +249,44 @@ final class ControlAgent implements Agent
     }
 
     /** Forwarding ends: the warm-up figures, state "stopping", and the stop grace when a signal asked for the stop. */
-    private void endRunning()
-    {
-        if (warmAllocated >= 0)
-        {
-            out.printf(Locale.ROOT, "levitate: after warm-up (%.1f s): worker heap allocation %d bytes, JVM GC cycles %d%n",
-                (System.nanoTime() - warmAt) / 1e9, dataPlane.workerAllocatedBytes() - warmAllocated, gcCount() - warmGcs);
+    private void endRunning() {
+        if (warmAllocated >= 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: after warm-up (%.1f s): worker heap allocation %d bytes, JVM GC cycles %d%n",
+                    (System.nanoTime() - warmAt) / 1e9,
+                    dataPlane.workerAllocatedBytes() - warmAllocated,
+                    gcCount() - warmGcs);
         }
         counters.state(CountersLayout.STATE_STOPPING);
         final LevitateConfig config = control == null ? null : control.config();
         // The grace of the configuration in force: a reload may have changed it.
-        final Duration grace = signals.stopRequested() && config != null ? config.instance().stopGrace() : Duration.ZERO;
-        if (grace.isZero())
-        {
+        final Duration grace =
+                signals.stopRequested() && config != null ? config.instance().stopGrace() : Duration.ZERO;
+        if (grace.isZero()) {
             phase = Phase.DONE;
             return;
         }
         out.println("levitate: stopping: state 'stopping' published; forwarding " + grace.toMillis()
-            + " ms more while the announcer withdraws (instance.stop_grace; another signal stops at once)");
+                + " ms more while the announcer withdraws (instance.stop_grace; another signal stops at once)");
         graceDeadline = System.nanoTime() + grace.toNanos();
         wakeAt = System.nanoTime();
         phase = Phase.STOP_GRACE;
     }
 
-    private int stopGrace()
-    {
+    private int stopGrace() {
         int work = 0;
-        if (System.nanoTime() >= wakeAt)
-        {
+        if (System.nanoTime() >= wakeAt) {
             work = 1;
             tick();
             final long left = graceDeadline - System.nanoTime();
-            if (left <= 0)
-            {
+            if (left <= 0) {
                 phase = Phase.DONE;
                 return work;
             }
             wakeAt = System.nanoTime() + Math.min(left, HEARTBEAT_NANOS);
         }
-        if (signals.hurry())
-        {
+        if (signals.hurry()) {
             out.println("levitate: second stop signal: stopping now");
             phase = Phase.DONE;
             return 1;
@@ -309,12 +299,10 @@ final class ControlAgent implements Agent
      * stopped (so the counters file ends with their final figures): heartbeat, then in
      * load-balancing mode queued reloads, counters aggregation and gateway MAC changes.
      */
-    void tick()
-    {
+    void tick() {
         final long now = System.currentTimeMillis();
         counters.heartbeat(now);
-        if (lbCounters != null)
-        {
+        if (lbCounters != null) {
             processReloads();
             lbCounters.update(dataPlane.snapshot());
             logNeighbourChanges(dataPlane.neighbours(), knownMacs, out);
@@ -322,14 +310,13 @@ final class ControlAgent implements Agent
     }
 
     /** Applies queued reloads (levitate reload, SIGHUP) and answers them. */
-    private void processReloads()
-    {
-        if (server == null)
-        {
+    private void processReloads() {
+        if (server == null) {
             return;
         }
-        for (ControlServer.ReloadRequest request = server.nextRequest(); request != null; request = server.nextRequest())
-        {
+        for (ControlServer.ReloadRequest request = server.nextRequest();
+                request != null;
+                request = server.nextRequest()) {
             request.reply().complete(reload(request.allowTableResize()));
         }
     }
@@ -338,30 +325,24 @@ final class ControlAgent implements Agent
      * Re-reads the configuration file; applies it only when valid in full, and a change of table
      * size only when {@code allowTableResize}. Warnings about the file come with the report.
      */
-    private List<String> reload(final boolean allowTableResize)
-    {
+    private List<String> reload(final boolean allowTableResize) {
         final List<String> lines = new ArrayList<>();
         ConfigResult result = null;
-        try
-        {
+        try {
             result = ConfigReader.read(configFile);
+        } catch (final IOException ex) {
+            lines.add("rejected: cannot read " + configFile + ": " + ex.getMessage()
+                    + "; the running configuration stays");
         }
-        catch (final IOException ex)
-        {
-            lines.add("rejected: cannot read " + configFile + ": " + ex.getMessage() + "; the running configuration stays");
-        }
-        if (result != null && !result.valid())
-        {
+        if (result != null && !result.valid()) {
             lines.add("rejected: " + result.errors().size() + " error(s) in " + configFile
-                + "; the running configuration stays:");
+                    + "; the running configuration stays:");
             result.errors().stream().limit(20).forEach(e -> lines.add("  " + e));
-        }
-        else if (result != null)
-        {
+        } else if (result != null) {
             lines.addAll(control.reload(result.config(), allowTableResize));
-            ConfigWarnings.starvedBackends(result, result.config().buildTables()).forEach(w -> lines.add(w.toString()));
-            if (lines.stream().noneMatch(l -> l.startsWith("refused")))
-            {
+            ConfigWarnings.starvedBackends(result, result.config().buildTables())
+                    .forEach(w -> lines.add(w.toString()));
+            if (lines.stream().noneMatch(l -> l.startsWith("refused"))) {
                 lines.add("ok");
             }
         }
@@ -370,65 +351,54 @@ final class ControlAgent implements Agent
     }
 
     /** Logs when a gateway's MAC is learnt, changes or expires (never per packet: at most on change). */
-    private static void logNeighbourChanges(final Neighbours neighbours, final long[] known, final PrintStream out)
-    {
+    private static void logNeighbourChanges(final Neighbours neighbours, final long[] known, final PrintStream out) {
         final long nowMs = System.nanoTime() / 1_000_000;
-        for (int i = 0; i < 2; i++)
-        {
+        for (int i = 0; i < 2; i++) {
             final int family = i == 0 ? 4 : 6;
             final long mac = neighbours.macAcquire(family, nowMs);
-            if (mac != known[i])
-            {
-                out.println("levitate: IPv" + family + " gateway " + (mac == 0 ? "unresolved (expired)"
-                    : (neighbours.pinned ? "pinned to " : "resolved to ") + io.levitate.packet.Addresses.formatMac(mac)));
+            if (mac != known[i]) {
+                out.println("levitate: IPv" + family + " gateway "
+                        + (mac == 0
+                                ? "unresolved (expired)"
+                                : (neighbours.pinned ? "pinned to " : "resolved to ")
+                                        + io.levitate.packet.Addresses.formatMac(mac)));
                 known[i] = mac;
             }
         }
     }
 
     /** GC cycles of every collector so far. */
-    private static long gcCount()
-    {
+    private static long gcCount() {
         long total = 0;
-        for (final GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans())
-        {
+        for (final GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             total += Math.max(0, gc.getCollectionCount());
         }
         return total;
     }
 
     /** The agent's idle strategy: park until the next cycle is due; a stop signal unparks earlier. */
-    IdleStrategy idleStrategy()
-    {
-        return new IdleStrategy()
-        {
+    IdleStrategy idleStrategy() {
+        return new IdleStrategy() {
             @Override
-            public void idle(final int workCount)
-            {
-                if (workCount <= 0)
-                {
+            public void idle(final int workCount) {
+                if (workCount <= 0) {
                     idle();
                 }
             }
 
             @Override
-            public void idle()
-            {
+            public void idle() {
                 final long wait = wakeAt - System.nanoTime();
-                if (wait > 0)
-                {
+                if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
                 }
             }
 
             @Override
-            public void reset()
-            {
-            }
+            public void reset() {}
 
             @Override
-            public String alias()
-            {
+            public String alias() {
                 return "park-until-due";
             }
         };

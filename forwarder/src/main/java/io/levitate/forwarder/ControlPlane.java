@@ -13,7 +13,6 @@ import io.levitate.maglev.BackendState;
 import io.levitate.maglev.MovedShare;
 import io.levitate.maglev.ServiceTable;
 import io.levitate.maglev.TableSizes;
-
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,17 +40,18 @@ import java.util.function.LongSupplier;
  * {@link #published}, so the lock never reaches them. {@link DataPlane} creates it, because the
  * first snapshot must exist before the first worker starts.
  */
-final class ControlPlane implements AutoCloseable
-{
+final class ControlPlane implements AutoCloseable {
     /** The steps of a reload before its commit, in order; tests inject a fault after each. */
-    enum Step
-    {
-        TABLES, BACKEND_IDS, SNAPSHOT, HEALTH_PLAN, HEALTH_START
+    enum Step {
+        TABLES,
+        BACKEND_IDS,
+        SNAPSHOT,
+        HEALTH_PLAN,
+        HEALTH_START
     }
 
     /** Called after each {@link Step}; throwing aborts the reload (the fault-injection seam). */
-    interface FaultHook
-    {
+    interface FaultHook {
         void after(Step step);
     }
 
@@ -64,9 +64,8 @@ final class ControlPlane implements AutoCloseable
     private final IntConsumer recycled;
     private final Object lock = new Object();
     /** Package-private for fault-injection tests; never set in production. */
-    FaultHook faults = step ->
-    {
-    };
+    FaultHook faults = step -> {};
+
     private HealthChecker health;
     /** The configuration the published snapshot was built from; changed only under {@link #lock}. */
     private volatile LevitateConfig currentConfig;
@@ -77,9 +76,11 @@ final class ControlPlane implements AutoCloseable
      * @param recycled told of each backend id a reload gives to a new backend, before it is published
      *                 (the workers' statistics start the id's counts afresh)
      */
-    ControlPlane(final PrintStream out, final AtomicReference<DataPlaneSnapshot> published, final LongSupplier swept,
-        final IntConsumer recycled)
-    {
+    ControlPlane(
+            final PrintStream out,
+            final AtomicReference<DataPlaneSnapshot> published,
+            final LongSupplier swept,
+            final IntConsumer recycled) {
         this.out = out;
         this.published = published;
         this.snapshots = new SnapshotBuilder(swept);
@@ -87,10 +88,8 @@ final class ControlPlane implements AutoCloseable
     }
 
     /** Publishes the first snapshot of {@code config} and starts its health checks. */
-    DataPlaneSnapshot start(final LevitateConfig config)
-    {
-        synchronized (lock)
-        {
+    DataPlaneSnapshot start(final LevitateConfig config) {
+        synchronized (lock) {
             final DataPlaneSnapshot first = snapshots.build(config, Map.of());
             currentConfig = config;
             published.setRelease(first);
@@ -100,30 +99,24 @@ final class ControlPlane implements AutoCloseable
     }
 
     /** The running configuration (null before {@link #start}). */
-    LevitateConfig config()
-    {
+    LevitateConfig config() {
         return currentConfig;
     }
 
     /** The running health checker, or null when no backend is checked (tests). */
-    HealthChecker health()
-    {
-        synchronized (lock)
-        {
+    HealthChecker health() {
+        synchronized (lock) {
             return health;
         }
     }
 
-    SnapshotBuilder snapshots()
-    {
+    SnapshotBuilder snapshots() {
         return snapshots;
     }
 
     /** The id conntrack quotas and statistics use for a service of the running configuration. */
-    int serviceId(final String name)
-    {
-        synchronized (lock)
-        {
+    int serviceId(final String name) {
+        synchronized (lock) {
             return snapshots.serviceId(name);
         }
     }
@@ -142,31 +135,24 @@ final class ControlPlane implements AutoCloseable
      *
      * @return one line per service saying what happened, or the reason for refusing.
      */
-    List<String> reload(final LevitateConfig next, final boolean allowTableResize)
-    {
-        synchronized (lock)
-        {
+    List<String> reload(final LevitateConfig next, final boolean allowTableResize) {
+        synchronized (lock) {
             final LevitateConfig running = currentConfig;
-            if (running == null)
-            {
+            if (running == null) {
                 return List.of("refused: not running in load-balancing mode");
             }
             final List<String> restart = restartOnlyChanges(running, next);
-            if (!restart.isEmpty())
-            {
+            if (!restart.isEmpty()) {
                 return List.of("refused: " + String.join(", ", restart) + " changed; that needs a restart "
-                    + "(the running configuration stays)");
+                        + "(the running configuration stays)");
             }
-            if (!allowTableResize)
-            {
+            if (!allowTableResize) {
                 final List<String> resized = tableResizes(running, next);
-                if (!resized.isEmpty())
-                {
+                if (!resized.isEmpty()) {
                     final List<String> refused = new ArrayList<>();
-                    for (final String r : resized)
-                    {
+                    for (final String r : resized) {
                         refused.add("refused: " + r + "; levitate reload --allow-table-resize applies it "
-                            + "(the running configuration stays)");
+                                + "(the running configuration stays)");
                     }
                     return refused;
                 }
@@ -176,22 +162,19 @@ final class ControlPlane implements AutoCloseable
             final Map<String, Boolean> verdicts = health != null ? health.states() : Map.of();
             final SnapshotBuilder.Prepared prepared;
             HealthChecker started = null;
-            try
-            {
-                prepared = snapshots.prepare(next, downOverrides(verdicts), step -> faults.after(Step.valueOf(step.name())));
+            try {
+                prepared = snapshots.prepare(
+                        next, downOverrides(verdicts), step -> faults.after(Step.valueOf(step.name())));
                 final List<HealthChecker.Target> targets = healthTargets(next);
                 faults.after(Step.HEALTH_PLAN);
                 started = startHealth(targets, verdicts);
                 faults.after(Step.HEALTH_START);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (started != null)
-                {
+            } catch (final RuntimeException ex) {
+                if (started != null) {
                     started.close();
                 }
                 return List.of("refused: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString())
-                    + " (the running configuration stays)");
+                        + " (the running configuration stays)");
             }
             // Commit: nothing from here on can fail.
             final DataPlaneSnapshot before = published.getAcquire();
@@ -201,8 +184,7 @@ final class ControlPlane implements AutoCloseable
             currentConfig = next;
             final HealthChecker retired = health;
             health = started;
-            if (retired != null)
-            {
+            if (retired != null) {
                 retired.close();
             }
             return report(before, prepared.snapshot);
@@ -214,100 +196,93 @@ final class ControlPlane implements AutoCloseable
      * flows the change would move (computed from the configured tables, health aside): the
      * one-line form {@code levitate plan} prints.
      */
-    static List<String> tableResizes(final LevitateConfig running, final LevitateConfig next)
-    {
+    static List<String> tableResizes(final LevitateConfig running, final LevitateConfig next) {
         final List<String> lines = new ArrayList<>();
-        for (final ServiceDefinition s : next.services())
-        {
+        for (final ServiceDefinition s : next.services()) {
             final ServiceDefinition was = running.service(s.name());
-            if (was == null || TableSizes.resolve(was.tableSize(), was.backends().size())
-                == TableSizes.resolve(s.tableSize(), s.backends().size()))
-            {
+            if (was == null
+                    || TableSizes.resolve(was.tableSize(), was.backends().size())
+                            == TableSizes.resolve(s.tableSize(), s.backends().size())) {
                 continue;
             }
             final ServiceTable before = was.buildTable(running.hashSeed());
             final ServiceTable after = s.buildTable(next.hashSeed());
             lines.add("service " + s.name() + ": table size " + before.size() + " -> " + after.size()
-                + (s.tableSize() == 0 ? " (" + ConfigPlan.defaultRange(s.backends().size()) + ")" : "")
-                + " would move " + ConfigPlan.percent(MovedShare.between(before, after).share()) + " of new flows");
+                    + (s.tableSize() == 0
+                            ? " (" + ConfigPlan.defaultRange(s.backends().size()) + ")"
+                            : "")
+                    + " would move "
+                    + ConfigPlan.percent(MovedShare.between(before, after).share()) + " of new flows");
         }
         return lines;
     }
 
     /** What a reload cannot change: the parts of the configuration the EAL, ports and workers were built from. */
-    static List<String> restartOnlyChanges(final LevitateConfig a, final LevitateConfig b)
-    {
+    static List<String> restartOnlyChanges(final LevitateConfig a, final LevitateConfig b) {
         final List<String> changed = new ArrayList<>();
         final var ia = a.instance();
         final var ib = b.instance();
-        if (!ia.ports().equals(ib.ports()))
-        {
+        if (!ia.ports().equals(ib.ports())) {
             changed.add("instance.ports");
         }
-        if (ia.workers() != ib.workers() || !ia.cores().equals(ib.cores()) || ia.mainCore() != ib.mainCore())
-        {
+        if (ia.workers() != ib.workers() || !ia.cores().equals(ib.cores()) || ia.mainCore() != ib.mainCore()) {
             changed.add("instance.workers/cores");
         }
-        if (ia.hugepages() != ib.hugepages() || ia.memoryMb() != ib.memoryMb() || ia.mbufs() != ib.mbufs())
-        {
+        if (ia.hugepages() != ib.hugepages() || ia.memoryMb() != ib.memoryMb() || ia.mbufs() != ib.mbufs()) {
             changed.add("instance memory");
         }
-        if (!ia.addresses().equals(ib.addresses()) || !ia.gateways().equals(ib.gateways())
-            || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix()))
-        {
+        if (!ia.addresses().equals(ib.addresses())
+                || !ia.gateways().equals(ib.gateways())
+                || !java.util.Objects.equals(ia.greSourcePrefix(), ib.greSourcePrefix())) {
             changed.add("instance addresses/gateways");
         }
-        if (!ia.neighbours().equals(ib.neighbours()))
-        {
+        if (!ia.neighbours().equals(ib.neighbours())) {
             changed.add("instance.neighbours/gateway MACs");
         }
-        if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir()))
-        {
+        if (!ia.name().equals(ib.name()) || !java.util.Objects.equals(ia.countersDir(), ib.countersDir())) {
             changed.add("instance name/counters_dir");
         }
-        if (ia.idle() != ib.idle() || !java.util.Objects.equals(ia.exceptionTap(), ib.exceptionTap())
-            || ia.exceptionRate() != ib.exceptionRate())
-        {
+        if (ia.idle() != ib.idle()
+                || !java.util.Objects.equals(ia.exceptionTap(), ib.exceptionTap())
+                || ia.exceptionRate() != ib.exceptionRate()) {
             changed.add("instance idle/exception_path");
         }
-        if (!a.conntrack().equals(b.conntrack()))
-        {
+        if (!a.conntrack().equals(b.conntrack())) {
             changed.add("conntrack");
         }
-        if (!java.util.Objects.equals(a.metrics(), b.metrics()) || !java.util.Objects.equals(a.control(), b.control()))
-        {
+        if (!java.util.Objects.equals(a.metrics(), b.metrics())
+                || !java.util.Objects.equals(a.control(), b.control())) {
             changed.add("metrics/control");
         }
         return changed;
     }
 
-    private static List<String> report(final DataPlaneSnapshot before, final DataPlaneSnapshot after)
-    {
+    private static List<String> report(final DataPlaneSnapshot before, final DataPlaneSnapshot after) {
         final List<String> report = new ArrayList<>();
         final Map<String, ServiceState> old = new HashMap<>();
         before.services().forEach(s -> old.put(s.name, s));
-        for (final ServiceState s : after.services())
-        {
+        for (final ServiceState s : after.services()) {
             final ServiceState was = old.remove(s.name);
-            if (was == null)
-            {
+            if (was == null) {
                 report.add("service " + s.name + ": added, digest " + s.table.digestHex());
-            }
-            else if (was.table.digest() == s.table.digest())
-            {
+            } else if (was.table.digest() == s.table.digest()) {
                 report.add("service " + s.name + ": unchanged, digest " + s.table.digestHex());
-            }
-            else if (was.table.size() != s.table.size())
-            {
-                report.add(String.format(Locale.ROOT, "service %s: table size %d -> %d, %s of new flows move, "
-                    + "digest %s -> %s, %d healthy backend(s)", s.name, was.table.size(), s.table.size(),
-                    ConfigPlan.percent(MovedShare.between(was.table, s.table).share()), was.table.digestHex(),
-                    s.table.digestHex(), s.healthyBackends));
-            }
-            else
-            {
+            } else if (was.table.size() != s.table.size()) {
+                report.add(String.format(
+                        Locale.ROOT,
+                        "service %s: table size %d -> %d, %s of new flows move, "
+                                + "digest %s -> %s, %d healthy backend(s)",
+                        s.name,
+                        was.table.size(),
+                        s.table.size(),
+                        ConfigPlan.percent(
+                                MovedShare.between(was.table, s.table).share()),
+                        was.table.digestHex(),
+                        s.table.digestHex(),
+                        s.healthyBackends));
+            } else {
                 report.add("service " + s.name + ": table rebuilt, digest " + was.table.digestHex() + " -> "
-                    + s.table.digestHex() + ", " + s.healthyBackends + " healthy backend(s)");
+                        + s.table.digestHex() + ", " + s.healthyBackends + " healthy backend(s)");
             }
         }
         old.keySet().forEach(name -> report.add("service " + name + ": removed"));
@@ -315,18 +290,20 @@ final class ControlPlane implements AutoCloseable
     }
 
     /** The health-check plan of a configuration: one target per checked backend. */
-    private static List<HealthChecker.Target> healthTargets(final LevitateConfig config)
-    {
+    private static List<HealthChecker.Target> healthTargets(final LevitateConfig config) {
         final List<HealthChecker.Target> targets = new ArrayList<>();
-        for (final ServiceDefinition service : config.services())
-        {
-            for (final BackendDefinition backend : service.backends())
-            {
-                final HealthCheckConfig check = backend.healthCheck() != null ? backend.healthCheck() : service.healthCheck();
-                if (check != null)
-                {
-                    targets.add(new HealthChecker.Target(service.name() + "/" + backend.toBackend().identity(),
-                        backend.address(), backend.port(), check, service.name(), service.vip()));
+        for (final ServiceDefinition service : config.services()) {
+            for (final BackendDefinition backend : service.backends()) {
+                final HealthCheckConfig check =
+                        backend.healthCheck() != null ? backend.healthCheck() : service.healthCheck();
+                if (check != null) {
+                    targets.add(new HealthChecker.Target(
+                            service.name() + "/" + backend.toBackend().identity(),
+                            backend.address(),
+                            backend.port(),
+                            check,
+                            service.name(),
+                            service.vip()));
                 }
             }
         }
@@ -339,57 +316,54 @@ final class ControlPlane implements AutoCloseable
      * of services without a changed backend come out identical (same digest). A checker that a
      * reload has replaced (or one a failed reload started) is ignored.
      */
-    private HealthChecker startHealth(final List<HealthChecker.Target> targets, final Map<String, Boolean> initial)
-    {
-        if (targets.isEmpty())
-        {
+    private HealthChecker startHealth(final List<HealthChecker.Target> targets, final Map<String, Boolean> initial) {
+        if (targets.isEmpty()) {
             return null;
         }
         final HealthChecker[] self = new HealthChecker[1];
         // Its listener takes the lock, which the caller holds until self[0] is set.
-        self[0] = new HealthChecker(targets, Math.min(MAX_HEALTH_THREADS, targets.size()), (up, transition) ->
-        {
-            synchronized (lock)
-            {
-                if (health != self[0])
-                {
-                    return;
-                }
-                final DataPlaneSnapshot before = published.getAcquire();
-                final DataPlaneSnapshot next;
-                try
-                {
-                    next = snapshots.build(currentConfig, downOverrides(up));
-                }
-                catch (final RuntimeException ex)
-                {
-                    out.println("levitate: health: " + transition + "; snapshot not rebuilt: " + ex.getMessage());
-                    return;
-                }
-                published.setRelease(next);
-                out.println("levitate: health: " + transition);
-                for (final ServiceState service : next.services())
-                {
-                    final ServiceState old = before.service(service.name);
-                    if (old != null && old.table.digest() != service.table.digest())
-                    {
-                        out.printf(Locale.ROOT, "levitate: service %s: table rebuilt, digest %s -> %s, %d healthy backend(s)%n",
-                            service.name, old.table.digestHex(), service.table.digestHex(), service.healthyBackends);
+        self[0] = new HealthChecker(
+                targets,
+                Math.min(MAX_HEALTH_THREADS, targets.size()),
+                (up, transition) -> {
+                    synchronized (lock) {
+                        if (health != self[0]) {
+                            return;
+                        }
+                        final DataPlaneSnapshot before = published.getAcquire();
+                        final DataPlaneSnapshot next;
+                        try {
+                            next = snapshots.build(currentConfig, downOverrides(up));
+                        } catch (final RuntimeException ex) {
+                            out.println(
+                                    "levitate: health: " + transition + "; snapshot not rebuilt: " + ex.getMessage());
+                            return;
+                        }
+                        published.setRelease(next);
+                        out.println("levitate: health: " + transition);
+                        for (final ServiceState service : next.services()) {
+                            final ServiceState old = before.service(service.name);
+                            if (old != null && old.table.digest() != service.table.digest()) {
+                                out.printf(
+                                        Locale.ROOT,
+                                        "levitate: service %s: table rebuilt, digest %s -> %s, %d healthy backend(s)%n",
+                                        service.name,
+                                        old.table.digestHex(),
+                                        service.table.digestHex(),
+                                        service.healthyBackends);
+                            }
+                        }
                     }
-                }
-            }
-        }, initial);
+                },
+                initial);
         out.println("levitate: health checks for " + targets.size() + " backend(s)");
         return self[0];
     }
 
-    private static Map<String, BackendState> downOverrides(final Map<String, Boolean> up)
-    {
+    private static Map<String, BackendState> downOverrides(final Map<String, Boolean> up) {
         final Map<String, BackendState> overrides = new HashMap<>();
-        up.forEach((label, isUp) ->
-        {
-            if (!isUp)
-            {
+        up.forEach((label, isUp) -> {
+            if (!isUp) {
                 overrides.put(label, BackendState.DOWN);
             }
         });
@@ -398,12 +372,9 @@ final class ControlPlane implements AutoCloseable
 
     /** Stops the health checks (idempotent). */
     @Override
-    public void close()
-    {
-        synchronized (lock)
-        {
-            if (health != null)
-            {
+    public void close() {
+        synchronized (lock) {
+            if (health != null) {
                 health.close();
                 health = null;
             }

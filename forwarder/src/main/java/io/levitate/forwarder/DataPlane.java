@@ -1,11 +1,11 @@
 package io.levitate.forwarder;
 
+import io.levitate.conntrack.ConntrackTable;
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
-import io.levitate.conntrack.ConntrackTable;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
 import io.levitate.forwarder.config.LevitateConfig;
@@ -18,16 +18,11 @@ import io.levitate.forwarder.lb.ServiceState;
 import io.levitate.forwarder.lb.SnapshotBuilder;
 import io.levitate.forwarder.lb.WorkerContext;
 import io.levitate.forwarder.lb.WorkerStats;
-import io.levitate.gre.EncapConfig;
-import io.levitate.gre.GreEncapsulator;
 import io.levitate.forwarder.worker.L2ForwardAgent;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersManager;
-
+import io.levitate.gre.EncapConfig;
+import io.levitate.gre.GreEncapsulator;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -40,6 +35,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 
 /**
  * The forwarder's data plane: EAL up ({@link EalSession}), ports configured and started with
@@ -56,8 +55,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #startLoadBalancers}: the first snapshot and the services' ids must exist before the
  * first worker starts, and the control plane needs the workers' swept generations and statistics.
  */
-public final class DataPlane implements AutoCloseable
-{
+public final class DataPlane implements AutoCloseable {
     /** Per-lcore mempool cache; DPDK requires cache <= pool size / 1.5. */
     private static final int POOL_CACHE = 256;
     /** How long a worker may take to pin and register before start-up is abandoned. */
@@ -71,9 +69,11 @@ public final class DataPlane implements AutoCloseable
     private final List<PortState> ports = new ArrayList<>();
     /** Port i's exception TAP (DPDK port id), or empty when traffic that is not ours is dropped. */
     private final List<PortState> exceptionPorts = new ArrayList<>();
+
     private final Map<Integer, Long> poolsBySocket = new HashMap<>();
     /** Every pool's data room per mbuf (headroom included): the largest port MTU's frame in one segment. */
     private int poolDataRoom = Mbuf.DEFAULT_BUF_SIZE;
+
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<WorkerCounters> workerCounters = new ArrayList<>();
     private final List<WorkerStartup> startups = new ArrayList<>();
@@ -83,30 +83,25 @@ public final class DataPlane implements AutoCloseable
     private Neighbours neighbours;
     /** Configuration, snapshots, health checks and reload (null in L2 mode). */
     private ControlPlane control;
+
     private final EalSession eal;
     private boolean closed;
 
     /** A configured port. */
-    public record PortState(int id, PortSpec spec, String driver, byte[] mac, int rxDescriptors, int txDescriptors)
-    {
+    public record PortState(int id, PortSpec spec, String driver, byte[] mac, int rxDescriptors, int txDescriptors) {
         /** The MAC as 48 bits in a long, first octet most significant (the packet module's form). */
-        public long macLong()
-        {
+        public long macLong() {
             long v = 0;
-            for (final byte b : mac)
-            {
+            for (final byte b : mac) {
                 v = v << 8 | (b & 0xFF);
             }
             return v;
         }
 
-        public String macText()
-        {
+        public String macText() {
             final StringBuilder sb = new StringBuilder();
-            for (final byte b : mac)
-            {
-                if (!sb.isEmpty())
-                {
+            for (final byte b : mac) {
+                if (!sb.isEmpty()) {
                     sb.append(':');
                 }
                 sb.append(String.format(Locale.ROOT, "%02x", b & 0xFF));
@@ -115,8 +110,7 @@ public final class DataPlane implements AutoCloseable
         }
     }
 
-    private DataPlane(final RunSpec spec, final PrintStream out, final CountersManager countersManager)
-    {
+    private DataPlane(final RunSpec spec, final PrintStream out, final CountersManager countersManager) {
         this.spec = spec;
         this.out = out;
         this.eal = new EalSession(spec, out);
@@ -130,57 +124,49 @@ public final class DataPlane implements AutoCloseable
      *
      * @throws LevitateException with a one-line, operator-facing reason.
      */
-    public static DataPlane start(final RunSpec spec, final PrintStream out, final CountersManager counters)
-    {
+    public static DataPlane start(final RunSpec spec, final PrintStream out, final CountersManager counters) {
         final DataPlane dataPlane = new DataPlane(spec, out, counters);
-        try
-        {
+        try {
             dataPlane.eal.start();
             dataPlane.setUpPorts();
             dataPlane.startWorkers();
             return dataPlane;
-        }
-        catch (final RuntimeException | Error ex)
-        {
+        } catch (final RuntimeException | Error ex) {
             dataPlane.close();
             throw ex;
         }
     }
 
-    private void setUpPorts()
-    {
+    private void setUpPorts() {
         // Every port is looked at before any is configured: the pools (one per socket, shared by
         // the ports on it) must be sized for the largest MTU before the first RX queue takes mbufs.
         final Set<Integer> seen = new HashSet<>();
         final List<EthDev.DevInfo> infos = new ArrayList<>();
         final List<Integer> ids = new ArrayList<>();
         int dataRoom = Mbuf.DEFAULT_BUF_SIZE;
-        for (int i = 0; i < spec.ports().size(); i++)
-        {
+        for (int i = 0; i < spec.ports().size(); i++) {
             final PortSpec portSpec = spec.ports().get(i);
             final int id = EthDev.portIdByName(portSpec.deviceName());
-            if (id < 0)
-            {
+            if (id < 0) {
                 throw new LevitateException("port '" + portSpec.deviceName() + "' did not come up"
-                    + EalSession.explain(eal.log(), portSpec.deviceName())
-                    + "; check the driver name and its arguments (e.g. net_pcap0,rx_pcap=FILE; net_null0; "
-                    + "net_af_packet0,iface=IF) or the PCI address and its binding");
+                        + EalSession.explain(eal.log(), portSpec.deviceName())
+                        + "; check the driver name and its arguments (e.g. net_pcap0,rx_pcap=FILE; net_null0; "
+                        + "net_af_packet0,iface=IF) or the PCI address and its binding");
             }
-            if (!seen.add(id))
-            {
+            if (!seen.add(id)) {
                 throw new LevitateException("port '" + portSpec.deviceName() + "' is given more than once");
             }
             final EthDev.DevInfo info = EthDev.info(id);
-            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues())
-            {
+            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues()) {
                 throw new LevitateException(spec.workers() + " workers need " + spec.workers()
-                    + " RX and TX queues on port '" + portSpec.deviceName() + "' (" + info.driverName()
-                    + "), which has at most " + info.maxRxQueues() + " RX / " + info.maxTxQueues() + " TX queues"
-                    + (info.driverName().contains("pcap") ? "; give net_pcap one rx_pcap= and one tx_pcap= per worker" : ""));
+                        + " RX and TX queues on port '" + portSpec.deviceName() + "' (" + info.driverName()
+                        + "), which has at most " + info.maxRxQueues() + " RX / " + info.maxTxQueues() + " TX queues"
+                        + (info.driverName().contains("pcap")
+                                ? "; give net_pcap one rx_pcap= and one tx_pcap= per worker"
+                                : ""));
             }
             final int mtu = configuredMtu(i);
-            if (mtu > 0)
-            {
+            if (mtu > 0) {
                 checkMtu(portSpec, info, mtu);
             }
             dataRoom = Math.max(dataRoom, PortMtu.dataRoom(mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, portSpec, info));
@@ -188,21 +174,22 @@ public final class DataPlane implements AutoCloseable
             infos.add(info);
         }
         poolDataRoom = dataRoom;
-        for (int i = 0; i < ids.size(); i++)
-        {
+        for (int i = 0; i < ids.size(); i++) {
             final PortSpec portSpec = spec.ports().get(i);
             final int id = ids.get(i);
             final EthDev.DevInfo info = infos.get(i);
             final int socket = portSocket(id);
             final long pool = poolFor(socket);
-            final long rss = spec.workers() > 1 ? (EthDev.RSS_IP | EthDev.RSS_TCP | EthDev.RSS_UDP) & info.flowTypeRssOffloads() : 0;
+            final long rss = spec.workers() > 1
+                    ? (EthDev.RSS_IP | EthDev.RSS_TCP | EthDev.RSS_UDP) & info.flowTypeRssOffloads()
+                    : 0;
             // rxmode.mtu 0 is ethdev's 1500: ports given on the command line without a
             // configuration keep the device default.
             final int mtu = configuredMtu(i);
-            EthDev.configure(id, spec.workers(), spec.workers(), rss, mtu > 0 ? PortMtu.deviceMtu(mtu, portSpec, info) : 0);
+            EthDev.configure(
+                    id, spec.workers(), spec.workers(), rss, mtu > 0 ? PortMtu.deviceMtu(mtu, portSpec, info) : 0);
             final int[] desc = EthDev.adjustDescriptors(id, spec.rxDescriptors(), spec.txDescriptors());
-            for (int q = 0; q < spec.workers(); q++)
-            {
+            for (int q = 0; q < spec.workers(); q++) {
                 EthDev.rxQueueSetup(id, q, desc[0], socket, pool);
                 EthDev.txQueueSetup(id, q, desc[1], socket);
             }
@@ -210,43 +197,53 @@ public final class DataPlane implements AutoCloseable
             // traffic is addressed to other MACs, which an L2 forwarder must still pass.
             EthDev.promiscuousEnable(id);
             EthDev.start(id);
-            final PortState state = new PortState(id, portSpec, info.driverName(), EthDev.macAddress(id), desc[0], desc[1]);
+            final PortState state =
+                    new PortState(id, portSpec, info.driverName(), EthDev.macAddress(id), desc[0], desc[1]);
             ports.add(state);
-            out.printf(Locale.ROOT, "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors, "
-                    + "mtu %d (device %d..%d)%s%n",
-                id, portSpec.deviceName(), info.driverName(), state.macText(), spec.workers(), spec.workers(),
-                desc[0], desc[1], mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, info.minMtu(), PortMtu.limit(portSpec, info),
-                rss != 0 ? ", RSS on" : "");
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: port %d %s (%s) mac %s, %d rx/%d tx queues of %d/%d descriptors, "
+                            + "mtu %d (device %d..%d)%s%n",
+                    id,
+                    portSpec.deviceName(),
+                    info.driverName(),
+                    state.macText(),
+                    spec.workers(),
+                    spec.workers(),
+                    desc[0],
+                    desc[1],
+                    mtu > 0 ? mtu : PortMtu.ETHERNET_MTU,
+                    info.minMtu(),
+                    PortMtu.limit(portSpec, info),
+                    rss != 0 ? ", RSS on" : "");
         }
         setUpExceptionPorts();
     }
 
     /** Port {@code i}'s configured MTU (instance.ports[i].mtu), or 0 when it has none (ports given on the command line). */
-    private int configuredMtu(final int i)
-    {
+    private int configuredMtu(final int i) {
         final LevitateConfig config = spec.config();
-        return config != null && i < config.instance().ports().size() ? config.instance().ports().get(i).mtu() : 0;
+        return config != null && i < config.instance().ports().size()
+                ? config.instance().ports().get(i).mtu()
+                : 0;
     }
 
     /**
      * Refuses an MTU the device cannot take, before anything is configured: ethdev would refuse it
      * too, but only with -EINVAL from rte_eth_dev_configure, which names neither the MTU nor the limits.
      */
-    private static void checkMtu(final PortSpec portSpec, final EthDev.DevInfo info, final int mtu)
-    {
+    private static void checkMtu(final PortSpec portSpec, final EthDev.DevInfo info, final int mtu) {
         final int limit = PortMtu.limit(portSpec, info);
-        if (mtu < info.minMtu() || mtu > limit)
-        {
+        if (mtu < info.minMtu() || mtu > limit) {
             throw new LevitateException("port '" + portSpec.deviceName() + "' (" + info.driverName() + "): mtu " + mtu
-                + " is outside what the device takes (" + info.minMtu() + ".." + limit + ")"
-                + PortMtu.hint(portSpec, info, mtu));
+                    + " is outside what the device takes (" + info.minMtu() + ".." + limit + ")"
+                    + PortMtu.hint(portSpec, info, mtu));
         }
         final int kernelMtu = PortMtu.kernelInterfaceMtu(info);
-        if (PortMtu.isAfPacket(portSpec, info) && kernelMtu > 0 && kernelMtu < mtu)
-        {
+        if (PortMtu.isAfPacket(portSpec, info) && kernelMtu > 0 && kernelMtu < mtu) {
             throw new LevitateException("port '" + portSpec.deviceName() + "' (" + info.driverName() + "): mtu " + mtu
-                + " is above its kernel interface's MTU " + kernelMtu + ", which the kernel holds its frames to; "
-                + "raise the interface's MTU first (ip link set IF mtu " + mtu + ")");
+                    + " is above its kernel interface's MTU " + kernelMtu + ", which the kernel holds its frames to; "
+                    + "raise the interface's MTU first (ip link set IF mtu " + mtu + ")");
         }
     }
 
@@ -259,24 +256,20 @@ public final class DataPlane implements AutoCloseable
     /** Descriptors per exception TAP queue (the pool's default size counts them, see RunCommand). */
     public static final int EXCEPTION_RING = 256;
 
-    private void setUpExceptionPorts()
-    {
+    private void setUpExceptionPorts() {
         final String tap = EalArguments.exceptionTap(spec);
-        for (int i = 0; tap != null && i < ports.size(); i++)
-        {
+        for (int i = 0; tap != null && i < ports.size(); i++) {
             final String name = EalArguments.exceptionDevice(i);
             final int id = EthDev.portIdByName(name);
-            if (id < 0)
-            {
-                throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up" + EalSession.explain(eal.log(), name)
-                    + " (net_tap needs /dev/net/tun and CAP_NET_ADMIN)");
+            if (id < 0) {
+                throw new LevitateException("exception path: TAP '" + tap + i + "' did not come up"
+                        + EalSession.explain(eal.log(), name) + " (net_tap needs /dev/net/tun and CAP_NET_ADMIN)");
             }
             final EthDev.DevInfo info = EthDev.info(id);
-            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues())
-            {
+            if (spec.workers() > info.maxRxQueues() || spec.workers() > info.maxTxQueues()) {
                 throw new LevitateException("exception path: " + spec.workers() + " workers need " + spec.workers()
-                    + " queue pairs on the TAP, which has at most " + info.maxRxQueues() + "; use fewer workers or "
-                    + "exception_path: drop");
+                        + " queue pairs on the TAP, which has at most " + info.maxRxQueues() + "; use fewer workers or "
+                        + "exception_path: drop");
             }
             final int socket = portSocket(ports.get(i).id());
             final long pool = poolFor(socket);
@@ -286,25 +279,33 @@ public final class DataPlane implements AutoCloseable
             final int portMtu = configuredMtu(i);
             final int mtu = Math.min(portMtu, info.mtuLimit());
             EthDev.configure(id, spec.workers(), spec.workers(), 0, 0);
-            if (mtu > 0)
-            {
+            if (mtu > 0) {
                 EthDev.setMtu(id, mtu);
             }
             // Small rings: the kernel's own traffic is a trickle, and each RX descriptor holds an
             // mbuf of the shared pool for as long as the port runs.
             final int[] desc = EthDev.adjustDescriptors(id, EXCEPTION_RING, EXCEPTION_RING);
-            for (int q = 0; q < spec.workers(); q++)
-            {
+            for (int q = 0; q < spec.workers(); q++) {
                 EthDev.rxQueueSetup(id, q, desc[0], socket, pool);
                 EthDev.txQueueSetup(id, q, desc[1], socket);
             }
             EthDev.setMacAddress(id, ports.get(i).mac());
             EthDev.start(id);
-            final PortState state = new PortState(id, PortSpec.parse(name), "net_tap", EthDev.macAddress(id), desc[0], desc[1]);
+            final PortState state =
+                    new PortState(id, PortSpec.parse(name), "net_tap", EthDev.macAddress(id), desc[0], desc[1]);
             exceptionPorts.add(state);
-            out.printf(Locale.ROOT, "levitate: exception path for port %d: kernel interface %s%d (port %d, mac %s), "
-                + "%d queue pair(s), mtu %d%s%n", ports.get(i).id(), tap, i, id, state.macText(), spec.workers(),
-                mtu > 0 ? mtu : PortMtu.ETHERNET_MTU, mtu < portMtu ? " (net_tap's limit, below the port's " + portMtu + ")" : "");
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: exception path for port %d: kernel interface %s%d (port %d, mac %s), "
+                            + "%d queue pair(s), mtu %d%s%n",
+                    ports.get(i).id(),
+                    tap,
+                    i,
+                    id,
+                    state.macText(),
+                    spec.workers(),
+                    mtu > 0 ? mtu : PortMtu.ETHERNET_MTU,
+                    mtu < portMtu ? " (net_tap's limit, below the port's " + portMtu + ")" : "");
         }
     }
 
@@ -312,87 +313,93 @@ public final class DataPlane implements AutoCloseable
      * The NUMA socket whose memory serves a port: the device's own, or the main lcore's for
      * devices that report none (virtual devices say -1), so that ports share one pool per socket.
      */
-    private static int portSocket(final int port)
-    {
+    private static int portSocket(final int port) {
         final int socket = EthDev.socketId(port);
         return socket >= 0 ? socket : Math.max(0, Lcore.socketId());
     }
 
-    private long poolFor(final int socketId)
-    {
-        return poolsBySocket.computeIfAbsent(socketId, socket ->
-        {
+    private long poolFor(final int socketId) {
+        return poolsBySocket.computeIfAbsent(socketId, socket -> {
             final int cache = spec.mbufs() >= POOL_CACHE * 3 / 2 ? POOL_CACHE : 0;
             final String name = "levitate_s" + socket;
             final long pool = Mempool.createPktmbufPool(name, spec.mbufs(), cache, poolDataRoom, socket);
-            out.printf(Locale.ROOT, "levitate: mbuf pool %s: %d mbufs, data room %d bytes (%d headroom), cache %d%n",
-                name, spec.mbufs(), poolDataRoom, Mbuf.HEADROOM, cache);
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: mbuf pool %s: %d mbufs, data room %d bytes (%d headroom), cache %d%n",
+                    name,
+                    spec.mbufs(),
+                    poolDataRoom,
+                    Mbuf.HEADROOM,
+                    cache);
             return pool;
         });
     }
 
-    private void startWorkers()
-    {
-        if (spec.config() != null)
-        {
+    private void startWorkers() {
+        if (spec.config() != null) {
             startLoadBalancers();
-        }
-        else
-        {
+        } else {
             startL2Forwarders();
         }
         awaitWorkers();
     }
 
-    private void startLoadBalancers()
-    {
+    private void startLoadBalancers() {
         final LevitateConfig config = spec.config();
         final AddressPair ours = config.instance().addresses();
         final AddressPair gateways = config.instance().gateways();
         // instance.neighbours: static pins the gateways' MACs here for the life of the process.
         final NeighbourSettings pins = config.instance().neighbours();
         neighbours = new Neighbours(
-            ours.ipv4() != null ? SnapshotBuilder.v4(ours.ipv4()) : 0, ours.ipv4() != null,
-            ours.ipv6() != null ? SnapshotBuilder.hi(ours.ipv6()) : 0, ours.ipv6() != null ? SnapshotBuilder.lo(ours.ipv6()) : 0,
-            ours.ipv6() != null,
-            gateways.ipv4() != null ? SnapshotBuilder.v4(gateways.ipv4()) : 0, gateways.ipv4() != null,
-            gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
-            gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0, gateways.ipv6() != null,
-            pins.pinned(), pins.gatewayV4Mac(), pins.gatewayV6Mac());
-        control = new ControlPlane(out, published, this::sweptGeneration,
-            id -> workerStats.forEach(stats -> stats.rebaseBackend(id)));
+                ours.ipv4() != null ? SnapshotBuilder.v4(ours.ipv4()) : 0,
+                ours.ipv4() != null,
+                ours.ipv6() != null ? SnapshotBuilder.hi(ours.ipv6()) : 0,
+                ours.ipv6() != null ? SnapshotBuilder.lo(ours.ipv6()) : 0,
+                ours.ipv6() != null,
+                gateways.ipv4() != null ? SnapshotBuilder.v4(gateways.ipv4()) : 0,
+                gateways.ipv4() != null,
+                gateways.ipv6() != null ? SnapshotBuilder.hi(gateways.ipv6()) : 0,
+                gateways.ipv6() != null ? SnapshotBuilder.lo(gateways.ipv6()) : 0,
+                gateways.ipv6() != null,
+                pins.pinned(),
+                pins.gatewayV4Mac(),
+                pins.gatewayV6Mac());
+        control = new ControlPlane(
+                out, published, this::sweptGeneration, id -> workerStats.forEach(stats -> stats.rebaseBackend(id)));
         final DataPlaneSnapshot first = control.start(config);
-        for (final ServiceState service : first.services())
-        {
-            out.printf(Locale.ROOT, "levitate: service %s: table size %d, digest %s, %d healthy backend(s)%n",
-                service.name, service.table.size(), service.table.digestHex(), service.healthyBackends);
+        for (final ServiceState service : first.services()) {
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: service %s: table size %d, digest %s, %d healthy backend(s)%n",
+                    service.name,
+                    service.table.size(),
+                    service.table.digestHex(),
+                    service.healthyBackends);
         }
         final int[] portIds = new int[ports.size()];
         final int[] peers = new int[ports.size()];
-        for (int i = 0; i < portIds.length; i++)
-        {
+        for (int i = 0; i < portIds.length; i++) {
             portIds[i] = ports.get(i).id();
             peers[i] = spec.peerOf(i);
         }
-        for (int w = 0; w < spec.workers(); w++)
-        {
-            final ConntrackTable conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(config.hashSeed() + w)
-                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
-            for (final var service : config.services())
-            {
-                if (service.quota() > 0)
-                {
+        for (int w = 0; w < spec.workers(); w++) {
+            final ConntrackTable conntrack = new ConntrackTable(config.conntrack()
+                    .toConntrackConfig(config.hashSeed() + w)
+                    .withServices(SnapshotBuilder.MAX_SERVICES, 0));
+            for (final var service : config.services()) {
+                if (service.quota() > 0) {
                     conntrack.serviceQuota(control.serviceId(service.name()), service.quota());
                 }
             }
             conntracks.add(conntrack);
             final GreEncapsulator[] encapsulators = new GreEncapsulator[ports.size()];
             final ControlResponder[] responders = new ControlResponder[ports.size()];
-            for (int i = 0; i < ports.size(); i++)
-            {
+            for (int i = 0; i < ports.size(); i++) {
                 final long mac = ports.get(i).macLong();
                 // MTU from the configured port; ports given on the command line instead get Ethernet's 1500.
-                final int mtu = i < config.instance().ports().size() ? config.instance().ports().get(i).mtu() : 1500;
+                final int mtu = i < config.instance().ports().size()
+                        ? config.instance().ports().get(i).mtu()
+                        : 1500;
                 encapsulators[i] = new GreEncapsulator(encapConfig(config, mac, mtu));
                 responders[i] = new ControlResponder(mac, neighbours);
             }
@@ -405,23 +412,22 @@ public final class DataPlane implements AutoCloseable
             final long drop = arena.allocate(8L * spec.burst(), 64).address();
             final long kernel = arena.allocate(8L * spec.burst(), 64).address();
             final int[] exception = new int[portIds.length];
-            for (int i = 0; i < exception.length; i++)
-            {
+            for (int i = 0; i < exception.length; i++) {
                 exception[i] = i < exceptionPorts.size() ? exceptionPorts.get(i).id() : -1;
             }
             final LoadBalancerAgent agent = new LoadBalancerAgent(WorkerContext.builder()
-                .worker(w, spec.workerCores().get(w), w)
-                .burst(spec.burst())
-                .ports(portIds, peers)
-                .pointerArrays(rx, tx, replies, drop, kernel)
-                .exceptionPath(exception, config.instance().exceptionRate())
-                .pool(poolsBySocket.values().iterator().next())
-                .snapshots(published)
-                .neighbours(neighbours)
-                .conntrack(conntrack)
-                .perPort(encapsulators, responders)
-                .reporting(stats, counters, startup)
-                .build());
+                    .worker(w, spec.workerCores().get(w), w)
+                    .burst(spec.burst())
+                    .ports(portIds, peers)
+                    .pointerArrays(rx, tx, replies, drop, kernel)
+                    .exceptionPath(exception, config.instance().exceptionRate())
+                    .pool(poolsBySocket.values().iterator().next())
+                    .snapshots(published)
+                    .neighbours(neighbours)
+                    .conntrack(conntrack)
+                    .perPort(encapsulators, responders)
+                    .reporting(stats, counters, startup)
+                    .build());
             launch(agent, counters, startup);
             workerStats.add(stats);
         }
@@ -431,40 +437,29 @@ public final class DataPlane implements AutoCloseable
      * The lowest snapshot generation every worker has published after a full sweep of its conntrack
      * table (no workers: nothing holds a backend id). Freed backend ids wait for it (SnapshotBuilder).
      */
-    private long sweptGeneration()
-    {
+    private long sweptGeneration() {
         long lowest = Long.MAX_VALUE;
-        for (final WorkerStats stats : workerStats)
-        {
+        for (final WorkerStats stats : workerStats) {
             lowest = Math.min(lowest, stats.sweptGeneration());
         }
         return lowest;
     }
 
-    private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu)
-    {
+    private static EncapConfig encapConfig(final LevitateConfig config, final long mac, final int mtu) {
         final EncapConfig.Builder b = EncapConfig.builder().portMac(mac).mtu(Math.max(EncapConfig.MIN_MTU, mtu));
         final AddressPair ours = config.instance().addresses();
         final Cidr prefix = config.instance().greSourcePrefix();
-        if (ours.ipv4() != null)
-        {
-            if (prefix != null && prefix.network() instanceof java.net.Inet4Address)
-            {
+        if (ours.ipv4() != null) {
+            if (prefix != null && prefix.network() instanceof java.net.Inet4Address) {
                 b.sourceV4(prefix.network().getHostAddress(), prefix.length());
-            }
-            else
-            {
+            } else {
                 b.sourceV4(ours.ipv4().getHostAddress());
             }
         }
-        if (ours.ipv6() != null)
-        {
-            if (prefix != null && prefix.network() instanceof java.net.Inet6Address)
-            {
+        if (ours.ipv6() != null) {
+            if (prefix != null && prefix.network() instanceof java.net.Inet6Address) {
                 b.sourceV6(prefix.network().getHostAddress(), prefix.length());
-            }
-            else
-            {
+            } else {
                 b.sourceV6(ours.ipv6().getHostAddress());
             }
         }
@@ -472,19 +467,19 @@ public final class DataPlane implements AutoCloseable
     }
 
     /** One idle strategy per worker (they keep state), chosen by {@code instance.idle}. */
-    private org.agrona.concurrent.IdleStrategy idleStrategy()
-    {
-        if (spec.config() != null && spec.config().instance().idle() == io.levitate.forwarder.config.IdleMode.BACKOFF)
-        {
-            return new org.agrona.concurrent.BackoffIdleStrategy(io.levitate.forwarder.config.IdleMode.MAX_SPINS,
-                io.levitate.forwarder.config.IdleMode.MAX_YIELDS, io.levitate.forwarder.config.IdleMode.MIN_PARK_NANOS,
-                io.levitate.forwarder.config.IdleMode.MAX_PARK_NANOS);
+    private org.agrona.concurrent.IdleStrategy idleStrategy() {
+        if (spec.config() != null && spec.config().instance().idle() == io.levitate.forwarder.config.IdleMode.BACKOFF) {
+            return new org.agrona.concurrent.BackoffIdleStrategy(
+                    io.levitate.forwarder.config.IdleMode.MAX_SPINS,
+                    io.levitate.forwarder.config.IdleMode.MAX_YIELDS,
+                    io.levitate.forwarder.config.IdleMode.MIN_PARK_NANOS,
+                    io.levitate.forwarder.config.IdleMode.MAX_PARK_NANOS);
         }
         return new BusySpinIdleStrategy();
     }
 
-    private void launch(final org.agrona.concurrent.Agent agent, final WorkerCounters counters, final WorkerStartup startup)
-    {
+    private void launch(
+            final org.agrona.concurrent.Agent agent, final WorkerCounters counters, final WorkerStartup startup) {
         final AgentRunner runner = new AgentRunner(idleStrategy(), this::onWorkerError, workerErrors, agent);
         workerCounters.add(counters);
         startups.add(startup);
@@ -492,117 +487,103 @@ public final class DataPlane implements AutoCloseable
         AgentRunner.startOnThread(runner);
     }
 
-    private void startL2Forwarders()
-    {
+    private void startL2Forwarders() {
         final int n = ports.size();
         final int[] rx = new int[n];
         final int[] tx = new int[n];
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             rx[i] = ports.get(i).id();
             tx[i] = ports.get(spec.peerOf(i)).id();
         }
-        for (int w = 0; w < spec.workers(); w++)
-        {
+        for (int w = 0; w < spec.workers(); w++) {
             final WorkerCounters counters = new WorkerCounters(countersManager, w);
             final WorkerStartup startup = new WorkerStartup();
             final long mbufs = arena.allocate(8L * spec.burst(), 64).address();
-            final L2ForwardAgent agent = new L2ForwardAgent(
-                w, spec.workerCores().get(w), w, spec.burst(), rx, tx, mbufs, counters, startup);
+            final L2ForwardAgent agent =
+                    new L2ForwardAgent(w, spec.workerCores().get(w), w, spec.burst(), rx, tx, mbufs, counters, startup);
             launch(agent, counters, startup);
         }
     }
 
-    private void awaitWorkers()
-    {
-        for (int w = 0; w < spec.workers(); w++)
-        {
+    private void awaitWorkers() {
+        for (int w = 0; w < spec.workers(); w++) {
             final RuntimeException failure;
-            try
-            {
+            try {
                 failure = startups.get(w).await(WORKER_START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            }
-            catch (final InterruptedException ex)
-            {
+            } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 throw new LevitateException("interrupted while starting workers", ex);
             }
-            if (failure != null)
-            {
-                throw new LevitateException("worker " + w + " could not start on CPU " + spec.workerCores().get(w)
-                    + ": " + rootMessage(failure), failure);
+            if (failure != null) {
+                throw new LevitateException(
+                        "worker " + w + " could not start on CPU "
+                                + spec.workerCores().get(w) + ": " + rootMessage(failure),
+                        failure);
             }
-            out.printf(Locale.ROOT, "levitate: worker %d on CPU %d as lcore %d, queue %d of every port%n",
-                w, startups.get(w).cpu(), startups.get(w).lcore(), w);
+            out.printf(
+                    Locale.ROOT,
+                    "levitate: worker %d on CPU %d as lcore %d, queue %d of every port%n",
+                    w,
+                    startups.get(w).cpu(),
+                    startups.get(w).lcore(),
+                    w);
         }
     }
 
-    private void onWorkerError(final Throwable t)
-    {
+    private void onWorkerError(final Throwable t) {
         System.err.println("levitate: worker error: " + t);
     }
 
     /** Load-balancing statistics of worker {@code w} (empty list in L2 mode). */
-    public List<WorkerStats> workerStats()
-    {
+    public List<WorkerStats> workerStats() {
         return List.copyOf(workerStats);
     }
 
     /** Conntrack tables, one per worker (empty in L2 mode); their counters are readable from any thread. */
-    public List<ConntrackTable> conntracks()
-    {
+    public List<ConntrackTable> conntracks() {
         return List.copyOf(conntracks);
     }
 
     /** The snapshot workers currently use (null in L2 mode). */
-    public DataPlaneSnapshot snapshot()
-    {
+    public DataPlaneSnapshot snapshot() {
         return published.getAcquire();
     }
 
     /** Configuration, snapshots, health checks and reload; null in L2 mode. */
-    ControlPlane controlPlane()
-    {
+    ControlPlane controlPlane() {
         return control;
     }
 
     /** The configuration in force (the last reload applied), null in L2 mode. */
-    public LevitateConfig config()
-    {
+    public LevitateConfig config() {
         return control == null ? null : control.config();
     }
 
-    public Neighbours neighbours()
-    {
+    public Neighbours neighbours() {
         return neighbours;
     }
 
     /** The counters of worker {@code w}. */
-    public WorkerCounters workerCounters(final int w)
-    {
+    public WorkerCounters workerCounters(final int w) {
         return workerCounters.get(w);
     }
 
-    public List<PortState> ports()
-    {
+    public List<PortState> ports() {
         return List.copyOf(ports);
     }
 
-    public int workerCount()
-    {
+    public int workerCount() {
         return runners.size();
     }
 
     /** Heap bytes allocated so far by all worker threads (HotSpot's per-thread allocation counter). */
-    public long workerAllocatedBytes()
-    {
-        final com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+    public long workerAllocatedBytes() {
+        final com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long total = 0;
-        for (final AgentRunner runner : runners)
-        {
+        for (final AgentRunner runner : runners) {
             final Thread thread = runner.thread();
-            if (thread != null && thread != AgentRunner.TOMBSTONE)
-            {
+            if (thread != null && thread != AgentRunner.TOMBSTONE) {
                 total += Math.max(0, mx.getThreadAllocatedBytes(thread.threadId()));
             }
         }
@@ -610,60 +591,49 @@ public final class DataPlane implements AutoCloseable
     }
 
     /** Stops and joins every worker (idempotent); counters are final afterwards. */
-    public void stopWorkers()
-    {
-        for (final AgentRunner runner : runners)
-        {
+    public void stopWorkers() {
+        for (final AgentRunner runner : runners) {
             runner.close();
         }
     }
 
     /** Workers stop, ports stop and close, pools are freed, the EAL is cleaned up. Idempotent. */
     @Override
-    public void close()
-    {
-        if (closed)
-        {
+    public void close() {
+        if (closed) {
             return;
         }
         closed = true;
-        if (control != null)
-        {
+        if (control != null) {
             control.close();
         }
         stopWorkers();
         final List<PortState> all = new ArrayList<>(ports);
         all.addAll(exceptionPorts);
-        for (final PortState port : all)
-        {
+        for (final PortState port : all) {
             final int stop = EthDev.stop(port.id());
             final int close = EthDev.close(port.id());
-            if (stop < 0 || close < 0)
-            {
+            if (stop < 0 || close < 0) {
                 System.err.println("levitate: port " + port.id() + " stop/close returned " + stop + "/" + close);
             }
         }
-        for (final long pool : poolsBySocket.values())
-        {
+        for (final long pool : poolsBySocket.values()) {
             Mempool.free(pool);
         }
-        for (final ConntrackTable conntrack : conntracks)
-        {
+        for (final ConntrackTable conntrack : conntracks) {
             conntrack.close();
         }
-        if (eal.cleanUp())
-        {
-            out.println("levitate: stopped: workers joined, " + ports.size() + " ports stopped and closed, EAL cleaned up");
+        if (eal.cleanUp()) {
+            out.println(
+                    "levitate: stopped: workers joined, " + ports.size() + " ports stopped and closed, EAL cleaned up");
         }
         eal.removeRuntimeDirectory();
         arena.close();
     }
 
-    static String rootMessage(final Throwable t)
-    {
+    static String rootMessage(final Throwable t) {
         Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause)
-        {
+        while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
         }
         return cause.getMessage() != null ? cause.getMessage() : cause.toString();

@@ -9,17 +9,13 @@ import java.util.Set;
  * Builds the EAL argv from a {@link RunSpec}. Pure, so what Levitate asks of DPDK is testable
  * without DPDK.
  */
-public final class EalArguments
-{
-    private EalArguments()
-    {
-    }
+public final class EalArguments {
+    private EalArguments() {}
 
     /**
      * @param hugepagesFree whether the machine has free hugepages (decides {@link MemoryMode#AUTO}).
      */
-    public static List<String> build(final RunSpec spec, final boolean hugepagesFree)
-    {
+    public static List<String> build(final RunSpec spec, final boolean hugepagesFree) {
         final List<String> argv = new ArrayList<>();
         argv.add("levitate");
 
@@ -37,38 +33,31 @@ public final class EalArguments
         argv.add("--file-prefix");
         argv.add(spec.filePrefix());
 
-        final boolean huge = switch (spec.memoryMode())
-        {
+        final boolean huge = switch (spec.memoryMode()) {
             case HUGEPAGES -> true;
             case NO_HUGE -> false;
             case AUTO -> hugepagesFree;
         };
-        if (huge)
-        {
+        if (huge) {
             // Process-private hugepage memory: no hugetlbfs mount and no files left behind.
             argv.add("--in-memory");
-        }
-        else
-        {
+        } else {
             argv.add("--no-huge");
             argv.add("-m");
             argv.add(Integer.toString(spec.memoryMb()));
         }
 
         boolean anyPci = false;
-        for (final PortSpec port : spec.ports())
-        {
+        for (final PortSpec port : spec.ports()) {
             anyPci |= port.pci();
             argv.addAll(List.of(port.ealArguments()));
         }
         final String tap = exceptionTap(spec);
-        for (int i = 0; tap != null && i < spec.ports().size(); i++)
-        {
+        for (int i = 0; tap != null && i < spec.ports().size(); i++) {
             // The exception path: one DPDK TAP per port, a kernel interface named prefix + index.
             argv.add("--vdev=" + exceptionDevice(i) + ",iface=" + tap + i);
         }
-        if (!anyPci)
-        {
+        if (!anyPci) {
             // Only virtual devices: do not probe (and grab) whatever NICs the machine has.
             argv.add("--no-pci");
         }
@@ -77,8 +66,7 @@ public final class EalArguments
     }
 
     /** The exception path's interface prefix, or null when traffic that is not ours is dropped. */
-    public static String exceptionTap(final RunSpec spec)
-    {
+    public static String exceptionTap(final RunSpec spec) {
         return spec.config() == null ? null : spec.config().instance().exceptionTap();
     }
 
@@ -86,18 +74,14 @@ public final class EalArguments
      * DPDK name of port i's exception TAP. A vdev name is its driver's name plus any suffix, so
      * this one is net_tap's and cannot collide with a data port named net_tapN.
      */
-    public static String exceptionDevice(final int port)
-    {
+    public static String exceptionDevice(final int port) {
         return "net_tap_exception" + port;
     }
 
-    private static String joinInts(final Iterable<Integer> values)
-    {
+    private static String joinInts(final Iterable<Integer> values) {
         final StringBuilder sb = new StringBuilder();
-        for (final int v : values)
-        {
-            if (!sb.isEmpty())
-            {
+        for (final int v : values) {
+            if (!sb.isEmpty()) {
                 sb.append(',');
             }
             sb.append(v);

@@ -8,59 +8,42 @@ import java.util.List;
 import java.util.TreeSet;
 
 /** The CPUs this process may run on (its affinity mask, from /proc/self/status). */
-public final class HostCpus
-{
-    private HostCpus()
-    {
-    }
+public final class HostCpus {
+    private HostCpus() {}
 
     /** Allowed CPU ids in ascending order. */
-    public static List<Integer> allowed()
-    {
-        try
-        {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
-            {
-                if (line.startsWith("Cpus_allowed_list:"))
-                {
+    public static List<Integer> allowed() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) {
                     return parseList(line.substring(line.indexOf(':') + 1).strip());
                 }
             }
-        }
-        catch (final IOException | RuntimeException ignored)
-        {
+        } catch (final IOException | RuntimeException ignored) {
             // Fall through to the JVM's count.
         }
         final List<Integer> cpus = new ArrayList<>();
-        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++)
-        {
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
             cpus.add(i);
         }
         return cpus;
     }
 
     /** Parses a Linux CPU list such as "0-3,8,10-11". */
-    public static List<Integer> parseList(final String list)
-    {
+    public static List<Integer> parseList(final String list) {
         final TreeSet<Integer> cpus = new TreeSet<>();
-        for (final String part : list.split(","))
-        {
+        for (final String part : list.split(",")) {
             final String p = part.strip();
-            if (p.isEmpty())
-            {
+            if (p.isEmpty()) {
                 continue;
             }
             final int dash = p.indexOf('-');
-            if (dash < 0)
-            {
+            if (dash < 0) {
                 cpus.add(Integer.parseInt(p));
-            }
-            else
-            {
+            } else {
                 final int from = Integer.parseInt(p.substring(0, dash));
                 final int to = Integer.parseInt(p.substring(dash + 1));
-                for (int c = from; c <= to; c++)
-                {
+                for (int c = from; c <= to; c++) {
                     cpus.add(c);
                 }
             }
@@ -69,20 +52,14 @@ public final class HostCpus
     }
 
     /** True when /proc/meminfo reports free hugepages. */
-    public static boolean hugepagesFree()
-    {
-        try
-        {
-            for (final String line : Files.readAllLines(Path.of("/proc/meminfo")))
-            {
-                if (line.startsWith("HugePages_Free:"))
-                {
+    public static boolean hugepagesFree() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("HugePages_Free:")) {
                     return Long.parseLong(line.substring(line.indexOf(':') + 1).strip()) > 0;
                 }
             }
-        }
-        catch (final IOException | RuntimeException ignored)
-        {
+        } catch (final IOException | RuntimeException ignored) {
             // No hugepage information: treat as none.
         }
         return false;

@@ -1,22 +1,21 @@
 package io.levitate.forwarder;
 
-import io.levitate.forwarder.control.ControlServer;
-import io.levitate.forwarder.counters.CountersFile;
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.core.runtime.RuntimeDirectories;
+import io.levitate.forwarder.control.ControlServer;
+import io.levitate.forwarder.counters.CountersFile;
 import io.levitate.forwarder.lb.LbCountersPublisher;
 import io.levitate.forwarder.metrics.PrometheusExporter;
-import org.HdrHistogram.SingleWriterRecorder;
-import org.agrona.concurrent.AgentRunner;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.concurrent.AgentRunner;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code levitate run} once its options are a {@link RunSpec}: the process's pieces started and
@@ -31,14 +30,11 @@ import java.util.List;
  * which is the loop itself, so that each of the three reads as one thing: what was asked, what
  * runs in what order, what happens while it runs.
  */
-public final class Launcher
-{
+public final class Launcher {
     /** Counter values bytes: 8192 counters of 128 bytes, room for every worker, reason, service and backend. */
     private static final int COUNTERS_VALUES_BYTES = 1024 * 1024;
 
-    private Launcher()
-    {
-    }
+    private Launcher() {}
 
     /**
      * Runs the forwarder until --duration or SIGINT/SIGTERM, and returns when everything is stopped.
@@ -48,137 +44,119 @@ public final class Launcher
      * @throws LevitateException with a one-line, operator-facing reason.
      */
     public static void run(final RunSpec spec, final Path configFile, final String metricsListen, final PrintStream out)
-        throws InterruptedException
-    {
+            throws InterruptedException {
         final ControlAgent.StopSignals signals = new ControlAgent.StopSignals(Thread.currentThread());
         final SignalHandler onStop = signal -> signals.signal();
         // Handle the signals ourselves (not a shutdown hook): the main thread then stops the
         // workers, ports and EAL in order and exits 0, which a hook cannot do.
         final SignalHandler previousInt = Signal.handle(new Signal("INT"), onStop);
         Signal.handle(new Signal("TERM"), onStop);
-        if (previousInt == SignalHandler.SIG_IGN)
-        {
+        if (previousInt == SignalHandler.SIG_IGN) {
             // The JVM keeps an inherited "ignore" (bash starts a script's background jobs so).
-            out.println("levitate: SIGINT is ignored in this process (started in the background); stop it with SIGTERM");
+            out.println(
+                    "levitate: SIGINT is ignored in this process (started in the background); stop it with SIGTERM");
         }
 
-        if (spec.config() != null)
-        {
+        if (spec.config() != null) {
             // Before the EAL and the counters: a socket directory another user controls stops us
             // with one line, not after the ports came up.
             final Path socket = spec.config().control().socket();
-            try
-            {
+            try {
                 RuntimeDirectories.createSecure(socket.toAbsolutePath().getParent(), RuntimeDirectories.PRIVATE);
-            }
-            catch (final IOException ex)
-            {
+            } catch (final IOException ex) {
                 throw new LevitateException("cannot open the control socket " + socket + ": " + ex.getMessage(), ex);
             }
         }
         final CountersFile counters;
-        try
-        {
-            counters = CountersFile.create(CountersFile.pathOf(spec.countersDir(), spec.instance()), COUNTERS_VALUES_BYTES);
-        }
-        catch (final IOException | IllegalStateException ex)
-        {
+        try {
+            counters = CountersFile.create(
+                    CountersFile.pathOf(spec.countersDir(), spec.instance()), COUNTERS_VALUES_BYTES);
+        } catch (final IOException | IllegalStateException ex) {
             throw new LevitateException("cannot create the counters file: " + ex.getMessage(), ex);
         }
         PrometheusExporter exporter = null;
         ControlServer control = null;
-        try (counters; DataPlane dataPlane = DataPlane.start(spec, out, counters.manager()))
-        {
-            final LbCountersPublisher lbCounters = spec.config() == null ? null
-                : new LbCountersPublisher(counters.manager(), dataPlane.workerStats(), dataPlane.conntracks());
-            control = spec.config() == null ? null : startControl(spec.config().control().socket(), configFile);
+        try (counters;
+                DataPlane dataPlane = DataPlane.start(spec, out, counters.manager())) {
+            final LbCountersPublisher lbCounters = spec.config() == null
+                    ? null
+                    : new LbCountersPublisher(counters.manager(), dataPlane.workerStats(), dataPlane.conntracks());
+            control = spec.config() == null
+                    ? null
+                    : startControl(spec.config().control().socket(), configFile);
             final ControlServer controlServer = control;
-            Signal.handle(new Signal("HUP"), signal ->
-            {
-                if (controlServer != null)
-                {
+            Signal.handle(new Signal("HUP"), signal -> {
+                if (controlServer != null) {
                     controlServer.requestReload(false);
                 }
             });
-            final ControlAgent agent = new ControlAgent(spec, dataPlane, counters, lbCounters, controlServer, configFile,
-                signals, out);
+            final ControlAgent agent =
+                    new ControlAgent(spec, dataPlane, counters, lbCounters, controlServer, configFile, signals, out);
             exporter = startExporter(spec, metricsListen, counters, dataPlane, out);
             counters.state(CountersLayout.STATE_RUNNING);
             out.println("levitate: forwarding (" + spec.workers() + " worker(s)); counters in " + counters.path()
-                + "; SIGINT or SIGTERM stops");
+                    + "; SIGINT or SIGTERM stops");
             // The agent's own failures are rethrown below; the runner need not report them.
-            try (AgentRunner runner = new AgentRunner(agent.idleStrategy(), t -> { }, null, agent))
-            {
+            try (AgentRunner runner = new AgentRunner(agent.idleStrategy(), t -> {}, null, agent)) {
                 runner.run();
             }
-            if (agent.failure() != null)
-            {
+            if (agent.failure() != null) {
                 throw agent.failure();
             }
-            if (!agent.finished())
-            {
+            if (!agent.finished()) {
                 Thread.interrupted();
                 throw new InterruptedException("the control thread was interrupted");
             }
             dataPlane.stopWorkers();
             agent.tick();
             RunReport.printSummary(dataPlane, out);
-        }
-        finally
-        {
-            if (exporter != null)
-            {
+        } finally {
+            if (exporter != null) {
                 exporter.close();
             }
-            if (control != null)
-            {
+            if (control != null) {
                 control.close();
             }
         }
     }
 
-    private static ControlServer startControl(final Path socket, final Path configFile)
-    {
-        try
-        {
+    private static ControlServer startControl(final Path socket, final Path configFile) {
+        try {
             return new ControlServer(socket, configFile);
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             throw new LevitateException("cannot open the control socket " + socket + ": " + ex.getMessage(), ex);
         }
     }
 
-    private static PrometheusExporter startExporter(final RunSpec spec, final String metricsListen,
-        final CountersFile counters, final DataPlane dataPlane, final PrintStream out)
-    {
+    private static PrometheusExporter startExporter(
+            final RunSpec spec,
+            final String metricsListen,
+            final CountersFile counters,
+            final DataPlane dataPlane,
+            final PrintStream out) {
         final InetSocketAddress listen;
-        try
-        {
-            if (metricsListen != null)
-            {
+        try {
+            if (metricsListen != null) {
                 final int colon = metricsListen.lastIndexOf(':');
-                listen = new InetSocketAddress(metricsListen.substring(0, colon).replace("[", "").replace("]", ""),
-                    Integer.parseInt(metricsListen.substring(colon + 1)));
-            }
-            else if (spec.config() != null && spec.config().metrics() != null)
-            {
+                listen = new InetSocketAddress(
+                        metricsListen.substring(0, colon).replace("[", "").replace("]", ""),
+                        Integer.parseInt(metricsListen.substring(colon + 1)));
+            } else if (spec.config() != null && spec.config().metrics() != null) {
                 listen = spec.config().metrics().listen();
-            }
-            else
-            {
+            } else {
                 return null;
             }
             final List<SingleWriterRecorder> recorders = new ArrayList<>();
             dataPlane.workerStats().forEach(s -> recorders.add(s.burstLatency));
             final PrometheusExporter started = new PrometheusExporter(listen, counters.reader(), recorders);
-            out.println("levitate: metrics on http://" + (listen.getAddress() != null
-                ? io.levitate.packet.Addresses.withPort(listen.getAddress(), started.address().getPort())
-                : listen.getHostString() + ":" + started.address().getPort()) + "/metrics");
+            out.println("levitate: metrics on http://"
+                    + (listen.getAddress() != null
+                            ? io.levitate.packet.Addresses.withPort(
+                                    listen.getAddress(), started.address().getPort())
+                            : listen.getHostString() + ":" + started.address().getPort())
+                    + "/metrics");
             return started;
-        }
-        catch (final IOException | RuntimeException ex)
-        {
+        } catch (final IOException | RuntimeException ex) {
             throw new LevitateException("cannot serve metrics on " + metricsListen + ": " + ex.getMessage(), ex);
         }
     }

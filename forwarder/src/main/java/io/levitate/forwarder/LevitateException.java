@@ -5,17 +5,14 @@ package io.levitate.forwarder;
  * message is one line that says what is wrong and, where possible, what to do; the CLI prints it
  * without a stack trace.
  */
-public final class LevitateException extends RuntimeException
-{
+public final class LevitateException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public LevitateException(final String message)
-    {
+    public LevitateException(final String message) {
         super(message);
     }
 
-    public LevitateException(final String message, final Throwable cause)
-    {
+    public LevitateException(final String message, final Throwable cause) {
         super(message, cause);
     }
 }

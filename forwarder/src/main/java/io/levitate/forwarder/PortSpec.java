@@ -12,8 +12,7 @@ import java.util.regex.Pattern;
  * @param pci        true for a PCI address (EAL {@code -a}), false for a vdev (EAL {@code --vdev}).
  * @param deviceName the name DPDK gives the probed port: the vdev name or the full PCI address.
  */
-public record PortSpec(String spec, boolean pci, String deviceName)
-{
+public record PortSpec(String spec, boolean pci, String deviceName) {
     /** domain:bus:device.function, the domain optional ("0000:03:00.0" or "03:00.0"). */
     private static final Pattern PCI = Pattern.compile("^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$");
     /** A vdev name is a driver name plus an instance suffix, e.g. net_null0. */
@@ -24,31 +23,27 @@ public record PortSpec(String spec, boolean pci, String deviceName)
      *
      * @throws LevitateException when it is neither a PCI address nor a well-formed vdev string.
      */
-    public static PortSpec parse(final String spec)
-    {
-        if (spec == null || spec.isBlank())
-        {
-            throw new LevitateException("empty --port: give a PCI address (0000:03:00.0) or a vdev (net_pcap0,rx_pcap=FILE)");
+    public static PortSpec parse(final String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new LevitateException(
+                    "empty --port: give a PCI address (0000:03:00.0) or a vdev (net_pcap0,rx_pcap=FILE)");
         }
         final String trimmed = spec.strip();
         final int comma = trimmed.indexOf(',');
         final String head = comma < 0 ? trimmed : trimmed.substring(0, comma);
-        if (PCI.matcher(head).matches())
-        {
+        if (PCI.matcher(head).matches()) {
             final String full = (head.length() == 7 ? "0000:" + head : head).toLowerCase(Locale.ROOT);
             return new PortSpec(trimmed, true, full);
         }
-        if (VDEV_NAME.matcher(head).matches())
-        {
+        if (VDEV_NAME.matcher(head).matches()) {
             return new PortSpec(trimmed, false, head);
         }
         throw new LevitateException("bad --port '" + spec
-            + "': expected a PCI address (0000:03:00.0) or a vdev name with arguments (net_pcap0,rx_pcap=FILE)");
+                + "': expected a PCI address (0000:03:00.0) or a vdev name with arguments (net_pcap0,rx_pcap=FILE)");
     }
 
     /** The EAL arguments that make DPDK probe this port. */
-    public String[] ealArguments()
-    {
+    public String[] ealArguments() {
         return pci ? new String[] {"-a", spec} : new String[] {"--vdev=" + spec};
     }
 }

@@ -26,37 +26,34 @@ import java.util.List;
  * @param config        the load-balancing configuration, or null for the L2 forwarding mode.
  */
 public record RunSpec(
-    List<PortSpec> ports,
-    int workers,
-    List<Integer> workerCores,
-    int mainCore,
-    String filePrefix,
-    MemoryMode memoryMode,
-    int memoryMb,
-    int mbufs,
-    int rxDescriptors,
-    int txDescriptors,
-    int burst,
-    Duration duration,
-    Duration statsInterval,
-    List<String> extraEalArgs,
-    String instance,
-    java.nio.file.Path countersDir,
-    io.levitate.forwarder.config.LevitateConfig config)
-{
+        List<PortSpec> ports,
+        int workers,
+        List<Integer> workerCores,
+        int mainCore,
+        String filePrefix,
+        MemoryMode memoryMode,
+        int memoryMb,
+        int mbufs,
+        int rxDescriptors,
+        int txDescriptors,
+        int burst,
+        Duration duration,
+        Duration statsInterval,
+        List<String> extraEalArgs,
+        String instance,
+        java.nio.file.Path countersDir,
+        io.levitate.forwarder.config.LevitateConfig config) {
     /** Largest burst: the worker's mbuf pointer arrays are sized for it. */
     public static final int MAX_BURST = 512;
 
-    public RunSpec
-    {
+    public RunSpec {
         ports = List.copyOf(ports);
         workerCores = List.copyOf(workerCores);
         extraEalArgs = List.copyOf(extraEalArgs);
     }
 
     /** The port that port {@code i} transmits to: pairs (0,1), (2,3), ...; a lone last port to itself. */
-    public int peerOf(final int i)
-    {
+    public int peerOf(final int i) {
         final int peer = i ^ 1;
         return peer < ports.size() ? peer : i;
     }

@@ -1,16 +1,17 @@
 package io.levitate.forwarder;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.ConfigResult;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.health.HealthChecker;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -20,13 +21,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A reload is atomic: a fault injected after any of its steps (tables, backend ids, snapshot,
@@ -34,8 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * snapshot published, the same configuration, the same health checker still probing, no id given
  * out, no checker left behind. Real health checks against a local TCP server; no DPDK.
  */
-class ControlPlaneTest
-{
+class ControlPlaneTest {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
     private ServerSocket server;
@@ -44,28 +42,27 @@ class ControlPlaneTest
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
 
     @BeforeEach
-    void start() throws Exception
-    {
+    void start() throws Exception {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        control = new ControlPlane(new PrintStream(log, true, StandardCharsets.UTF_8), published, () -> Long.MAX_VALUE,
-            id -> { });
+        control = new ControlPlane(
+                new PrintStream(log, true, StandardCharsets.UTF_8), published, () -> Long.MAX_VALUE, id -> {});
     }
 
     @AfterEach
-    void stop() throws Exception
-    {
+    void stop() throws Exception {
         control.close();
         server.close();
     }
 
-    private LevitateConfig config(final String webBackends, final String more)
-    {
-        return config(webBackends, more, "table_size: 251\n    health_check: {type: tcp, port: " + server.getLocalPort()
-            + ", interval: 100ms, timeout: 100ms}");
+    private LevitateConfig config(final String webBackends, final String more) {
+        return config(
+                webBackends,
+                more,
+                "table_size: 251\n    health_check: {type: tcp, port: " + server.getLocalPort()
+                        + ", interval: 100ms, timeout: 100ms}");
     }
 
-    private LevitateConfig config(final String webBackends, final String more, final String webExtras)
-    {
+    private LevitateConfig config(final String webBackends, final String more, final String webExtras) {
         final String yaml = """
             instance:
               name: t
@@ -86,29 +83,26 @@ class ControlPlaneTest
         return result.config();
     }
 
-    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException
-    {
+    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
         final long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
                 fail("timed out waiting for " + what);
             }
             Thread.sleep(10);
         }
     }
 
-    private static long healthThreads()
-    {
+    private static long healthThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().equals("levitate-health") && t.isAlive()).count();
+                .filter(t -> t.getName().equals("levitate-health") && t.isAlive())
+                .count();
     }
 
     @ParameterizedTest
     @EnumSource(ControlPlane.Step.class)
-    void aFaultAtAnyStepLeavesTheOldConfigurationAndItsHealthChecksRunning(final ControlPlane.Step step) throws Exception
-    {
+    void aFaultAtAnyStepLeavesTheOldConfigurationAndItsHealthChecksRunning(final ControlPlane.Step step)
+            throws Exception {
         final LevitateConfig old = config("{address: 127.0.0.1}, {address: 127.0.0.2}", "");
         final LevitateConfig next = config("{address: 127.0.0.1}, {address: 127.0.0.3}", """
               - name: api
@@ -127,10 +121,8 @@ class ControlPlaneTest
         final long threadsBefore = healthThreads();
         final long generation = control.snapshots().generation();
 
-        control.faults = s ->
-        {
-            if (s == step)
-            {
+        control.faults = s -> {
+            if (s == step) {
                 throw new IllegalStateException("injected fault after " + s);
             }
         };
@@ -147,10 +139,12 @@ class ControlPlaneTest
         await(() -> healthThreads() <= threadsBefore, "the checker the failed reload started gone");
 
         // Without the fault the same reload applies, and replaces the checker.
-        control.faults = s -> { };
+        control.faults = s -> {};
         final List<String> applied = control.reload(next, false);
-        assertTrue(applied.contains("service api: added, digest " + published.get().service("api").table.digestHex()),
-            applied.toString());
+        assertTrue(
+                applied.contains("service api: added, digest "
+                        + published.get().service("api").table.digestHex()),
+                applied.toString());
         assertSame(next, control.config());
         assertNotSame(before, published.get());
         final HealthChecker replacement = control.health();
@@ -162,34 +156,38 @@ class ControlPlaneTest
     }
 
     @Test
-    void aReloadShortOfBackendIdsIsRefusedAndChangesNothing() throws Exception
-    {
+    void aReloadShortOfBackendIdsIsRefusedAndChangesNothing() throws Exception {
         // Workers that never sweep: ids of removed backends are never free again.
         control.close();
-        control = new ControlPlane(new PrintStream(log, true, StandardCharsets.UTF_8), published, () -> 0, id -> { });
+        control = new ControlPlane(new PrintStream(log, true, StandardCharsets.UTF_8), published, () -> 0, id -> {});
         control.start(config(backends(0, 4096), "", "table_size: 65537"));
         final DataPlaneSnapshot before = published.get();
         // Replacing all 4096 fits (8192 ids); replacing them again does not until the first ones are swept.
-        assertTrue(control.reload(config(backends(4096, 4096), "", "table_size: 65537"), false).getFirst().startsWith("service web: "));
+        assertTrue(control.reload(config(backends(4096, 4096), "", "table_size: 65537"), false)
+                .getFirst()
+                .startsWith("service web: "));
         final DataPlaneSnapshot second = published.get();
         assertNotSame(before, second);
         final List<String> refused = control.reload(config(backends(8192, 1), "", "table_size: 65537"), false);
         assertEquals(1, refused.size(), refused.toString());
         assertTrue(refused.getFirst().startsWith("refused: no backend id for web/"), refused.getFirst());
-        assertTrue(refused.getFirst().contains("4096 ids of removed backends wait for every worker's conntrack sweep"),
-            refused.getFirst());
+        assertTrue(
+                refused.getFirst().contains("4096 ids of removed backends wait for every worker's conntrack sweep"),
+                refused.getFirst());
         assertSame(second, published.get());
         assertEquals(8192, control.snapshots().idsUsed());
     }
 
     /** {@code count} backends 10.1.x.y numbered from {@code first}. */
-    private static String backends(final int first, final int count)
-    {
+    private static String backends(final int first, final int count) {
         final StringBuilder sb = new StringBuilder();
-        for (int n = first; n < first + count; n++)
-        {
-            sb.append(n == first ? "" : ", ").append("{address: 10.1.").append(n >>> 8 & 0xFF).append('.')
-                .append(n & 0xFF).append('}');
+        for (int n = first; n < first + count; n++) {
+            sb.append(n == first ? "" : ", ")
+                    .append("{address: 10.1.")
+                    .append(n >>> 8 & 0xFF)
+                    .append('.')
+                    .append(n & 0xFF)
+                    .append('}');
         }
         return sb.toString();
     }

@@ -1,9 +1,9 @@
 package io.levitate.forwarder;
 
-import io.levitate.packet.testing.Netns;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.levitate.packet.testing.Netns;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +18,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exception path ({@code instance.exception_path: tap}) as a bare-metal machine uses it: the
@@ -35,8 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>what the kernel sends leaves on the wire with the port's MAC.</li>
  * </ul>
  */
-class ExceptionPathIT
-{
+class ExceptionPathIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final String SENDER = """
         import socket, sys
@@ -59,29 +57,29 @@ class ExceptionPathIT
         s.bind(('10.0.1.2', 0))
         s.sendto(b'from-the-kernel', ('10.0.1.1', 7777))
         """;
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    private static final String PYTHON =
+            Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     private static final Pattern STAT = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+(.*?)\\s+(-?[\\d,]+)\\s*$");
 
     @TempDir
     Path dir;
 
-    private static String mac(final byte[] m)
-    {
+    private static String mac(final byte[] m) {
         return HexFormat.ofDelimiter(":").formatHex(m);
     }
 
-    private Map<String, Long> stat() throws Exception
-    {
-        try (LevitateProcess stat = LevitateProcess.start("stat", "--instance", "exc", "--counters-dir",
-            dir.resolve("counters").toString()))
-        {
+    private Map<String, Long> stat() throws Exception {
+        try (LevitateProcess stat = LevitateProcess.start(
+                "stat",
+                "--instance",
+                "exc",
+                "--counters-dir",
+                dir.resolve("counters").toString())) {
             assertEquals(0, stat.awaitExit(TIMEOUT), String.join("\n", stat.stderr()));
             final Map<String, Long> counters = new HashMap<>();
-            for (final String line : stat.stdout())
-            {
+            for (final String line : stat.stdout()) {
                 final Matcher m = STAT.matcher(line);
-                if (m.matches())
-                {
+                if (m.matches()) {
                     counters.put(m.group(1), Long.parseLong(m.group(2).replace(",", "")));
                 }
             }
@@ -89,32 +87,39 @@ class ExceptionPathIT
         }
     }
 
-    private static void until(final Duration timeout, final java.util.concurrent.Callable<Boolean> condition,
-        final String what) throws Exception
-    {
+    private static void until(
+            final Duration timeout, final java.util.concurrent.Callable<Boolean> condition, final String what)
+            throws Exception {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.call())
-        {
+        while (!condition.call()) {
             assertTrue(System.nanoTime() < deadline, "not within " + timeout + ": " + what);
             Thread.sleep(50);
         }
     }
 
     @Test
-    void ourTrafficStaysInTheDataPlaneTheRestReachesTheKernelAndTheKernelReachesTheWire() throws Exception
-    {
-        try (Netns netns = new Netns("lvexc" + ProcessHandle.current().pid() % 100000))
-        {
+    void ourTrafficStaysInTheDataPlaneTheRestReachesTheKernelAndTheKernelReachesTheWire() throws Exception {
+        try (Netns netns = new Netns("lvexc" + ProcessHandle.current().pid() % 100000)) {
             run(netns);
         }
     }
 
-    private void run(final Netns netns) throws Exception
-    {
+    private void run(final Netns netns) throws Exception {
         // No IPv6 anywhere here, so nothing but the test's frames crosses the wire.
         netns.sh("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
         netns.sh("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
-        netns.sh("ip", "link", "add", "nic", "address", mac(TestFrames.PORT_MAC), "type", "veth", "peer", "name", "wire");
+        netns.sh(
+                "ip",
+                "link",
+                "add",
+                "nic",
+                "address",
+                mac(TestFrames.PORT_MAC),
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "wire");
         netns.sh("ip", "link", "set", "nic", "up");
         netns.sh("ip", "link", "set", "wire", "up");
         // The "NIC" is DPDK's: the kernel ignores what arrives on it (af_packet sees it first).
@@ -152,11 +157,13 @@ class ExceptionPathIT
                 protocol: tcp
                 backends: [{address: 10.0.2.11}]
             """.formatted(dir.resolve("counters"), dir.resolve("ctl.sock")));
-        try (LevitateProcess levitate = LevitateProcess.startInNamespace(netns.name(), "run", "--config", config.toString()))
-        {
+        try (LevitateProcess levitate =
+                LevitateProcess.startInNamespace(netns.name(), "run", "--config", config.toString())) {
             levitate.awaitLine(l -> l.startsWith("levitate: forwarding"), TIMEOUT);
-            assertTrue(levitate.stdout().stream().anyMatch(l -> l.startsWith("levitate: exception path for port 0: kernel interface lvx0")),
-                levitate.stdout().toString());
+            assertTrue(
+                    levitate.stdout().stream()
+                            .anyMatch(l -> l.startsWith("levitate: exception path for port 0: kernel interface lvx0")),
+                    levitate.stdout().toString());
             final String link = netns.sh("ip", "link", "show", "lvx0");
             assertTrue(link.contains(mac(TestFrames.PORT_MAC)), "the TAP carries the port's MAC: " + link);
             assertTrue(link.contains("mtu 1400 "), "and its MTU: " + link);
@@ -167,14 +174,19 @@ class ExceptionPathIT
             final Path listenerScript = dir.resolve("listen.py");
             Files.writeString(listenerScript, LISTENER);
             final Process listener = netns.start(new ProcessBuilder(netns.in(PYTHON, listenerScript.toString())));
-            final BufferedReader heard = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+            final BufferedReader heard =
+                    new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("ready", heard.readLine());
 
             final Path capture = dir.resolve("wire.pcap");
-            final Process tshark = netns.start(new ProcessBuilder(netns.in("tshark", "-n", "-i", "wire", "-w", capture.toString()))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("tshark.log").toFile()));
-            until(Duration.ofSeconds(20), () -> Files.readString(dir.resolve("tshark.log")).contains("Capturing on"),
-                "tshark capturing");
+            final Process tshark =
+                    netns.start(new ProcessBuilder(netns.in("tshark", "-n", "-i", "wire", "-w", capture.toString()))
+                            .redirectErrorStream(true)
+                            .redirectOutput(dir.resolve("tshark.log").toFile()));
+            until(
+                    Duration.ofSeconds(20),
+                    () -> Files.readString(dir.resolve("tshark.log")).contains("Capturing on"),
+                    "tshark capturing");
 
             final List<byte[]> frames = new ArrayList<>();
             // ours: the gateway introduces itself (learnt, then handed to the kernel as well) ...
@@ -205,14 +217,19 @@ class ExceptionPathIT
             Files.writeString(kernelSend, KERNEL_SEND);
             netns.sh(PYTHON, kernelSend.toString());
 
-            until(TIMEOUT, () ->
-            {
-                final Map<String, Long> c = stat();
-                return c.getOrDefault("worker 0: exception path from kernel", 0L) >= 1
-                    && c.getOrDefault("worker 0: drop truncated_ip", 0L) == 1;
-            }, "the counters to show the kernel's datagram and the runt");
+            until(
+                    TIMEOUT,
+                    () -> {
+                        final Map<String, Long> c = stat();
+                        return c.getOrDefault("worker 0: exception path from kernel", 0L) >= 1
+                                && c.getOrDefault("worker 0: drop truncated_ip", 0L) == 1;
+                    },
+                    "the counters to show the kernel's datagram and the runt");
             final Map<String, Long> c = stat();
-            assertEquals(2, c.get("worker 0: exception path to kernel"), "the gateway's ARP reply and the datagram, nothing else: " + c);
+            assertEquals(
+                    2,
+                    c.get("worker 0: exception path to kernel"),
+                    "the gateway's ARP reply and the datagram, nothing else: " + c);
             assertEquals(1, c.get("worker 0: drop bad_ihl"), c.toString());
             assertEquals(1, c.get("worker 0: drop no_service"), "the datagram for 10.0.1.77: " + c);
             assertEquals(0, c.get("worker 0: drop kernel_rate_limited"), c.toString());
@@ -227,19 +244,28 @@ class ExceptionPathIT
             assertEquals(1, gre.size(), "one tunnel packet");
             assertEquals("10.0.2.11,198.18.0.10", gre.get(0)[0], "tunnelled to the backend, inner packet to the VIP");
             assertEquals("80", gre.get(0)[1]);
-            final List<String[]> arpReplies = TsharkFields.read(capture, "arp.opcode == 2 && arp.src.proto_ipv4 == 10.0.1.2",
-                "f", "arp.src.hw_mac", "arp.dst.proto_ipv4");
-            assertEquals(1, arpReplies.size(), "the data plane answered the ARP request once (the kernel never saw it)");
+            final List<String[]> arpReplies = TsharkFields.read(
+                    capture,
+                    "arp.opcode == 2 && arp.src.proto_ipv4 == 10.0.1.2",
+                    "f",
+                    "arp.src.hw_mac",
+                    "arp.dst.proto_ipv4");
+            assertEquals(
+                    1, arpReplies.size(), "the data plane answered the ARP request once (the kernel never saw it)");
             assertEquals(mac(TestFrames.PORT_MAC), arpReplies.get(0)[0]);
-            final List<String[]> fromKernelOnWire = TsharkFields.read(capture, "udp.dstport == 7777", "f", "eth.src",
-                "eth.dst", "ip.src", "data.data");
+            final List<String[]> fromKernelOnWire =
+                    TsharkFields.read(capture, "udp.dstport == 7777", "f", "eth.src", "eth.dst", "ip.src", "data.data");
             assertEquals(1, fromKernelOnWire.size(), "the kernel's datagram left on the wire");
             assertEquals(mac(TestFrames.PORT_MAC), fromKernelOnWire.get(0)[0]);
             assertEquals(mac(TestFrames.GATEWAY_MAC), fromKernelOnWire.get(0)[1]);
             assertEquals("10.0.1.2", fromKernelOnWire.get(0)[2]);
-            assertEquals(HexFormat.of().formatHex("from-the-kernel".getBytes(StandardCharsets.US_ASCII)), fromKernelOnWire.get(0)[3]);
-            System.out.printf("ExceptionPathIT: 2 frames to the kernel (gateway ARP reply, datagram), %d from it; "
-                + "VIP tunnelled, ARP answered by the data plane, bad_ihl and runt dropped%n", fromKernel);
+            assertEquals(
+                    HexFormat.of().formatHex("from-the-kernel".getBytes(StandardCharsets.US_ASCII)),
+                    fromKernelOnWire.get(0)[3]);
+            System.out.printf(
+                    "ExceptionPathIT: 2 frames to the kernel (gateway ARP reply, datagram), %d from it; "
+                            + "VIP tunnelled, ARP answered by the data plane, bad_ihl and runt dropped%n",
+                    fromKernel);
             levitate.terminate();
             assertEquals(0, levitate.awaitExit(TIMEOUT), String.join("\n", levitate.stderr()));
         }

@@ -1,13 +1,12 @@
 package io.levitate.forwarder;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 /** Turning the EAL's captured log into the one-line reason an operator sees. */
-class ForwarderExplainTest
-{
+class ForwarderExplainTest {
     private static final String LOG = """
         EAL: Detected CPU lcores: 2
         EAL: Detected NUMA nodes: 1
@@ -17,8 +16,7 @@ class ForwarderExplainTest
         """;
 
     @Test
-    void picksTheDevicesErrorLines()
-    {
+    void picksTheDevicesErrorLines() {
         final String why = EalSession.explain(LOG, "net_pcap0");
         assertTrue(why.contains("Couldn't open /x.pcap"), why);
         assertTrue(why.contains("failed to initialize net_pcap0"), why);
@@ -27,8 +25,7 @@ class ForwarderExplainTest
     }
 
     @Test
-    void nothingToSayWhenTheLogHasNoErrors()
-    {
+    void nothingToSayWhenTheLogHasNoErrors() {
         assertEquals("", EalSession.explain("EAL: Detected CPU lcores: 2\n", null));
     }
 }

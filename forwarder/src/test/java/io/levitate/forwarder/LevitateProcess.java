@@ -1,5 +1,9 @@
 package io.levitate.forwarder;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,17 +17,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 /**
  * The real launcher's jar (target/levitate.jar, built in "package" before failsafe runs) in its
  * own JVM: each DPDK process can initialise the EAL once, and tests must see exit codes and
  * stderr exactly as an operator does.
  */
-final class LevitateProcess implements AutoCloseable
-{
+final class LevitateProcess implements AutoCloseable {
     static final Path JAR = Path.of("target", "levitate.jar");
 
     private final Process process;
@@ -32,17 +31,14 @@ final class LevitateProcess implements AutoCloseable
     private final Thread outPump;
     private final Thread errPump;
 
-    private LevitateProcess(final List<String> jvmOptions, final List<String> args) throws IOException
-    {
+    private LevitateProcess(final List<String> jvmOptions, final List<String> args) throws IOException {
         this(List.of(), jvmOptions, args);
     }
 
     /** @param prefix run under this command, e.g. {@code ip netns exec NS}. */
     private LevitateProcess(final List<String> prefix, final List<String> jvmOptions, final List<String> args)
-        throws IOException
-    {
-        if (!Files.exists(JAR))
-        {
+            throws IOException {
+        if (!Files.exists(JAR)) {
             fail(JAR.toAbsolutePath() + " missing: integration tests run after 'package'");
         }
         final List<String> command = new ArrayList<>(prefix);
@@ -59,36 +55,27 @@ final class LevitateProcess implements AutoCloseable
         errPump = pump(process.getErrorStream(), stderr);
     }
 
-    static LevitateProcess start(final String... args) throws IOException
-    {
+    static LevitateProcess start(final String... args) throws IOException {
         return new LevitateProcess(List.of(), List.of(args));
     }
 
-    static LevitateProcess start(final List<String> jvmOptions, final List<String> args) throws IOException
-    {
+    static LevitateProcess start(final List<String> jvmOptions, final List<String> args) throws IOException {
         return new LevitateProcess(jvmOptions, args);
     }
 
     /** The launcher inside network namespace {@code netns}. */
-    static LevitateProcess startInNamespace(final String netns, final String... args) throws IOException
-    {
+    static LevitateProcess startInNamespace(final String netns, final String... args) throws IOException {
         return new LevitateProcess(List.of("ip", "netns", "exec", netns), List.of(), List.of(args));
     }
 
-    private static Thread pump(final java.io.InputStream in, final List<String> sink)
-    {
-        final Thread t = new Thread(() ->
-        {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
-            {
+    private static Thread pump(final java.io.InputStream in, final List<String> sink) {
+        final Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = r.readLine()) != null)
-                {
+                while ((line = r.readLine()) != null) {
                     sink.add(line);
                 }
-            }
-            catch (final IOException ignored)
-            {
+            } catch (final IOException ignored) {
                 // Process gone.
             }
         });
@@ -98,34 +85,28 @@ final class LevitateProcess implements AutoCloseable
     }
 
     /** Polls stdout until a line matches, or fails at the deadline (or if the process exits first). */
-    String awaitLine(final Predicate<String> match, final Duration timeout) throws InterruptedException
-    {
+    String awaitLine(final Predicate<String> match, final Duration timeout) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            for (final String line : stdout)
-            {
-                if (match.test(line))
-                {
+        while (System.nanoTime() < deadline) {
+            for (final String line : stdout) {
+                if (match.test(line)) {
                     return line;
                 }
             }
-            if (!process.isAlive())
-            {
+            if (!process.isAlive()) {
                 outPump.join(2000);
-                for (final String line : stdout)
-                {
-                    if (match.test(line))
-                    {
+                for (final String line : stdout) {
+                    if (match.test(line)) {
                         return line;
                     }
                 }
                 fail("levitate exited (" + process.exitValue() + ") before the expected line; stdout:\n"
-                    + String.join("\n", stdout) + "\nstderr:\n" + String.join("\n", stderr));
+                        + String.join("\n", stdout) + "\nstderr:\n" + String.join("\n", stderr));
             }
             Thread.sleep(20);
         }
-        fail("timed out waiting for a line; stdout:\n" + String.join("\n", stdout) + "\nstderr:\n" + String.join("\n", stderr));
+        fail("timed out waiting for a line; stdout:\n" + String.join("\n", stdout) + "\nstderr:\n"
+                + String.join("\n", stderr));
         return null;
     }
 
@@ -133,49 +114,46 @@ final class LevitateProcess implements AutoCloseable
      * SIGTERM, as systemd or kill(1) sends it. (Not Process.destroy(): that also closes this side
      * of the child's pipes, losing the output the test wants to read.)
      */
-    void terminate() throws IOException, InterruptedException
-    {
+    void terminate() throws IOException, InterruptedException {
         signal("TERM");
     }
 
     /** SIGINT, as Ctrl-C sends it. */
-    void interrupt() throws IOException, InterruptedException
-    {
+    void interrupt() throws IOException, InterruptedException {
         signal("INT");
     }
 
-    private void signal(final String name) throws IOException, InterruptedException
-    {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor());
+    private void signal(final String name) throws IOException, InterruptedException {
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                        .start()
+                        .waitFor());
     }
 
-    int awaitExit(final Duration timeout) throws InterruptedException
-    {
-        assertTrue(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS),
-            "levitate did not exit; stdout:\n" + String.join("\n", stdout));
+    int awaitExit(final Duration timeout) throws InterruptedException {
+        assertTrue(
+                process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS),
+                "levitate did not exit; stdout:\n" + String.join("\n", stdout));
         outPump.join(5000);
         errPump.join(5000);
         return process.exitValue();
     }
 
-    List<String> stdout()
-    {
+    List<String> stdout() {
         return List.copyOf(stdout);
     }
 
-    List<String> stderr()
-    {
+    List<String> stderr() {
         return List.copyOf(stderr);
     }
 
-    long pid()
-    {
+    long pid() {
         return process.pid();
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         process.destroyForcibly();
     }
 }

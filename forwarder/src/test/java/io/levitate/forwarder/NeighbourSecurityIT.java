@@ -1,9 +1,9 @@
 package io.levitate.forwarder;
 
-import io.levitate.packet.testing.FrameBuilder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.levitate.packet.testing.FrameBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -11,9 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Forged neighbour messages against the real forwarder on net_pcap: a capture in which the
@@ -24,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and after the forgeries, goes to the real gateway's MAC. The same with {@code instance.neighbours:
  * static}, where even well-formed ARP and NA for another MAC are refused and no request goes out.
  */
-class NeighbourSecurityIT
-{
+class NeighbourSecurityIT {
     private static final String VIP = "198.18.0.10";
     private static final String VIP6 = "fd00:99::10";
     private static final String GATEWAY_MAC = "02:00:00:00:00:01";
@@ -39,10 +37,8 @@ class NeighbourSecurityIT
 
     private int vipPackets;
 
-    private void vipTraffic(final List<byte[]> frames, final int base)
-    {
-        for (int f = 0; f < 10; f++)
-        {
+    private void vipTraffic(final List<byte[]> frames, final int base) {
+        for (int f = 0; f < 10; f++) {
             frames.add(TestFrames.l4("10.9.0." + (base + f), VIP, 6, 40000 + f, 80, 0x02));
             frames.add(TestFrames.l4("2001:db8::" + Integer.toHexString(base + f), VIP6, 6, 30000 + f, 80, 0x02));
             vipPackets += 2;
@@ -50,21 +46,24 @@ class NeighbourSecurityIT
     }
 
     /** A neighbour advertisement for {@code target} from fe80::1, with the given options, hop limit and flags. */
-    private static byte[] na(final String target, final byte[] options, final int hopLimit)
-    {
-        final ByteBuffer na = ByteBuffer.allocate(24 + options.length).put((byte)136).put((byte)0).putShort((short)0)
-            .putInt(0x6000_0000).put(TestFrames.ip(target)).put(options);
-        return TestFrames.ethernet(0x86DD, TestFrames.ipPacket(TestFrames.ip("fe80::1"), TestFrames.ip("fd00:1::2"), 58,
-            na.array(), 2, hopLimit));
+    private static byte[] na(final String target, final byte[] options, final int hopLimit) {
+        final ByteBuffer na = ByteBuffer.allocate(24 + options.length)
+                .put((byte) 136)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putInt(0x6000_0000)
+                .put(TestFrames.ip(target))
+                .put(options);
+        return TestFrames.ethernet(
+                0x86DD,
+                TestFrames.ipPacket(TestFrames.ip("fe80::1"), TestFrames.ip("fd00:1::2"), 58, na.array(), 2, hopLimit));
     }
 
-    private static byte[] targetLl(final byte[] mac)
-    {
-        return ByteBuffer.allocate(8).put((byte)2).put((byte)1).put(mac).array();
+    private static byte[] targetLl(final byte[] mac) {
+        return ByteBuffer.allocate(8).put((byte) 2).put((byte) 1).put(mac).array();
     }
 
-    private static byte[] arpReply(final byte[] senderMac)
-    {
+    private static byte[] arpReply(final byte[] senderMac) {
         return arp(2, senderMac, "10.0.1.1");
     }
 
@@ -72,15 +71,13 @@ class NeighbourSecurityIT
      * An ARP frame to our address whose sender hardware address is {@code senderMac}, from a
      * unicast Ethernet source (the forgery is in the ARP body, not in the Ethernet header).
      */
-    private static byte[] arp(final int operation, final byte[] senderMac, final String senderIp)
-    {
+    private static byte[] arp(final int operation, final byte[] senderMac, final String senderIp) {
         final byte[] frame = TestFrames.arp(operation, TestFrames.CLIENT_MAC, senderIp, new byte[6], "10.0.1.2");
         System.arraycopy(senderMac, 0, frame, 14 + 8, 6);
         return frame;
     }
 
-    private Path config(final Path in, final Path out, final boolean pinned) throws IOException
-    {
+    private Path config(final Path in, final Path out, final boolean pinned) throws IOException {
         final String yaml = """
             instance:
               name: nd-it-%d-%s
@@ -112,21 +109,35 @@ class NeighbourSecurityIT
                 backends: [{address: "fd00:2::11"}]
             control:
               socket: "%s"
-            """.formatted(ProcessHandle.current().pid(), pinned ? "static" : "learn", dir.resolve("counters"), in, out,
-            pinned ? "    ipv4_mac: \"" + GATEWAY_MAC + "\"\n    ipv6_mac: \"" + GATEWAY_MAC + "\"\n  neighbours: static" : "",
-            VIP, VIP6, dir.resolve("ctl-" + out.getFileName() + ".sock"));
+            """.formatted(
+                        ProcessHandle.current().pid(),
+                        pinned ? "static" : "learn",
+                        dir.resolve("counters"),
+                        in,
+                        out,
+                        pinned
+                                ? "    ipv4_mac: \"" + GATEWAY_MAC + "\"\n    ipv6_mac: \"" + GATEWAY_MAC
+                                        + "\"\n  neighbours: static"
+                                : "",
+                        VIP,
+                        VIP6,
+                        dir.resolve("ctl-" + out.getFileName() + ".sock"));
         final Path file = dir.resolve("nd-" + out.getFileName() + ".yaml");
         Files.writeString(file, yaml);
         return file;
     }
 
-    private String run(final List<byte[]> frames, final boolean pinned, final Path out) throws Exception
-    {
+    private String run(final List<byte[]> frames, final boolean pinned, final Path out) throws Exception {
         final Path in = dir.resolve("in-" + out.getFileName());
         PcapFile.write(in, frames);
-        try (LevitateProcess levitate = LevitateProcess.start("run", "--config", config(in, out, pinned).toString(),
-            "--stats-interval", "0.2", "--metrics", "127.0.0.1:0"))
-        {
+        try (LevitateProcess levitate = LevitateProcess.start(
+                "run",
+                "--config",
+                config(in, out, pinned).toString(),
+                "--stats-interval",
+                "0.2",
+                "--metrics",
+                "127.0.0.1:0")) {
             levitate.awaitLine(l -> l.contains("w0 rx " + frames.size() + " "), Duration.ofSeconds(60));
             levitate.terminate();
             assertEquals(0, levitate.awaitExit(Duration.ofSeconds(60)), String.join("\n", levitate.stderr()));
@@ -135,19 +146,16 @@ class NeighbourSecurityIT
     }
 
     /** Every GRE packet of {@code out}, per tshark, leaves for the real gateway; returns how many there are. */
-    private static int assertTunnelsGoToTheGateway(final Path out) throws Exception
-    {
+    private static int assertTunnelsGoToTheGateway(final Path out) throws Exception {
         final List<String[]> tunnels = TsharkFields.read(out, "gre", "f", "eth.dst", "frame.number");
-        for (final String[] t : tunnels)
-        {
+        for (final String[] t : tunnels) {
             assertEquals(GATEWAY_MAC, t[0], "tunnel packet in frame " + t[1]);
         }
         return tunnels.size();
     }
 
     @Test
-    void forgedAndInvalidNeighbourMessagesDoNotMoveTheGateways() throws Exception
-    {
+    void forgedAndInvalidNeighbourMessagesDoNotMoveTheGateways() throws Exception {
         vipPackets = 0;
         final List<byte[]> frames = new ArrayList<>();
         frames.add(arpReply(TestFrames.GATEWAY_MAC));
@@ -162,26 +170,36 @@ class NeighbourSecurityIT
         badChecksum[14 + 40 + 2] ^= 0x11;
         frames.add(badChecksum);
         frames.add(na("fd00:1::1", targetLl(IPV6_MULTICAST_MAC), 255));
-        frames.add(na("fd00:1::1", FrameBuilder.concat(new byte[] {2, 0, 0, 0, 0, 0, 0, 0}, targetLl(ATTACKER_MAC)), 255));
+        frames.add(
+                na("fd00:1::1", FrameBuilder.concat(new byte[] {2, 0, 0, 0, 0, 0, 0, 0}, targetLl(ATTACKER_MAC)), 255));
         vipTraffic(frames, 101);
 
         final Path out = dir.resolve("learn.pcap");
         final String summary = run(frames, false, out);
         assertEquals(vipPackets, assertTunnelsGoToTheGateway(out), summary);
-        for (final String reason : new String[] {"neighbour_not_unicast=4", "nd_hop_limit=1", "nd_bad_checksum=1",
-            "nd_invalid=1", "neighbour_consumed=2"})
-        {
+        for (final String reason : new String[] {
+            "neighbour_not_unicast=4", "nd_hop_limit=1", "nd_bad_checksum=1", "nd_invalid=1", "neighbour_consumed=2"
+        }) {
             assertTrue(summary.contains(reason), reason + " in\n" + summary);
         }
         // The gateways were learnt once and never changed.
-        assertEquals(1, summary.lines().filter(l -> l.startsWith("levitate: IPv4 gateway ")).count(), summary);
-        assertEquals(1, summary.lines().filter(l -> l.startsWith("levitate: IPv6 gateway ")).count(), summary);
+        assertEquals(
+                1,
+                summary.lines()
+                        .filter(l -> l.startsWith("levitate: IPv4 gateway "))
+                        .count(),
+                summary);
+        assertEquals(
+                1,
+                summary.lines()
+                        .filter(l -> l.startsWith("levitate: IPv6 gateway "))
+                        .count(),
+                summary);
         assertTrue(summary.contains("levitate: IPv6 gateway resolved to " + GATEWAY_MAC), summary);
     }
 
     @Test
-    void staticNeighboursIgnoreEvenWellFormedClaimsAndSendNoRequests() throws Exception
-    {
+    void staticNeighboursIgnoreEvenWellFormedClaimsAndSendNoRequests() throws Exception {
         vipPackets = 0;
         final List<byte[]> frames = new ArrayList<>();
         // Pinned: the first VIP packets are tunnelled before the gateway has said anything.
@@ -200,6 +218,9 @@ class NeighbourSecurityIT
         assertTrue(summary.contains("levitate: IPv4 gateway pinned to " + GATEWAY_MAC), summary);
         // No ARP request nor neighbour solicitation left for the pinned gateways; the client got its reply.
         assertEquals(List.of(), TsharkFields.read(out, "arp.opcode == 1 || icmpv6.type == 135", "f", "frame.number"));
-        assertEquals(1, TsharkFields.read(out, "arp.opcode == 2 && arp.src.proto_ipv4 == 10.0.1.2", "f", "frame.number").size());
+        assertEquals(
+                1,
+                TsharkFields.read(out, "arp.opcode == 2 && arp.src.proto_ipv4 == 10.0.1.2", "f", "frame.number")
+                        .size());
     }
 }

@@ -1,18 +1,16 @@
 package io.levitate.forwarder;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class PortSpecTest
-{
+import org.junit.jupiter.api.Test;
+
+class PortSpecTest {
     @Test
-    void vdevStringKeepsItsArgumentsAndNamesTheDevice()
-    {
+    void vdevStringKeepsItsArgumentsAndNamesTheDevice() {
         final PortSpec p = PortSpec.parse("net_pcap0,rx_pcap=/tmp/a.pcap,infinite_rx=1");
         assertFalse(p.pci());
         assertEquals("net_pcap0", p.deviceName());
@@ -20,8 +18,7 @@ class PortSpecTest
     }
 
     @Test
-    void pciAddressWithAndWithoutDomain()
-    {
+    void pciAddressWithAndWithoutDomain() {
         final PortSpec full = PortSpec.parse("0000:3B:00.1");
         assertTrue(full.pci());
         assertEquals("0000:3b:00.1", full.deviceName());
@@ -34,10 +31,8 @@ class PortSpecTest
     }
 
     @Test
-    void rejectsWhatIsNeither()
-    {
-        for (final String bad : new String[] {"", "  ", "0net", "net null", "03:00.9", ",rx_pcap=x"})
-        {
+    void rejectsWhatIsNeither() {
+        for (final String bad : new String[] {"", "  ", "0net", "net null", "03:00.9", ",rx_pcap=x"}) {
             final LevitateException ex = assertThrows(LevitateException.class, () -> PortSpec.parse(bad), bad);
             assertFalse(ex.getMessage().contains("\n"));
         }

@@ -9,13 +9,16 @@ public final class DecapResult {
     public int outerFamily;
     /** EtherType from the GRE header: the inner family. */
     public int innerEtherType;
+
     public boolean keyed;
     public int key;
     /** Inner IP packet. */
     public long innerOffset;
+
     public int innerLength;
     /** Inner packet as an Ethernet frame (after {@code toEthernet}). */
     public long frameOffset;
+
     public int frameLength;
 
     void clear() {

@@ -8,7 +8,6 @@ import io.levitate.packet.PacketClassifier;
 import io.levitate.packet.Verdict;
 import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.transport.GreFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -57,7 +56,9 @@ public final class GreDecapsulator {
     public void toEthernet(MemorySegment segment, DecapResult r, long destinationMac, long sourceMac) {
         long start = r.innerOffset - EthernetFlyweight.HEADER_LENGTH;
         ethernet.wrap(segment, start, EthernetFlyweight.HEADER_LENGTH)
-                .destination(destinationMac).source(sourceMac).outerEtherType(r.innerEtherType);
+                .destination(destinationMac)
+                .source(sourceMac)
+                .outerEtherType(r.innerEtherType);
         r.frameOffset = start;
         r.frameLength = EthernetFlyweight.HEADER_LENGTH + r.innerLength;
     }

@@ -10,7 +10,6 @@ import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
 import io.levitate.packet.transport.GreFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -87,15 +86,29 @@ public final class GreEncapsulator {
      * @param nowNanos   the worker's clock for the ICMP rate limit
      * @param out        receives the new frame position and the verdict
      */
-    public EncapVerdict encapsulate(MemorySegment segment, long dataOffset, int dataLength, int headroom,
-                                    Classification c, GreTunnel tunnel, long nowNanos, EncapResult out) {
+    public EncapVerdict encapsulate(
+            MemorySegment segment,
+            long dataOffset,
+            int dataLength,
+            int headroom,
+            Classification c,
+            GreTunnel tunnel,
+            long nowNanos,
+            EncapResult out) {
         EncapVerdict v = encapsulate0(segment, dataOffset, dataLength, headroom, c, tunnel, nowNanos, out);
         counters[v.id()]++;
         return v;
     }
 
-    private EncapVerdict encapsulate0(MemorySegment segment, long dataOffset, int dataLength, int headroom,
-                                      Classification c, GreTunnel tunnel, long nowNanos, EncapResult out) {
+    private EncapVerdict encapsulate0(
+            MemorySegment segment,
+            long dataOffset,
+            int dataLength,
+            int headroom,
+            Classification c,
+            GreTunnel tunnel,
+            long nowNanos,
+            EncapResult out) {
         if (!describesIpPacket(c, dataOffset, dataLength)) {
             return out.set(EncapVerdict.NOT_IP, dataOffset, dataLength);
         }
@@ -106,8 +119,16 @@ public final class GreEncapsulator {
         if (c.l3Offset - ETHERNET - overhead < dataOffset - headroom) {
             return out.set(EncapVerdict.NO_HEADROOM, dataOffset, dataLength);
         }
-        long start = writeTunnel(segment, c.l3Offset, c.l3Length, c.key.family, c.trafficClass, c.dontFragment,
-                flowHash(c.key), tunnel, tunnel.nextHopMac());
+        long start = writeTunnel(
+                segment,
+                c.l3Offset,
+                c.l3Length,
+                c.key.family,
+                c.trafficClass,
+                c.dontFragment,
+                flowHash(c.key),
+                tunnel,
+                tunnel.nextHopMac());
         return out.set(EncapVerdict.ENCAPSULATED, start, ETHERNET + overhead + c.l3Length);
     }
 
@@ -128,19 +149,33 @@ public final class GreEncapsulator {
      * @param nextHopMac the Ethernet destination
      * @return where the new frame starts; it ends where the IP packet does
      */
-    public long encapsulateIpv4(long l3, int ipLength, int tos, boolean dontFragment, long srcLo, int ports,
-                                int protocol, GreTunnel tunnel, long nextHopMac) {
+    public long encapsulateIpv4(
+            long l3,
+            int ipLength,
+            int tos,
+            boolean dontFragment,
+            long srcLo,
+            int ports,
+            int protocol,
+            GreTunnel tunnel,
+            long nextHopMac) {
         counters[EncapVerdict.ENCAPSULATED.id()]++;
         final boolean wide = tunnel.family() == FlowKey.FAMILY_IPV4 && !tunnel.keyed();
         final int mask = config.sourceV4HostMask;
         // The flow hash only where it is used: the outer IPv4 source's host bits, or the general writer.
         final long hash = wide && mask == 0 ? 0 : flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
         if (wide) {
-            return writeIpv4Unkeyed(l3, ipLength, tos, dontFragment, config.sourceV4 | ((int) hash & mask),
-                    tunnel.destinationV4(), nextHopMac);
+            return writeIpv4Unkeyed(
+                    l3,
+                    ipLength,
+                    tos,
+                    dontFragment,
+                    config.sourceV4 | ((int) hash & mask),
+                    tunnel.destinationV4(),
+                    nextHopMac);
         }
-        return writeTunnel(NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, hash, tunnel,
-                nextHopMac);
+        return writeTunnel(
+                NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, hash, tunnel, nextHopMac);
     }
 
     /**
@@ -148,11 +183,12 @@ public final class GreEncapsulator {
      * in {@link NetworkOrder#ALL}: the same bytes, as five big-endian 8-byte stores (the last two
      * overlap by two bytes of the destination address) instead of a dozen narrow ones.
      */
-    private long writeIpv4Unkeyed(long l3, int ipLength, int tos, boolean innerDontFragment, int source,
-                                  int destination, long nextHopMac) {
+    private long writeIpv4Unkeyed(
+            long l3, int ipLength, int tos, boolean innerDontFragment, int source, int destination, long nextHopMac) {
         final long frame = l3 - IPV4_GRE_HEADERS;
         // The outer header's three first words, as Ipv4Flyweight.writeHeader forms them.
-        final int w0 = (4 << 28) | (5 << 24) | ((tos & 0xFF) << 16) | ((ipLength + IPV4_GRE_HEADERS - ETHERNET) & 0xFFFF);
+        final int w0 =
+                (4 << 28) | (5 << 24) | ((tos & 0xFF) << 16) | ((ipLength + IPV4_GRE_HEADERS - ETHERNET) & 0xFFFF);
         final int w1 = (ipIdentification++ & 0xFFFF) << 16
                 | (outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0);
         final int w2 = (config.ttl << 24) | (IpProtocols.GRE << 16);
@@ -164,8 +200,8 @@ public final class GreEncapsulator {
         NetworkOrder.putI64(all, frame + 8, (mac & 0xFFFF_FFFFL) << 32 | (long) EtherTypes.IPV4 << 16 | w0 >>> 16);
         // 16: total length, identification, flags, TTL, protocol; 24: checksum, source, destination's first 2.
         NetworkOrder.putI64(all, frame + 16, (long) (w0 & 0xFFFF) << 48 | (w1 & 0xFFFF_FFFFL) << 16 | w2 >>> 16);
-        NetworkOrder.putI64(all, frame + 24,
-                (long) checksum << 48 | (source & 0xFFFF_FFFFL) << 16 | destination >>> 16);
+        NetworkOrder.putI64(
+                all, frame + 24, (long) checksum << 48 | (source & 0xFFFF_FFFFL) << 16 | destination >>> 16);
         // 30: destination, GRE flags and version (0), protocol type (the inner packet is IPv4).
         NetworkOrder.putI64(all, frame + 30, (destination & 0xFFFF_FFFFL) << 32 | EtherTypes.IPV4);
         return frame;
@@ -183,8 +219,8 @@ public final class GreEncapsulator {
      * The most headroom {@link #encapsulateIpv4} needs beyond the client's 14-byte Ethernet header,
      * and the largest tunnel overhead: IPv6 outer and a keyed GRE header.
      */
-    public static final int MAX_EXTRA_HEADROOM = Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH
-            + GreFlyweight.OPTION_LENGTH;
+    public static final int MAX_EXTRA_HEADROOM =
+            Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH + GreFlyweight.OPTION_LENGTH;
 
     /** The outer IP header's length: by the backend's family. */
     private static int outerIpLength(GreTunnel tunnel) {
@@ -200,8 +236,16 @@ public final class GreEncapsulator {
      *
      * @return where the new frame starts (it ends where the inner packet does)
      */
-    private long writeTunnel(MemorySegment segment, long inner, int innerLength, int innerFamily, int tos,
-                             boolean innerDontFragment, long hash, GreTunnel tunnel, long nextHopMac) {
+    private long writeTunnel(
+            MemorySegment segment,
+            long inner,
+            int innerLength,
+            int innerFamily,
+            int tos,
+            boolean innerDontFragment,
+            long hash,
+            GreTunnel tunnel,
+            long nextHopMac) {
         boolean outerV4 = tunnel.family() == FlowKey.FAMILY_IPV4;
         int outerIp = outerIpLength(tunnel);
         int greLength = greLength(tunnel);
@@ -210,18 +254,30 @@ public final class GreEncapsulator {
         long start = l3 - ETHERNET;
         NetworkOrder.putMac(segment, start, nextHopMac);
         NetworkOrder.putMac(segment, start + EthernetFlyweight.SOURCE_OFFSET, config.portMac);
-        NetworkOrder.putU16(segment, start + EthernetFlyweight.ETHER_TYPE_OFFSET,
-                outerV4 ? EtherTypes.IPV4 : EtherTypes.IPV6);
+        NetworkOrder.putU16(
+                segment, start + EthernetFlyweight.ETHER_TYPE_OFFSET, outerV4 ? EtherTypes.IPV4 : EtherTypes.IPV6);
         if (outerV4) {
             int source = config.sourceV4 | ((int) hash & config.sourceV4HostMask);
-            Ipv4Flyweight.writeHeader(segment, l3, tos, outerLength, ipIdentification++ & 0xFFFF,
-                    outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0, config.ttl,
-                    IpProtocols.GRE, source, tunnel.destinationV4());
+            Ipv4Flyweight.writeHeader(
+                    segment,
+                    l3,
+                    tos,
+                    outerLength,
+                    ipIdentification++ & 0xFFFF,
+                    outerDontFragment(innerDontFragment) ? Ipv4Flyweight.FLAG_DONT_FRAGMENT : 0,
+                    config.ttl,
+                    IpProtocols.GRE,
+                    source,
+                    tunnel.destinationV4());
         } else {
             writeOuterV6(segment, l3, outerLength, tos, tunnel, hash);
         }
-        GreFlyweight.write(segment, l3 + outerIp, innerFamily == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6,
-                tunnel.keyed(), tunnel.key());
+        GreFlyweight.write(
+                segment,
+                l3 + outerIp,
+                innerFamily == FlowKey.FAMILY_IPV4 ? EtherTypes.IPV4 : EtherTypes.IPV6,
+                tunnel.keyed(),
+                tunnel.key());
         return start;
     }
 
@@ -233,8 +289,8 @@ public final class GreEncapsulator {
                 && c.l3Offset + c.l3Length <= dataOffset + dataLength;
     }
 
-    private void writeOuterV6(MemorySegment segment, long l3, int totalLength, int trafficClass, GreTunnel tunnel,
-                              long hash) {
+    private void writeOuterV6(
+            MemorySegment segment, long l3, int totalLength, int trafficClass, GreTunnel tunnel, long hash) {
         long sourceLo = config.sourceV6Lo | (hash & config.sourceV6HostMask);
         // A zero flow label means "unlabelled"; keep it non-zero so the label always carries entropy.
         int label = (int) (hash >>> 40) & Ipv6Flyweight.FLOW_LABEL_MASK;
@@ -252,8 +308,15 @@ public final class GreEncapsulator {
         return dfCopyInner ? innerDontFragment : dfSet;
     }
 
-    private EncapVerdict tooBig(MemorySegment segment, long dataOffset, int dataLength, int headroom,
-                                Classification c, int overhead, long nowNanos, EncapResult out) {
+    private EncapVerdict tooBig(
+            MemorySegment segment,
+            long dataOffset,
+            int dataLength,
+            int headroom,
+            Classification c,
+            int overhead,
+            long nowNanos,
+            EncapResult out) {
         // Never answer an ICMP error with one (RFC 1122 section 3.2.2): with the minimum MTU
         // EncapConfig enforces, a steered error is never too big anyway; this keeps it true.
         if (!c.dontFragment || c.verdictId() == Verdict.ICMP_ERROR.id()) {

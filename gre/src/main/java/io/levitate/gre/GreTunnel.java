@@ -84,8 +84,12 @@ public final class GreTunnel {
 
     @Override
     public String toString() {
-        return "GreTunnel{" + Addresses.format(family, destinationV6Hi, family == FlowKey.FAMILY_IPV4
-                ? destinationV4 & 0xFFFF_FFFFL : destinationV6Lo) + " via " + Addresses.formatMac(nextHopMac)
+        return "GreTunnel{"
+                + Addresses.format(
+                        family,
+                        destinationV6Hi,
+                        family == FlowKey.FAMILY_IPV4 ? destinationV4 & 0xFFFF_FFFFL : destinationV6Lo)
+                + " via " + Addresses.formatMac(nextHopMac)
                 + (keyed ? " key=" + Integer.toUnsignedString(key) : "") + "}";
     }
 }

@@ -10,7 +10,6 @@ import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6ExtensionHeaderFlyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
 import io.levitate.packet.transport.IcmpFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**

@@ -9,7 +9,6 @@ import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
 import io.levitate.packet.transport.IcmpFlyweight;
 import io.levitate.packet.transport.Icmpv6Flyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -34,6 +33,7 @@ final class IcmpTooBigWriter {
     static final int MAX_ICMPV6_PACKET = 1280;
     /** TTL of our own ICMP messages: the Linux default. */
     static final int TTL = 64;
+
     static final int V4_HEADERS = Ipv4Flyweight.MIN_HEADER_LENGTH + IcmpFlyweight.HEADER_LENGTH;
     static final int V6_HEADERS = Ipv6Flyweight.HEADER_LENGTH + Icmpv6Flyweight.HEADER_LENGTH;
 
@@ -74,8 +74,9 @@ final class IcmpTooBigWriter {
     private int writeV4(MemorySegment s, long l3, Classification c, int mtu) {
         int quote = Math.min(c.l3Length, MAX_ICMPV4_DATAGRAM - V4_HEADERS);
         int total = V4_HEADERS + quote;
-        ipv4.wrap(s, l3, Ipv4Flyweight.MIN_HEADER_LENGTH).writeHeader(0, total, identification++ & 0xFFFF, 0,
-                TTL, IpProtocols.ICMP, c.key.dstV4(), c.key.srcV4());
+        ipv4.wrap(s, l3, Ipv4Flyweight.MIN_HEADER_LENGTH)
+                .writeHeader(
+                        0, total, identification++ & 0xFFFF, 0, TTL, IpProtocols.ICMP, c.key.dstV4(), c.key.srcV4());
         icmp.wrap(s, l3 + Ipv4Flyweight.MIN_HEADER_LENGTH, IcmpFlyweight.HEADER_LENGTH + quote)
                 .type(IcmpFlyweight.TYPE_DESTINATION_UNREACHABLE)
                 .code(IcmpFlyweight.CODE_FRAGMENTATION_NEEDED)

@@ -23,8 +23,9 @@ public final class TokenBucket {
      */
     public TokenBucket(int perSecond, int burst) {
         if (perSecond < 1 || perSecond > 1_000_000_000 || burst < 1) {
-            throw new IllegalArgumentException("token bucket: rate must be 1..1000000000 per second and burst at least 1, got "
-                    + perSecond + " and " + burst);
+            throw new IllegalArgumentException(
+                    "token bucket: rate must be 1..1000000000 per second and burst at least 1, got " + perSecond
+                            + " and " + burst);
         }
         this.nanosPerToken = 1_000_000_000L / perSecond;
         this.capacityNanos = nanosPerToken * burst;

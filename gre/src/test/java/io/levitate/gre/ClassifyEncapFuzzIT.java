@@ -1,13 +1,17 @@
 package io.levitate.gre;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import io.levitate.packet.Classification;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.FlowKey;
 import io.levitate.packet.PacketClassifier;
 import io.levitate.packet.Verdict;
 import io.levitate.packet.testing.FrameBuilder;
-import org.junit.jupiter.api.Test;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,12 +20,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * Feeds at least ten million random and mutated frames through the classifier, the ICMP steering
@@ -48,8 +47,12 @@ class ClassifyEncapFuzzIT {
         PacketClassifier strict = new PacketClassifier(true, PacketClassifier.DEFAULT_MAX_EXTENSION_HEADERS);
         PacketClassifier lenient = new PacketClassifier(false, PacketClassifier.DEFAULT_MAX_EXTENSION_HEADERS);
         Classification c = new Classification();
-        EncapConfig config = EncapConfig.builder().portMac(0x020000000001L).sourceV4("10.99.0.0", 24)
-                .sourceV6("fd00:99::", 64).icmpRateLimit(1_000_000, 1000).build();
+        EncapConfig config = EncapConfig.builder()
+                .portMac(0x020000000001L)
+                .sourceV4("10.99.0.0", 24)
+                .sourceV6("fd00:99::", 64)
+                .icmpRateLimit(1_000_000, 1000)
+                .build();
         GreEncapsulator encap = new GreEncapsulator(config);
         EncapResult result = new EncapResult();
         IcmpErrorSteering steering = new IcmpErrorSteering();
@@ -95,23 +98,27 @@ class ClassifyEncapFuzzIT {
                         encapVerdicts[ev.id()]++;
                         assertTrue(result.dataOffset >= 0 && result.dataOffset + result.dataLength <= s.byteSize());
                         if (ev == EncapVerdict.ENCAPSULATED) {
-                            assertTrue(decap.decapsulate(s, result.dataOffset, result.dataLength, decapResult),
+                            assertTrue(
+                                    decap.decapsulate(s, result.dataOffset, result.dataLength, decapResult),
                                     decapResult.dropReason::toString);
                             assertEquals(c.l3Length, decapResult.innerLength);
                             decapsulated++;
                         }
                     }
                 } catch (Throwable t) {
-                    fail("frame " + i + " (seed " + seed + ") " + c + ": "
-                            + HexFormat.of().formatHex(scratch, 0, length), t);
+                    fail(
+                            "frame " + i + " (seed " + seed + ") " + c + ": "
+                                    + HexFormat.of().formatHex(scratch, 0, length),
+                            t);
                 }
             }
         }
         long elapsedNanos = System.nanoTime() - startNanos;
 
         StringBuilder report = new StringBuilder();
-        report.append(String.format("fuzz: %,d frames in %.2f s (%.0f ns/frame), seed %d%n", frames,
-                elapsedNanos / 1e9, (double) elapsedNanos / frames, seed));
+        report.append(String.format(
+                "fuzz: %,d frames in %.2f s (%.0f ns/frame), seed %d%n",
+                frames, elapsedNanos / 1e9, (double) elapsedNanos / frames, seed));
         for (Verdict v : Verdict.values()) {
             report.append(String.format("  verdict %-14s %,12d%n", v, verdicts[v.id()]));
         }
@@ -136,7 +143,9 @@ class ClassifyEncapFuzzIT {
         for (Verdict v : Verdict.values()) {
             assertTrue(verdicts[v.id()] > 0, "never produced " + v + "\n" + report);
         }
-        assertTrue(encapVerdicts[EncapVerdict.ENCAPSULATED.id()] > 0 && encapVerdicts[EncapVerdict.TOO_BIG_ICMP_SENT.id()] > 0,
+        assertTrue(
+                encapVerdicts[EncapVerdict.ENCAPSULATED.id()] > 0
+                        && encapVerdicts[EncapVerdict.TOO_BIG_ICMP_SENT.id()] > 0,
                 report.toString());
     }
 
@@ -210,30 +219,107 @@ class ClassifyEncapFuzzIT {
         List<byte[]> c = new ArrayList<>();
         FrameBuilder v4 = new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10");
         c.add(v4.tcp(40000, 80, 0x02).padTo(60).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").dontFragment().tcpWithOptions(1, 2, 0x12,
-                new byte[] {2, 4, 5, (byte) 0xb4, 1, 3, 3, 7}).payload(100).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").dontFragment().tcp(3, 4, 0x10).payload(1460).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").udp(5, 53).payload(30).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").ipv4Options(new byte[] {(byte) 0x94, 4, 0, 0, 1, 1, 1, 0})
-                .udp(5, 53).payload(3).build());
-        c.add(new FrameBuilder().vlan(0x8100, 5).ipv4("198.51.100.7", "192.0.2.10").tcp(1, 80, 0x02).build());
-        c.add(new FrameBuilder().vlan(0x88A8, 5).vlan(0x8100, 6).ipv4("198.51.100.7", "192.0.2.10").udp(1, 80).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").fragment(0, true).udp(1, 2).payload(100).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").fragment(100, false).protocol(6, new byte[0]).payload(50).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").icmp(8, 0, 1).payload(56).build());
-        byte[] quoted = new FrameBuilder().ipv4("192.0.2.10", "198.51.100.7").tcp(80, 40000, 0x10).payload(100).buildL3();
-        c.add(new FrameBuilder().ipv4("203.0.113.1", "192.0.2.10").icmp(3, 4, 1400).payload(Arrays.copyOf(quoted, 28)).build());
-        c.add(new FrameBuilder().ipv4("203.0.113.1", "192.0.2.10").icmp(11, 0, 0).payload(quoted).build());
-        c.add(new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").protocol(47, new byte[] {0x20, 0, 8, 0, 0, 0, 0, 1})
-                .payload(new FrameBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).buildL3()).build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .dontFragment()
+                .tcpWithOptions(1, 2, 0x12, new byte[] {2, 4, 5, (byte) 0xb4, 1, 3, 3, 7})
+                .payload(100)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .dontFragment()
+                .tcp(3, 4, 0x10)
+                .payload(1460)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .udp(5, 53)
+                .payload(30)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .ipv4Options(new byte[] {(byte) 0x94, 4, 0, 0, 1, 1, 1, 0})
+                .udp(5, 53)
+                .payload(3)
+                .build());
+        c.add(new FrameBuilder()
+                .vlan(0x8100, 5)
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .tcp(1, 80, 0x02)
+                .build());
+        c.add(new FrameBuilder()
+                .vlan(0x88A8, 5)
+                .vlan(0x8100, 6)
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .udp(1, 80)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .fragment(0, true)
+                .udp(1, 2)
+                .payload(100)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .fragment(100, false)
+                .protocol(6, new byte[0])
+                .payload(50)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .icmp(8, 0, 1)
+                .payload(56)
+                .build());
+        byte[] quoted = new FrameBuilder()
+                .ipv4("192.0.2.10", "198.51.100.7")
+                .tcp(80, 40000, 0x10)
+                .payload(100)
+                .buildL3();
+        c.add(new FrameBuilder()
+                .ipv4("203.0.113.1", "192.0.2.10")
+                .icmp(3, 4, 1400)
+                .payload(Arrays.copyOf(quoted, 28))
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("203.0.113.1", "192.0.2.10")
+                .icmp(11, 0, 0)
+                .payload(quoted)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv4("198.51.100.7", "192.0.2.10")
+                .protocol(47, new byte[] {0x20, 0, 8, 0, 0, 0, 0, 1})
+                .payload(new FrameBuilder()
+                        .ipv4("10.0.0.1", "10.0.0.2")
+                        .udp(1, 2)
+                        .buildL3())
+                .build());
         FrameBuilder v6 = new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10");
         c.add(v6.tcp(50000, 443, 0x02).build());
-        c.add(new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").tcp(50000, 443, 0x10).payload(1440).build());
-        c.add(new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").optionsHeader(0, 1).routingHeader()
-                .optionsHeader(60, 0).udp(1, 53).payload(20).build());
-        c.add(new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").ipv6Fragment(0, true, 5).udp(1, 53).payload(64).build());
-        c.add(new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").ipv6Fragment(77, false, 5)
-                .protocol(17, new byte[0]).payload(64).build());
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                .tcp(50000, 443, 0x10)
+                .payload(1440)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                .optionsHeader(0, 1)
+                .routingHeader()
+                .optionsHeader(60, 0)
+                .udp(1, 53)
+                .payload(20)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                .ipv6Fragment(0, true, 5)
+                .udp(1, 53)
+                .payload(64)
+                .build());
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                .ipv6Fragment(77, false, 5)
+                .protocol(17, new byte[0])
+                .payload(64)
+                .build());
         FrameBuilder chain = new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10");
         for (int i = 0; i < 20; i++) { // a chain longer than the walk bound
             chain.optionsHeader(60, 0);
@@ -244,13 +330,28 @@ class ClassifyEncapFuzzIT {
             hbh.optionsHeader(0, 0);
         }
         c.add(hbh.tcp(1, 2, 0x02).build());
-        byte[] quoted6 = new FrameBuilder().ipv6("2001:db8:ffff::10", "2001:db8:1::7").optionsHeader(60, 0)
-                .tcp(443, 50000, 0x10).payload(1300).buildL3();
-        c.add(new FrameBuilder().ipv6("2001:db8:aaaa::1", "2001:db8:ffff::10").icmpv6(2, 0, 1280)
-                .payload(Arrays.copyOf(quoted6, 1232)).build());
-        c.add(new FrameBuilder().ipv6("fe80::1", "ff02::1:ff00:10").ttl(255).icmpv6(135, 0, 0)
-                .payload(new byte[16]).build());
-        c.add(new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").icmpv6(128, 0, 0).payload(8).build());
+        byte[] quoted6 = new FrameBuilder()
+                .ipv6("2001:db8:ffff::10", "2001:db8:1::7")
+                .optionsHeader(60, 0)
+                .tcp(443, 50000, 0x10)
+                .payload(1300)
+                .buildL3();
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:aaaa::1", "2001:db8:ffff::10")
+                .icmpv6(2, 0, 1280)
+                .payload(Arrays.copyOf(quoted6, 1232))
+                .build());
+        c.add(new FrameBuilder()
+                .ipv6("fe80::1", "ff02::1:ff00:10")
+                .ttl(255)
+                .icmpv6(135, 0, 0)
+                .payload(new byte[16])
+                .build());
+        c.add(new FrameBuilder()
+                .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                .icmpv6(128, 0, 0)
+                .payload(8)
+                .build());
         byte[] arp = new byte[28];
         FrameBuilder.put16(arp, 0, 1);
         FrameBuilder.put16(arp, 2, 0x0800);

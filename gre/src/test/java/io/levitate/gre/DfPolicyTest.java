@@ -1,34 +1,37 @@
 package io.levitate.gre;
 
-import io.levitate.packet.Classification;
-import io.levitate.packet.PacketClassifier;
-import io.levitate.packet.ip.Ipv4Flyweight;
-import io.levitate.packet.testing.FrameBuilder;
-import io.levitate.packet.testing.Frames;
-import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
 import static io.levitate.gre.GreGoldenTest.PORT_MAC;
 import static io.levitate.gre.GreGoldenTest.V4_BACKEND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.levitate.packet.Classification;
+import io.levitate.packet.PacketClassifier;
+import io.levitate.packet.ip.Ipv4Flyweight;
+import io.levitate.packet.testing.FrameBuilder;
+import io.levitate.packet.testing.Frames;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
 /** Outer DF bit per policy, and the config's refusals. */
 class DfPolicyTest {
     private static boolean outerDf(DfPolicy policy, FrameBuilder client) {
-        GreEncapsulator encap = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).sourceV4("10.99.0.1")
-                .dfPolicy(policy).build());
+        GreEncapsulator encap = new GreEncapsulator(EncapConfig.builder()
+                .portMac(PORT_MAC)
+                .sourceV4("10.99.0.1")
+                .dfPolicy(policy)
+                .build());
         byte[] frame = client.build();
         Classification c = new Classification();
         EncapResult r = new EncapResult();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = Frames.place(arena, frame);
             new PacketClassifier().classify(s, Frames.HEADROOM, frame.length, c);
-            assertEquals(EncapVerdict.ENCAPSULATED, encap.encapsulate(s, Frames.HEADROOM, frame.length, Frames.HEADROOM,
-                    c, V4_BACKEND, 0, r));
+            assertEquals(
+                    EncapVerdict.ENCAPSULATED,
+                    encap.encapsulate(s, Frames.HEADROOM, frame.length, Frames.HEADROOM, c, V4_BACKEND, 0, r));
             Ipv4Flyweight outer = new Ipv4Flyweight().wrap(s, r.dataOffset + 14, r.dataLength - 14);
             assertTrue(outer.checksumValid());
             return outer.dontFragment();
@@ -46,7 +49,10 @@ class DfPolicyTest {
         assertEquals(false, outerDf(DfPolicy.CLEAR, v4(true)));
         assertTrue(outerDf(DfPolicy.COPY_INNER, v4(true)));
         assertEquals(false, outerDf(DfPolicy.COPY_INNER, v4(false)));
-        assertTrue(outerDf(DfPolicy.COPY_INNER, new FrameBuilder().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2)),
+        assertTrue(
+                outerDf(
+                        DfPolicy.COPY_INNER,
+                        new FrameBuilder().ipv6("2001:db8::1", "2001:db8::2").udp(1, 2)),
                 "IPv6 inner forbids fragmentation");
     }
 

@@ -1,5 +1,10 @@
 package io.levitate.gre;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.levitate.packet.Addresses;
 import io.levitate.packet.Classification;
 import io.levitate.packet.DropReason;
@@ -10,10 +15,6 @@ import io.levitate.packet.testing.FrameBuilder;
 import io.levitate.packet.testing.Frames;
 import io.levitate.packet.testing.PcapWriter;
 import io.levitate.packet.testing.Tshark;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -21,11 +22,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Encapsulation checked by tshark: every case is a client frame, a tunnel and the outer fields
@@ -37,14 +36,25 @@ class GreGoldenTest {
     static final long ROUTER_MAC = Addresses.mac("02:00:00:00:00:fe");
     static final long BACKEND_MAC_V4 = Addresses.mac("02:be:00:00:00:04");
     static final long BACKEND_MAC_V6 = Addresses.mac("02:be:00:00:00:06");
-    static final EncapConfig CONFIG = EncapConfig.builder().portMac(PORT_MAC)
-            .sourceV4("10.99.0.1").sourceV6("fd00:99::1").ttl(33).build();
+    static final EncapConfig CONFIG = EncapConfig.builder()
+            .portMac(PORT_MAC)
+            .sourceV4("10.99.0.1")
+            .sourceV6("fd00:99::1")
+            .ttl(33)
+            .build();
     static final GreTunnel V4_BACKEND = GreTunnel.ipv4("10.200.0.5", BACKEND_MAC_V4);
     static final GreTunnel V6_BACKEND = GreTunnel.ipv6("fd00:200::5", BACKEND_MAC_V6);
 
-    record Case(String name, byte[] client, GreTunnel tunnel, String outerSrc, String outerDst, String innerSrc,
-                String innerDst, byte[] innerIp, byte[] encapsulated) {
-    }
+    record Case(
+            String name,
+            byte[] client,
+            GreTunnel tunnel,
+            String outerSrc,
+            String outerDst,
+            String innerSrc,
+            String innerDst,
+            byte[] innerIp,
+            byte[] encapsulated) {}
 
     static final List<Case> CASES = new ArrayList<>();
     static List<Map<String, String>> dissected;
@@ -62,11 +72,20 @@ class GreGoldenTest {
             assertTrue(v == Verdict.VIP_CANDIDATE || v == Verdict.ICMP_ERROR, name + " " + c);
             String innerSrc = Addresses.format(c.key.family, c.key.srcHi, c.key.srcLo);
             String innerDst = Addresses.format(c.key.family, c.key.dstHi, c.key.dstLo);
-            assertEquals(EncapVerdict.ENCAPSULATED, encap.encapsulate(s, Frames.HEADROOM, frame.length,
-                    Frames.HEADROOM, c, tunnel, 0, r), name);
+            assertEquals(
+                    EncapVerdict.ENCAPSULATED,
+                    encap.encapsulate(s, Frames.HEADROOM, frame.length, Frames.HEADROOM, c, tunnel, 0, r),
+                    name);
             boolean v4 = tunnel.family() == FlowKey.FAMILY_IPV4;
-            CASES.add(new Case(name, frame, tunnel, v4 ? "10.99.0.1" : "fd00:99::1",
-                    v4 ? "10.200.0.5" : "fd00:200::5", innerSrc, innerDst, innerIp,
+            CASES.add(new Case(
+                    name,
+                    frame,
+                    tunnel,
+                    v4 ? "10.99.0.1" : "fd00:99::1",
+                    v4 ? "10.200.0.5" : "fd00:200::5",
+                    innerSrc,
+                    innerDst,
+                    innerIp,
                     Frames.bytes(s, r.dataOffset, r.dataLength)));
         }
     }
@@ -80,7 +99,10 @@ class GreGoldenTest {
     }
 
     static {
-        add("v4-in-v4 64-byte tcp syn", v4Client().tos(0x2A).dontFragment().tcp(40000, 80, 0x02).padTo(60), V4_BACKEND);
+        add(
+                "v4-in-v4 64-byte tcp syn",
+                v4Client().tos(0x2A).dontFragment().tcp(40000, 80, 0x02).padTo(60),
+                V4_BACKEND);
         add("v6-in-v6 tcp", v6Client().tos(0xB8).tcp(50000, 443, 0x18).payload(300), V6_BACKEND);
         add("v4-in-v6 udp", v4Client().udp(33001, 33000).payload(40), V6_BACKEND);
         add("v6-in-v4 udp", v6Client().udp(33001, 33000).payload(40), V4_BACKEND);
@@ -88,14 +110,37 @@ class GreGoldenTest {
         add("keyed gre, v6 outer", v6Client().tcp(40001, 80, 0x10).payload(10), V6_BACKEND.withKey(7));
         add("QinQ tagged input", v4Client().vlan(0x88A8, 100).vlan(0x8100, 200).tcp(40002, 80, 0x02), V4_BACKEND);
         add("802.1Q tagged v6 input", v6Client().vlan(0x8100, 300).tcp(40003, 80, 0x02), V6_BACKEND);
-        add("v6 with extension headers", v6Client().optionsHeader(0, 0).routingHeader().optionsHeader(60, 1)
-                .udp(6000, 33000).payload(20), V6_BACKEND);
-        add("v4 middle fragment", v4Client().fragment(185, true).protocol(17, new byte[0]).payload(64), V4_BACKEND);
-        add("v6 first fragment", v6Client().ipv6Fragment(0, true, 99).udp(7000, 33000).payload(64), V4_BACKEND);
-        byte[] quoted = new FrameBuilder().ipv4("192.0.2.10", "198.51.100.7").dontFragment().tcp(80, 40000, 0x10)
-                .payload(1400).buildL3();
-        add("icmp frag-needed about a VIP flow, steered", new FrameBuilder().macs(PORT_MAC, ROUTER_MAC)
-                .ipv4("203.0.113.1", "192.0.2.10").icmp(3, 4, 1400).payload(Arrays.copyOf(quoted, 28)), V4_BACKEND);
+        add(
+                "v6 with extension headers",
+                v6Client()
+                        .optionsHeader(0, 0)
+                        .routingHeader()
+                        .optionsHeader(60, 1)
+                        .udp(6000, 33000)
+                        .payload(20),
+                V6_BACKEND);
+        add(
+                "v4 middle fragment",
+                v4Client().fragment(185, true).protocol(17, new byte[0]).payload(64),
+                V4_BACKEND);
+        add(
+                "v6 first fragment",
+                v6Client().ipv6Fragment(0, true, 99).udp(7000, 33000).payload(64),
+                V4_BACKEND);
+        byte[] quoted = new FrameBuilder()
+                .ipv4("192.0.2.10", "198.51.100.7")
+                .dontFragment()
+                .tcp(80, 40000, 0x10)
+                .payload(1400)
+                .buildL3();
+        add(
+                "icmp frag-needed about a VIP flow, steered",
+                new FrameBuilder()
+                        .macs(PORT_MAC, ROUTER_MAC)
+                        .ipv4("203.0.113.1", "192.0.2.10")
+                        .icmp(3, 4, 1400)
+                        .payload(Arrays.copyOf(quoted, 28)),
+                V4_BACKEND);
     }
 
     @BeforeAll
@@ -105,11 +150,34 @@ class GreGoldenTest {
         CASES.forEach(c -> frames.add(c.encapsulated()));
         Path pcap = PcapWriter.write(dir.resolve("gre.pcap"), frames);
         assertEquals("", Tshark.complaints(pcap), "tshark -V flags these");
-        dissected = Tshark.fields(pcap,
-                "eth.dst", "eth.src", "eth.type", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "ip.ttl",
-                "ip.flags.df", "ip.dsfield", "ip.len", "ip.checksum.status", "ipv6.plen", "ipv6.nxt", "ipv6.hlim",
-                "ipv6.tclass", "ipv6.flow", "gre.proto", "gre.flags.key", "gre.key", "gre.flags.version",
-                "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "vlan.id");
+        dissected = Tshark.fields(
+                pcap,
+                "eth.dst",
+                "eth.src",
+                "eth.type",
+                "ip.src",
+                "ip.dst",
+                "ipv6.src",
+                "ipv6.dst",
+                "ip.proto",
+                "ip.ttl",
+                "ip.flags.df",
+                "ip.dsfield",
+                "ip.len",
+                "ip.checksum.status",
+                "ipv6.plen",
+                "ipv6.nxt",
+                "ipv6.hlim",
+                "ipv6.tclass",
+                "ipv6.flow",
+                "gre.proto",
+                "gre.flags.key",
+                "gre.key",
+                "gre.flags.version",
+                "tcp.checksum.status",
+                "udp.checksum.status",
+                "icmp.checksum.status",
+                "vlan.id");
         assertEquals(CASES.size(), dissected.size());
     }
 
@@ -139,7 +207,10 @@ class GreGoldenTest {
             assertEquals("0", t.get("gre.flags.version"), ctx);
             if (c.tunnel().keyed()) {
                 assertEquals("1", t.get("gre.flags.key"), ctx);
-                assertEquals(Integer.toUnsignedString(c.tunnel().key()), Long.decode(t.get("gre.key")).toString(), ctx);
+                assertEquals(
+                        Integer.toUnsignedString(c.tunnel().key()),
+                        Long.decode(t.get("gre.key")).toString(),
+                        ctx);
             } else {
                 assertEquals("0", t.get("gre.flags.key"), ctx);
             }
@@ -175,8 +246,10 @@ class GreGoldenTest {
             // The encapsulated frame is exactly: 14 + outer IP + GRE + client IP packet.
             int outerIp = outerV4 ? 20 : 40;
             assertEquals(14 + outerIp + greLength + c.innerIp().length, c.encapsulated().length, ctx);
-            assertArrayEquals(c.innerIp(), Arrays.copyOfRange(c.encapsulated(), 14 + outerIp + greLength,
-                    c.encapsulated().length), ctx);
+            assertArrayEquals(
+                    c.innerIp(),
+                    Arrays.copyOfRange(c.encapsulated(), 14 + outerIp + greLength, c.encapsulated().length),
+                    ctx);
         }
     }
 

@@ -1,10 +1,8 @@
 package io.levitate.lab;
 
 /** {@link FailoverMatrix} with bird2 as the lab's router. */
-class BirdFailoverMatrixIT extends FailoverMatrix
-{
-    BirdFailoverMatrixIT()
-    {
+class BirdFailoverMatrixIT extends FailoverMatrix {
+    BirdFailoverMatrixIT() {
         super("bird");
     }
 }

@@ -30,8 +30,7 @@ import static io.levitate.maglev.XxHash64.P5;
  * throws.
  */
 public final class FlowHash {
-    private FlowHash() {
-    }
+    private FlowHash() {}
 
     /** IPv4 5-tuple (13 canonical bytes). */
     public static long v4FiveTuple(long seed, int src, int dst, int srcPort, int dstPort, int proto) {
@@ -58,8 +57,8 @@ public final class FlowHash {
     }
 
     /** IPv6 5-tuple (37 canonical bytes: one 32-byte stripe, then a 4-byte word and a byte). */
-    public static long v6FiveTuple(long seed, long srcHi, long srcLo, long dstHi, long dstLo,
-                                   int srcPort, int dstPort, int proto) {
+    public static long v6FiveTuple(
+            long seed, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto) {
         long h = v6Stripe(seed, srcHi, srcLo, dstHi, dstLo) + 37;
         h = XxHash64.lane4(h, Integer.reverseBytes((srcPort & 0xFFFF) << 16 | (dstPort & 0xFFFF)));
         h = XxHash64.lane1(h, proto);

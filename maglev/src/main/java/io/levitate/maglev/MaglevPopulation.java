@@ -48,8 +48,7 @@ public final class MaglevPopulation {
     /** Largest M the tail phase runs at: M^2 &lt; 2^52 keeps its double-precision reduction exact. */
     private static final int TAIL_MAX_M = 1 << 26;
 
-    private MaglevPopulation() {
-    }
+    private MaglevPopulation() {}
 
     /**
      * Populates a table.
@@ -168,8 +167,18 @@ public final class MaglevPopulation {
      * Claims the remaining empty slots, resuming the turn order at eligible backend {@code firstTurn}
      * (which may equal the count: the round is then complete).
      */
-    private static void tail(int m, int[] table, long[] claimed, int filled, int firstTurn, int[] index, int[] weight,
-                             int[] skip, int[] next, long[] credit, int maxWeight) {
+    private static void tail(
+            int m,
+            int[] table,
+            long[] claimed,
+            int filled,
+            int firstTurn,
+            int[] index,
+            int[] weight,
+            int[] skip,
+            int[] next,
+            long[] credit,
+            int maxWeight) {
         final int eligibleCount = index.length;
         int emptyCount = m - filled;
         final int[] empty = new int[emptyCount];
@@ -208,8 +217,8 @@ public final class MaglevPopulation {
                 long least = Long.MAX_VALUE;
                 for (int k = 0; k < emptyCount; k++) {
                     int diff = empty[k] - p;
-                    diff += (diff >> 31) & m;                 // (s - p) mod M, in [0, M)
-                    final long x = diff * inv;                // < M^2 < 2^52: exact in a long and a double
+                    diff += (diff >> 31) & m; // (s - p) mod M, in [0, M)
+                    final long x = diff * inv; // < M^2 < 2^52: exact in a long and a double
                     long steps = x - (long) (x * reciprocal) * m;
                     // The double quotient is off by at most one either way: bring steps into [0, M).
                     steps += m & (steps >> 63);

@@ -38,7 +38,8 @@ public record MovedShare(double share, double error, int samples) {
 
     /** Exact when the flow hash is unchanged, else sampled over {@link #SAMPLE_FLOWS} flows. */
     public static MovedShare between(ServiceTable before, ServiceTable after) {
-        if (before.seed() == after.seed() && before.config().hashFields() == after.config().hashFields()) {
+        if (before.seed() == after.seed()
+                && before.config().hashFields() == after.config().hashFields()) {
             return new MovedShare(TableDiff.between(before, after).movedShare(), 0, 0);
         }
         return sampled(before, after, SAMPLE_FLOWS);

@@ -13,8 +13,8 @@ import java.util.List;
  * @param hashFields fields that choose the backend
  * @param backends   the backends, in any order (tables do not depend on it); identities unique
  */
-public record ServiceConfig(InetAddress vip, int port, int protocol, int tableSize, HashFields hashFields,
-                            List<Backend> backends) {
+public record ServiceConfig(
+        InetAddress vip, int port, int protocol, int tableSize, HashFields hashFields, List<Backend> backends) {
     /** Port value meaning "every destination port". */
     public static final int ANY_PORT = 0;
 

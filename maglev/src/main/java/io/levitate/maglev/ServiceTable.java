@@ -31,8 +31,8 @@ public final class ServiceTable {
     private final int[] slotCounts;
     private final long digest;
 
-    private ServiceTable(ServiceConfig config, long seed, int[] slots, Backend[] backends, int[] slotCounts,
-                         long digest) {
+    private ServiceTable(
+            ServiceConfig config, long seed, int[] slots, Backend[] backends, int[] slotCounts, long digest) {
         this.config = config;
         this.seed = seed;
         this.sourceOnly = config.hashFields() == HashFields.SOURCE_IP;
@@ -92,8 +92,7 @@ public final class ServiceTable {
     }
 
     /** A backend with its canonical identity bytes, computed once for sorting. */
-    private record Identified(byte[] id, Backend backend) {
-    }
+    private record Identified(byte[] id, Backend backend) {}
 
     /** {@link Backend#compareIdentity}'s order on precomputed canonical bytes. */
     private static int compareIds(Identified a, Identified b) {
@@ -155,17 +154,19 @@ public final class ServiceTable {
         if (sourceOnly) {
             return FlowHash.v4Source(seed, src);
         }
-        return fragment ? FlowHash.v4ThreeTuple(seed, src, dst, proto)
+        return fragment
+                ? FlowHash.v4ThreeTuple(seed, src, dst, proto)
                 : FlowHash.v4FiveTuple(seed, src, dst, srcPort, dstPort, proto);
     }
 
     /** The flow hash of an IPv6 packet (see {@link #hashV4} for {@code fragment}). */
-    public long hashV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto,
-                       boolean fragment) {
+    public long hashV6(
+            long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto, boolean fragment) {
         if (sourceOnly) {
             return FlowHash.v6Source(seed, srcHi, srcLo);
         }
-        return fragment ? FlowHash.v6ThreeTuple(seed, srcHi, srcLo, dstHi, dstLo, proto)
+        return fragment
+                ? FlowHash.v6ThreeTuple(seed, srcHi, srcLo, dstHi, dstLo, proto)
                 : FlowHash.v6FiveTuple(seed, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, proto);
     }
 
@@ -181,8 +182,8 @@ public final class ServiceTable {
     }
 
     /** Hash and lookup of an IPv6 packet in one call. */
-    public int lookupV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto,
-                        boolean fragment) {
+    public int lookupV6(
+            long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto, boolean fragment) {
         return lookup(hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, proto, fragment));
     }
 

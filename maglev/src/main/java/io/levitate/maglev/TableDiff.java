@@ -27,8 +27,7 @@ public record TableDiff(double movedShare, List<BackendShare> backends) {
      * @param before   share in the old table (0 if absent or ineligible)
      * @param after    share in the new table
      */
-    public record BackendShare(String identity, double before, double after) {
-    }
+    public record BackendShare(String identity, double before, double after) {}
 
     private static final double HASH_SPACE = 4294967296.0;
 
@@ -69,7 +68,9 @@ public record TableDiff(double movedShare, List<BackendShare> backends) {
         final List<BackendShare> shares = new ArrayList<>();
         for (int o = 0; o < before.backendCount(); o++) {
             final int n = after.indexOf(before.backend(o));
-            shares.add(new BackendShare(before.backend(o).identity(), (double) before.slotCount(o) / ma,
+            shares.add(new BackendShare(
+                    before.backend(o).identity(),
+                    (double) before.slotCount(o) / ma,
                     n < 0 ? 0.0 : (double) after.slotCount(n) / mb));
         }
         for (int n = 0; n < after.backendCount(); n++) {

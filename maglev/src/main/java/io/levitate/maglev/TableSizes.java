@@ -40,8 +40,7 @@ public final class TableSizes {
     /** Slots per backend the default aims at. */
     public static final int SLOTS_PER_BACKEND = 100;
 
-    private TableSizes() {
-    }
+    private TableSizes() {}
 
     /** The default M for {@code configuredBackends} backends: the first rung with 100 slots per backend. */
     public static int defaultSize(int configuredBackends) {
@@ -85,7 +84,8 @@ public final class TableSizes {
             return defaultSize(configuredBackends);
         }
         if (configured < 2 || configured > MAX_CONFIGURED || !isPrime(configured)) {
-            throw new IllegalArgumentException("table size must be a prime in 2.." + MAX_CONFIGURED + ": " + configured);
+            throw new IllegalArgumentException(
+                    "table size must be a prime in 2.." + MAX_CONFIGURED + ": " + configured);
         }
         if (configured < configuredBackends) {
             throw new IllegalArgumentException("table size " + configured + " is smaller than the number of backends "

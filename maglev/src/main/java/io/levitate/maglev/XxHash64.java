@@ -39,8 +39,7 @@ public final class XxHash64 {
     static final long P4 = 0x85EBCA77C2B2AE63L;
     static final long P5 = 0x27D4EB2F165667C5L;
 
-    private XxHash64() {
-    }
+    private XxHash64() {}
 
     /** XXH64 of {@code data[off, off+len)} with the given seed. Used at build time, not per packet. */
     public static long hash(byte[] data, int off, int len, long seed) {

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class DigestAcrossJvmsTest {
     /** Digests of {@link Fixtures#services()} with {@link Fixtures#SEED}, pinned at version 1. */
-    static final List<String> PINNED = List.of(
-            "bc1d11aae396fa9c", "3ac7f50fa75611d7", "0fa51f70a6cba690", "a28211cfb7336927");
+    static final List<String> PINNED =
+            List.of("bc1d11aae396fa9c", "3ac7f50fa75611d7", "0fa51f70a6cba690", "a28211cfb7336927");
 
     @Test
     void separateJvmsPrintTheSameDigests() throws Exception {

@@ -23,11 +23,14 @@ class MaglevPopulationTest {
 
     @Test
     void rejectsCompositeSizesAndBadPermutations() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> MaglevPopulation.populate(8, new int[] {0}, new int[] {2}, new int[] {1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> MaglevPopulation.populate(7, new int[] {7}, new int[] {1}, new int[] {1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> MaglevPopulation.populate(7, new int[] {0}, new int[] {0}, new int[] {1}));
     }
 
@@ -80,7 +83,8 @@ class MaglevPopulationTest {
                 wMin = Math.min(wMin, weights[i]);
             }
             int m = TableSizes.nextPrime((int) Math.max(65537, 100 * wSum / wMin));
-            ServiceTable t = ServiceTable.build(ServiceConfig.of("192.0.2.1", 80, 6, bs).withTableSize(m), 42);
+            ServiceTable t =
+                    ServiceTable.build(ServiceConfig.of("192.0.2.1", 80, 6, bs).withTableSize(m), 42);
             double worst = 0;
             for (int i = 0; i < t.backendCount(); i++) {
                 double want = (double) t.backend(i).weight() / wSum;
@@ -139,7 +143,8 @@ class MaglevPopulationTest {
             // Every slot of the removed backend changes owner ...
             for (int s = 0; s < before.size(); s++) {
                 if (before.slot(s) == removedNumber) {
-                    assertTrue(after.slot(s) >= 0 && !after.backend(after.slot(s)).sameIdentity(removed));
+                    assertTrue(
+                            after.slot(s) >= 0 && !after.backend(after.slot(s)).sameIdentity(removed));
                 }
             }
             double extra = (double) (moved - before.slotCount(removedNumber)) / before.size();
@@ -147,9 +152,13 @@ class MaglevPopulationTest {
             extraMax = Math.max(extraMax, extra);
             // ... and the exact hash-space diff agrees with the slot count to within the
             // multiply-shift rounding (at most one hash value per slot boundary).
-            assertEquals((double) moved / before.size(), TableDiff.between(before, after).movedShare(), 1e-4);
+            assertEquals(
+                    (double) moved / before.size(),
+                    TableDiff.between(before, after).movedShare(),
+                    1e-4);
         }
-        System.out.printf("disruption M=%d N=%d: removed share %.4f%%, extra moved mean %.4f%% max %.4f%% (%d removals)%n",
+        System.out.printf(
+                "disruption M=%d N=%d: removed share %.4f%%, extra moved mean %.4f%% max %.4f%% (%d removals)%n",
                 m, n, 100.0 / n, 100 * extraSum / trials, 100 * extraMax, trials);
         return extraMax;
     }

@@ -27,7 +27,7 @@ class MaglevReferenceTest {
         if (maxWeight == 0) {
             return table;
         }
-        final long[] j = new long[n];          // next permutation index of each backend
+        final long[] j = new long[n]; // next permutation index of each backend
         final long[] credit = new long[n];
         int filled = 0;
         while (true) {
@@ -75,12 +75,16 @@ class MaglevReferenceTest {
                 };
             }
             final int[] want = reference(m, offsets, skips, weights);
-            assertArrayEquals(want, MaglevPopulation.populate(m, offsets, skips, weights),
+            assertArrayEquals(
+                    want,
+                    MaglevPopulation.populate(m, offsets, skips, weights),
                     "trial " + trial + " m=" + m + " n=" + n);
             // The tail phase must not change the table whatever its length: all probing, all tail.
             // (An all-tail run costs M^2 / 2 steps: only at the small sizes.)
             for (int tail : m > 4099 ? new int[0] : new int[] {1, m / 2 + 1, m}) {
-                assertArrayEquals(want, MaglevPopulation.populate(m, offsets, skips, weights, tail),
+                assertArrayEquals(
+                        want,
+                        MaglevPopulation.populate(m, offsets, skips, weights, tail),
                         "trial " + trial + " m=" + m + " n=" + n + " tail=" + tail);
             }
         }
@@ -100,8 +104,10 @@ class MaglevReferenceTest {
                     skips[i] = 1 + rnd.nextInt(m - 1);
                     weights[i] = kind == 0 ? 1 : rnd.nextInt(4);
                 }
-                assertArrayEquals(reference(m, offsets, skips, weights),
-                        MaglevPopulation.populate(m, offsets, skips, weights), "m=" + m + " kind=" + kind);
+                assertArrayEquals(
+                        reference(m, offsets, skips, weights),
+                        MaglevPopulation.populate(m, offsets, skips, weights),
+                        "m=" + m + " kind=" + kind);
             }
         }
     }

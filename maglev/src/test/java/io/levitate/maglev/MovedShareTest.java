@@ -41,15 +41,22 @@ class MovedShareTest {
         for (int i = 1; i <= 5; i++) {
             v6.add(Backend.of("2001:db8::" + i, 0, i));
         }
-        ServiceConfig config = new ServiceConfig(java.net.InetAddress.ofLiteral("2001:db8::100"), ServiceConfig.ANY_PORT,
-                17, 0, HashFields.FIVE_TUPLE, v6);
+        ServiceConfig config = new ServiceConfig(
+                java.net.InetAddress.ofLiteral("2001:db8::100"),
+                ServiceConfig.ANY_PORT,
+                17,
+                0,
+                HashFields.FIVE_TUPLE,
+                v6);
         ServiceTable before = table(config, Fixtures.SEED);
         ServiceTable after = table(config.withHashFields(HashFields.SOURCE_IP), Fixtures.SEED);
         MovedShare moved = MovedShare.between(before, after);
         assertEquals(MovedShare.SAMPLE_FLOWS, moved.samples());
         double same = 0;
         for (int i = 0; i < before.backendCount(); i++) {
-            same += (double) before.slotCount(i) / before.size() * after.slotCount(after.indexOf(before.backend(i)))
+            same += (double) before.slotCount(i)
+                    / before.size()
+                    * after.slotCount(after.indexOf(before.backend(i)))
                     / after.size();
         }
         assertEquals(1 - same, moved.share(), 2.5 * moved.error());

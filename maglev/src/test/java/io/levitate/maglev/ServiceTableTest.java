@@ -64,7 +64,8 @@ class ServiceTableTest {
             moved += a.sameIdentity(b) ? 0 : 1;
         }
         double sampled = (double) moved / flows;
-        System.out.printf("1000 -> 999 backends, default M %d -> %d: exact %.4f%%, sampled %.4f%% of new flows move%n",
+        System.out.printf(
+                "1000 -> 999 backends, default M %d -> %d: exact %.4f%%, sampled %.4f%% of new flows move%n",
                 before.size(), after.size(), 100 * exact, 100 * sampled);
         assertEquals(before.size(), after.size(), "the default M moved with the backend count");
         assertTrue(exact >= before.slotCount(before.indexOf(removed)) / (double) before.size() - 1e-6, "" + exact);
@@ -159,8 +160,9 @@ class ServiceTableTest {
 
     @Test
     void stickyServicesIgnorePortsAndDestination() {
-        ServiceTable t = ServiceTable.build(ServiceConfig.of("192.0.2.1", 0, 6, Fixtures.backends(20))
-                .withHashFields(HashFields.SOURCE_IP), Fixtures.SEED);
+        ServiceTable t = ServiceTable.build(
+                ServiceConfig.of("192.0.2.1", 0, 6, Fixtures.backends(20)).withHashFields(HashFields.SOURCE_IP),
+                Fixtures.SEED);
         SplittableRandom r = new SplittableRandom(2);
         for (int k = 0; k < 1000; k++) {
             int src = r.nextInt();
@@ -188,12 +190,17 @@ class ServiceTableTest {
         long d = ServiceTable.build(cfg, 1).digest();
         assertEquals(d, ServiceTable.build(cfg, 1).digest());
         assertNotEquals(d, ServiceTable.build(cfg, 2).digest());
-        assertNotEquals(d, ServiceTable.build(cfg.withHashFields(HashFields.SOURCE_IP), 1).digest());
+        assertNotEquals(
+                d,
+                ServiceTable.build(cfg.withHashFields(HashFields.SOURCE_IP), 1).digest());
         List<Backend> drained = new ArrayList<>(cfg.backends());
         drained.set(0, drained.get(0).withState(BackendState.DRAINING));
         assertNotEquals(d, ServiceTable.build(cfg.withBackends(drained), 1).digest());
         // The VIP is not content: the same backends behind another VIP route flows identically.
-        assertEquals(d, ServiceTable.build(ServiceConfig.of("198.51.100.7", 80, 6, Fixtures.backends(10)), 1).digest());
+        assertEquals(
+                d,
+                ServiceTable.build(ServiceConfig.of("198.51.100.7", 80, 6, Fixtures.backends(10)), 1)
+                        .digest());
     }
 
     @Test

@@ -19,19 +19,22 @@ class XxHash64Test {
         0x9a7b149959ce60d8L, 0xdab99d95c6f90092L, 0x170bb6bf975b4c02L, 0xd52e407833af5133L, 0xf78b031308f5bfc8L,
         0x434850232b787be2L, 0x1efa7025f1b97a7aL, 0xa2aa5f33cc4a6119L, 0x23c3c17ef790fd97L, 0x50a7cfc7ba588784L,
         0xe32ef63802f5a3fdL, 0xb620306b253d76b6L, 0x5e3e54b431c7493cL, 0x0eb64b3ef6eeb01fL, 0xa383b724b2bd12f1L,
-        0xa61f8d4c170fe531L};
+        0xa61f8d4c170fe531L
+    };
     private static final long[] SEED_0123456789ABCDEF = {
         0x51e24c0e9077a48cL, 0x20f9f4e3fba1be06L, 0x076b77199119d7ddL, 0x27a7e5587a8a5c2eL, 0x7ac093fe3e6c37daL,
         0xcff13e1a810bec27L, 0x841e06da64a07ce8L, 0x3a022da88809d1dfL, 0xbffccf3339b09e6aL, 0x71206de9a8f0d726L,
         0x128343a71d73ecc8L, 0xb8d0f371d325a207L, 0x6ba872e910fbce5cL, 0x25cc07da699894a9L, 0xbf84912d4dea9670L,
         0x35a15f7975376f4bL, 0xdd9426638fff7d15L, 0x737629700e723da5L, 0xfded24eb11992703L, 0x25093c97f4068972L,
-        0xfe1fce732c97c212L};
+        0xfe1fce732c97c212L
+    };
     private static final long[] SEED_ALL_ONES = {
         0x298f4c84b24f5380L, 0x7b75c7a6356b0b4dL, 0xe422054a9bc43a06L, 0x1c1305b583b5e78cL, 0xe214d71e0881f9f3L,
         0x76c17f70933c79edL, 0x91981f79e1f7d960L, 0x0a2944c2531f4d0eL, 0x24d935be81c72ab6L, 0x0ecd6e5efcf2e18cL,
         0xfa3ec5c9ede3b42fL, 0xf762cd491cf4f716L, 0x931df7ff3b1d1e4aL, 0x2cd9b29bf8eed6bfL, 0xdbbac9766bb3adf7L,
         0x917108fe5c196037L, 0xaaccbb1d75873ad7L, 0x4dc01bdafe25fcbcL, 0xe90717d28b13c3e9L, 0xe75f1116c7e3c58cL,
-        0x7d5ca39dfcfbeacaL};
+        0x7d5ca39dfcfbeacaL
+    };
 
     private static byte[] data(int n) {
         byte[] b = new byte[n];
@@ -69,7 +72,9 @@ class XxHash64Test {
                 bb.putLong(words[i]);
             }
             long seed = r.nextLong();
-            assertEquals(XxHash64.hash(bb.array(), seed), XxHash64.hashBigEndianWords(count, seed, i -> words[i]),
+            assertEquals(
+                    XxHash64.hash(bb.array(), seed),
+                    XxHash64.hashBigEndianWords(count, seed, i -> words[i]),
                     "count " + count);
         }
     }
@@ -89,7 +94,9 @@ class XxHash64Test {
         assertEquals(0x2cd90cd743c51b82L, FlowHash.v4FiveTuple(SEED, V4_SRC, V4_DST, 54321, 443, 6));
         assertEquals(0x821d2c75488c37f3L, FlowHash.v4ThreeTuple(SEED, V4_SRC, V4_DST, 17));
         assertEquals(0x6ba8e687f7fb7ef3L, FlowHash.v4Source(SEED, V4_SRC));
-        assertEquals(0x22e7933e976ce352L, FlowHash.v6FiveTuple(SEED, V6_SRC_HI, V6_SRC_LO, V6_DST_HI, V6_DST_LO, 40000, 80, 6));
+        assertEquals(
+                0x22e7933e976ce352L,
+                FlowHash.v6FiveTuple(SEED, V6_SRC_HI, V6_SRC_LO, V6_DST_HI, V6_DST_LO, 40000, 80, 6));
         assertEquals(0x330dfc786bb69543L, FlowHash.v6ThreeTuple(SEED, V6_SRC_HI, V6_SRC_LO, V6_DST_HI, V6_DST_LO, 17));
         assertEquals(0xa662b4c390d83b2bL, FlowHash.v6Source(SEED, V6_SRC_HI, V6_SRC_LO));
     }
@@ -98,7 +105,8 @@ class XxHash64Test {
     void signExtendedShortsAndBytesHashLikeTheirUnsignedValues() {
         short sport = (short) 54321;
         byte proto = (byte) 200;
-        assertEquals(FlowHash.v4FiveTuple(SEED, V4_SRC, V4_DST, 54321, 443, 200),
+        assertEquals(
+                FlowHash.v4FiveTuple(SEED, V4_SRC, V4_DST, 54321, 443, 200),
                 FlowHash.v4FiveTuple(SEED, V4_SRC, V4_DST, sport, 443, proto));
     }
 
@@ -116,13 +124,35 @@ class XxHash64Test {
             long b = r.nextLong();
             long c = r.nextLong();
             long d = r.nextLong();
-            byte[] v45 = ByteBuffer.allocate(13).putInt(src).putInt(dst).putShort((short) sp).putShort((short) dp)
-                    .put((byte) pr).array();
-            byte[] v43 = ByteBuffer.allocate(9).putInt(src).putInt(dst).put((byte) pr).array();
+            byte[] v45 = ByteBuffer.allocate(13)
+                    .putInt(src)
+                    .putInt(dst)
+                    .putShort((short) sp)
+                    .putShort((short) dp)
+                    .put((byte) pr)
+                    .array();
+            byte[] v43 = ByteBuffer.allocate(9)
+                    .putInt(src)
+                    .putInt(dst)
+                    .put((byte) pr)
+                    .array();
             byte[] v4s = ByteBuffer.allocate(4).putInt(src).array();
-            byte[] v65 = ByteBuffer.allocate(37).putLong(a).putLong(b).putLong(c).putLong(d).putShort((short) sp)
-                    .putShort((short) dp).put((byte) pr).array();
-            byte[] v63 = ByteBuffer.allocate(33).putLong(a).putLong(b).putLong(c).putLong(d).put((byte) pr).array();
+            byte[] v65 = ByteBuffer.allocate(37)
+                    .putLong(a)
+                    .putLong(b)
+                    .putLong(c)
+                    .putLong(d)
+                    .putShort((short) sp)
+                    .putShort((short) dp)
+                    .put((byte) pr)
+                    .array();
+            byte[] v63 = ByteBuffer.allocate(33)
+                    .putLong(a)
+                    .putLong(b)
+                    .putLong(c)
+                    .putLong(d)
+                    .put((byte) pr)
+                    .array();
             byte[] v6s = ByteBuffer.allocate(16).putLong(a).putLong(b).array();
             assertEquals(XxHash64.hash(v45, seed), FlowHash.v4FiveTuple(seed, src, dst, sp, dp, pr));
             assertEquals(XxHash64.hash(v43, seed), FlowHash.v4ThreeTuple(seed, src, dst, pr));

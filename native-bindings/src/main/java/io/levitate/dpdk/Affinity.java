@@ -1,17 +1,17 @@
 package io.levitate.dpdk;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 import java.lang.invoke.MethodHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import java.lang.invoke.VarHandle;
 
 /**
  * sched.h (libc): CPU pinning of the calling thread.
@@ -20,70 +20,55 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * that mask, so a worker must pin itself, from its own thread, before it registers with DPDK
  * (an unpinned worker shared the main thread's CPU and lost about 25 %).
  */
-public final class Affinity
-{
+public final class Affinity {
     /** glibc's cpu_set_t: 1024 bits. */
     private static final int CPU_SETSIZE = 1024;
+
     private static final long CPU_SET_BYTES = CPU_SETSIZE / 8;
 
     private static final StructLayout CAPTURED = Linker.Option.captureStateLayout();
-    private static final VarHandle CAPTURED_ERRNO =
-        CAPTURED.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle CAPTURED_ERRNO = CAPTURED.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     private static final MethodHandle SCHED_SETAFFINITY = NativeLibrary.libc(
-        "sched_setaffinity",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-        Linker.Option.captureCallState("errno"));
+            "sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.captureCallState("errno"));
     private static final MethodHandle SCHED_GETCPU =
-        NativeLibrary.libc("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
+            NativeLibrary.libc("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
 
-    private Affinity()
-    {
-    }
+    private Affinity() {}
 
     /**
      * Pins the calling thread to one CPU.
      *
      * @throws IllegalArgumentException when the CPU is out of range or not allowed for this process
      */
-    public static void pinCurrentThread(final int cpu)
-    {
-        if (cpu < 0 || cpu >= CPU_SETSIZE)
-        {
+    public static void pinCurrentThread(final int cpu) {
+        if (cpu < 0 || cpu >= CPU_SETSIZE) {
             throw new IllegalArgumentException("CPU " + cpu + " out of range 0.." + (CPU_SETSIZE - 1));
         }
-        try (Arena arena = Arena.ofConfined())
-        {
+        try (Arena arena = Arena.ofConfined()) {
             final MemorySegment set = arena.allocate(CPU_SET_BYTES, 8);
             set.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
             final MemorySegment state = arena.allocate(CAPTURED);
-            final int rc = (int)SCHED_SETAFFINITY.invokeExact(state, 0, CPU_SET_BYTES, set);
-            if (rc != 0)
-            {
-                final int errno = (int)CAPTURED_ERRNO.get(state, 0L);
+            final int rc = (int) SCHED_SETAFFINITY.invokeExact(state, 0, CPU_SET_BYTES, set);
+            if (rc != 0) {
+                final int errno = (int) CAPTURED_ERRNO.get(state, 0L);
                 throw new IllegalArgumentException("cannot pin thread to CPU " + cpu + ": errno " + errno
-                    + (errno == 22 ? " (EINVAL: CPU not present or not allowed)" : ""));
+                        + (errno == 22 ? " (EINVAL: CPU not present or not allowed)" : ""));
             }
-        }
-        catch (final IllegalArgumentException ex)
-        {
+        } catch (final IllegalArgumentException ex) {
             throw ex;
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw new AssertionError(t);
         }
     }
 
     /** The CPU the calling thread runs on now. */
-    public static int currentCpu()
-    {
-        try
-        {
-            return (int)SCHED_GETCPU.invokeExact();
-        }
-        catch (final Throwable t)
-        {
+    public static int currentCpu() {
+        try {
+            return (int) SCHED_GETCPU.invokeExact();
+        } catch (final Throwable t) {
             throw new AssertionError(t);
         }
     }

@@ -1,13 +1,13 @@
 package io.levitate.dpdk;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * rte_mempool.h / rte_mbuf.h pool creation: the packet-buffer pools ports receive into.
@@ -15,8 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <p>A pool is referred to by its address (a {@code long}); the hot path passes addresses, never
  * segments, so nothing is allocated per burst.
  */
-public final class Mempool
-{
+public final class Mempool {
     /**
      * Largest per-lcore cache DPDK allows (RTE_MEMPOOL_CACHE_MAX_SIZE). A registered worker
      * allocates and frees through its cache instead of the shared ring.
@@ -24,14 +23,12 @@ public final class Mempool
     public static final int CACHE_MAX = 512;
 
     private static final MethodHandle RTE_PKTMBUF_POOL_CREATE = NativeLibrary.dpdk(
-        "rte_pktmbuf_pool_create",
-        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
+            "rte_pktmbuf_pool_create",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
     private static final MethodHandle RTE_MEMPOOL_FREE =
-        NativeLibrary.dpdk("rte_mempool_free", FunctionDescriptor.ofVoid(ADDRESS));
+            NativeLibrary.dpdk("rte_mempool_free", FunctionDescriptor.ofVoid(ADDRESS));
 
-    private Mempool()
-    {
-    }
+    private Mempool() {}
 
     /**
      * rte_pktmbuf_pool_create.
@@ -43,42 +40,35 @@ public final class Mempool
      * @return the pool's address.
      */
     public static long createPktmbufPool(
-        final String name, final int count, final int cacheSize, final int dataRoom, final int socketId)
-    {
-        if (dataRoom <= 0 || dataRoom > 0xFFFF)
-        {
+            final String name, final int count, final int cacheSize, final int dataRoom, final int socketId) {
+        if (dataRoom <= 0 || dataRoom > 0xFFFF) {
             throw new IllegalArgumentException("mbuf data room must be 1..65535 bytes, got " + dataRoom);
         }
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment pool = (MemorySegment)RTE_PKTMBUF_POOL_CREATE.invokeExact(
-                arena.allocateFrom(name), count, Math.min(cacheSize, CACHE_MAX), (short)0, (short)dataRoom, socketId);
-            if (pool.address() == 0)
-            {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment pool = (MemorySegment) RTE_PKTMBUF_POOL_CREATE.invokeExact(
+                    arena.allocateFrom(name),
+                    count,
+                    Math.min(cacheSize, CACHE_MAX),
+                    (short) 0,
+                    (short) dataRoom,
+                    socketId);
+            if (pool.address() == 0) {
                 final int errno = Eal.errno();
-                throw new DpdkException("cannot create mbuf pool " + name + " of " + count + " mbufs: "
-                    + Eal.strerror(errno), errno);
+                throw new DpdkException(
+                        "cannot create mbuf pool " + name + " of " + count + " mbufs: " + Eal.strerror(errno), errno);
             }
             return pool.address();
-        }
-        catch (final DpdkException ex)
-        {
+        } catch (final DpdkException ex) {
             throw ex;
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw new AssertionError(t);
         }
     }
 
-    public static void free(final long pool)
-    {
-        try
-        {
+    public static void free(final long pool) {
+        try {
             RTE_MEMPOOL_FREE.invokeExact(MemorySegment.ofAddress(pool));
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw new AssertionError(t);
         }
     }

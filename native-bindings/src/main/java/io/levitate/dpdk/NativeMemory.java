@@ -1,8 +1,7 @@
 package io.levitate.dpdk;
 
-import org.agrona.UnsafeApi;
-
 import java.lang.foreign.MemorySegment;
+import org.agrona.UnsafeApi;
 
 /**
  * One segment spanning the whole address space, read and written with absolute addresses.
@@ -13,14 +12,11 @@ import java.lang.foreign.MemorySegment;
  * per packet allocated gigabytes in seconds). The two styles measured no different in speed. Bounds are the caller's job: every header read is
  * length-checked against the mbuf's data length before it happens.
  */
-public final class NativeMemory
-{
+public final class NativeMemory {
     /** Every address; offsets into it are native addresses. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    private NativeMemory()
-    {
-    }
+    private NativeMemory() {}
 
     // Native-order accesses by absolute address for the per-packet path (mbuf fields, arrays of
     // mbuf pointers), through Agrona's UnsafeApi as Aeron's UnsafeBuffer does. As unchecked as
@@ -28,38 +24,31 @@ public final class NativeMemory
     // FFM access before folding them and stops inlining a method at 18 000 (NodeCountInliningCutoff,
     // fixed in product JVMs), where one of these costs about ten.
 
-    public static byte getByte(final long address)
-    {
+    public static byte getByte(final long address) {
         return UnsafeApi.getByte(address);
     }
 
-    public static short getShort(final long address)
-    {
+    public static short getShort(final long address) {
         return UnsafeApi.getShort(address);
     }
 
-    public static int getInt(final long address)
-    {
+    public static int getInt(final long address) {
         return UnsafeApi.getInt(address);
     }
 
-    public static long getLong(final long address)
-    {
+    public static long getLong(final long address) {
         return UnsafeApi.getLong(address);
     }
 
-    public static void putShort(final long address, final short value)
-    {
+    public static void putShort(final long address, final short value) {
         UnsafeApi.putShort(address, value);
     }
 
-    public static void putInt(final long address, final int value)
-    {
+    public static void putInt(final long address, final int value) {
         UnsafeApi.putInt(address, value);
     }
 
-    public static void putLong(final long address, final long value)
-    {
+    public static void putLong(final long address, final long value) {
         UnsafeApi.putLong(address, value);
     }
 }

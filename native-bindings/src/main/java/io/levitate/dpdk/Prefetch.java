@@ -16,28 +16,21 @@ import java.lang.invoke.MethodHandle;
  * holds, and a pass of loads then waits for the slowest. A prefetch retires at once, so the lines
  * of packets a few places ahead arrive while the worker handles the packets before them.
  */
-public final class Prefetch
-{
+public final class Prefetch {
     private static final MethodHandle LV_PREFETCH0_BULK = NativeLibrary.dpdk(
-        "lv_prefetch0_bulk", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), Linker.Option.critical(false));
+            "lv_prefetch0_bulk", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), Linker.Option.critical(false));
 
-    private Prefetch()
-    {
-    }
+    private Prefetch() {}
 
     /**
      * Starts loading, into all cache levels, the line of each of the {@code count} addresses in the
      * off-heap array at {@code addresses}, and returns without waiting for them. Never faults: the
      * CPU drops a prefetch of an unmapped address.
      */
-    public static void lines(final long addresses, final int count)
-    {
-        try
-        {
+    public static void lines(final long addresses, final int count) {
+        try {
             LV_PREFETCH0_BULK.invokeExact(addresses, count);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw new AssertionError(t);
         }
     }

@@ -10,8 +10,7 @@ import java.net.UnknownHostException;
  * Setup-time and tests only: these allocate.
  */
 public final class Addresses {
-    private Addresses() {
-    }
+    private Addresses() {}
 
     /** Parses a literal IPv4 address into its 32-bit value. */
     public static int ipv4(String literal) {

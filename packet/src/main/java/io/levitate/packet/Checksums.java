@@ -14,8 +14,7 @@ import java.lang.foreign.MemorySegment;
  * far beyond any packet.
  */
 public final class Checksums {
-    private Checksums() {
-    }
+    private Checksums() {}
 
     /** Adds {@code len} bytes at {@code offset} to a running sum; an odd tail byte is padded with zero. */
     public static long add(MemorySegment s, long offset, int len, long sum) {
@@ -79,8 +78,13 @@ public final class Checksums {
 
     /** Sum of the IPv6 pseudo-header from addresses held as longs. */
     public static long pseudoHeaderV6(long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, long l4Length) {
-        return words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo)
-                + nextHeader + (l4Length >>> 16) + (l4Length & 0xFFFF);
+        return words(srcHi)
+                + words(srcLo)
+                + words(dstHi)
+                + words(dstLo)
+                + nextHeader
+                + (l4Length >>> 16)
+                + (l4Length & 0xFFFF);
     }
 
     /**
@@ -116,8 +120,10 @@ public final class Checksums {
     /** {@link #update16} for a 32-bit field (an IPv4 address: NAT-style rewrites). */
     public static int update32(int checksum, int oldValue, int newValue) {
         long sum = (~checksum & 0xFFFF)
-                + (~(oldValue >>> 16) & 0xFFFF) + (~oldValue & 0xFFFF)
-                + ((newValue >>> 16) & 0xFFFF) + (newValue & 0xFFFF);
+                + (~(oldValue >>> 16) & 0xFFFF)
+                + (~oldValue & 0xFFFF)
+                + ((newValue >>> 16) & 0xFFFF)
+                + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
     }
 

@@ -24,6 +24,7 @@ public final class Classification {
     public int l2Length;
     /** EtherType after the VLAN tags. */
     public int etherType;
+
     public int outerVlanId = EthernetFlyweight.NO_VLAN;
     public int innerVlanId = EthernetFlyweight.NO_VLAN;
 
@@ -48,6 +49,7 @@ public final class Classification {
     public int l4Length;
     /** TCP flag bits (CWR..FIN), 0 otherwise. */
     public int tcpFlags;
+
     public int icmpType = -1;
     public int icmpCode = -1;
 

@@ -10,12 +10,12 @@ public final class EtherTypes {
     public static final int QINQ = 0x88A8;
     /** Pre-standard QinQ outer tag some switches still send. */
     public static final int QINQ_LEGACY = 0x9100;
+
     public static final int IPV6 = 0x86DD;
     /** Values below this are 802.3 lengths, not EtherTypes (IEEE 802.3 clause 3.2.6). */
     public static final int MIN_ETHERTYPE = 0x0600;
 
-    private EtherTypes() {
-    }
+    private EtherTypes() {}
 
     public static boolean isVlanTag(int etherType) {
         return etherType == VLAN || etherType == QINQ || etherType == QINQ_LEGACY;

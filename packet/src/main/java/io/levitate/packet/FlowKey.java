@@ -22,6 +22,7 @@ public final class FlowKey {
     public long dstLo;
     /** 0 for fragments and for protocols without ports. */
     public int srcPort;
+
     public int dstPort;
     /** True when this is a 3-tuple key (the packet was a fragment). */
     public boolean fragment;
@@ -73,9 +74,15 @@ public final class FlowKey {
     }
 
     public boolean sameAs(FlowKey o) {
-        return family == o.family && protocol == o.protocol && srcHi == o.srcHi && srcLo == o.srcLo
-                && dstHi == o.dstHi && dstLo == o.dstLo && srcPort == o.srcPort
-                && dstPort == o.dstPort && fragment == o.fragment;
+        return family == o.family
+                && protocol == o.protocol
+                && srcHi == o.srcHi
+                && srcLo == o.srcLo
+                && dstHi == o.dstHi
+                && dstLo == o.dstLo
+                && srcPort == o.srcPort
+                && dstPort == o.dstPort
+                && fragment == o.fragment;
     }
 
     /** For logs and tests only (allocates). */

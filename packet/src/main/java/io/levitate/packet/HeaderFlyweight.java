@@ -91,5 +91,4 @@ public abstract class HeaderFlyweight {
     protected final void putMac(int field, long value) {
         NetworkOrder.putMac(segment, offset + field, value);
     }
-
 }

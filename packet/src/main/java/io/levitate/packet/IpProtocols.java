@@ -15,6 +15,5 @@ public final class IpProtocols {
     public static final int IPV6_NO_NEXT = 59;
     public static final int IPV6_DESTINATION_OPTIONS = 60;
 
-    private IpProtocols() {
-    }
+    private IpProtocols() {}
 }

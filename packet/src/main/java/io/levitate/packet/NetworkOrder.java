@@ -1,10 +1,9 @@
 package io.levitate.packet;
 
-import org.agrona.UnsafeApi;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import org.agrona.UnsafeApi;
 
 /**
  * Network-order (big-endian) accessors over a {@link MemorySegment}, the one place the value
@@ -19,14 +18,11 @@ public final class NetworkOrder {
     /** One byte; read as unsigned by the helpers below. */
     public static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
     /** 16 bits, big-endian, any alignment. */
-    public static final ValueLayout.OfShort U16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** 32 bits, big-endian, any alignment. */
-    public static final ValueLayout.OfInt U32 =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** 64 bits, big-endian, any alignment (IPv6 address halves). */
-    public static final ValueLayout.OfLong U64 =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /**
      * All of memory, addressed absolutely: what the forwarder passes as the segment of every frame
@@ -42,9 +38,7 @@ public final class NetworkOrder {
     // inlining a method at 18 000 nodes (NodeCountInliningCutoff, fixed in product JVMs): with FFM
     // the worker's per-packet method ran out of budget and left its small helpers as calls.
 
-
-    private NetworkOrder() {
-    }
+    private NetworkOrder() {}
 
     public static int u8(MemorySegment s, long offset) {
         return (s == ALL ? UnsafeApi.getByte(offset) : s.get(U8, offset)) & 0xFF;

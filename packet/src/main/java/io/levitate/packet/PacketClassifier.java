@@ -9,7 +9,6 @@ import io.levitate.packet.transport.IcmpFlyweight;
 import io.levitate.packet.transport.Icmpv6Flyweight;
 import io.levitate.packet.transport.TcpFlyweight;
 import io.levitate.packet.transport.UdpFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -230,7 +229,8 @@ public final class PacketClassifier {
      * its protocol in {@link #walkNextHeader}. The walk only moves forward and is bounded, so a
      * hostile chain costs at most {@code maxExtensionHeaders} steps.
      */
-    private DropReason walkExtensions(MemorySegment segment, long l3, int ipLength, int nextHeader, Classification out) {
+    private DropReason walkExtensions(
+            MemorySegment segment, long l3, int ipLength, int nextHeader, Classification out) {
         int position = Ipv6Flyweight.HEADER_LENGTH;
         int count = 0;
         while (Ipv6ExtensionHeaderFlyweight.isExtension(nextHeader)) {
@@ -263,8 +263,8 @@ public final class PacketClassifier {
         return DropReason.NONE;
     }
 
-    private DropReason ipv6Fragment(Ipv6ExtensionHeaderFlyweight ext, long l3, int position, int ipLength,
-                                    int count, Classification out) {
+    private DropReason ipv6Fragment(
+            Ipv6ExtensionHeaderFlyweight ext, long l3, int position, int ipLength, int count, Classification out) {
         int fragmentable = ipLength - position - Ipv6ExtensionHeaderFlyweight.MIN_LENGTH;
         if ((ext.fragmentOffset() << 3) + fragmentable > Ipv4Flyweight.MAX_DATAGRAM) {
             return DropReason.BAD_FRAGMENT;
@@ -284,8 +284,8 @@ public final class PacketClassifier {
 
     // ---------------------------------------------------------------- upper layer
 
-    private Verdict classifyTransport(MemorySegment segment, int protocol, long l4, int l4Length, boolean v6,
-                                      Classification out) {
+    private Verdict classifyTransport(
+            MemorySegment segment, int protocol, long l4, int l4Length, boolean v6, Classification out) {
         out.l4Offset = l4;
         out.l4Length = l4Length;
         switch (protocol) {

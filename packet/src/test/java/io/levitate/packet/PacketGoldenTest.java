@@ -1,5 +1,12 @@
 package io.levitate.packet;
 
+import static io.levitate.packet.transport.TcpFlyweight.ACK;
+import static io.levitate.packet.transport.TcpFlyweight.PSH;
+import static io.levitate.packet.transport.TcpFlyweight.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.levitate.packet.ethernet.ArpFlyweight;
 import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
@@ -12,23 +19,15 @@ import io.levitate.packet.transport.IcmpFlyweight;
 import io.levitate.packet.transport.Icmpv6Flyweight;
 import io.levitate.packet.transport.TcpFlyweight;
 import io.levitate.packet.transport.UdpFlyweight;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static io.levitate.packet.transport.TcpFlyweight.ACK;
-import static io.levitate.packet.transport.TcpFlyweight.PSH;
-import static io.levitate.packet.transport.TcpFlyweight.SYN;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every flyweight and the classifier against tshark: a table of well-formed frames is written to
@@ -37,22 +36,68 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tshark must call each one good, and {@link Checksums} must compute the same value.
  */
 class PacketGoldenTest {
-    record Case(String name, byte[] frame, Verdict verdict, boolean fragment) {
-    }
+    record Case(String name, byte[] frame, Verdict verdict, boolean fragment) {}
 
     private static final List<Case> CASES = new ArrayList<>();
     private static final String[] FIELDS = {
-        "eth.dst", "eth.src", "vlan.id", "ieee8021ad.id",
-        "ip.version", "ip.hdr_len", "ip.dsfield", "ip.len", "ip.id", "ip.flags.df", "ip.flags.mf",
-        "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum", "ip.checksum.status", "ip.src", "ip.dst",
-        "ipv6.tclass", "ipv6.flow", "ipv6.plen", "ipv6.nxt", "ipv6.hlim", "ipv6.src", "ipv6.dst",
-        "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "ipv6.fraghdr.nxt", "ipv6.fraghdr.ident",
-        "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.hdr_len", "tcp.flags",
-        "tcp.window_size_value", "tcp.checksum", "tcp.checksum.status",
-        "udp.srcport", "udp.dstport", "udp.length", "udp.checksum", "udp.checksum.status",
-        "icmp.type", "icmp.code", "icmp.checksum", "icmp.checksum.status", "icmp.mtu",
-        "icmpv6.type", "icmpv6.code", "icmpv6.checksum", "icmpv6.checksum.status", "icmpv6.mtu",
-        "arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4", "arp.dst.hw_mac", "arp.dst.proto_ipv4",
+        "eth.dst",
+        "eth.src",
+        "vlan.id",
+        "ieee8021ad.id",
+        "ip.version",
+        "ip.hdr_len",
+        "ip.dsfield",
+        "ip.len",
+        "ip.id",
+        "ip.flags.df",
+        "ip.flags.mf",
+        "ip.frag_offset",
+        "ip.ttl",
+        "ip.proto",
+        "ip.checksum",
+        "ip.checksum.status",
+        "ip.src",
+        "ip.dst",
+        "ipv6.tclass",
+        "ipv6.flow",
+        "ipv6.plen",
+        "ipv6.nxt",
+        "ipv6.hlim",
+        "ipv6.src",
+        "ipv6.dst",
+        "ipv6.fraghdr.offset",
+        "ipv6.fraghdr.more",
+        "ipv6.fraghdr.nxt",
+        "ipv6.fraghdr.ident",
+        "tcp.srcport",
+        "tcp.dstport",
+        "tcp.seq_raw",
+        "tcp.ack_raw",
+        "tcp.hdr_len",
+        "tcp.flags",
+        "tcp.window_size_value",
+        "tcp.checksum",
+        "tcp.checksum.status",
+        "udp.srcport",
+        "udp.dstport",
+        "udp.length",
+        "udp.checksum",
+        "udp.checksum.status",
+        "icmp.type",
+        "icmp.code",
+        "icmp.checksum",
+        "icmp.checksum.status",
+        "icmp.mtu",
+        "icmpv6.type",
+        "icmpv6.code",
+        "icmpv6.checksum",
+        "icmpv6.checksum.status",
+        "icmpv6.mtu",
+        "arp.opcode",
+        "arp.src.hw_mac",
+        "arp.src.proto_ipv4",
+        "arp.dst.hw_mac",
+        "arp.dst.proto_ipv4",
     };
 
     private static List<Map<String, String>> dissected;
@@ -66,60 +111,184 @@ class PacketGoldenTest {
     }
 
     static {
-        add("v4 tcp syn padded to minimum", new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10")
-                .tcp(40000, 80, SYN).padTo(60), Verdict.VIP_CANDIDATE);
-        add("v4 tcp options df dscp", new FrameBuilder().ipv4("198.51.100.7", "192.0.2.10").tos(0xB8)
-                .dontFragment().tcpWithOptions(40001, 443, ACK | PSH,
-                        new byte[] {2, 4, 0x05, (byte) 0xB4, 1, 1, 4, 2}).payload(100), Verdict.VIP_CANDIDATE);
-        add("v4 udp", new FrameBuilder().ipv4("198.51.100.8", "192.0.2.11").udp(33001, 33000).payload(33),
+        add(
+                "v4 tcp syn padded to minimum",
+                new FrameBuilder()
+                        .ipv4("198.51.100.7", "192.0.2.10")
+                        .tcp(40000, 80, SYN)
+                        .padTo(60),
                 Verdict.VIP_CANDIDATE);
-        add("v4 udp with ip options", new FrameBuilder().ipv4("198.51.100.8", "192.0.2.11")
-                .ipv4Options(new byte[] {(byte) 0x94, 4, 0, 0}).udp(1000, 2000).payload(8), Verdict.VIP_CANDIDATE);
-        add("802.1Q tagged v4 tcp", new FrameBuilder().vlan(0x8100, 42).ipv4("203.0.113.5", "192.0.2.10")
-                .tcp(1234, 80, ACK).payload(20), Verdict.VIP_CANDIDATE);
-        add("QinQ tagged v4 tcp", new FrameBuilder().vlan(0x88A8, 100).vlan(0x8100, 200)
-                .ipv4("203.0.113.6", "192.0.2.10").tcp(1235, 80, SYN), Verdict.VIP_CANDIDATE);
-        addFragment("v4 first fragment", new FrameBuilder().ipv4("198.51.100.9", "192.0.2.12")
-                .fragment(0, true).identification(777).udp(4000, 33000).payload(64));
-        addFragment("v4 middle fragment", new FrameBuilder().ipv4("198.51.100.9", "192.0.2.12")
-                .fragment(185, true).identification(777).protocol(17, new byte[0]).payload(64));
-        add("v4 icmp echo", new FrameBuilder().ipv4("198.51.100.10", "192.0.2.10").icmp(8, 0, 0x00010002)
-                .payload(32), Verdict.OTHER);
-        byte[] quoted = new FrameBuilder().ipv4("192.0.2.10", "198.51.100.7").dontFragment()
-                .tcp(80, 40000, ACK).payload(1400).buildL3();
+        add(
+                "v4 tcp options df dscp",
+                new FrameBuilder()
+                        .ipv4("198.51.100.7", "192.0.2.10")
+                        .tos(0xB8)
+                        .dontFragment()
+                        .tcpWithOptions(40001, 443, ACK | PSH, new byte[] {2, 4, 0x05, (byte) 0xB4, 1, 1, 4, 2})
+                        .payload(100),
+                Verdict.VIP_CANDIDATE);
+        add(
+                "v4 udp",
+                new FrameBuilder()
+                        .ipv4("198.51.100.8", "192.0.2.11")
+                        .udp(33001, 33000)
+                        .payload(33),
+                Verdict.VIP_CANDIDATE);
+        add(
+                "v4 udp with ip options",
+                new FrameBuilder()
+                        .ipv4("198.51.100.8", "192.0.2.11")
+                        .ipv4Options(new byte[] {(byte) 0x94, 4, 0, 0})
+                        .udp(1000, 2000)
+                        .payload(8),
+                Verdict.VIP_CANDIDATE);
+        add(
+                "802.1Q tagged v4 tcp",
+                new FrameBuilder()
+                        .vlan(0x8100, 42)
+                        .ipv4("203.0.113.5", "192.0.2.10")
+                        .tcp(1234, 80, ACK)
+                        .payload(20),
+                Verdict.VIP_CANDIDATE);
+        add(
+                "QinQ tagged v4 tcp",
+                new FrameBuilder()
+                        .vlan(0x88A8, 100)
+                        .vlan(0x8100, 200)
+                        .ipv4("203.0.113.6", "192.0.2.10")
+                        .tcp(1235, 80, SYN),
+                Verdict.VIP_CANDIDATE);
+        addFragment(
+                "v4 first fragment",
+                new FrameBuilder()
+                        .ipv4("198.51.100.9", "192.0.2.12")
+                        .fragment(0, true)
+                        .identification(777)
+                        .udp(4000, 33000)
+                        .payload(64));
+        addFragment(
+                "v4 middle fragment",
+                new FrameBuilder()
+                        .ipv4("198.51.100.9", "192.0.2.12")
+                        .fragment(185, true)
+                        .identification(777)
+                        .protocol(17, new byte[0])
+                        .payload(64));
+        add(
+                "v4 icmp echo",
+                new FrameBuilder()
+                        .ipv4("198.51.100.10", "192.0.2.10")
+                        .icmp(8, 0, 0x00010002)
+                        .payload(32),
+                Verdict.OTHER);
+        byte[] quoted = new FrameBuilder()
+                .ipv4("192.0.2.10", "198.51.100.7")
+                .dontFragment()
+                .tcp(80, 40000, ACK)
+                .payload(1400)
+                .buildL3();
         byte[] quotedHead = java.util.Arrays.copyOf(quoted, 28);
-        add("v4 icmp frag needed about a VIP flow", new FrameBuilder().ipv4("203.0.113.1", "192.0.2.10")
-                .icmp(3, 4, 1400).payload(quotedHead), Verdict.ICMP_ERROR);
-        add("v4 gre", new FrameBuilder().ipv4("198.51.100.11", "192.0.2.13")
-                .protocol(47, new byte[] {0, 0, 0x08, 0}).payload(20), Verdict.OTHER);
+        add(
+                "v4 icmp frag needed about a VIP flow",
+                new FrameBuilder()
+                        .ipv4("203.0.113.1", "192.0.2.10")
+                        .icmp(3, 4, 1400)
+                        .payload(quotedHead),
+                Verdict.ICMP_ERROR);
+        add(
+                "v4 gre",
+                new FrameBuilder()
+                        .ipv4("198.51.100.11", "192.0.2.13")
+                        .protocol(47, new byte[] {0, 0, 0x08, 0})
+                        .payload(20),
+                Verdict.OTHER);
         byte[] arp = new byte[28];
-        new ArpFlyweight().wrap(MemorySegment.ofArray(arp), 0, 28).write(1, 0x020000000002L,
-                Addresses.ipv4("192.0.2.1"), 0, Addresses.ipv4("192.0.2.2"));
-        CASES.add(new Case("arp request", new FrameBuilder().macs(0xFFFFFFFFFFFFL, 0x020000000002L)
-                .rawL3(0x0806, arp).padTo(60).build(), Verdict.ARP, false));
-        add("v6 tcp", new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10").tos(0x20).flowLabel(0xABCDE)
-                .tcp(50000, 443, SYN), Verdict.VIP_CANDIDATE);
-        add("v6 udp behind hop-by-hop, routing, destination options",
-                new FrameBuilder().ipv6("2001:db8:1::8", "2001:db8:ffff::11").optionsHeader(0, 0)
-                        .routingHeader().optionsHeader(60, 1).udp(6000, 33000).payload(21), Verdict.VIP_CANDIDATE);
-        addFragment("v6 first fragment", new FrameBuilder().ipv6("2001:db8:1::9", "2001:db8:ffff::12")
-                .ipv6Fragment(0, true, 0xCAFE).udp(7000, 33000).payload(100));
+        new ArpFlyweight()
+                .wrap(MemorySegment.ofArray(arp), 0, 28)
+                .write(1, 0x020000000002L, Addresses.ipv4("192.0.2.1"), 0, Addresses.ipv4("192.0.2.2"));
+        CASES.add(new Case(
+                "arp request",
+                new FrameBuilder()
+                        .macs(0xFFFFFFFFFFFFL, 0x020000000002L)
+                        .rawL3(0x0806, arp)
+                        .padTo(60)
+                        .build(),
+                Verdict.ARP,
+                false));
+        add(
+                "v6 tcp",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                        .tos(0x20)
+                        .flowLabel(0xABCDE)
+                        .tcp(50000, 443, SYN),
+                Verdict.VIP_CANDIDATE);
+        add(
+                "v6 udp behind hop-by-hop, routing, destination options",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::8", "2001:db8:ffff::11")
+                        .optionsHeader(0, 0)
+                        .routingHeader()
+                        .optionsHeader(60, 1)
+                        .udp(6000, 33000)
+                        .payload(21),
+                Verdict.VIP_CANDIDATE);
+        addFragment(
+                "v6 first fragment",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::9", "2001:db8:ffff::12")
+                        .ipv6Fragment(0, true, 0xCAFE)
+                        .udp(7000, 33000)
+                        .payload(100));
         // RFC 6946: offset 0 and M clear is a whole datagram, handled by its ports like any other.
-        add("v6 atomic fragment", new FrameBuilder().ipv6("2001:db8:1::9", "2001:db8:ffff::12")
-                .ipv6Fragment(0, false, 0xBEEF).udp(7001, 33000).payload(50), Verdict.VIP_CANDIDATE);
-        addFragment("v6 later fragment behind destination options", new FrameBuilder()
-                .ipv6("2001:db8:1::9", "2001:db8:ffff::12").optionsHeader(60, 0)
-                .ipv6Fragment(100, false, 0xCAFE).protocol(17, new byte[0]).payload(40));
-        byte[] quoted6 = new FrameBuilder().ipv6("2001:db8:ffff::10", "2001:db8:1::7").tcp(443, 50000, ACK)
-                .payload(1400).buildL3();
-        add("v6 packet too big about a VIP flow", new FrameBuilder().ipv6("2001:db8:aaaa::1", "2001:db8:ffff::10")
-                .icmpv6(2, 0, 1400).payload(java.util.Arrays.copyOf(quoted6, 200)), Verdict.ICMP_ERROR);
-        add("v6 neighbour solicitation", new FrameBuilder().ipv6("fe80::1", "ff02::1:ff00:10").ttl(255)
-                .icmpv6(135, 0, 0).payload(FrameBuilder.address("2001:db8:ffff::10", 16)), Verdict.ND);
-        add("v6 echo request", new FrameBuilder().ipv6("2001:db8:1::7", "2001:db8:ffff::10")
-                .icmpv6(128, 0, 0x00010001).payload(16), Verdict.OTHER);
+        add(
+                "v6 atomic fragment",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::9", "2001:db8:ffff::12")
+                        .ipv6Fragment(0, false, 0xBEEF)
+                        .udp(7001, 33000)
+                        .payload(50),
+                Verdict.VIP_CANDIDATE);
+        addFragment(
+                "v6 later fragment behind destination options",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::9", "2001:db8:ffff::12")
+                        .optionsHeader(60, 0)
+                        .ipv6Fragment(100, false, 0xCAFE)
+                        .protocol(17, new byte[0])
+                        .payload(40));
+        byte[] quoted6 = new FrameBuilder()
+                .ipv6("2001:db8:ffff::10", "2001:db8:1::7")
+                .tcp(443, 50000, ACK)
+                .payload(1400)
+                .buildL3();
+        add(
+                "v6 packet too big about a VIP flow",
+                new FrameBuilder()
+                        .ipv6("2001:db8:aaaa::1", "2001:db8:ffff::10")
+                        .icmpv6(2, 0, 1400)
+                        .payload(java.util.Arrays.copyOf(quoted6, 200)),
+                Verdict.ICMP_ERROR);
+        add(
+                "v6 neighbour solicitation",
+                new FrameBuilder()
+                        .ipv6("fe80::1", "ff02::1:ff00:10")
+                        .ttl(255)
+                        .icmpv6(135, 0, 0)
+                        .payload(FrameBuilder.address("2001:db8:ffff::10", 16)),
+                Verdict.ND);
+        add(
+                "v6 echo request",
+                new FrameBuilder()
+                        .ipv6("2001:db8:1::7", "2001:db8:ffff::10")
+                        .icmpv6(128, 0, 0x00010001)
+                        .payload(16),
+                Verdict.OTHER);
         // IEEE 802 local experimental EtherType: no dissector, no meaning, just "other".
-        CASES.add(new Case("unknown ethertype", new FrameBuilder().rawL3(0x88B5, new byte[46]).build(), Verdict.OTHER,
+        CASES.add(new Case(
+                "unknown ethertype",
+                new FrameBuilder().rawL3(0x88B5, new byte[46]).build(),
+                Verdict.OTHER,
                 false));
     }
 
@@ -248,8 +417,15 @@ class PacketGoldenTest {
             assertEquals(num(t, "tcp.window_size_value"), tcp.window(), ctx);
             assertEquals("1", t.get("tcp.checksum.status"), ctx);
             assertEquals(num(t, "tcp.checksum"), tcp.checksum(), ctx);
-            assertEquals(tcp.checksum(), Checksums.upperLayer(s, out.l4Offset, out.l4Length,
-                    TcpFlyweight.CHECKSUM_OFFSET, pseudo(s, out, IpProtocols.TCP)), ctx);
+            assertEquals(
+                    tcp.checksum(),
+                    Checksums.upperLayer(
+                            s,
+                            out.l4Offset,
+                            out.l4Length,
+                            TcpFlyweight.CHECKSUM_OFFSET,
+                            pseudo(s, out, IpProtocols.TCP)),
+                    ctx);
         }
         if (!t.get("udp.srcport").isEmpty() && !out.key.fragment && !quoted) {
             UdpFlyweight udp = new UdpFlyweight().wrap(s, out.l4Offset, out.l4Length);
@@ -260,8 +436,15 @@ class PacketGoldenTest {
             assertEquals(num(t, "udp.dstport"), out.key.dstPort, ctx);
             assertEquals(num(t, "udp.length"), udp.udpLength(), ctx);
             assertEquals("1", t.get("udp.checksum.status"), ctx);
-            assertEquals(udp.checksum(), Checksums.udpOnWire(Checksums.upperLayer(s, out.l4Offset, out.l4Length,
-                    UdpFlyweight.CHECKSUM_OFFSET, pseudo(s, out, IpProtocols.UDP))), ctx);
+            assertEquals(
+                    udp.checksum(),
+                    Checksums.udpOnWire(Checksums.upperLayer(
+                            s,
+                            out.l4Offset,
+                            out.l4Length,
+                            UdpFlyweight.CHECKSUM_OFFSET,
+                            pseudo(s, out, IpProtocols.UDP))),
+                    ctx);
         }
         if (out.key.fragment) {
             assertEquals(0, out.key.srcPort, ctx);
@@ -285,8 +468,15 @@ class PacketGoldenTest {
             assertEquals(num(t, "icmpv6.type"), icmp.type(), ctx);
             assertEquals(num(t, "icmpv6.code"), icmp.code(), ctx);
             assertEquals("1", first(t, "icmpv6.checksum.status"), ctx);
-            assertEquals(icmp.checksum(), Checksums.upperLayer(s, out.l4Offset, out.l4Length,
-                    Icmpv6Flyweight.CHECKSUM_OFFSET, pseudo(s, out, IpProtocols.ICMPV6)), ctx);
+            assertEquals(
+                    icmp.checksum(),
+                    Checksums.upperLayer(
+                            s,
+                            out.l4Offset,
+                            out.l4Length,
+                            Icmpv6Flyweight.CHECKSUM_OFFSET,
+                            pseudo(s, out, IpProtocols.ICMPV6)),
+                    ctx);
             if (!t.get("icmpv6.mtu").isEmpty()) {
                 assertEquals(num(t, "icmpv6.mtu"), icmp.mtu(), ctx);
             }
@@ -312,8 +502,8 @@ class PacketGoldenTest {
             return Checksums.pseudoHeaderV4(out.key.srcV4(), out.key.dstV4(), protocol, out.l4Length);
         }
         long a = Checksums.pseudoHeaderV6(s, out.l3Offset + Ipv6Flyweight.SOURCE_OFFSET, protocol, out.l4Length);
-        long b = Checksums.pseudoHeaderV6(out.key.srcHi, out.key.srcLo, out.key.dstHi, out.key.dstLo,
-                protocol, out.l4Length);
+        long b = Checksums.pseudoHeaderV6(
+                out.key.srcHi, out.key.srcLo, out.key.dstHi, out.key.dstLo, protocol, out.l4Length);
         assertEquals(Checksums.fold(a), Checksums.fold(b));
         return a;
     }

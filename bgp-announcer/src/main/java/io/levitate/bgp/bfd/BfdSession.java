@@ -10,8 +10,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Single-threaded (the speaker thread). The fields other threads read for status are volatile.
  */
-public final class BfdSession
-{
+public final class BfdSession {
     /** §6.8.3: while not Up, bfd.DesiredMinTxInterval is at least one second. */
     public static final long SLOW_TX_MICROS = 1_000_000;
 
@@ -25,9 +24,11 @@ public final class BfdSession
     private volatile int localDiag = BfdWire.DIAG_NONE;
     /** What we advertise (the bfd.* variables of §6.8.1). */
     private volatile long desiredMinTx = SLOW_TX_MICROS;
+
     private volatile long requiredMinRx;
     /** §6.8.1 says bfd.RemoteMinRxInterval starts at 1 (µs): transmit at our own pace until told otherwise. */
     private volatile long remoteMinRx = 1;
+
     private volatile long remoteDesiredMinTx;
     private volatile int remoteDetectMult;
     /**
@@ -35,6 +36,7 @@ public final class BfdSession
      * reduced RequiredMinRx only take effect once the peer's Final acknowledges them.
      */
     private volatile long timerMinTx = SLOW_TX_MICROS;
+
     private volatile long timerMinRx;
     private volatile boolean pollActive;
     private boolean finalPending;
@@ -50,10 +52,9 @@ public final class BfdSession
     private volatile long finalsSent;
     private volatile long sinceMicros;
 
-    public BfdSession(final int localDiscriminator, final BfdConfig config, final RandomGenerator random, final long now)
-    {
-        if (localDiscriminator == 0)
-        {
+    public BfdSession(
+            final int localDiscriminator, final BfdConfig config, final RandomGenerator random, final long now) {
+        if (localDiscriminator == 0) {
             throw new IllegalArgumentException("bfd.LocalDiscr must be nonzero (§6.8.1)");
         }
         this.localDiscriminator = localDiscriminator;
@@ -73,16 +74,14 @@ public final class BfdSession
      *
      * @return {@link BfdWire#OK}, or {@link BfdWire#DROP_ADMIN_DOWN} when this session is AdminDown.
      */
-    public int receive(final BfdPacket p, final long now)
-    {
+    public int receive(final BfdPacket p, final long now) {
         packetsReceived++;
         remoteDiscriminator = p.myDiscriminator;
         remoteState = p.state;
         remoteMinRx = p.requiredMinRxMicros;
         remoteDesiredMinTx = p.desiredMinTxMicros;
         remoteDetectMult = p.detectMult;
-        if (p.fin && pollActive)
-        {
+        if (p.fin && pollActive) {
             // §6.5: the Final ends our Poll Sequence; the new parameters now hold for the timers too.
             pollActive = false;
             timerMinTx = desiredMinTx;
@@ -90,50 +89,35 @@ public final class BfdSession
         }
         rescheduleIfSooner(now);
         detectDeadline = now + detectionTime();
-        if (state == BfdState.ADMIN_DOWN)
-        {
+        if (state == BfdState.ADMIN_DOWN) {
             return BfdWire.DROP_ADMIN_DOWN;
         }
-        if (p.state == BfdState.ADMIN_DOWN)
-        {
-            if (state != BfdState.DOWN)
-            {
+        if (p.state == BfdState.ADMIN_DOWN) {
+            if (state != BfdState.DOWN) {
                 goDown(BfdWire.DIAG_NEIGHBOR_SIGNALED_DOWN, now);
             }
-        }
-        else
-        {
-            switch (state)
-            {
-                case DOWN ->
-                {
-                    if (p.state == BfdState.DOWN)
-                    {
+        } else {
+            switch (state) {
+                case DOWN -> {
+                    if (p.state == BfdState.DOWN) {
                         changeState(BfdState.INIT, now);
-                    }
-                    else if (p.state == BfdState.INIT)
-                    {
+                    } else if (p.state == BfdState.INIT) {
                         goUp(now);
                     }
                 }
-                case INIT ->
-                {
-                    if (p.state == BfdState.INIT || p.state == BfdState.UP)
-                    {
+                case INIT -> {
+                    if (p.state == BfdState.INIT || p.state == BfdState.UP) {
                         goUp(now);
                     }
                 }
-                default ->
-                {
-                    if (p.state == BfdState.DOWN)
-                    {
+                default -> {
+                    if (p.state == BfdState.DOWN) {
                         goDown(BfdWire.DIAG_NEIGHBOR_SIGNALED_DOWN, now);
                     }
                 }
             }
         }
-        if (p.poll)
-        {
+        if (p.poll) {
             // §6.8.7: answer a Poll with a Final "as soon as practicable, without respect to the
             // transmission timer".
             finalPending = true;
@@ -144,10 +128,8 @@ public final class BfdSession
     // ------------------------------------------------------------------ timers
 
     /** Detection (§6.8.4). Call before {@link #transmit}. */
-    public void onTimers(final long now)
-    {
-        if (now < detectDeadline)
-        {
+    public void onTimers(final long now) {
+        if (now < detectDeadline) {
             return;
         }
         detectDeadline = Long.MAX_VALUE;
@@ -155,17 +137,14 @@ public final class BfdSession
         // next packets start over with Your Discriminator 0.
         remoteDiscriminator = 0;
         remoteState = BfdState.DOWN;
-        if (state == BfdState.INIT || state == BfdState.UP)
-        {
+        if (state == BfdState.INIT || state == BfdState.UP) {
             goDown(BfdWire.DIAG_DETECTION_TIME_EXPIRED, now);
         }
     }
 
     /** The earliest time {@link #onTimers} or {@link #transmit} has work. */
-    public long nextDeadline()
-    {
-        if (finalPending || sendNow)
-        {
+    public long nextDeadline() {
+        if (finalPending || sendNow) {
             return Long.MIN_VALUE;
         }
         return Math.min(detectDeadline, periodic() ? nextTransmit : Long.MAX_VALUE);
@@ -176,18 +155,15 @@ public final class BfdSession
      *
      * @return its length, or 0 when nothing is due.
      */
-    public int transmit(final byte[] out, final long now)
-    {
-        if (finalPending)
-        {
+    public int transmit(final byte[] out, final long now) {
+        if (finalPending) {
             // §6.5: a Final never carries P, even while our own Poll Sequence runs (P and F are never
             // both set); it does not move the periodic schedule.
             finalPending = false;
             finalsSent++;
             return encode(out, false, true);
         }
-        if (!sendNow && (!periodic() || now < nextTransmit))
-        {
+        if (!sendNow && (!periodic() || now < nextTransmit)) {
             return 0;
         }
         sendNow = false;
@@ -195,22 +171,28 @@ public final class BfdSession
         return encode(out, pollActive, false);
     }
 
-    private int encode(final byte[] out, final boolean poll, final boolean fin)
-    {
+    private int encode(final byte[] out, final boolean poll, final boolean fin) {
         packetsSent++;
-        return BfdWire.encode(out, localDiag, state, poll, fin, config.multiplier(), localDiscriminator, remoteDiscriminator,
-            desiredMinTx, requiredMinRx);
+        return BfdWire.encode(
+                out,
+                localDiag,
+                state,
+                poll,
+                fin,
+                config.multiplier(),
+                localDiscriminator,
+                remoteDiscriminator,
+                desiredMinTx,
+                requiredMinRx);
     }
 
     /** §6.8.7: no periodic packets while the peer asks for none (RemoteMinRxInterval 0). */
-    private boolean periodic()
-    {
+    private boolean periodic() {
         return remoteMinRx != 0;
     }
 
     /** §6.8.7: the greater of our DesiredMinTx and the peer's RequiredMinRx. */
-    public long transmitInterval()
-    {
+    public long transmitInterval() {
         return Math.max(timerMinTx, remoteMinRx);
     }
 
@@ -218,8 +200,7 @@ public final class BfdSession
      * §6.8.4: the peer's Detect Mult times the greater of our RequiredMinRx and the peer's last
      * DesiredMinTx; 0 before the first packet.
      */
-    public long detectionTime()
-    {
+    public long detectionTime() {
         return remoteDetectMult * Math.max(timerMinRx, remoteDesiredMinTx);
     }
 
@@ -227,26 +208,23 @@ public final class BfdSession
      * §6.8.7: each interval is reduced by a random 0..25 %; with Detect Mult 1 by 10..25 %, so a
      * single late packet cannot exceed the peer's detection time.
      */
-    private long jittered(final long interval)
-    {
-        final double factor = config.multiplier() == 1 ? 0.75 + 0.15 * random.nextDouble() : 0.75 + 0.25 * random.nextDouble();
-        return Math.max(1, (long)(interval * factor));
+    private long jittered(final long interval) {
+        final double factor =
+                config.multiplier() == 1 ? 0.75 + 0.15 * random.nextDouble() : 0.75 + 0.25 * random.nextDouble();
+        return Math.max(1, (long) (interval * factor));
     }
 
     /** After a change of the peer's RequiredMinRx: do not wait out a longer old interval (§6.8.3). */
-    private void rescheduleIfSooner(final long now)
-    {
+    private void rescheduleIfSooner(final long now) {
         final long interval = transmitInterval();
-        if (nextTransmit > now + interval)
-        {
+        if (nextTransmit > now + interval) {
             nextTransmit = now + jittered(interval);
         }
     }
 
     // ------------------------------------------------------------------ state changes
 
-    private void goUp(final long now)
-    {
+    private void goUp(final long now) {
         changeState(BfdState.UP, now);
         upTransitions++;
         localDiag = BfdWire.DIAG_NONE;
@@ -254,13 +232,11 @@ public final class BfdSession
         applyTiming(config, now);
     }
 
-    private void goDown(final int diag, final long now)
-    {
+    private void goDown(final int diag, final long now) {
         final boolean wasUp = state == BfdState.UP;
         localDiag = diag;
         changeState(BfdState.DOWN, now);
-        if (wasUp)
-        {
+        if (wasUp) {
             downFromUp++;
         }
         pollActive = false;
@@ -269,8 +245,7 @@ public final class BfdSession
         timerMinRx = requiredMinRx;
     }
 
-    private void changeState(final BfdState next, final long now)
-    {
+    private void changeState(final BfdState next, final long now) {
         state = next;
         sinceMicros = now;
         // A state change is news the peer needs for its own state machine: say it now rather than
@@ -282,15 +257,11 @@ public final class BfdSession
      * New parameters (a live change). While Up a change of either interval starts a Poll
      * Sequence (§6.8.3); the timers keep the safer of old and new until the Final arrives.
      */
-    public void setConfig(final BfdConfig next, final long now)
-    {
+    public void setConfig(final BfdConfig next, final long now) {
         config = next;
-        if (state == BfdState.UP)
-        {
+        if (state == BfdState.UP) {
             applyTiming(next, now);
-        }
-        else
-        {
+        } else {
             requiredMinRx = next.minRxMicros();
             timerMinRx = requiredMinRx;
             desiredMinTx = Math.max(SLOW_TX_MICROS, next.minTxMicros());
@@ -299,12 +270,10 @@ public final class BfdSession
         sendNow = true;
     }
 
-    private void applyTiming(final BfdConfig c, final long now)
-    {
+    private void applyTiming(final BfdConfig c, final long now) {
         final long tx = c.minTxMicros();
         final long rx = c.minRxMicros();
-        if (tx == desiredMinTx && rx == requiredMinRx)
-        {
+        if (tx == desiredMinTx && rx == requiredMinRx) {
             return;
         }
         // A faster transmit rate and a longer detection time are safe at once; the reverse waits
@@ -320,22 +289,18 @@ public final class BfdSession
     }
 
     /** §6.8.16: AdminDown with diagnostic 7; the session stays so until {@link #adminUp}. */
-    public void adminDown(final long now)
-    {
+    public void adminDown(final long now) {
         localDiag = BfdWire.DIAG_ADMIN_DOWN;
         final boolean wasUp = state == BfdState.UP;
         changeState(BfdState.ADMIN_DOWN, now);
-        if (wasUp)
-        {
+        if (wasUp) {
             downFromUp++;
         }
         pollActive = false;
     }
 
-    public void adminUp(final long now)
-    {
-        if (state == BfdState.ADMIN_DOWN)
-        {
+    public void adminUp(final long now) {
+        if (state == BfdState.ADMIN_DOWN) {
             localDiag = BfdWire.DIAG_NONE;
             changeState(BfdState.DOWN, now);
             desiredMinTx = Math.max(SLOW_TX_MICROS, config.minTxMicros());
@@ -345,99 +310,80 @@ public final class BfdSession
 
     // ------------------------------------------------------------------ status (any thread)
 
-    public BfdState state()
-    {
+    public BfdState state() {
         return state;
     }
 
-    public BfdState remoteState()
-    {
+    public BfdState remoteState() {
         return remoteState;
     }
 
-    public int localDiscriminator()
-    {
+    public int localDiscriminator() {
         return localDiscriminator;
     }
 
-    public int remoteDiscriminator()
-    {
+    public int remoteDiscriminator() {
         return remoteDiscriminator;
     }
 
-    public int localDiag()
-    {
+    public int localDiag() {
         return localDiag;
     }
 
-    public long desiredMinTx()
-    {
+    public long desiredMinTx() {
         return desiredMinTx;
     }
 
-    public long requiredMinRx()
-    {
+    public long requiredMinRx() {
         return requiredMinRx;
     }
 
-    public long remoteMinRx()
-    {
+    public long remoteMinRx() {
         return remoteMinRx;
     }
 
-    public long remoteDesiredMinTx()
-    {
+    public long remoteDesiredMinTx() {
         return remoteDesiredMinTx;
     }
 
-    public int remoteDetectMult()
-    {
+    public int remoteDetectMult() {
         return remoteDetectMult;
     }
 
-    public boolean pollActive()
-    {
+    public boolean pollActive() {
         return pollActive;
     }
 
-    public BfdConfig config()
-    {
+    public BfdConfig config() {
         return config;
     }
 
-    public long packetsSent()
-    {
+    public long packetsSent() {
         return packetsSent;
     }
 
-    public long packetsReceived()
-    {
+    public long packetsReceived() {
         return packetsReceived;
     }
 
-    public long upTransitions()
-    {
+    public long upTransitions() {
         return upTransitions;
     }
 
     /** Times the session left Up (detection, the peer's Down or AdminDown, ours). */
-    public long downFromUp()
-    {
+    public long downFromUp() {
         return downFromUp;
     }
 
-    public long pollSequences()
-    {
+    public long pollSequences() {
         return pollSequences;
     }
 
-    public long finalsSent()
-    {
+    public long finalsSent() {
         return finalsSent;
     }
 
-    public long sinceMicros()
-    {
+    public long sinceMicros() {
         return sinceMicros;
     }
 }

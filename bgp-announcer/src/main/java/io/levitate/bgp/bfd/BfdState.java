@@ -1,8 +1,7 @@
 package io.levitate.bgp.bfd;
 
 /** RFC 5880 §4.1 State (Sta) field values, in wire order (the ordinal is the code). */
-public enum BfdState
-{
+public enum BfdState {
     ADMIN_DOWN("AdminDown"),
     DOWN("Down"),
     INIT("Init"),
@@ -12,24 +11,20 @@ public enum BfdState
 
     private final String rfcName;
 
-    BfdState(final String rfcName)
-    {
+    BfdState(final String rfcName) {
         this.rfcName = rfcName;
     }
 
-    public String rfcName()
-    {
+    public String rfcName() {
         return rfcName;
     }
 
-    public int code()
-    {
+    public int code() {
         return ordinal();
     }
 
     /** {@code code} is two bits on the wire, so every value 0..3 names a state. */
-    public static BfdState of(final int code)
-    {
+    public static BfdState of(final int code) {
         return BY_CODE[code & 3];
     }
 }

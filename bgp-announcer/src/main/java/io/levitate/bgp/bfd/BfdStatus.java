@@ -30,33 +30,31 @@ package io.levitate.bgp.bfd;
  * @param bgpHeld              true while the BGP session is kept down because BFD went down.
  */
 public record BfdStatus(
-    String peer,
-    String state,
-    int stateCode,
-    String remoteState,
-    String localDiag,
-    long localDiscriminator,
-    long remoteDiscriminator,
-    long txIntervalMicros,
-    long detectionTimeMicros,
-    long desiredMinTxMicros,
-    long requiredMinRxMicros,
-    int multiplier,
-    long remoteMinRxMicros,
-    long remoteMinTxMicros,
-    int remoteMultiplier,
-    long packetsSent,
-    long packetsReceived,
-    long upTransitions,
-    long flaps,
-    long pollSequences,
-    long finalsSent,
-    long sinceMicros,
-    String sendError,
-    boolean bgpHeld)
-{
-    public boolean up()
-    {
+        String peer,
+        String state,
+        int stateCode,
+        String remoteState,
+        String localDiag,
+        long localDiscriminator,
+        long remoteDiscriminator,
+        long txIntervalMicros,
+        long detectionTimeMicros,
+        long desiredMinTxMicros,
+        long requiredMinRxMicros,
+        int multiplier,
+        long remoteMinRxMicros,
+        long remoteMinTxMicros,
+        int remoteMultiplier,
+        long packetsSent,
+        long packetsReceived,
+        long upTransitions,
+        long flaps,
+        long pollSequences,
+        long finalsSent,
+        long sinceMicros,
+        String sendError,
+        boolean bgpHeld) {
+    public boolean up() {
         return stateCode == BfdState.UP.code();
     }
 }

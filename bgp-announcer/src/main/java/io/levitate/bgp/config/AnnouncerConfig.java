@@ -1,7 +1,6 @@
 package io.levitate.bgp.config;
 
 import io.levitate.bgp.SpeakerConfig;
-
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,29 +17,25 @@ import java.util.List;
  * @param services        {@code services[]}.
  */
 public record AnnouncerConfig(
-    Path file,
-    String instanceName,
-    Path countersDir,
-    SpeakerConfig speaker,
-    InetSocketAddress metricsListen,
-    long announceDelayMillis,
-    List<ServiceConfig> services)
-{
+        Path file,
+        String instanceName,
+        Path countersDir,
+        SpeakerConfig speaker,
+        InetSocketAddress metricsListen,
+        long announceDelayMillis,
+        List<ServiceConfig> services) {
     /** docs/COUNTERS.md: {@code <counters_dir>/<instance>/counters.dat}. */
-    public Path countersFile()
-    {
+    public Path countersFile() {
         return countersDir.resolve(instanceName).resolve(io.levitate.core.counters.CountersLayout.FILE_NAME);
     }
 
     /** Where the announcer publishes its status for {@code levitate stat} (see package-info). */
-    public Path statusFile()
-    {
+    public Path statusFile() {
         return countersDir.resolve(instanceName).resolve("announcer.json");
     }
 
     /** Where the running announcer records its pid, for {@code levitate-announcer drain}. */
-    public Path pidFile()
-    {
+    public Path pidFile() {
         return countersDir.resolve(instanceName).resolve("announcer.pid");
     }
 }

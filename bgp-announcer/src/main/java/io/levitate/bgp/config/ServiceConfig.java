@@ -1,7 +1,6 @@
 package io.levitate.bgp.config;
 
 import io.levitate.core.counters.CountersLayout;
-
 import java.net.InetAddress;
 
 /**
@@ -13,11 +12,9 @@ import java.net.InetAddress;
  * @param protocol IP protocol number: 6 TCP, 17 UDP.
  * @param announce whether the announcer announces this VIP at all.
  */
-public record ServiceConfig(String name, InetAddress vip, int port, int protocol, boolean announce)
-{
+public record ServiceConfig(String name, InetAddress vip, int port, int protocol, boolean announce) {
     /** The 20-byte service key of docs/COUNTERS.md: family, protocol, port (big-endian), address. */
-    public byte[] counterKey()
-    {
+    public byte[] counterKey() {
         return CountersLayout.serviceKey(vip, protocol, port);
     }
 }

@@ -11,7 +11,6 @@ import io.levitate.bgp.bfd.BfdWire;
 import io.levitate.bgp.net.Libc;
 import io.levitate.bgp.net.SocketAddresses;
 import io.levitate.bgp.net.TcpMd5;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,8 +36,7 @@ import java.util.function.LongConsumer;
  * <p>Other threads call {@link #setRoutes}, {@link #gracefulShutdown}, {@link #status}; they
  * never touch a session directly.
  */
-public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
-{
+public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable {
     /** Upper bound on one poll, so a lost wakeup can never stall the loop for long. */
     private static final int MAX_POLL_MILLIS = 500;
 
@@ -65,13 +63,11 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
     /** The session of each BFD peer, by the engine's index. */
     private final List<PeerSession> bfdOwners = new ArrayList<>();
 
-    public BgpSpeaker(final SpeakerConfig config)
-    {
+    public BgpSpeaker(final SpeakerConfig config) {
         this.config = config;
         final MemorySegment cs = Libc.newCaptureState(sharedArena);
         wakeFd = Libc.eventfd(cs, 0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
-        if (wakeFd < 0)
-        {
+        if (wakeFd < 0) {
             throw new IllegalStateException("eventfd: " + Libc.strerror(Libc.errno(cs)));
         }
         wakeValue = sharedArena.allocate(ValueLayout.JAVA_LONG);
@@ -81,28 +77,22 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
     }
 
     /** Starts the speaker thread; returns once the listener (if any) is bound or failed. */
-    public BgpSpeaker start()
-    {
+    public BgpSpeaker start() {
         thread.start();
         started.join();
         return this;
     }
 
     /** The routes to carry from now on: VIP -> with GRACEFUL_SHUTDOWN. Ignored once a shutdown began. */
-    public void setRoutes(final Map<InetAddress, Boolean> routes)
-    {
-        if (frozen)
-        {
+    public void setRoutes(final Map<InetAddress, Boolean> routes) {
+        if (frozen) {
             return;
         }
         final Map<InetAddress, Boolean> copy = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
-        submit(now ->
-        {
-            if (!frozen)
-            {
+        submit(now -> {
+            if (!frozen) {
                 desired = copy;
-                for (final PeerSession s : sessions)
-                {
+                for (final PeerSession s : sessions) {
                     s.syncRoutes(now);
                 }
             }
@@ -110,8 +100,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
     }
 
     @Override
-    public Map<InetAddress, Boolean> current()
-    {
+    public Map<InetAddress, Boolean> current() {
         return desired;
     }
 
@@ -120,38 +109,32 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
      * configured time, withdraw everything, then close every session with Cease/Administrative
      * Shutdown carrying {@code message} (RFC 9003). Sessions stay down afterwards.
      */
-    public CompletableFuture<Void> gracefulShutdown(final String message)
-    {
+    public CompletableFuture<Void> gracefulShutdown(final String message) {
         return gracefulShutdown(message, config.gracefulShutdownMillis());
     }
 
     /** As {@link #gracefulShutdown(String)} with an explicit wait (0: withdraw at once). */
-    public CompletableFuture<Void> gracefulShutdown(final String message, final long waitMillis)
-    {
+    public CompletableFuture<Void> gracefulShutdown(final String message, final long waitMillis) {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         frozen = true;
-        submit(now ->
-        {
-            if (shutdownDone != null)
-            {
+        submit(now -> {
+            if (shutdownDone != null) {
                 shutdownDone.whenComplete((v, t) -> done.complete(null));
                 return;
             }
             shutdownDone = done;
             shutdownMessage = message;
             final Map<InetAddress, Boolean> gshut = new LinkedHashMap<>();
-            for (final InetAddress a : desired.keySet())
-            {
+            for (final InetAddress a : desired.keySet()) {
                 gshut.put(a, Boolean.TRUE);
             }
             desired = Collections.unmodifiableMap(gshut);
-            for (final PeerSession s : sessions)
-            {
+            for (final PeerSession s : sessions) {
                 s.syncRoutes(now);
             }
             shutdownDeadline = gshut.isEmpty() ? now : now + waitMillis;
-            Log.info("graceful shutdown: " + gshut.size() + " routes re-announced with GRACEFUL_SHUTDOWN (65535:0); " +
-                "withdraw in " + (shutdownDeadline - now) + " ms");
+            Log.info("graceful shutdown: " + gshut.size() + " routes re-announced with GRACEFUL_SHUTDOWN (65535:0); "
+                    + "withdraw in " + (shutdownDeadline - now) + " ms");
         });
         return done;
     }
@@ -164,14 +147,10 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
      * Cease, unlike a hold timer expiry, leaves the peer free to reconnect at once (bird, for
      * one, waits its error wait time after an expiry, refusing connections meanwhile).
      */
-    public void pause(final String message)
-    {
-        submit(now ->
-        {
-            if (shutdownDone == null)
-            {
-                for (final PeerSession s : sessions)
-                {
+    public void pause(final String message) {
+        submit(now -> {
+            if (shutdownDone == null) {
+                for (final PeerSession s : sessions) {
                     s.adminShutdown(message, now);
                 }
                 Log.info("sessions closed (" + message + "); they reconnect when the forwarder is back");
@@ -184,46 +163,36 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
      * forwarder is back: the reason for the failures or the pause is gone). Nothing after a
      * graceful shutdown began.
      */
-    public void reconnectNow()
-    {
-        submit(now ->
-        {
-            if (shutdownDone == null)
-            {
-                for (final PeerSession s : sessions)
-                {
+    public void reconnectNow() {
+        submit(now -> {
+            if (shutdownDone == null) {
+                for (final PeerSession s : sessions) {
                     s.reconnectNow(now);
                 }
             }
         });
     }
 
-    public List<PeerStatus> status()
-    {
+    public List<PeerStatus> status() {
         return statusSnapshot;
     }
 
-    public SpeakerConfig config()
-    {
+    public SpeakerConfig config() {
         return config;
     }
 
     /** The BFD sessions (RFC 5880), in the order of the peers that enable BFD; empty when none does. */
-    public List<BfdStatus> bfdStatus()
-    {
+    public List<BfdStatus> bfdStatus() {
         final BfdEngine e = bfd;
         return e == null ? List.of() : e.status();
     }
 
     /** Received BFD packets dropped, by reason (the metric label), zero counts included; empty without BFD. */
-    public Map<String, Long> bfdDrops()
-    {
+    public Map<String, Long> bfdDrops() {
         final BfdEngine e = bfd;
         final Map<String, Long> out = new LinkedHashMap<>();
-        if (e != null)
-        {
-            for (int r = 0; r < BfdWire.DROP_REASONS; r++)
-            {
+        if (e != null) {
+            for (int r = 0; r < BfdWire.DROP_REASONS; r++) {
                 out.put(BfdWire.dropName(r), e.drops(r));
             }
         }
@@ -234,55 +203,44 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
      * Changes one peer's BFD parameters on the running session (a Poll Sequence when Up, RFC 5880
      * §6.5). Ignored for a peer without BFD.
      */
-    public void setBfd(final InetAddress peer, final BfdConfig parameters)
-    {
-        submit(now ->
-        {
+    public void setBfd(final InetAddress peer, final BfdConfig parameters) {
+        submit(now -> {
             final BfdEngine e = bfd;
             final int i = bfdOwners.indexOf(byAddress.get(peer));
-            if (e != null && i >= 0)
-            {
+            if (e != null && i >= 0) {
                 e.setConfig(i, parameters, Clock.monotonicMicros());
             }
         });
     }
 
-    private void submit(final LongConsumer command)
-    {
+    private void submit(final LongConsumer command) {
         commands.add(command);
         wake();
     }
 
-    private void wake()
-    {
-        if (!sharedArena.scope().isAlive())
-        {
+    private void wake() {
+        if (!sharedArena.scope().isAlive()) {
             return;
         }
-        try (Arena arena = Arena.ofConfined())
-        {
+        try (Arena arena = Arena.ofConfined()) {
             Libc.write(Libc.newCaptureState(arena), wakeFd, wakeValue, 8);
         }
     }
 
     // ------------------------------------------------------------------ the thread
 
-    private void run()
-    {
+    private void run() {
         final long start = Clock.monotonicMillis();
-        try (Arena arena = Arena.ofConfined())
-        {
+        try (Arena arena = Arena.ofConfined()) {
             final MemorySegment cs = Libc.newCaptureState(arena);
-            for (final PeerConfig p : config.peers())
-            {
+            for (final PeerConfig p : config.peers()) {
                 final PeerSession s = new PeerSession(p, config, this, start);
                 sessions.add(s);
                 byAddress.put(p.address(), s);
             }
             startBfd();
             publishStatus();
-            if (config.listen() != null)
-            {
+            if (config.listen() != null) {
                 openListener(arena, cs);
             }
             started.complete(null);
@@ -294,55 +252,45 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
             final MemorySegment drain = arena.allocate(8);
             final MemorySegment acceptAddr = arena.allocate(SocketAddresses.SOCKADDR_STORAGE_LENGTH);
             final MemorySegment acceptLen = arena.allocate(ValueLayout.JAVA_INT);
-            while (running)
-            {
+            while (running) {
                 long now = Clock.monotonicMillis();
                 LongConsumer command;
-                while ((command = commands.poll()) != null)
-                {
+                while ((command = commands.poll()) != null) {
                     command.accept(now);
                 }
-                if (now >= shutdownDeadline)
-                {
+                if (now >= shutdownDeadline) {
                     finishShutdown(now);
                 }
                 // Indexed loops: this runs every wake-up and must not allocate iterators.
-                for (int i = 0; i < sessions.size(); i++)
-                {
+                for (int i = 0; i < sessions.size(); i++) {
                     sessions.get(i).onTimers(now);
                 }
-                if (bfd != null)
-                {
+                if (bfd != null) {
                     bfd.onTimers(Clock.monotonicMicros());
-                    publishStatus();  // a detection may just have ended a session: say so before sleeping
+                    publishStatus(); // a detection may just have ended a session: say so before sleeping
                 }
                 int n = 0;
                 fds[n] = wakeFd;
                 events[n] = Libc.POLLIN;
                 owners[n++] = null;
-                if (listenFd >= 0)
-                {
+                if (listenFd >= 0) {
                     fds[n] = listenFd;
                     events[n] = Libc.POLLIN;
                     owners[n++] = null;
                 }
                 long deadline = now + MAX_POLL_MILLIS;
-                for (int j = 0; j < sessions.size(); j++)
-                {
+                for (int j = 0; j < sessions.size(); j++) {
                     final PeerSession s = sessions.get(j);
                     final int added = s.pollDescriptors(fds, events, n);
-                    for (int i = 0; i < added; i++)
-                    {
+                    for (int i = 0; i < added; i++) {
                         owners[n + i] = s;
                     }
                     n += added;
                     deadline = Math.min(deadline, s.nextDeadline());
                 }
-                if (bfd != null)
-                {
+                if (bfd != null) {
                     final int added = bfd.pollDescriptors(fds, events, n);
-                    for (int i = 0; i < added; i++)
-                    {
+                    for (int i = 0; i < added; i++) {
                         owners[n + i] = null;
                     }
                     n += added;
@@ -351,63 +299,47 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
                     deadline = Math.min(deadline, due == Long.MAX_VALUE ? Long.MAX_VALUE : Math.ceilDiv(due, 1000L));
                 }
                 deadline = Math.min(deadline, shutdownDeadline);
-                for (int i = 0; i < n; i++)
-                {
+                for (int i = 0; i < n; i++) {
                     pollFds.set(ValueLayout.JAVA_INT, 8L * i, fds[i]);
                     pollFds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, events[i]);
-                    pollFds.set(ValueLayout.JAVA_SHORT, 8L * i + 6, (short)0);
+                    pollFds.set(ValueLayout.JAVA_SHORT, 8L * i + 6, (short) 0);
                 }
-                final int timeout = (int)Math.max(0, Math.min(MAX_POLL_MILLIS, deadline - now));
+                final int timeout = (int) Math.max(0, Math.min(MAX_POLL_MILLIS, deadline - now));
                 final int ready = Libc.poll(cs, pollFds, n, timeout);
-                if (ready <= 0)
-                {
+                if (ready <= 0) {
                     publishStatus();
                     continue;
                 }
                 now = Clock.monotonicMillis();
-                for (int i = 0; i < n; i++)
-                {
+                for (int i = 0; i < n; i++) {
                     final short revents = pollFds.get(ValueLayout.JAVA_SHORT, 8L * i + 6);
-                    if (revents == 0)
-                    {
+                    if (revents == 0) {
                         continue;
                     }
-                    if (fds[i] == wakeFd)
-                    {
+                    if (fds[i] == wakeFd) {
                         Libc.read(cs, wakeFd, drain, 8);
-                    }
-                    else if (fds[i] == listenFd && owners[i] == null)
-                    {
+                    } else if (fds[i] == listenFd && owners[i] == null) {
                         accept(cs, acceptAddr, acceptLen, now);
-                    }
-                    else if (owners[i] == null && bfd != null && bfd.owns(fds[i]))
-                    {
+                    } else if (owners[i] == null && bfd != null && bfd.owns(fds[i])) {
                         bfd.onReadable(fds[i], Clock.monotonicMicros());
-                    }
-                    else
-                    {
+                    } else {
                         owners[i].onReady(fds[i], revents, now);
                     }
                 }
                 publishStatus();
             }
-            for (final PeerSession s : sessions)
-            {
+            for (final PeerSession s : sessions) {
                 s.closeQuietly();
             }
-            if (bfd != null)
-            {
+            if (bfd != null) {
                 // RFC 5880 §6.8.16: AdminDown tells the routers this is a stop, not a path failure.
                 bfd.adminDownAll(Clock.monotonicMicros());
                 bfd.close();
             }
-            if (listenFd >= 0)
-            {
+            if (listenFd >= 0) {
                 Libc.close(cs, listenFd);
             }
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             // Never expected; say so loudly rather than dying silently with sessions half open.
             Log.warn("speaker thread failed: " + t);
             t.printStackTrace();
@@ -415,68 +347,59 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         }
     }
 
-    private void startBfd()
-    {
+    private void startBfd() {
         final List<BfdEngine.Spec> specs = new ArrayList<>();
-        for (final PeerSession s : sessions)
-        {
+        for (final PeerSession s : sessions) {
             final PeerConfig p = s.peer();
-            if (p.bfd() != null)
-            {
+            if (p.bfd() != null) {
                 specs.add(new BfdEngine.Spec(p.address(), p.localAddress(), p.bfd()));
                 bfdOwners.add(s);
             }
         }
-        if (specs.isEmpty())
-        {
+        if (specs.isEmpty()) {
             return;
         }
-        bfd = new BfdEngine(specs, BfdWire.CONTROL_PORT, new java.util.SplittableRandom(), new BfdEngine.Listener()
-        {
-            @Override
-            public void bfdUp(final int peer, final long nowMillis)
-            {
-                bfdOwners.get(peer).bfdUp(nowMillis);
-            }
+        bfd = new BfdEngine(
+                specs,
+                BfdWire.CONTROL_PORT,
+                new java.util.SplittableRandom(),
+                new BfdEngine.Listener() {
+                    @Override
+                    public void bfdUp(final int peer, final long nowMillis) {
+                        bfdOwners.get(peer).bfdUp(nowMillis);
+                    }
 
-            @Override
-            public void bfdDown(final int peer, final long nowMillis, final String why)
-            {
-                bfdOwners.get(peer).bfdDown(nowMillis, why);
-            }
-        }, Clock.monotonicMicros());
+                    @Override
+                    public void bfdDown(final int peer, final long nowMillis, final String why) {
+                        bfdOwners.get(peer).bfdDown(nowMillis, why);
+                    }
+                },
+                Clock.monotonicMicros());
     }
 
-    private void publishStatus()
-    {
+    private void publishStatus() {
         // Rebuilt only when a session published a new snapshot (identity compare, no allocation otherwise).
         final List<PeerStatus> old = statusSnapshot;
         boolean changed = old.size() != sessions.size();
-        for (int i = 0; !changed && i < sessions.size(); i++)
-        {
+        for (int i = 0; !changed && i < sessions.size(); i++) {
             changed = old.get(i) != sessions.get(i).status();
         }
-        if (changed)
-        {
+        if (changed) {
             final List<PeerStatus> next = new ArrayList<>(sessions.size());
-            for (final PeerSession s : sessions)
-            {
+            for (final PeerSession s : sessions) {
                 next.add(s.status());
             }
             statusSnapshot = List.copyOf(next);
         }
     }
 
-    private void finishShutdown(final long now)
-    {
+    private void finishShutdown(final long now) {
         shutdownDeadline = Long.MAX_VALUE;
         desired = Map.of();
-        for (final PeerSession s : sessions)
-        {
+        for (final PeerSession s : sessions) {
             s.syncRoutes(now);
         }
-        for (final PeerSession s : sessions)
-        {
+        for (final PeerSession s : sessions) {
             s.adminShutdown(shutdownMessage, now);
         }
         Log.info("graceful shutdown: routes withdrawn, sessions closed with Cease/Administrative Shutdown");
@@ -484,57 +407,53 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         shutdownDone.complete(null);
     }
 
-    private void openListener(final Arena arena, final MemorySegment cs)
-    {
+    private void openListener(final Arena arena, final MemorySegment cs) {
         final InetAddress address = config.listen().getAddress();
         final boolean v6 = address instanceof Inet6Address;
-        final int fd = Libc.socket(cs, v6 ? Libc.AF_INET6 : Libc.AF_INET,
-            Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0)
-        {
+        final int fd = Libc.socket(
+                cs, v6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
             Log.warn("listener socket: " + Libc.strerror(Libc.errno(cs)));
             return;
         }
         final MemorySegment one = arena.allocate(ValueLayout.JAVA_INT);
         one.set(ValueLayout.JAVA_INT, 0, 1);
         Libc.setsockopt(cs, fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, one, 4);
-        if (!address.isAnyLocalAddress())
-        {
+        if (!address.isAnyLocalAddress()) {
             // Our address may not exist yet, or come and go: on a bare-metal host it lives on the
             // forwarder's exception-path TAP, which appears only once the forwarder runs and goes
             // with it. A listener bound with freebind is there whenever the address is.
-            Libc.setsockopt(cs, fd, v6 ? Libc.IPPROTO_IPV6 : Libc.IPPROTO_IP, v6 ? Libc.IPV6_FREEBIND : Libc.IP_FREEBIND,
-                one, 4);
+            Libc.setsockopt(
+                    cs,
+                    fd,
+                    v6 ? Libc.IPPROTO_IPV6 : Libc.IPPROTO_IP,
+                    v6 ? Libc.IPV6_FREEBIND : Libc.IP_FREEBIND,
+                    one,
+                    4);
         }
-        if (v6)
-        {
+        if (v6) {
             final MemorySegment zero = arena.allocate(ValueLayout.JAVA_INT);
-            Libc.setsockopt(cs, fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, zero, 4);  // accept IPv4 peers too
+            Libc.setsockopt(cs, fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, zero, 4); // accept IPv4 peers too
         }
         // Keys on a listener apply per remote address, so MD5 peers can connect to us.
         final MemorySegment sig = arena.allocate(TcpMd5.STRUCT_LENGTH);
-        for (final PeerConfig p : config.peers())
-        {
-            if (p.md5Password() != null)
-            {
+        for (final PeerConfig p : config.peers()) {
+            if (p.md5Password() != null) {
                 InetAddress key = p.address();
-                if (v6 && key.getAddress().length == 4)
-                {
+                if (v6 && key.getAddress().length == 4) {
                     key = SocketAddresses.ipv4Mapped(key.getAddress());
                 }
                 TcpMd5.encode(sig, key, p.md5Password());
-                if (Libc.setsockopt(cs, fd, Libc.IPPROTO_TCP, Libc.TCP_MD5SIG, sig, TcpMd5.STRUCT_LENGTH) < 0)
-                {
+                if (Libc.setsockopt(cs, fd, Libc.IPPROTO_TCP, Libc.TCP_MD5SIG, sig, TcpMd5.STRUCT_LENGTH) < 0) {
                     Log.warn("listener TCP_MD5SIG for " + p.name() + ": " + Libc.strerror(Libc.errno(cs)));
                 }
             }
         }
         final MemorySegment addr = arena.allocate(SocketAddresses.SOCKADDR_STORAGE_LENGTH);
         final int len = SocketAddresses.write(addr, address, config.listen().getPort());
-        if (Libc.bind(cs, fd, addr, len) < 0 || Libc.listen(cs, fd, 16) < 0)
-        {
-            Log.warn("listen on " + config.listen() + ": " + Libc.strerror(Libc.errno(cs)) +
-                "; passive peers cannot connect");
+        if (Libc.bind(cs, fd, addr, len) < 0 || Libc.listen(cs, fd, 16) < 0) {
+            Log.warn("listen on " + config.listen() + ": " + Libc.strerror(Libc.errno(cs))
+                    + "; passive peers cannot connect");
             Libc.close(cs, fd);
             return;
         }
@@ -542,22 +461,19 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
         Log.info("listening for BGP connections on " + config.listen());
     }
 
-    private void accept(final MemorySegment cs, final MemorySegment addr, final MemorySegment len, final long now)
-    {
-        while (true)
-        {
+    private void accept(final MemorySegment cs, final MemorySegment addr, final MemorySegment len, final long now) {
+        while (true) {
             len.set(ValueLayout.JAVA_INT, 0, SocketAddresses.SOCKADDR_STORAGE_LENGTH);
             final int fd = Libc.accept4(cs, listenFd, addr, len, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
-            if (fd < 0)
-            {
+            if (fd < 0) {
                 return;
             }
             // A v4 peer on a dual-stack listener arrives as ::ffff:a.b.c.d; getByAddress maps it back.
             final InetAddress from = SocketAddresses.readAddress(addr);
             final PeerSession s = from == null ? null : byAddress.get(from);
-            if (s == null)
-            {
-                Log.warn("refused connection from unconfigured " + (from == null ? "?" : io.levitate.packet.Addresses.format(from)));
+            if (s == null) {
+                Log.warn("refused connection from unconfigured "
+                        + (from == null ? "?" : io.levitate.packet.Addresses.format(from)));
                 Libc.close(cs, fd);
                 continue;
             }
@@ -567,22 +483,16 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable
 
     /** Stops the thread and closes every socket without notifying peers (they see TCP close). */
     @Override
-    public void close()
-    {
+    public void close() {
         running = false;
         wake();
-        try
-        {
+        try {
             thread.join(5_000);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!thread.isAlive())
-        {
-            try (Arena arena = Arena.ofConfined())
-            {
+        if (!thread.isAlive()) {
+            try (Arena arena = Arena.ofConfined()) {
                 Libc.close(Libc.newCaptureState(arena), wakeFd);
             }
             sharedArena.close();

@@ -14,7 +14,6 @@ import io.levitate.bgp.wire.Notification;
 import io.levitate.bgp.wire.OpenMessage;
 import io.levitate.bgp.wire.PathAttributes;
 import io.levitate.bgp.wire.UpdateEncoder;
-
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -35,8 +34,7 @@ import java.util.Map;
  * is kept aside until its OPEN shows the peer's BGP identifier; the connection opened by the
  * speaker with the higher identifier survives, the other gets Cease/Connection Collision Resolution.
  */
-public final class PeerSession
-{
+public final class PeerSession {
     /** RFC 4271 §8.2.2: the hold timer while waiting for the peer's OPEN ("4 minutes is suggested"). */
     static final long OPEN_SENT_HOLD_MILLIS = 240_000;
     /** A SYN that gets no answer (a silent wrong MD5 key, a dead host) is abandoned after this. */
@@ -70,11 +68,13 @@ public final class PeerSession
     private boolean adminDown;
     /** BFD left Up: no connection until it is Up again (see {@link #bfdDown}). */
     private boolean bfdHeld;
+
     private boolean sendIpv4;
     private boolean sendIpv6;
     private PathAttributes attributes;
     /** What the peer holds from us: address -> announced with GRACEFUL_SHUTDOWN. */
     private final Map<InetAddress, Boolean> advertised = new HashMap<>();
+
     private int advertisedV4;
     private int advertisedV6;
 
@@ -85,8 +85,7 @@ public final class PeerSession
     private long stateSince = System.currentTimeMillis();
     private volatile PeerStatus status;
 
-    public PeerSession(final PeerConfig peer, final SpeakerConfig speaker, final SpeakerRoutes routes, final long now)
-    {
+    public PeerSession(final PeerConfig peer, final SpeakerConfig speaker, final SpeakerRoutes routes, final long now) {
         this.peer = peer;
         this.speaker = speaker;
         this.routes = routes;
@@ -97,56 +96,46 @@ public final class PeerSession
         publish();
     }
 
-    public PeerConfig peer()
-    {
+    public PeerConfig peer() {
         return peer;
     }
 
-    public PeerStatus status()
-    {
+    public PeerStatus status() {
         return status;
     }
 
-    public SessionState state()
-    {
+    public SessionState state() {
         return state;
     }
 
     // ------------------------------------------------------------------ polling support
 
     /** Connections to poll, with the events wanted ({@code POLLIN}, plus {@code POLLOUT} when bytes wait). */
-    int pollDescriptors(final int[] fds, final short[] events, final int at)
-    {
+    int pollDescriptors(final int[] fds, final short[] events, final int at) {
         int n = at;
-        if (conn != null)
-        {
+        if (conn != null) {
             fds[n] = conn.fd;
-            events[n] = (short)(Libc.POLLIN | (!conn.connected || conn.hasPendingOutput() ? Libc.POLLOUT : 0));
+            events[n] = (short) (Libc.POLLIN | (!conn.connected || conn.hasPendingOutput() ? Libc.POLLOUT : 0));
             n++;
         }
-        if (pendingInbound != null)
-        {
+        if (pendingInbound != null) {
             fds[n] = pendingInbound.fd;
-            events[n] = (short)(Libc.POLLIN | (pendingInbound.hasPendingOutput() ? Libc.POLLOUT : 0));
+            events[n] = (short) (Libc.POLLIN | (pendingInbound.hasPendingOutput() ? Libc.POLLOUT : 0));
             n++;
         }
         return n - at;
     }
 
     /** The earliest monotonic time a timer of this session fires. */
-    long nextDeadline()
-    {
+    long nextDeadline() {
         long d = Math.min(holdDeadline, keepaliveDue);
-        if (state == SessionState.IDLE && !adminDown && !bfdHeld && !peer.passive())
-        {
+        if (state == SessionState.IDLE && !adminDown && !bfdHeld && !peer.passive()) {
             d = Math.min(d, nextConnectAt);
         }
-        if (state == SessionState.CONNECT)
-        {
+        if (state == SessionState.CONNECT) {
             d = Math.min(d, connectDeadline);
         }
-        if (conn != null && conn.hasPendingOutput())
-        {
+        if (conn != null && conn.hasPendingOutput()) {
             d = Math.min(d, conn.lastSendProgress + sendHoldMillis());
         }
         return d;
@@ -154,71 +143,62 @@ public final class PeerSession
 
     // ------------------------------------------------------------------ timers
 
-    public void onTimers(final long now)
-    {
-        switch (state)
-        {
-            case IDLE ->
-            {
-                if (!adminDown && !bfdHeld && !peer.passive() && now >= nextConnectAt)
-                {
+    public void onTimers(final long now) {
+        switch (state) {
+            case IDLE -> {
+                if (!adminDown && !bfdHeld && !peer.passive() && now >= nextConnectAt) {
                     startConnect(now);
                 }
             }
-            case CONNECT ->
-            {
-                if (now >= connectDeadline)
-                {
-                    fail(now, "connect timed out after " + CONNECT_TIMEOUT_MILLIS + " ms" +
-                        (peer.md5Password() != null ? " (a TCP MD5 key mismatch looks like this)" : ""));
+            case CONNECT -> {
+                if (now >= connectDeadline) {
+                    fail(
+                            now,
+                            "connect timed out after " + CONNECT_TIMEOUT_MILLIS + " ms"
+                                    + (peer.md5Password() != null ? " (a TCP MD5 key mismatch looks like this)" : ""));
                 }
             }
-            default ->
-            {
-                if (conn == null)
-                {
+            default -> {
+                if (conn == null) {
                     return;
                 }
-                if (now >= holdDeadline)
-                {
-                    dropSession(now, Notification.of(BgpWire.ERR_HOLD_TIMER_EXPIRED, 0),
-                        "hold timer expired (" + (state == SessionState.OPEN_SENT ? OPEN_SENT_HOLD_MILLIS : holdMillis) +
-                        " ms without a message)");
+                if (now >= holdDeadline) {
+                    dropSession(
+                            now,
+                            Notification.of(BgpWire.ERR_HOLD_TIMER_EXPIRED, 0),
+                            "hold timer expired ("
+                                    + (state == SessionState.OPEN_SENT ? OPEN_SENT_HOLD_MILLIS : holdMillis)
+                                    + " ms without a message)");
                     return;
                 }
-                if (conn.hasPendingOutput() && now - conn.lastSendProgress >= sendHoldMillis())
-                {
-                    dropSession(now, Notification.of(BgpWire.ERR_SEND_HOLD_TIMER_EXPIRED, 0),
-                        "send hold timer expired: peer accepted nothing for " + sendHoldMillis() + " ms (RFC 9687)");
+                if (conn.hasPendingOutput() && now - conn.lastSendProgress >= sendHoldMillis()) {
+                    dropSession(
+                            now,
+                            Notification.of(BgpWire.ERR_SEND_HOLD_TIMER_EXPIRED, 0),
+                            "send hold timer expired: peer accepted nothing for " + sendHoldMillis()
+                                    + " ms (RFC 9687)");
                     return;
                 }
-                if (now >= keepaliveDue && (state == SessionState.ESTABLISHED || state == SessionState.OPEN_CONFIRM))
-                {
+                if (now >= keepaliveDue && (state == SessionState.ESTABLISHED || state == SessionState.OPEN_CONFIRM)) {
                     sendKeepalive(now);
                 }
             }
         }
     }
 
-    private long sendHoldMillis()
-    {
+    private long sendHoldMillis() {
         return Math.max(MIN_SEND_HOLD_MILLIS, 2 * holdMillis);
     }
 
-    private void startConnect(final long now)
-    {
+    private void startConnect(final long now) {
         conn = Connection.connect(peer.address(), peer.port(), peer.localAddress(), peer.md5Password(), now, error);
-        if (conn == null)
-        {
+        if (conn == null) {
             fail(now, error[0]);
             return;
         }
-        if (conn.connected)
-        {
+        if (conn.connected) {
             onTcpUp(now);
-        }
-        else
-        {
+        } else {
             connectDeadline = now + CONNECT_TIMEOUT_MILLIS;
             setState(SessionState.CONNECT);
         }
@@ -227,27 +207,19 @@ public final class PeerSession
     // ------------------------------------------------------------------ I/O
 
     /** Handles poll results for {@code fd}. */
-    void onReady(final int fd, final short revents, final long now)
-    {
-        if (conn != null && fd == conn.fd)
-        {
+    void onReady(final int fd, final short revents, final long now) {
+        if (conn != null && fd == conn.fd) {
             onMainReady(revents, now);
-        }
-        else if (pendingInbound != null && fd == pendingInbound.fd)
-        {
+        } else if (pendingInbound != null && fd == pendingInbound.fd) {
             onInboundReady(revents, now);
         }
     }
 
-    private void onMainReady(final short revents, final long now)
-    {
-        if (state == SessionState.CONNECT)
-        {
-            if ((revents & (Libc.POLLOUT | Libc.POLLERR | Libc.POLLHUP)) != 0)
-            {
+    private void onMainReady(final short revents, final long now) {
+        if (state == SessionState.CONNECT) {
+            if ((revents & (Libc.POLLOUT | Libc.POLLERR | Libc.POLLHUP)) != 0) {
                 final int err = conn.finishConnect();
-                if (err != 0)
-                {
+                if (err != 0) {
                     fail(now, "connect: " + Libc.strerror(err));
                     return;
                 }
@@ -255,87 +227,74 @@ public final class PeerSession
             }
             return;
         }
-        if ((revents & Libc.POLLOUT) != 0 && !conn.flush(now, error))
-        {
+        if ((revents & Libc.POLLOUT) != 0 && !conn.flush(now, error)) {
             dropSession(now, null, error[0]);
             return;
         }
-        if ((revents & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0)
-        {
+        if ((revents & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0) {
             readAndProcess(conn, now);
         }
     }
 
-    private void onTcpUp(final long now)
-    {
+    private void onTcpUp(final long now) {
         setState(SessionState.OPEN_SENT);
         sendOpen(conn, now);
         holdDeadline = now + OPEN_SENT_HOLD_MILLIS;
         keepaliveDue = Long.MAX_VALUE;
-        Log.info(peer.name() + ": TCP up from " + (conn.localAddress == null ? "?" : io.levitate.packet.Addresses.format(conn.localAddress)) +
-            (peer.md5Password() != null ? " (TCP MD5)" : "") + ", OPEN sent");
+        Log.info(peer.name() + ": TCP up from "
+                + (conn.localAddress == null ? "?" : io.levitate.packet.Addresses.format(conn.localAddress))
+                + (peer.md5Password() != null ? " (TCP MD5)" : "") + ", OPEN sent");
     }
 
-    private void sendOpen(final Connection c, final long now)
-    {
-        MessageEncoder.open(c.out, speaker.localAs(), localHoldSeconds(), speaker.routerId(), true, true,
-            speaker.gracefulRestartSeconds());
-        if (!c.flush(now, error))
-        {
+    private void sendOpen(final Connection c, final long now) {
+        MessageEncoder.open(
+                c.out,
+                speaker.localAs(),
+                localHoldSeconds(),
+                speaker.routerId(),
+                true,
+                true,
+                speaker.gracefulRestartSeconds());
+        if (!c.flush(now, error)) {
             Log.warn(peer.name() + ": " + error[0]);
         }
     }
 
-    private int localHoldSeconds()
-    {
+    private int localHoldSeconds() {
         return peer.holdTimeSeconds() >= 0 ? peer.holdTimeSeconds() : speaker.holdTimeSeconds();
     }
 
-    private void readAndProcess(final Connection c, final long now)
-    {
-        while (!c.closed)
-        {
+    private void readAndProcess(final Connection c, final long now) {
+        while (!c.closed) {
             final int n = c.read(error);
-            if (n < 0)
-            {
-                if (c == conn)
-                {
+            if (n < 0) {
+                if (c == conn) {
                     dropSession(now, null, error[0]);
-                }
-                else
-                {
+                } else {
                     closeInbound(null, error[0]);
                 }
                 return;
             }
-            if (!processMessages(c, now) || n == 0)
-            {
+            if (!processMessages(c, now) || n == 0) {
                 return;
             }
         }
     }
 
     /** Decodes every whole message in the buffer; false when the connection went away. */
-    private boolean processMessages(final Connection c, final long now)
-    {
+    private boolean processMessages(final Connection c, final long now) {
         int offset = 0;
         boolean alive = true;
-        while (alive)
-        {
+        while (alive) {
             decoder.decode(c.in, offset, c.inLength - offset, decoded);
-            if (decoded.status() == DecodeResult.INCOMPLETE)
-            {
+            if (decoded.status() == DecodeResult.INCOMPLETE) {
                 break;
             }
-            if (decoded.status() == DecodeResult.ERROR)
-            {
+            if (decoded.status() == DecodeResult.ERROR) {
                 final Notification n = decoded.error();
-                if (c == conn)
-                {
+                if (c == conn) {
                     dropSession(now, n, "malformed message from peer: " + n.describe());
-                }
-                else
-                {
+                } else {
                     closeInbound(n, "malformed message on incoming connection: " + n.describe());
                 }
                 return false;
@@ -344,79 +303,65 @@ public final class PeerSession
             alive = c == conn ? onMessage(now) : onInboundMessage(now);
             offset += length;
         }
-        if (!c.closed && offset > 0)
-        {
+        if (!c.closed && offset > 0) {
             c.consume(offset);
         }
         return alive && !c.closed;
     }
 
     /** A whole message on the main connection; false when the session ended. */
-    private boolean onMessage(final long now)
-    {
+    private boolean onMessage(final long now) {
         final int type = decoded.type();
-        if (type == BgpWire.TYPE_NOTIFICATION)
-        {
+        if (type == BgpWire.TYPE_NOTIFICATION) {
             final Notification n = decoded.notification();
             lastNotificationReceived = n.describe();
             dropSession(now, null, "peer sent NOTIFICATION " + n.describe());
             return false;
         }
-        switch (state)
-        {
-            case OPEN_SENT ->
-            {
-                if (type != BgpWire.TYPE_OPEN)
-                {
+        switch (state) {
+            case OPEN_SENT -> {
+                if (type != BgpWire.TYPE_OPEN) {
                     return fsmError(now, BgpWire.FSM_UNEXPECTED_IN_OPENSENT, type);
                 }
                 return acceptOpen(decoded.open(), now);
             }
-            case OPEN_CONFIRM ->
-            {
-                if (type == BgpWire.TYPE_KEEPALIVE)
-                {
+            case OPEN_CONFIRM -> {
+                if (type == BgpWire.TYPE_KEEPALIVE) {
                     establish(now);
                     return true;
                 }
                 return fsmError(now, BgpWire.FSM_UNEXPECTED_IN_OPENCONFIRM, type);
             }
-            case ESTABLISHED ->
-            {
-                switch (type)
-                {
+            case ESTABLISHED -> {
+                switch (type) {
                     case BgpWire.TYPE_KEEPALIVE, BgpWire.TYPE_UPDATE -> restartHold(now);
-                    case BgpWire.TYPE_ROUTE_REFRESH ->
-                    {
+                    case BgpWire.TYPE_ROUTE_REFRESH -> {
                         restartHold(now);
                         refresh(decoded.refreshAfi(), decoded.refreshSafi(), now);
                     }
-                    default ->
-                    {
+                    default -> {
                         return fsmError(now, BgpWire.FSM_UNEXPECTED_IN_ESTABLISHED, type);
                     }
                 }
                 return true;
             }
-            default ->
-            {
+            default -> {
                 return true;
             }
         }
     }
 
-    private boolean fsmError(final long now, final int subcode, final int type)
-    {
-        dropSession(now, Notification.of(BgpWire.ERR_FSM, subcode),
-            "unexpected message type " + type + " in " + state.rfcName());
+    private boolean fsmError(final long now, final int subcode, final int type) {
+        dropSession(
+                now,
+                Notification.of(BgpWire.ERR_FSM, subcode),
+                "unexpected message type " + type + " in " + state.rfcName());
         return false;
     }
 
-    private boolean acceptOpen(final OpenMessage open, final long now)
-    {
+    private boolean acceptOpen(final OpenMessage open, final long now) {
         final Notification bad = MessageDecoder.checkOpenAgainstConfig(open, peer.remoteAs(), speaker.routerId(), ibgp);
-        if (bad != null)
-        {
+        if (bad != null) {
             dropSession(now, bad, "unacceptable OPEN (" + open.summary() + "): " + bad.describe());
             return false;
         }
@@ -427,90 +372,80 @@ public final class PeerSession
         attributes = buildAttributes(open);
         sendIpv4 = open.supportsIpv4Unicast() && attributes.nextHop4() != null;
         sendIpv6 = open.ipv6Unicast() && attributes.nextHop6() != null;
-        Log.info(peer.name() + ": OPEN received: " + open.summary() + "; hold " + hold + " s, families" +
-            (sendIpv4 ? " ipv4" : "") + (sendIpv6 ? " ipv6" : ""));
+        Log.info(peer.name() + ": OPEN received: " + open.summary() + "; hold " + hold + " s, families"
+                + (sendIpv4 ? " ipv4" : "") + (sendIpv6 ? " ipv6" : ""));
         setState(SessionState.OPEN_CONFIRM);
         sendKeepalive(now);
         restartHold(now);
         return true;
     }
 
-    private PathAttributes buildAttributes(final OpenMessage open)
-    {
+    private PathAttributes buildAttributes(final OpenMessage open) {
         final InetAddress local = peer.localAddress() != null ? peer.localAddress() : conn.localAddress;
         byte[] nh4 = null;
-        if (peer.nextHop4() != null)
-        {
+        if (peer.nextHop4() != null) {
             nh4 = peer.nextHop4().getAddress();
-        }
-        else if (local instanceof Inet4Address)
-        {
+        } else if (local instanceof Inet4Address) {
             nh4 = local.getAddress();
         }
         byte[] nh6 = null;
-        if (peer.nextHop6() != null)
-        {
+        if (peer.nextHop6() != null) {
             nh6 = peer.nextHop6().getAddress();
-        }
-        else if (local != null && local.getAddress().length == 16)
-        {
+        } else if (local != null && local.getAddress().length == 16) {
             nh6 = local.getAddress();
-        }
-        else if (nh4 != null)
-        {
+        } else if (nh4 != null) {
             // IPv4-mapped IPv6 (RFC 4291 §2.5.5.2): what other speakers send for IPv6 routes
             // over an IPv4 session when no IPv6 next hop is configured.
             nh6 = SocketAddresses.ipv4MappedBytes(nh4);
         }
-        return new PathAttributes(speaker.localAs(), ibgp, open.fourOctetAs() >= 0, nh4, nh6, speaker.med(),
-            BgpWire.DEFAULT_LOCAL_PREF, speaker.communities(), speaker.largeCommunities());
+        return new PathAttributes(
+                speaker.localAs(),
+                ibgp,
+                open.fourOctetAs() >= 0,
+                nh4,
+                nh6,
+                speaker.med(),
+                BgpWire.DEFAULT_LOCAL_PREF,
+                speaker.communities(),
+                speaker.largeCommunities());
     }
 
-    private void establish(final long now)
-    {
+    private void establish(final long now) {
         establishedAt = now;
         setState(SessionState.ESTABLISHED);
         restartHold(now);
         Log.info(peer.name() + ": Established");
         syncRoutes(now);
         // RFC 4724 §2: End-of-RIB after the initial announcements, per family.
-        if (sendIpv4)
-        {
+        if (sendIpv4) {
             UpdateEncoder.endOfRib(conn.out, BgpWire.AFI_IPV4);
         }
-        if (sendIpv6)
-        {
+        if (sendIpv6) {
             UpdateEncoder.endOfRib(conn.out, BgpWire.AFI_IPV6);
         }
         afterSend(now);
     }
 
-    private void restartHold(final long now)
-    {
+    private void restartHold(final long now) {
         holdDeadline = holdMillis == 0 ? Long.MAX_VALUE : now + holdMillis;
     }
 
-    private void sendKeepalive(final long now)
-    {
+    private void sendKeepalive(final long now) {
         MessageEncoder.keepalive(conn.out);
         afterSend(now);
     }
 
     /** Every message sent restarts the keepalive timer (RFC 4271 §4.4). */
-    private void afterSend(final long now)
-    {
+    private void afterSend(final long now) {
         keepaliveDue = keepaliveMillis == 0 ? Long.MAX_VALUE : now + keepaliveMillis;
-        if (conn != null && !conn.flush(now, error))
-        {
+        if (conn != null && !conn.flush(now, error)) {
             dropSession(now, null, error[0]);
         }
     }
 
-    private void refresh(final int afi, final int safi, final long now)
-    {
-        if (safi != BgpWire.SAFI_UNICAST || (afi != BgpWire.AFI_IPV4 && afi != BgpWire.AFI_IPV6))
-        {
-            return;  // RFC 2918 §4: ignore a refresh for a family we did not advertise.
+    private void refresh(final int afi, final int safi, final long now) {
+        if (safi != BgpWire.SAFI_UNICAST || (afi != BgpWire.AFI_IPV4 && afi != BgpWire.AFI_IPV6)) {
+            return; // RFC 2918 §4: ignore a refresh for a family we did not advertise.
         }
         final int length = afi == BgpWire.AFI_IPV4 ? 4 : 16;
         advertised.keySet().removeIf(a -> a.getAddress().length == length);
@@ -526,20 +461,18 @@ public final class PeerSession
      * Sends what it takes for the peer to hold exactly the speaker's current routes: withdrawals
      * first, then announcements grouped by attribute set (with or without GRACEFUL_SHUTDOWN).
      */
-    public void syncRoutes(final long now)
-    {
-        if (state != SessionState.ESTABLISHED || conn == null)
-        {
+    public void syncRoutes(final long now) {
+        if (state != SessionState.ESTABLISHED || conn == null) {
             return;
         }
         final Map<InetAddress, Boolean> want = routes.current();
         final List<byte[]> withdraw4 = new ArrayList<>();
         final List<byte[]> withdraw6 = new ArrayList<>();
-        for (final Iterator<Map.Entry<InetAddress, Boolean>> it = advertised.entrySet().iterator(); it.hasNext(); )
-        {
+        for (final Iterator<Map.Entry<InetAddress, Boolean>> it =
+                        advertised.entrySet().iterator();
+                it.hasNext(); ) {
             final InetAddress a = it.next().getKey();
-            if (!want.containsKey(a))
-            {
+            if (!want.containsKey(a)) {
                 (a.getAddress().length == 4 ? withdraw4 : withdraw6).add(a.getAddress());
                 it.remove();
             }
@@ -548,28 +481,27 @@ public final class PeerSession
         final List<byte[]> gshut4 = new ArrayList<>();
         final List<byte[]> normal6 = new ArrayList<>();
         final List<byte[]> gshut6 = new ArrayList<>();
-        for (final Map.Entry<InetAddress, Boolean> e : want.entrySet())
-        {
+        for (final Map.Entry<InetAddress, Boolean> e : want.entrySet()) {
             final boolean v4 = e.getKey().getAddress().length == 4;
-            if ((v4 && !sendIpv4) || (!v4 && !sendIpv6))
-            {
+            if ((v4 && !sendIpv4) || (!v4 && !sendIpv6)) {
                 continue;
             }
             final Boolean have = advertised.get(e.getKey());
-            if (have == null || !have.equals(e.getValue()))
-            {
+            if (have == null || !have.equals(e.getValue())) {
                 final List<byte[]> target = e.getValue() ? (v4 ? gshut4 : gshut6) : (v4 ? normal4 : normal6);
                 target.add(e.getKey().getAddress());
                 advertised.put(e.getKey(), e.getValue());
             }
         }
-        if (withdraw4.isEmpty() && withdraw6.isEmpty() && normal4.isEmpty() && gshut4.isEmpty() && normal6.isEmpty() &&
-            gshut6.isEmpty())
-        {
+        if (withdraw4.isEmpty()
+                && withdraw6.isEmpty()
+                && normal4.isEmpty()
+                && gshut4.isEmpty()
+                && normal6.isEmpty()
+                && gshut6.isEmpty()) {
             return;
         }
-        for (final List<byte[]> l : List.of(withdraw4, withdraw6, normal4, gshut4, normal6, gshut6))
-        {
+        for (final List<byte[]> l : List.of(withdraw4, withdraw6, normal4, gshut4, normal6, gshut6)) {
             l.sort(Arrays::compareUnsigned);
         }
         boolean ok = write(withdraw4, (from) -> UpdateEncoder.withdrawIpv4(conn.out, withdraw4, from));
@@ -579,34 +511,30 @@ public final class PeerSession
         ok = ok && write(normal6, (from) -> UpdateEncoder.announceIpv6(conn.out, attributes, normal6, from, false));
         ok = ok && write(gshut6, (from) -> UpdateEncoder.announceIpv6(conn.out, attributes, gshut6, from, true));
         countAdvertised();
-        if (!ok)
-        {
-            dropSession(now, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_OUT_OF_RESOURCES),
-                "outbound buffer full: the peer is not reading");
+        if (!ok) {
+            dropSession(
+                    now,
+                    Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_OUT_OF_RESOURCES),
+                    "outbound buffer full: the peer is not reading");
             return;
         }
-        Log.info(peer.name() + ": sent" + describe("withdraw", withdraw4, withdraw6) +
-            describe("announce", normal4, normal6) + describe("announce+GRACEFUL_SHUTDOWN", gshut4, gshut6));
+        Log.info(peer.name() + ": sent" + describe("withdraw", withdraw4, withdraw6)
+                + describe("announce", normal4, normal6) + describe("announce+GRACEFUL_SHUTDOWN", gshut4, gshut6));
         afterSend(now);
     }
 
-    private interface Chunk
-    {
+    private interface Chunk {
         int write(int from);
     }
 
-    private boolean write(final List<byte[]> list, final Chunk chunk)
-    {
+    private boolean write(final List<byte[]> list, final Chunk chunk) {
         int from = 0;
-        while (from < list.size())
-        {
-            if (!conn.hasRoomForMessage())
-            {
+        while (from < list.size()) {
+            if (!conn.hasRoomForMessage()) {
                 return false;
             }
             final int n = chunk.write(from);
-            if (n <= 0)
-            {
+            if (n <= 0) {
                 return false;
             }
             from += n;
@@ -614,23 +542,16 @@ public final class PeerSession
         return true;
     }
 
-    private static String describe(final String what, final List<byte[]> v4, final List<byte[]> v6)
-    {
-        if (v4.isEmpty() && v6.isEmpty())
-        {
+    private static String describe(final String what, final List<byte[]> v4, final List<byte[]> v6) {
+        if (v4.isEmpty() && v6.isEmpty()) {
             return "";
         }
         final StringBuilder sb = new StringBuilder(" ").append(what).append(" [");
-        for (final List<byte[]> l : List.of(v4, v6))
-        {
-            for (final byte[] a : l)
-            {
-                try
-                {
+        for (final List<byte[]> l : List.of(v4, v6)) {
+            for (final byte[] a : l) {
+                try {
                     sb.append(' ').append(io.levitate.packet.Addresses.format(InetAddress.getByAddress(a)));
-                }
-                catch (final UnknownHostException e)
-                {
+                } catch (final UnknownHostException e) {
                     sb.append(" ?");
                 }
             }
@@ -638,13 +559,10 @@ public final class PeerSession
         return sb.append(" ]").toString();
     }
 
-    private void countAdvertised()
-    {
+    private void countAdvertised() {
         int v4 = 0;
-        for (final InetAddress a : advertised.keySet())
-        {
-            if (a.getAddress().length == 4)
-            {
+        for (final InetAddress a : advertised.keySet()) {
+            if (a.getAddress().length == 4) {
                 v4++;
             }
         }
@@ -656,33 +574,27 @@ public final class PeerSession
     // ------------------------------------------------------------------ passive side and collisions
 
     /** An accepted connection from this peer's address. */
-    void onAccepted(final Connection c, final long now)
-    {
-        if (adminDown)
-        {
+    void onAccepted(final Connection c, final long now) {
+        if (adminDown) {
             reject(c, Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down"));
             return;
         }
-        if (bfdHeld)
-        {
+        if (bfdHeld) {
             reject(c, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED));
             return;
         }
-        if (conn == null)
-        {
+        if (conn == null) {
             conn = c;
             Log.info(peer.name() + ": accepted incoming connection");
             onTcpUp(now);
             return;
         }
-        if (state == SessionState.ESTABLISHED || pendingInbound != null)
-        {
+        if (state == SessionState.ESTABLISHED || pendingInbound != null) {
             // RFC 4271 §6.8: an Established session wins over any new connection.
             reject(c, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_COLLISION_RESOLUTION));
             return;
         }
-        if (state == SessionState.CONNECT)
-        {
+        if (state == SessionState.CONNECT) {
             // Our SYN has not been answered yet; the peer's connection is as good and already up.
             conn.close();
             conn = c;
@@ -695,8 +607,7 @@ public final class PeerSession
         Log.info(peer.name() + ": incoming connection while " + state.rfcName() + ": collision, waiting for its OPEN");
     }
 
-    private void reject(final Connection c, final Notification n)
-    {
+    private void reject(final Connection c, final Notification n) {
         MessageEncoder.notification(c.out, n);
         lastNotificationSent = n.describe();
         c.flushBlocking(CLOSE_FLUSH_MILLIS);
@@ -704,51 +615,52 @@ public final class PeerSession
         publish();
     }
 
-    private void onInboundReady(final short revents, final long now)
-    {
-        if ((revents & Libc.POLLOUT) != 0 && !pendingInbound.flush(now, error))
-        {
+    private void onInboundReady(final short revents, final long now) {
+        if ((revents & Libc.POLLOUT) != 0 && !pendingInbound.flush(now, error)) {
             closeInbound(null, error[0]);
             return;
         }
-        if ((revents & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0)
-        {
+        if ((revents & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0) {
             readAndProcess(pendingInbound, now);
         }
     }
 
-    private boolean onInboundMessage(final long now)
-    {
-        if (decoded.type() != BgpWire.TYPE_OPEN)
-        {
-            closeInbound(decoded.type() == BgpWire.TYPE_NOTIFICATION ? null :
-                Notification.of(BgpWire.ERR_FSM, BgpWire.FSM_UNEXPECTED_IN_OPENSENT), "unexpected message before OPEN");
+    private boolean onInboundMessage(final long now) {
+        if (decoded.type() != BgpWire.TYPE_OPEN) {
+            closeInbound(
+                    decoded.type() == BgpWire.TYPE_NOTIFICATION
+                            ? null
+                            : Notification.of(BgpWire.ERR_FSM, BgpWire.FSM_UNEXPECTED_IN_OPENSENT),
+                    "unexpected message before OPEN");
             return false;
         }
         final OpenMessage open = decoded.open();
-        if (conn == null && (adminDown || bfdHeld))
-        {
-            closeInbound(adminDown ? Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down")
-                : Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED), "session held down");
+        if (conn == null && (adminDown || bfdHeld)) {
+            closeInbound(
+                    adminDown
+                            ? Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down")
+                            : Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED),
+                    "session held down");
             return false;
         }
-        if (conn == null)
-        {
+        if (conn == null) {
             // Our connection is gone already: the peer resolved the collision first and closed it
             // with a Cease (FRR does, whichever identifier is higher). Its connection is all there
             // is: the session goes on there, not on a reconnect.
             conn = pendingInbound;
             pendingInbound = null;
-            Log.info(peer.name() + ": collision resolved by the peer (it closed our connection): keeping its connection");
+            Log.info(peer.name()
+                    + ": collision resolved by the peer (it closed our connection): keeping its connection");
             setState(SessionState.OPEN_SENT);
             return acceptOpen(open, now);
         }
         // RFC 4271 §6.8: compare identifiers as unsigned integers; the connection initiated by the
         // higher one survives. The pending one was initiated by the peer.
-        final boolean keepOurs = Integer.toUnsignedLong(speaker.routerId()) > Integer.toUnsignedLong(open.bgpIdentifier());
-        final Notification collision = Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_COLLISION_RESOLUTION);
-        if (keepOurs)
-        {
+        final boolean keepOurs =
+                Integer.toUnsignedLong(speaker.routerId()) > Integer.toUnsignedLong(open.bgpIdentifier());
+        final Notification collision =
+                Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_COLLISION_RESOLUTION);
+        if (keepOurs) {
             closeInbound(collision, "collision resolved: keeping our connection (our identifier is higher)");
             return false;
         }
@@ -763,12 +675,10 @@ public final class PeerSession
         return acceptOpen(open, now);
     }
 
-    private void closeInbound(final Notification n, final String why)
-    {
+    private void closeInbound(final Notification n, final String why) {
         final Connection c = pendingInbound;
         pendingInbound = null;
-        if (n != null)
-        {
+        if (n != null) {
             MessageEncoder.notification(c.out, n);
             c.flushBlocking(CLOSE_FLUSH_MILLIS);
         }
@@ -779,10 +689,8 @@ public final class PeerSession
     // ------------------------------------------------------------------ ending sessions
 
     /** Before the session exists: schedule the next attempt. */
-    private void fail(final long now, final String why)
-    {
-        if (conn != null)
-        {
+    private void fail(final long now, final String why) {
+        if (conn != null) {
             conn.close();
             conn = null;
         }
@@ -791,8 +699,7 @@ public final class PeerSession
         Log.warn(peer.name() + ": " + why + "; next attempt in " + (nextConnectAt - now) + " ms");
     }
 
-    private void scheduleReconnect(final long now)
-    {
+    private void scheduleReconnect(final long now) {
         holdDeadline = Long.MAX_VALUE;
         keepaliveDue = Long.MAX_VALUE;
         nextConnectAt = now + backoff.next();
@@ -803,17 +710,13 @@ public final class PeerSession
      * Ends the session: sends {@code notification} if given, closes, forgets what the peer held
      * (the peer drops our routes with the session) and schedules a reconnect.
      */
-    private void dropSession(final long now, final Notification notification, final String why)
-    {
+    private void dropSession(final long now, final Notification notification, final String why) {
         final boolean wasEstablished = state == SessionState.ESTABLISHED;
-        if (conn != null)
-        {
-            if (notification != null)
-            {
+        if (conn != null) {
+            if (notification != null) {
                 // Queued messages are whole, so the NOTIFICATION goes after them (a partly written
                 // message cut short would desynchronise the peer); if the queue is full, say nothing.
-                if (MessageEncoder.notification(conn.out, notification))
-                {
+                if (MessageEncoder.notification(conn.out, notification)) {
                     lastNotificationSent = notification.describe();
                 }
                 conn.flushBlocking(notification.code() == BgpWire.ERR_SEND_HOLD_TIMER_EXPIRED ? 0 : CLOSE_FLUSH_MILLIS);
@@ -821,11 +724,9 @@ public final class PeerSession
             conn.close();
             conn = null;
         }
-        if (wasEstablished)
-        {
+        if (wasEstablished) {
             flaps++;
-            if (now - establishedAt >= STABLE_SESSION_MILLIS)
-            {
+            if (now - establishedAt >= STABLE_SESSION_MILLIS) {
                 backoff.reset();
             }
         }
@@ -833,8 +734,7 @@ public final class PeerSession
         advertisedV4 = 0;
         advertisedV6 = 0;
         lastError = why;
-        if (adminDown)
-        {
+        if (adminDown) {
             holdDeadline = Long.MAX_VALUE;
             keepaliveDue = Long.MAX_VALUE;
             setState(SessionState.IDLE);
@@ -842,31 +742,28 @@ public final class PeerSession
             return;
         }
         scheduleReconnect(now);
-        Log.warn(peer.name() + ": session down" + (wasEstablished ? " (was Established)" : "") + ": " + why +
-            (notification != null ? "; sent " + notification.describe() : "") + "; next attempt in " +
-            (nextConnectAt - now) + " ms");
+        Log.warn(peer.name() + ": session down" + (wasEstablished ? " (was Established)" : "") + ": " + why
+                + (notification != null ? "; sent " + notification.describe() : "")
+                + "; next attempt in " + (nextConnectAt - now)
+                + " ms");
     }
 
     /**
      * Administrative stop: Cease/Administrative Shutdown with {@code message} (RFC 9003) and no
      * reconnect until {@link #adminUp}.
      */
-    public void adminShutdown(final String message, final long now)
-    {
+    public void adminShutdown(final String message, final long now) {
         adminDown = true;
-        if (pendingInbound != null)
-        {
+        if (pendingInbound != null) {
             closeInbound(Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, message), "administrative shutdown");
         }
-        if (conn != null && state != SessionState.CONNECT)
-        {
-            dropSession(now, Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, message),
-                "administrative shutdown: " + message);
-        }
-        else
-        {
-            if (conn != null)
-            {
+        if (conn != null && state != SessionState.CONNECT) {
+            dropSession(
+                    now,
+                    Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, message),
+                    "administrative shutdown: " + message);
+        } else {
+            if (conn != null) {
                 conn.close();
                 conn = null;
             }
@@ -881,15 +778,12 @@ public final class PeerSession
      * out its backoff connect now with the backoff back at its start. A session that is
      * connecting or up is left alone.
      */
-    public void reconnectNow(final long now)
-    {
-        if (adminDown)
-        {
+    public void reconnectNow(final long now) {
+        if (adminDown) {
             adminUp(now);
             return;
         }
-        if (conn == null && (state == SessionState.IDLE || state == SessionState.ACTIVE))
-        {
+        if (conn == null && (state == SessionState.IDLE || state == SessionState.ACTIVE)) {
             backoff.reset();
             nextConnectAt = now;
         }
@@ -899,19 +793,14 @@ public final class PeerSession
      * BFD declared the path down after having been Up: end the session with Cease/BFD Down
      * (RFC 9384) and open none until {@link #bfdUp}, as bird2 and FRR do with BFD on a neighbour.
      */
-    public void bfdDown(final long now, final String why)
-    {
+    public void bfdDown(final long now, final String why) {
         bfdHeld = true;
-        if (pendingInbound != null)
-        {
+        if (pendingInbound != null) {
             closeInbound(Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
         }
-        if (conn != null && state != SessionState.CONNECT)
-        {
+        if (conn != null && state != SessionState.CONNECT) {
             dropSession(now, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
-        }
-        else if (conn != null)
-        {
+        } else if (conn != null) {
             conn.close();
             conn = null;
             scheduleReconnect(now);
@@ -922,10 +811,8 @@ public final class PeerSession
     }
 
     /** BFD is Up (again): connect at once if {@link #bfdDown} held the session. */
-    public void bfdUp(final long now)
-    {
-        if (bfdHeld)
-        {
+    public void bfdUp(final long now) {
+        if (bfdHeld) {
             bfdHeld = false;
             backoff.reset();
             nextConnectAt = now;
@@ -933,8 +820,7 @@ public final class PeerSession
         }
     }
 
-    public void adminUp(final long now)
-    {
+    public void adminUp(final long now) {
         adminDown = false;
         backoff.reset();
         nextConnectAt = now;
@@ -942,15 +828,12 @@ public final class PeerSession
     }
 
     /** Closes sockets without a word (speaker thread exiting). */
-    void closeQuietly()
-    {
-        if (conn != null)
-        {
+    void closeQuietly() {
+        if (conn != null) {
             conn.close();
             conn = null;
         }
-        if (pendingInbound != null)
-        {
+        if (pendingInbound != null) {
             pendingInbound.close();
             pendingInbound = null;
         }
@@ -958,20 +841,27 @@ public final class PeerSession
 
     // ------------------------------------------------------------------ status
 
-    private void setState(final SessionState next)
-    {
-        if (next != state)
-        {
+    private void setState(final SessionState next) {
+        if (next != state) {
             state = next;
             stateSince = System.currentTimeMillis();
         }
         publish();
     }
 
-    private void publish()
-    {
-        status = new PeerStatus(peer.name(), peer.remoteAs(), state.rfcName(), state.ordinal(), stateSince, flaps,
-            advertisedV4, advertisedV6, lastNotificationSent, lastNotificationReceived, lastError,
-            state == SessionState.ESTABLISHED ? (int)(holdMillis / 1000) : -1);
+    private void publish() {
+        status = new PeerStatus(
+                peer.name(),
+                peer.remoteAs(),
+                state.rfcName(),
+                state.ordinal(),
+                stateSince,
+                flaps,
+                advertisedV4,
+                advertisedV6,
+                lastNotificationSent,
+                lastNotificationReceived,
+                lastError,
+                state == SessionState.ESTABLISHED ? (int) (holdMillis / 1000) : -1);
     }
 }

@@ -1,8 +1,7 @@
 package io.levitate.bgp.fsm;
 
 /** RFC 4271 §8.2.2 states, in the order their codes are exported. */
-public enum SessionState
-{
+public enum SessionState {
     /** Not connected; waiting out the reconnect backoff (or administratively down). */
     IDLE("Idle"),
     /** TCP connect in progress. */
@@ -18,13 +17,11 @@ public enum SessionState
 
     private final String rfcName;
 
-    SessionState(final String rfcName)
-    {
+    SessionState(final String rfcName) {
         this.rfcName = rfcName;
     }
 
-    public String rfcName()
-    {
+    public String rfcName() {
         return rfcName;
     }
 }

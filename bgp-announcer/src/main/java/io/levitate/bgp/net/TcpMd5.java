@@ -24,8 +24,7 @@ import java.nio.charset.StandardCharsets;
  * On a listening socket the key applies to connections from that address; on a connecting socket
  * it must be set before connect() so the SYN is already signed.
  */
-public final class TcpMd5
-{
+public final class TcpMd5 {
     public static final int ADDR_OFFSET = 0;
     public static final int FLAGS_OFFSET = 128;
     public static final int PREFIXLEN_OFFSET = 129;
@@ -34,23 +33,20 @@ public final class TcpMd5
     public static final int KEY_OFFSET = 136;
     /** TCP_MD5SIG_MAXKEYLEN. */
     public static final int MAX_KEY_LENGTH = 80;
+
     public static final int STRUCT_LENGTH = KEY_OFFSET + MAX_KEY_LENGTH;
 
-    private TcpMd5()
-    {
-    }
+    private TcpMd5() {}
 
     /** Fills {@code out} (at least {@link #STRUCT_LENGTH} bytes) for {@code peer} and {@code key}. */
-    public static void encode(final MemorySegment out, final InetAddress peer, final String key)
-    {
+    public static void encode(final MemorySegment out, final InetAddress peer, final String key) {
         final byte[] raw = key.getBytes(StandardCharsets.UTF_8);
-        if (raw.length > MAX_KEY_LENGTH)
-        {
+        if (raw.length > MAX_KEY_LENGTH) {
             throw new IllegalArgumentException("TCP MD5 key longer than " + MAX_KEY_LENGTH + " bytes");
         }
-        out.asSlice(0, STRUCT_LENGTH).fill((byte)0);
+        out.asSlice(0, STRUCT_LENGTH).fill((byte) 0);
         SocketAddresses.write(out.asSlice(ADDR_OFFSET, SocketAddresses.SOCKADDR_STORAGE_LENGTH), peer, 0);
-        out.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder()), KEYLEN_OFFSET, (short)raw.length);
+        out.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder()), KEYLEN_OFFSET, (short) raw.length);
         MemorySegment.copy(raw, 0, out, ValueLayout.JAVA_BYTE, KEY_OFFSET, raw.length);
     }
 }

@@ -6,7 +6,6 @@ import io.levitate.bgp.config.AnnouncerConfig;
 import io.levitate.bgp.config.ServiceConfig;
 import io.levitate.bgp.fsm.BgpSpeaker;
 import io.levitate.core.counters.CountersLayout;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +29,7 @@ import java.util.concurrent.locks.LockSupport;
  * running again) every session that is not up connects at once with a fresh backoff.
  * The speaker's own thread keeps the sessions; this thread never touches a socket.
  */
-public final class Announcer implements AutoCloseable
-{
+public final class Announcer implements AutoCloseable {
     /**
      * A stopping forwarder forwards only for its grace (2 s by default): the withdraw must leave
      * within a small part of it. Each poll is a scan of a few hundred counter records.
@@ -41,9 +39,7 @@ public final class Announcer implements AutoCloseable
     static final long STATUS_FILE_MILLIS = 1_000;
 
     /** One announced address and the services behind it. */
-    public record Vip(InetAddress address, List<Integer> serviceIndexes, List<String> serviceNames, VipPolicy policy)
-    {
-    }
+    public record Vip(InetAddress address, List<Integer> serviceIndexes, List<String> serviceNames, VipPolicy policy) {}
 
     private final AnnouncerConfig config;
     private final BgpSpeaker speaker;
@@ -61,26 +57,27 @@ public final class Announcer implements AutoCloseable
     private long lastStatusWrite;
     private MetricsServer metrics;
 
-    public Announcer(final AnnouncerConfig config)
-    {
+    public Announcer(final AnnouncerConfig config) {
         this.config = config;
         this.speaker = new BgpSpeaker(config.speaker());
         final List<ServiceConfig> services = config.services();
         final byte[][] keys = new byte[services.size()][];
         final Map<InetAddress, List<Integer>> byVip = new LinkedHashMap<>();
-        for (int i = 0; i < services.size(); i++)
-        {
+        for (int i = 0; i < services.size(); i++) {
             keys[i] = services.get(i).counterKey();
-            if (services.get(i).announce())
-            {
-                byVip.computeIfAbsent(services.get(i).vip(), v -> new ArrayList<>()).add(i);
+            if (services.get(i).announce()) {
+                byVip.computeIfAbsent(services.get(i).vip(), v -> new ArrayList<>())
+                        .add(i);
             }
         }
-        for (final Map.Entry<InetAddress, List<Integer>> e : byVip.entrySet())
-        {
-            final List<String> names = e.getValue().stream().map(i -> services.get(i).name()).toList();
-            vips.add(new Vip(e.getKey(), List.copyOf(e.getValue()), names,
-                new VipPolicy(config.announceDelayMillis(), config.speaker().gracefulShutdownMillis())));
+        for (final Map.Entry<InetAddress, List<Integer>> e : byVip.entrySet()) {
+            final List<String> names =
+                    e.getValue().stream().map(i -> services.get(i).name()).toList();
+            vips.add(new Vip(
+                    e.getKey(),
+                    List.copyOf(e.getValue()),
+                    names,
+                    new VipPolicy(config.announceDelayMillis(), config.speaker().gracefulShutdownMillis())));
         }
         vipPhases = new String[vips.size()];
         java.util.Arrays.fill(vipPhases, "withdrawn");
@@ -89,88 +86,83 @@ public final class Announcer implements AutoCloseable
         this.watcher.setDaemon(true);
     }
 
-    public Announcer start() throws IOException
-    {
+    public Announcer start() throws IOException {
         speaker.start();
-        if (config.metricsListen() != null)
-        {
+        if (config.metricsListen() != null) {
             metrics = new MetricsServer(config.metricsListen(), this);
         }
         watcher.start();
-        Log.info("announcer for instance '" + config.instanceName() + "': " + vips.size() + " VIPs, " +
-            config.speaker().peers().size() + " peers, watching " + config.countersFile() +
-            (metrics != null ? ", metrics on http://" + (config.metricsListen().getAddress() != null
-                ? io.levitate.packet.Addresses.withPort(config.metricsListen().getAddress(), metrics.port())
-                : config.metricsListen().getHostString() + ":" + metrics.port()) + "/metrics" : ""));
+        Log.info("announcer for instance '" + config.instanceName() + "': " + vips.size() + " VIPs, "
+                + config.speaker().peers().size()
+                + " peers, watching " + config.countersFile()
+                + (metrics != null
+                        ? ", metrics on http://"
+                                + (config.metricsListen().getAddress() != null
+                                        ? io.levitate.packet.Addresses.withPort(
+                                                config.metricsListen().getAddress(), metrics.port())
+                                        : config.metricsListen().getHostString() + ":" + metrics.port())
+                                + "/metrics"
+                        : ""));
         return this;
     }
 
-    private void watch()
-    {
+    private void watch() {
         String lastForwarderReason = "";
         boolean wasAlive = false;
         long lastState = -1;
         boolean paused = false;
-        while (running)
-        {
+        while (running) {
             final long wall = System.currentTimeMillis();
             final long now = System.nanoTime() / 1_000_000L;
-            try
-            {
+            try {
                 final boolean alive = counters.poll(wall);
                 final long state = counters.state();
                 forwarderAlive = alive;
                 forwarderState = state;
                 forwarderReason = counters.reason();
                 final String fwd = alive ? "forwarder state " + state : counters.reason();
-                if (!fwd.equals(lastForwarderReason) && !(fwd.startsWith("heartbeat is") && lastForwarderReason.startsWith("heartbeat is")))
-                {
+                if (!fwd.equals(lastForwarderReason)
+                        && !(fwd.startsWith("heartbeat is") && lastForwarderReason.startsWith("heartbeat is"))) {
                     Log.info("forwarder: " + fwd);
                     lastForwarderReason = fwd;
                 }
                 final Map<InetAddress, Boolean> want = new LinkedHashMap<>();
-                for (int v = 0; v < vips.size(); v++)
-                {
+                for (int v = 0; v < vips.size(); v++) {
                     final Vip vip = vips.get(v);
                     long healthy = 0;
-                    for (final int s : vip.serviceIndexes())
-                    {
+                    for (final int s : vip.serviceIndexes()) {
                         healthy = Math.max(healthy, counters.healthyBackends(s));
                     }
                     final boolean up = alive && state == CountersLayout.STATE_RUNNING && healthy > 0;
                     final boolean drainingForwarder = alive && state == CountersLayout.STATE_DRAINING;
-                    final String why = !alive ? counters.reason() : state != CountersLayout.STATE_RUNNING &&
-                        !drainingForwarder ? "forwarder state " + state : healthy > 0 ? healthy + " healthy backends" :
-                        "no healthy backend";
+                    final String why = !alive
+                            ? counters.reason()
+                            : state != CountersLayout.STATE_RUNNING && !drainingForwarder
+                                    ? "forwarder state " + state
+                                    : healthy > 0 ? healthy + " healthy backends" : "no healthy backend";
                     final VipPolicy.Verdict verdict = vip.policy().step(now, up, drainingForwarder, why);
                     vipPhases[v] = vip.policy().phase();
-                    if (verdict != VipPolicy.Verdict.WITHDRAW)
-                    {
+                    if (verdict != VipPolicy.Verdict.WITHDRAW) {
                         want.put(vip.address(), verdict == VipPolicy.Verdict.ANNOUNCE_GRACEFUL_SHUTDOWN);
                     }
                 }
-                if (!draining && !want.equals(announced))
-                {
+                if (!draining && !want.equals(announced)) {
                     logChanges(announced, want);
                     announced = Map.copyOf(want);
                     speaker.setRoutes(want);
                     writeStatus(wall);
                 }
                 final boolean stopping = alive && state == CountersLayout.STATE_STOPPING;
-                if (!draining && stopping && !paused)
-                {
+                if (!draining && stopping && !paused) {
                     // After the withdraw above, on the speaker's queue: the peers drop the routes
                     // and then the session, while the forwarder still carries both.
                     paused = true;
                     speaker.pause("levitate forwarder stopping");
-                }
-                else if (!draining && alive && !stopping && (paused || !wasAlive || state != lastState))
-                {
+                } else if (!draining && alive && !stopping && (paused || !wasAlive || state != lastState)) {
                     // The forwarder is back (a new one, or the same one running again): whatever
                     // failed or was paused while it was away may work now, so do not wait out a
                     // backoff that grew meanwhile.
-                    if (paused || !wasAlive)
-                    {
+                    if (paused || !wasAlive) {
                         Log.info("forwarder back (state " + state + "): sessions that are not up connect now");
                     }
                     paused = false;
@@ -178,13 +170,10 @@ public final class Announcer implements AutoCloseable
                 }
                 wasAlive = alive;
                 lastState = alive ? state : -1;
-                if (wall - lastStatusWrite >= STATUS_FILE_MILLIS)
-                {
+                if (wall - lastStatusWrite >= STATUS_FILE_MILLIS) {
                     writeStatus(wall);
                 }
-            }
-            catch (final RuntimeException e)
-            {
+            } catch (final RuntimeException e) {
                 // A surprise in the reader must not stop the watch: log it and keep going.
                 Log.warn("health watch: " + e);
             }
@@ -192,145 +181,115 @@ public final class Announcer implements AutoCloseable
         }
     }
 
-    private void logChanges(final Map<InetAddress, Boolean> before, final Map<InetAddress, Boolean> after)
-    {
-        for (final Vip vip : vips)
-        {
+    private void logChanges(final Map<InetAddress, Boolean> before, final Map<InetAddress, Boolean> after) {
+        for (final Vip vip : vips) {
             final Boolean b = before.get(vip.address());
             final Boolean a = after.get(vip.address());
-            if (!java.util.Objects.equals(a, b))
-            {
+            if (!java.util.Objects.equals(a, b)) {
                 final String what = a == null ? "withdraw" : a ? "announce with GRACEFUL_SHUTDOWN" : "announce";
-                Log.info(what + " " + io.levitate.packet.Addresses.format(vip.address()) + " " + vip.serviceNames() + ": " + vip.policy().lastReason());
+                Log.info(what + " " + io.levitate.packet.Addresses.format(vip.address()) + " " + vip.serviceNames()
+                        + ": " + vip.policy().lastReason());
             }
         }
     }
 
     /** RFC 8326 drain of every VIP, then Cease to every peer; the sessions stay down. */
-    public CompletableFuture<Void> drain(final String message)
-    {
+    public CompletableFuture<Void> drain(final String message) {
         return drain(message, config.speaker().gracefulShutdownMillis());
     }
 
-    public CompletableFuture<Void> drain(final String message, final long waitMillis)
-    {
+    public CompletableFuture<Void> drain(final String message, final long waitMillis) {
         draining = true;
         Log.info("drain: graceful shutdown of " + announced.size() + " announced VIPs (" + message + ")");
-        return speaker.gracefulShutdown(message, waitMillis).whenComplete((v, t) ->
-        {
+        return speaker.gracefulShutdown(message, waitMillis).whenComplete((v, t) -> {
             announced = Map.of();
             writeStatus(System.currentTimeMillis());
         });
     }
 
-    public boolean draining()
-    {
+    public boolean draining() {
         return draining;
     }
 
-    public AnnouncerConfig config()
-    {
+    public AnnouncerConfig config() {
         return config;
     }
 
-    public List<PeerStatus> peers()
-    {
+    public List<PeerStatus> peers() {
         return speaker.status();
     }
 
-    public List<Vip> vips()
-    {
+    public List<Vip> vips() {
         return vips;
     }
 
     /** The BFD sessions of the peers that enable BFD. */
-    public List<io.levitate.bgp.bfd.BfdStatus> bfd()
-    {
+    public List<io.levitate.bgp.bfd.BfdStatus> bfd() {
         return speaker.bfdStatus();
     }
 
     /** Received BFD packets dropped, by reason. */
-    public Map<String, Long> bfdDrops()
-    {
+    public Map<String, Long> bfdDrops() {
         return speaker.bfdDrops();
     }
 
-    public Map<InetAddress, Boolean> announced()
-    {
+    public Map<InetAddress, Boolean> announced() {
         return announced;
     }
 
-    public boolean forwarderAlive()
-    {
+    public boolean forwarderAlive() {
         return forwarderAlive;
     }
 
-    public long forwarderState()
-    {
+    public long forwarderState() {
         return forwarderState;
     }
 
-    public String forwarderReason()
-    {
+    public String forwarderReason() {
         return forwarderReason;
     }
 
-    public String vipPhase(final int index)
-    {
+    public String vipPhase(final int index) {
         return vipPhases[index];
     }
 
-    public long startedAt()
-    {
+    public long startedAt() {
         return startedAt;
     }
 
     /** The status file (JSON, see package-info): replaced atomically so readers never see half of it. */
-    private synchronized void writeStatus(final long wall)
-    {
+    private synchronized void writeStatus(final long wall) {
         lastStatusWrite = wall;
         final Path target = config.statusFile();
-        try
-        {
+        try {
             Files.createDirectories(target.getParent());
             final Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
             Files.writeString(tmp, StatusRenderer.json(this), StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        catch (final IOException e)
-        {
-            if (lastStatusWrite == wall)
-            {
+        } catch (final IOException e) {
+            if (lastStatusWrite == wall) {
                 Log.warn("cannot write " + target + ": " + e.getMessage());
             }
         }
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         running = false;
         watcher.interrupt();
-        try
-        {
+        try {
             watcher.join(2_000);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (metrics != null)
-        {
+        if (metrics != null) {
             metrics.close();
         }
         speaker.close();
         counters.close();
-        try
-        {
+        try {
             Files.deleteIfExists(config.statusFile());
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // Best effort: a stale status file says "not running" through its timestamp.
         }
     }

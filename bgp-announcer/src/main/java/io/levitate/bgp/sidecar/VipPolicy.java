@@ -15,16 +15,19 @@ package io.levitate.bgp.sidecar;
  * </ul>
  * Pure logic on a caller-supplied clock; tested without sockets.
  */
-public final class VipPolicy
-{
-    public enum Verdict
-    {
-        WITHDRAW, ANNOUNCE, ANNOUNCE_GRACEFUL_SHUTDOWN
+public final class VipPolicy {
+    public enum Verdict {
+        WITHDRAW,
+        ANNOUNCE,
+        ANNOUNCE_GRACEFUL_SHUTDOWN
     }
 
-    enum Phase
-    {
-        WITHDRAWN, RISING, ANNOUNCED, DRAINING, DRAINED
+    enum Phase {
+        WITHDRAWN,
+        RISING,
+        ANNOUNCED,
+        DRAINING,
+        DRAINED
     }
 
     /** An announcement that lasted this long was not a flap. */
@@ -40,8 +43,7 @@ public final class VipPolicy
     private long flaps;
     private String lastReason = "not evaluated";
 
-    public VipPolicy(final long riseMillis, final long drainMillis)
-    {
+    public VipPolicy(final long riseMillis, final long drainMillis) {
         this.riseMillis = riseMillis;
         this.drainMillis = drainMillis;
     }
@@ -51,92 +53,70 @@ public final class VipPolicy
      * @param draining forwarder alive and in state draining.
      * @param why      a short description of the inputs, kept for logs.
      */
-    public Verdict step(final long now, final boolean up, final boolean draining, final String why)
-    {
+    public Verdict step(final long now, final boolean up, final boolean draining, final String why) {
         lastReason = why;
-        if (draining)
-        {
-            switch (phase)
-            {
-                case ANNOUNCED ->
-                {
+        if (draining) {
+            switch (phase) {
+                case ANNOUNCED -> {
                     phase = Phase.DRAINING;
                     since = now;
                 }
-                case DRAINING ->
-                {
-                    if (now - since >= drainMillis)
-                    {
+                case DRAINING -> {
+                    if (now - since >= drainMillis) {
                         phase = Phase.DRAINED;
                         since = now;
                     }
                 }
                 case RISING -> phase = Phase.WITHDRAWN;
-                default ->
-                {
-                }
+                default -> {}
             }
             return phase == Phase.DRAINING ? Verdict.ANNOUNCE_GRACEFUL_SHUTDOWN : Verdict.WITHDRAW;
         }
-        if (up)
-        {
-            switch (phase)
-            {
-                case WITHDRAWN, DRAINED ->
-                {
+        if (up) {
+            switch (phase) {
+                case WITHDRAWN, DRAINED -> {
                     phase = Phase.RISING;
                     since = now;
                 }
-                case DRAINING -> phase = Phase.ANNOUNCED;  // drain cancelled: still announced, drop the marker
-                default ->
-                {
-                }
+                case DRAINING -> phase = Phase.ANNOUNCED; // drain cancelled: still announced, drop the marker
+                default -> {}
             }
-            if (phase == Phase.ANNOUNCED && penalty > 0 && now - since >= STABLE_MILLIS)
-            {
+            if (phase == Phase.ANNOUNCED && penalty > 0 && now - since >= STABLE_MILLIS) {
                 penalty = 0;
             }
-            if (phase == Phase.RISING && now - since >= currentRiseMillis())
-            {
+            if (phase == Phase.RISING && now - since >= currentRiseMillis()) {
                 phase = Phase.ANNOUNCED;
                 since = now;
             }
             return phase == Phase.ANNOUNCED ? Verdict.ANNOUNCE : Verdict.WITHDRAW;
         }
-        if (phase == Phase.ANNOUNCED || phase == Phase.DRAINING)
-        {
+        if (phase == Phase.ANNOUNCED || phase == Phase.DRAINING) {
             flaps++;
-            if (now - since < STABLE_MILLIS)
-            {
+            if (now - since < STABLE_MILLIS) {
                 penalty = Math.min(MAX_PENALTY, penalty + 1);
             }
         }
-        if (phase != Phase.WITHDRAWN)
-        {
+        if (phase != Phase.WITHDRAWN) {
             phase = Phase.WITHDRAWN;
             since = now;
         }
         return Verdict.WITHDRAW;
     }
 
-    public long currentRiseMillis()
-    {
+    public long currentRiseMillis() {
         return riseMillis << penalty;
     }
 
-    public String phase()
-    {
+    public String phase() {
         return phase.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Times an announcement was withdrawn because health went away. */
-    public long flaps()
-    {
+    public long flaps() {
         return flaps;
     }
 
-    public String lastReason()
-    {
+    public String lastReason() {
         return lastReason;
     }
 }

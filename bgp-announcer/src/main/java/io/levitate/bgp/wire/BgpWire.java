@@ -17,11 +17,8 @@ package io.levitate.bgp.wire;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  */
-public final class BgpWire
-{
-    private BgpWire()
-    {
-    }
+public final class BgpWire {
+    private BgpWire() {}
 
     // --- Header, RFC 4271 §4.1
     public static final int MARKER_LENGTH = 16;
@@ -57,10 +54,10 @@ public final class BgpWire
     public static final int OPT_PARAM_EXTENDED_LENGTH = 255;
 
     // --- Capability codes (IANA registry)
-    public static final int CAP_MULTIPROTOCOL = 1;       // RFC 4760 §8
-    public static final int CAP_ROUTE_REFRESH = 2;       // RFC 2918 §2
-    public static final int CAP_GRACEFUL_RESTART = 64;   // RFC 4724 §3
-    public static final int CAP_FOUR_OCTET_AS = 65;      // RFC 6793 §3
+    public static final int CAP_MULTIPROTOCOL = 1; // RFC 4760 §8
+    public static final int CAP_ROUTE_REFRESH = 2; // RFC 2918 §2
+    public static final int CAP_GRACEFUL_RESTART = 64; // RFC 4724 §3
+    public static final int CAP_FOUR_OCTET_AS = 65; // RFC 6793 §3
 
     // --- Address families, RFC 4760 (IANA AFI / SAFI)
     public static final int AFI_IPV4 = 1;
@@ -74,15 +71,15 @@ public final class BgpWire
     public static final int FLAG_EXTENDED_LENGTH = 0x10;
 
     // --- Path attribute type codes
-    public static final int ATTR_ORIGIN = 1;             // RFC 4271 §5.1.1
-    public static final int ATTR_AS_PATH = 2;            // RFC 4271 §5.1.2
-    public static final int ATTR_NEXT_HOP = 3;           // RFC 4271 §5.1.3
-    public static final int ATTR_MED = 4;                // RFC 4271 §5.1.4
-    public static final int ATTR_LOCAL_PREF = 5;         // RFC 4271 §5.1.5
-    public static final int ATTR_COMMUNITIES = 8;        // RFC 1997
-    public static final int ATTR_MP_REACH_NLRI = 14;     // RFC 4760 §3
-    public static final int ATTR_MP_UNREACH_NLRI = 15;   // RFC 4760 §4
-    public static final int ATTR_AS4_PATH = 17;          // RFC 6793 §3
+    public static final int ATTR_ORIGIN = 1; // RFC 4271 §5.1.1
+    public static final int ATTR_AS_PATH = 2; // RFC 4271 §5.1.2
+    public static final int ATTR_NEXT_HOP = 3; // RFC 4271 §5.1.3
+    public static final int ATTR_MED = 4; // RFC 4271 §5.1.4
+    public static final int ATTR_LOCAL_PREF = 5; // RFC 4271 §5.1.5
+    public static final int ATTR_COMMUNITIES = 8; // RFC 1997
+    public static final int ATTR_MP_REACH_NLRI = 14; // RFC 4760 §3
+    public static final int ATTR_MP_UNREACH_NLRI = 15; // RFC 4760 §4
+    public static final int ATTR_AS4_PATH = 17; // RFC 6793 §3
     public static final int ATTR_LARGE_COMMUNITIES = 32; // RFC 8092
 
     public static final int ORIGIN_IGP = 0;

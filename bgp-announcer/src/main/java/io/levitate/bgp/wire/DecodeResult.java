@@ -4,8 +4,7 @@ package io.levitate.bgp.wire;
  * What {@link MessageDecoder#decode} found, reused across calls so that the steady state
  * (KEEPALIVEs and discarded UPDATEs) allocates nothing.
  */
-public final class DecodeResult
-{
+public final class DecodeResult {
     /** Fewer bytes than one whole message: read more. */
     public static final int INCOMPLETE = 0;
     /** A whole, well-formed message of {@link #type()} and {@link #length()} bytes. */
@@ -22,8 +21,7 @@ public final class DecodeResult
     int refreshAfi;
     int refreshSafi;
 
-    void reset()
-    {
+    void reset() {
         status = INCOMPLETE;
         type = 0;
         length = 0;
@@ -34,54 +32,45 @@ public final class DecodeResult
         refreshSafi = 0;
     }
 
-    void fail(final int code, final int subcode, final byte[] data)
-    {
+    void fail(final int code, final int subcode, final byte[] data) {
         status = ERROR;
         error = new Notification(code, subcode, data);
     }
 
-    public int status()
-    {
+    public int status() {
         return status;
     }
 
     /** Message type; valid for MESSAGE. */
-    public int type()
-    {
+    public int type() {
         return type;
     }
 
     /** Bytes the message occupies, header included; valid for MESSAGE (and for ERROR once the length was read). */
-    public int length()
-    {
+    public int length() {
         return length;
     }
 
     /** The OPEN, when type is OPEN. */
-    public OpenMessage open()
-    {
+    public OpenMessage open() {
         return open;
     }
 
     /** The received NOTIFICATION, when type is NOTIFICATION. */
-    public Notification notification()
-    {
+    public Notification notification() {
         return notification;
     }
 
     /** The NOTIFICATION to send back, when status is ERROR. */
-    public Notification error()
-    {
+    public Notification error() {
         return error;
     }
 
-    public int refreshAfi()
-    {
+    public int refreshAfi() {
         return refreshAfi;
     }
 
-    public int refreshSafi()
-    {
+    public int refreshSafi() {
         return refreshSafi;
     }
 }

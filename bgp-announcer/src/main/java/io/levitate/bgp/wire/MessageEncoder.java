@@ -1,57 +1,47 @@
 package io.levitate.bgp.wire;
 
-import java.nio.ByteBuffer;
-
 import static io.levitate.bgp.wire.BgpWire.*;
+
+import java.nio.ByteBuffer;
 
 /**
  * Writes OPEN, KEEPALIVE and NOTIFICATION messages into a big-endian {@link ByteBuffer} at its
  * position. UPDATEs are {@link UpdateEncoder}'s. Each method writes one whole message or, when
  * the buffer lacks room, nothing and returns false.
  */
-public final class MessageEncoder
-{
-    private MessageEncoder()
-    {
-    }
+public final class MessageEncoder {
+    private MessageEncoder() {}
 
     /** Writes the 19-byte header with a placeholder length; {@link #finish} fills it in. */
-    static int begin(final ByteBuffer out, final int type)
-    {
+    static int begin(final ByteBuffer out, final int type) {
         final int start = out.position();
-        for (int i = 0; i < MARKER_LENGTH; i++)
-        {
-            out.put((byte)0xFF);
+        for (int i = 0; i < MARKER_LENGTH; i++) {
+            out.put((byte) 0xFF);
         }
-        out.putShort((short)0);
-        out.put((byte)type);
+        out.putShort((short) 0);
+        out.put((byte) type);
         return start;
     }
 
-    static void finish(final ByteBuffer out, final int start)
-    {
-        out.putShort(start + LENGTH_OFFSET, (short)(out.position() - start));
+    static void finish(final ByteBuffer out, final int start) {
+        out.putShort(start + LENGTH_OFFSET, (short) (out.position() - start));
     }
 
-    public static boolean keepalive(final ByteBuffer out)
-    {
-        if (out.remaining() < KEEPALIVE_LENGTH)
-        {
+    public static boolean keepalive(final ByteBuffer out) {
+        if (out.remaining() < KEEPALIVE_LENGTH) {
             return false;
         }
         finish(out, begin(out, TYPE_KEEPALIVE));
         return true;
     }
 
-    public static boolean notification(final ByteBuffer out, final Notification n)
-    {
+    public static boolean notification(final ByteBuffer out, final Notification n) {
         final int dataLength = Math.min(n.data().length, MAX_MESSAGE_LENGTH - NOTIFICATION_MIN_LENGTH);
-        if (out.remaining() < NOTIFICATION_MIN_LENGTH + dataLength)
-        {
+        if (out.remaining() < NOTIFICATION_MIN_LENGTH + dataLength) {
             return false;
         }
         final int start = begin(out, TYPE_NOTIFICATION);
-        out.put((byte)n.code()).put((byte)n.subcode()).put(n.data(), 0, dataLength);
+        out.put((byte) n.code()).put((byte) n.subcode()).put(n.data(), 0, dataLength);
         finish(out, start);
         return true;
     }
@@ -71,51 +61,58 @@ public final class MessageEncoder
      *
      * @param gracefulRestartTime seconds (0..4095), or -1 to leave the capability out.
      */
-    public static boolean open(final ByteBuffer out, final long localAs, final int holdTime, final int routerId,
-        final boolean ipv4, final boolean ipv6, final int gracefulRestartTime)
-    {
-        if (out.remaining() < 128)
-        {
+    public static boolean open(
+            final ByteBuffer out,
+            final long localAs,
+            final int holdTime,
+            final int routerId,
+            final boolean ipv4,
+            final boolean ipv6,
+            final int gracefulRestartTime) {
+        if (out.remaining() < 128) {
             return false;
         }
         final int start = begin(out, TYPE_OPEN);
-        out.put((byte)BGP_VERSION);
-        out.putShort((short)(localAs > 0xFFFF ? AS_TRANS : localAs));
-        out.putShort((short)holdTime);
+        out.put((byte) BGP_VERSION);
+        out.putShort((short) (localAs > 0xFFFF ? AS_TRANS : localAs));
+        out.putShort((short) holdTime);
         out.putInt(routerId);
         final int optLenAt = out.position();
-        out.put((byte)0);
-        out.put((byte)OPT_PARAM_CAPABILITIES);
+        out.put((byte) 0);
+        out.put((byte) OPT_PARAM_CAPABILITIES);
         final int paramLenAt = out.position();
-        out.put((byte)0);
+        out.put((byte) 0);
         final int capsStart = out.position();
-        if (ipv4)
-        {
-            out.put((byte)CAP_MULTIPROTOCOL).put((byte)4).putShort((short)AFI_IPV4).put((byte)0).put((byte)SAFI_UNICAST);
+        if (ipv4) {
+            out.put((byte) CAP_MULTIPROTOCOL)
+                    .put((byte) 4)
+                    .putShort((short) AFI_IPV4)
+                    .put((byte) 0)
+                    .put((byte) SAFI_UNICAST);
         }
-        if (ipv6)
-        {
-            out.put((byte)CAP_MULTIPROTOCOL).put((byte)4).putShort((short)AFI_IPV6).put((byte)0).put((byte)SAFI_UNICAST);
+        if (ipv6) {
+            out.put((byte) CAP_MULTIPROTOCOL)
+                    .put((byte) 4)
+                    .putShort((short) AFI_IPV6)
+                    .put((byte) 0)
+                    .put((byte) SAFI_UNICAST);
         }
-        out.put((byte)CAP_ROUTE_REFRESH).put((byte)0);
-        out.put((byte)CAP_FOUR_OCTET_AS).put((byte)4).putInt((int)localAs);
-        if (gracefulRestartTime >= 0)
-        {
+        out.put((byte) CAP_ROUTE_REFRESH).put((byte) 0);
+        out.put((byte) CAP_FOUR_OCTET_AS).put((byte) 4).putInt((int) localAs);
+        if (gracefulRestartTime >= 0) {
             final int families = (ipv4 ? 1 : 0) + (ipv6 ? 1 : 0);
-            out.put((byte)CAP_GRACEFUL_RESTART).put((byte)(2 + 4 * families));
-            out.putShort((short)(gracefulRestartTime & 0x0FFF));
-            if (ipv4)
-            {
-                out.putShort((short)AFI_IPV4).put((byte)SAFI_UNICAST).put((byte)0);
+            out.put((byte) CAP_GRACEFUL_RESTART).put((byte) (2 + 4 * families));
+            out.putShort((short) (gracefulRestartTime & 0x0FFF));
+            if (ipv4) {
+                out.putShort((short) AFI_IPV4).put((byte) SAFI_UNICAST).put((byte) 0);
             }
-            if (ipv6)
-            {
-                out.putShort((short)AFI_IPV6).put((byte)SAFI_UNICAST).put((byte)0);
+            if (ipv6) {
+                out.putShort((short) AFI_IPV6).put((byte) SAFI_UNICAST).put((byte) 0);
             }
         }
         final int capsLength = out.position() - capsStart;
-        out.put(paramLenAt, (byte)capsLength);
-        out.put(optLenAt, (byte)(capsLength + 2));
+        out.put(paramLenAt, (byte) capsLength);
+        out.put(optLenAt, (byte) (capsLength + 2));
         finish(out, start);
         return true;
     }

@@ -18,44 +18,40 @@ package io.levitate.bgp.wire;
  * @param extendedParameters whether the RFC 9072 extended optional-parameters format was used.
  */
 public record OpenMessage(
-    int version,
-    int myAs,
-    int holdTime,
-    int bgpIdentifier,
-    boolean multiprotocolSeen,
-    boolean ipv4Unicast,
-    boolean ipv6Unicast,
-    long fourOctetAs,
-    boolean routeRefresh,
-    boolean gracefulRestart,
-    int unknownCapabilities,
-    boolean extendedParameters)
-{
+        int version,
+        int myAs,
+        int holdTime,
+        int bgpIdentifier,
+        boolean multiprotocolSeen,
+        boolean ipv4Unicast,
+        boolean ipv6Unicast,
+        long fourOctetAs,
+        boolean routeRefresh,
+        boolean gracefulRestart,
+        int unknownCapabilities,
+        boolean extendedParameters) {
     /** The peer's AS: the 4-octet capability when present, else the 2-octet field (RFC 6793 §4.1). */
-    public long peerAs()
-    {
+    public long peerAs() {
         return fourOctetAs >= 0 ? fourOctetAs : myAs;
     }
 
     /** IPv4 unicast is implied when the peer sent no multiprotocol capability at all (RFC 4760 §8). */
-    public boolean supportsIpv4Unicast()
-    {
+    public boolean supportsIpv4Unicast() {
         return ipv4Unicast || !multiprotocolSeen;
     }
 
-    public String summary()
-    {
-        return "AS " + Long.toUnsignedString(peerAs()) + ", hold " + holdTime + " s, id " + ipv4(bgpIdentifier) +
-            ", caps[" + (supportsIpv4Unicast() ? " ipv4" : "") + (ipv6Unicast ? " ipv6" : "") +
-            (fourOctetAs >= 0 ? " as4" : "") + (routeRefresh ? " route-refresh" : "") +
-            (gracefulRestart ? " graceful-restart" : "") +
-            (unknownCapabilities > 0 ? " +" + unknownCapabilities + " unknown" : "") + " ]" +
-            (extendedParameters ? " (RFC 9072 extended parameters)" : "");
+    public String summary() {
+        return "AS " + Long.toUnsignedString(peerAs()) + ", hold " + holdTime + " s, id " + ipv4(bgpIdentifier)
+                + ", caps["
+                + (supportsIpv4Unicast() ? " ipv4" : "") + (ipv6Unicast ? " ipv6" : "")
+                + (fourOctetAs >= 0 ? " as4" : "")
+                + (routeRefresh ? " route-refresh" : "") + (gracefulRestart ? " graceful-restart" : "")
+                + (unknownCapabilities > 0 ? " +" + unknownCapabilities + " unknown" : "")
+                + " ]" + (extendedParameters ? " (RFC 9072 extended parameters)" : "");
     }
 
-    public static String ipv4(final int address)
-    {
-        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
-            (address & 0xFF);
+    public static String ipv4(final int address) {
+        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
+                + (address & 0xFF);
     }
 }

@@ -15,14 +15,12 @@ package io.levitate.bgp.wire;
  * @param largeCommunities RFC 8092 large communities, three ints per community.
  */
 public record PathAttributes(
-    long localAs,
-    boolean ibgp,
-    boolean fourOctetAs,
-    byte[] nextHop4,
-    byte[] nextHop6,
-    long med,
-    int localPref,
-    int[] communities,
-    int[] largeCommunities)
-{
-}
+        long localAs,
+        boolean ibgp,
+        boolean fourOctetAs,
+        byte[] nextHop4,
+        byte[] nextHop6,
+        long med,
+        int localPref,
+        int[] communities,
+        int[] largeCommunities) {}

@@ -1,29 +1,24 @@
 package io.levitate.bgp.bfd;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
 
 /**
  * Two sessions wired back to back on a simulated clock (microseconds, zero latency): the §6.2
  * handshake, §6.8.2-6.8.4 negotiation, §6.8.7 jitter and slow transmission, the §6.5 Poll/Final
  * sequence, detection, AdminDown. Every packet either sends goes through the codec.
  */
-class BfdSessionTest
-{
+class BfdSessionTest {
     private static final long MS = 1000;
 
-    private record Sent(long at, BfdPacket packet, boolean senderPolling)
-    {
-    }
+    private record Sent(long at, BfdPacket packet, boolean senderPolling) {}
 
-    private static final class Link
-    {
+    private static final class Link {
         final BfdSession a;
         final BfdSession b;
         final List<Sent> fromA = new ArrayList<>();
@@ -32,18 +27,15 @@ class BfdSessionTest
         boolean deliverAToB = true;
         boolean deliverBToA = true;
 
-        Link(final BfdConfig ca, final BfdConfig cb)
-        {
+        Link(final BfdConfig ca, final BfdConfig cb) {
             final SplittableRandom r = new SplittableRandom(5880);
             a = new BfdSession(0x0A0A0A0A, ca, r.split(), 0);
             b = new BfdSession(0x0B0B0B0B, cb, r.split(), 0);
         }
 
-        void step()
-        {
+        void step() {
             final long due = Math.min(a.nextDeadline(), b.nextDeadline());
-            if (due > now)
-            {
+            if (due > now) {
                 now = due;
             }
             a.onTimers(now);
@@ -52,18 +44,15 @@ class BfdSessionTest
             pump(b, a, deliverBToA, fromB);
         }
 
-        private void pump(final BfdSession from, final BfdSession to, final boolean deliver, final List<Sent> log)
-        {
+        private void pump(final BfdSession from, final BfdSession to, final boolean deliver, final List<Sent> log) {
             final byte[] buf = new byte[24];
             int n;
-            while ((n = from.transmit(buf, now)) > 0)
-            {
+            while ((n = from.transmit(buf, now)) > 0) {
                 final BfdPacket p = new BfdPacket();
                 assertEquals(BfdWire.OK, BfdWire.decode(buf, n, 255, p), "we send what we accept");
                 assertFalse(p.poll && p.fin, "RFC 5880 §4.1: P and F are never both set");
                 log.add(new Sent(now, p, from.pollActive()));
-                if (deliver)
-                {
+                if (deliver) {
                     final BfdPacket q = new BfdPacket();
                     BfdWire.decode(buf, n, 255, q);
                     to.receive(q, now);
@@ -72,35 +61,31 @@ class BfdSessionTest
         }
 
         /** Runs the clock until {@code done} or {@code maxMicros} pass; returns the time it took. */
-        long runUntil(final BooleanSupplier done, final long maxMicros)
-        {
+        long runUntil(final BooleanSupplier done, final long maxMicros) {
             final long start = now;
-            while (!done.getAsBoolean())
-            {
-                assertTrue(now - start <= maxMicros, "not within " + maxMicros / MS + " ms: A " + a.state() + ", B " + b.state());
+            while (!done.getAsBoolean()) {
+                assertTrue(
+                        now - start <= maxMicros,
+                        "not within " + maxMicros / MS + " ms: A " + a.state() + ", B " + b.state());
                 step();
             }
             return now - start;
         }
 
-        void runFor(final long micros)
-        {
+        void runFor(final long micros) {
             final long end = now + micros;
-            while (now < end)
-            {
+            while (now < end) {
                 step();
             }
         }
 
-        boolean bothUp()
-        {
+        boolean bothUp() {
             return a.state() == BfdState.UP && b.state() == BfdState.UP;
         }
     }
 
     @Test
-    void threeWayHandshakeThenPollForTheFastTimers()
-    {
+    void threeWayHandshakeThenPollForTheFastTimers() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         // Both start Down and send at once; each sees Down -> Init, then Init -> Up.
         final long took = l.runUntil(l::bothUp, 5_000 * MS);
@@ -124,8 +109,7 @@ class BfdSessionTest
     }
 
     @Test
-    void weSendAtThePeersRequiredMinRxWithJitter()
-    {
+    void weSendAtThePeersRequiredMinRxWithJitter() {
         // Ours: 100 ms tx. The peer's required min rx: 600 ms, so we must send no faster than that.
         final Link l = new Link(new BfdConfig(100 * MS, 100 * MS, 3), new BfdConfig(600 * MS, 600 * MS, 3));
         l.runUntil(() -> l.bothUp() && !l.a.pollActive() && !l.b.pollActive(), 5_000 * MS);
@@ -140,8 +124,7 @@ class BfdSessionTest
         long min = Long.MAX_VALUE;
         long max = 0;
         long sum = 0;
-        for (int i = 1; i < sent.size(); i++)
-        {
+        for (int i = 1; i < sent.size(); i++) {
             final long gap = sent.get(i).at() - sent.get(i - 1).at();
             min = Math.min(min, gap);
             max = Math.max(max, gap);
@@ -156,16 +139,14 @@ class BfdSessionTest
     }
 
     @Test
-    void detectMultOneJittersBetween75And90Percent()
-    {
+    void detectMultOneJittersBetween75And90Percent() {
         final Link l = new Link(new BfdConfig(200 * MS, 200 * MS, 1), new BfdConfig(200 * MS, 200 * MS, 3));
         l.runUntil(() -> l.bothUp() && !l.a.pollActive(), 5_000 * MS);
         final int from = l.fromA.size();
         l.runFor(60_000 * MS);
         long max = 0;
         long min = Long.MAX_VALUE;
-        for (int i = from + 1; i < l.fromA.size(); i++)
-        {
+        for (int i = from + 1; i < l.fromA.size(); i++) {
             final long gap = l.fromA.get(i).at() - l.fromA.get(i - 1).at();
             max = Math.max(max, gap);
             min = Math.min(min, gap);
@@ -176,15 +157,13 @@ class BfdSessionTest
     }
 
     @Test
-    void slowTransmissionWhileNotUp()
-    {
+    void slowTransmissionWhileNotUp() {
         final Link l = new Link(new BfdConfig(50 * MS, 50 * MS, 3), BfdConfig.DEFAULT);
         l.deliverAToB = false;
         l.deliverBToA = false;
         l.runFor(30_000 * MS);
         assertEquals(BfdState.DOWN, l.a.state());
-        for (int i = 1; i < l.fromA.size(); i++)
-        {
+        for (int i = 1; i < l.fromA.size(); i++) {
             final long gap = l.fromA.get(i).at() - l.fromA.get(i - 1).at();
             assertTrue(gap >= 750 * MS && gap <= 1_000 * MS, "gap " + gap + " while Down");
             assertEquals(1_000_000, l.fromA.get(i).packet().desiredMinTxMicros);
@@ -192,8 +171,7 @@ class BfdSessionTest
     }
 
     @Test
-    void detectionWhenThePeerFallsSilent()
-    {
+    void detectionWhenThePeerFallsSilent() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         l.runUntil(() -> l.bothUp() && !l.a.pollActive() && !l.b.pollActive(), 5_000 * MS);
         l.runFor(10_000 * MS);
@@ -214,8 +192,7 @@ class BfdSessionTest
     }
 
     @Test
-    void liveChangeRunsAPollSequenceAndKeepsTheSaferTimersUntilFinal()
-    {
+    void liveChangeRunsAPollSequenceAndKeepsTheSaferTimersUntilFinal() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         l.runUntil(() -> l.bothUp() && !l.a.pollActive() && !l.b.pollActive(), 5_000 * MS);
         // Slower tx and faster rx: both must wait for the Final (§6.8.3).
@@ -226,8 +203,10 @@ class BfdSessionTest
         assertEquals(900 * MS, l.a.detectionTime(), "a reduced rx waits for the Final");
         final int from = l.fromA.size();
         l.runFor(400 * MS);
-        assertTrue(l.fromA.size() > from && l.fromA.subList(from, l.fromA.size()).stream().allMatch(s -> s.packet().poll),
-            "P in every packet until the Final");
+        assertTrue(
+                l.fromA.size() > from
+                        && l.fromA.subList(from, l.fromA.size()).stream().allMatch(s -> s.packet().poll),
+                "P in every packet until the Final");
         assertEquals(600_000, l.fromA.get(l.fromA.size() - 1).packet().desiredMinTxMicros);
         l.deliverBToA = true;
         l.runUntil(() -> !l.a.pollActive(), 2_000 * MS);
@@ -240,8 +219,7 @@ class BfdSessionTest
     }
 
     @Test
-    void aFinalNeverCarriesOurPoll()
-    {
+    void aFinalNeverCarriesOurPoll() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         l.runUntil(() -> l.bothUp() && !l.a.pollActive() && !l.b.pollActive(), 5_000 * MS);
         // For 400 ms (less than a detection time) B hears nothing from A: A's Poll stays open
@@ -252,8 +230,9 @@ class BfdSessionTest
         final int from = l.fromA.size();
         l.runFor(400 * MS);
         // The checker in pump() fails on any packet with both bits; here: Finals sent mid-Poll.
-        assertTrue(l.fromA.subList(from, l.fromA.size()).stream().anyMatch(s -> s.packet().fin && s.senderPolling()),
-            "a Final sent while our own Poll ran");
+        assertTrue(
+                l.fromA.subList(from, l.fromA.size()).stream().anyMatch(s -> s.packet().fin && s.senderPolling()),
+                "a Final sent while our own Poll ran");
         assertTrue(l.fromA.subList(from, l.fromA.size()).stream().anyMatch(s -> s.packet().poll));
         l.deliverAToB = true;
         l.runUntil(() -> !l.a.pollActive() && !l.b.pollActive(), 2_000 * MS);
@@ -263,8 +242,7 @@ class BfdSessionTest
     }
 
     @Test
-    void peerAdminDownTakesUsDownWithDiagnostic3()
-    {
+    void peerAdminDownTakesUsDownWithDiagnostic3() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         l.runUntil(l::bothUp, 5_000 * MS);
         l.b.adminDown(l.now);
@@ -279,8 +257,7 @@ class BfdSessionTest
     }
 
     @Test
-    void noPeriodicPacketsWhenThePeerAsksForNone()
-    {
+    void noPeriodicPacketsWhenThePeerAsksForNone() {
         final Link l = new Link(BfdConfig.DEFAULT, BfdConfig.DEFAULT);
         l.runUntil(l::bothUp, 5_000 * MS);
         final BfdPacket p = new BfdPacket();

@@ -5,15 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Writes announcer config files (the shared schema of docs/CONFIG.md) for lab tests. */
-final class AnnouncerConfigs
-{
-    private AnnouncerConfigs()
-    {
-    }
+final class AnnouncerConfigs {
+    private AnnouncerConfigs() {}
 
-    static Path write(final Lab lab, final String instance, final int host, final Path countersDir, final String vip,
-        final String extraBgp) throws IOException
-    {
+    static Path write(
+            final Lab lab,
+            final String instance,
+            final int host,
+            final Path countersDir,
+            final String vip,
+            final String extraBgp)
+            throws IOException {
         final String yaml = """
             instance:
               name: %1$s

@@ -1,21 +1,19 @@
 package io.levitate.bgp.it;
 
-import io.levitate.bgp.fsm.BgpSpeaker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.*;
 
+import io.levitate.bgp.fsm.BgpSpeaker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Our speaker against GoBGP 3: session, attributes v4 and v6, 4-byte ASN, MD5, withdraw. */
-class GoBgpInteropIT
-{
+class GoBgpInteropIT {
     private static Lab lab;
     private static Daemon gobgpd;
     private static final int API_PORT = 50051;
@@ -23,8 +21,7 @@ class GoBgpInteropIT
     private static final InetAddress VIP6 = Lab.parse("2001:db8:11::10");
 
     @BeforeAll
-    static void start() throws IOException
-    {
+    static void start() throws IOException {
         lab = new Lab();
         final StringBuilder conf = new StringBuilder("""
             [global.config]
@@ -36,14 +33,27 @@ class GoBgpInteropIT
         neighbor(conf, lab.v4(3), 4_200_000_001L, null);
         neighbor(conf, lab.v4(4), 65002, "g0bgp-key");
         Files.writeString(lab.dir.resolve("gobgpd.toml"), conf);
-        gobgpd = new Daemon(lab, "gobgpd", "gobgpd", "-f", lab.dir.resolve("gobgpd.toml").toString(), "-t", "toml",
-            "--api-hosts", "127.0.0.1:" + API_PORT, "--pprof-disable", "-p");
-        Poll.until(Duration.ofSeconds(10), () -> Shell.run(lab.inNs("gobgp", "-p", "" + API_PORT, "global")).exit() == 0,
-            () -> gobgpd.log());
+        gobgpd = new Daemon(
+                lab,
+                "gobgpd",
+                "gobgpd",
+                "-f",
+                lab.dir.resolve("gobgpd.toml").toString(),
+                "-t",
+                "toml",
+                "--api-hosts",
+                "127.0.0.1:" + API_PORT,
+                "--pprof-disable",
+                "-p");
+        Poll.until(
+                Duration.ofSeconds(10),
+                () -> Shell.run(lab.inNs("gobgp", "-p", "" + API_PORT, "global"))
+                                .exit()
+                        == 0,
+                () -> gobgpd.log());
     }
 
-    private static void neighbor(final StringBuilder conf, final String address, final long as, final String password)
-    {
+    private static void neighbor(final StringBuilder conf, final String address, final long as, final String password) {
         conf.append("""
             [[neighbors]]
               [neighbors.config]
@@ -64,36 +74,32 @@ class GoBgpInteropIT
     }
 
     @AfterAll
-    static void stop()
-    {
-        if (gobgpd != null)
-        {
+    static void stop() {
+        if (gobgpd != null) {
             gobgpd.close();
         }
-        if (lab != null)
-        {
+        if (lab != null) {
             lab.close();
         }
     }
 
-    private static String rib(final String family)
-    {
-        return Shell.run(lab.inNs("gobgp", "-p", "" + API_PORT, "global", "rib", "-a", family, "-j")).out();
+    private static String rib(final String family) {
+        return Shell.run(lab.inNs("gobgp", "-p", "" + API_PORT, "global", "rib", "-a", family, "-j"))
+                .out();
     }
 
-    private static String neighbors()
-    {
+    private static String neighbors() {
         return Shell.run(lab.inNs("gobgp", "-p", "" + API_PORT, "neighbor")).out();
     }
 
     @Test
-    void routesWithAttributesV4V6ThenWithdraw()
-    {
-        try (BgpSpeaker s = Speakers.start(Speakers.config(65001, 2, List.of(Speakers.peer(lab, 65000, 2, null)))))
-        {
+    void routesWithAttributesV4V6ThenWithdraw() {
+        try (BgpSpeaker s = Speakers.start(Speakers.config(65001, 2, List.of(Speakers.peer(lab, 65000, 2, null))))) {
             s.setRoutes(Speakers.routes(VIP4, VIP6));
-            Poll.until(Duration.ofSeconds(15), () -> rib("ipv4").contains("198.18.1.10/32") && rib("ipv6").contains("2001:db8:11::10/128"),
-                () -> neighbors() + rib("ipv4") + rib("ipv6"));
+            Poll.until(
+                    Duration.ofSeconds(15),
+                    () -> rib("ipv4").contains("198.18.1.10/32") && rib("ipv6").contains("2001:db8:11::10/128"),
+                    () -> neighbors() + rib("ipv4") + rib("ipv6"));
             final String v4 = rib("ipv4");
             assertTrue(v4.contains("{\"type\":1,\"value\":0}"), "ORIGIN IGP: " + v4);
             assertTrue(v4.contains("\"asns\":[65001]"), "AS_PATH: " + v4);
@@ -106,29 +112,35 @@ class GoBgpInteropIT
             assertTrue(v6.contains("\"asns\":[65001]"), v6);
 
             s.setRoutes(Speakers.routes());
-            Poll.until(Duration.ofSeconds(5), () -> !rib("ipv4").contains("198.18.1.10") && !rib("ipv6").contains("2001:db8:11::10"),
-                () -> rib("ipv4") + rib("ipv6"));
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    () -> !rib("ipv4").contains("198.18.1.10") && !rib("ipv6").contains("2001:db8:11::10"),
+                    () -> rib("ipv4") + rib("ipv6"));
             assertEquals(0, Speakers.status(s).flaps());
         }
     }
 
     @Test
-    void fourByteAsn()
-    {
-        try (BgpSpeaker s = Speakers.start(Speakers.config(4_200_000_001L, 3, List.of(Speakers.peer(lab, 65000, 3, null)))))
-        {
+    void fourByteAsn() {
+        try (BgpSpeaker s =
+                Speakers.start(Speakers.config(4_200_000_001L, 3, List.of(Speakers.peer(lab, 65000, 3, null))))) {
             s.setRoutes(Speakers.routes(Lab.parse("198.18.1.11")));
-            Poll.until(Duration.ofSeconds(15), () -> rib("ipv4").contains("\"asns\":[4200000001]"), () -> neighbors() + rib("ipv4"));
+            Poll.until(
+                    Duration.ofSeconds(15),
+                    () -> rib("ipv4").contains("\"asns\":[4200000001]"),
+                    () -> neighbors() + rib("ipv4"));
         }
     }
 
     @Test
-    void md5()
-    {
-        try (BgpSpeaker s = Speakers.start(Speakers.config(65002, 4, List.of(Speakers.peer(lab, 65000, 4, "g0bgp-key")))))
-        {
+    void md5() {
+        try (BgpSpeaker s =
+                Speakers.start(Speakers.config(65002, 4, List.of(Speakers.peer(lab, 65000, 4, "g0bgp-key"))))) {
             s.setRoutes(Speakers.routes(Lab.parse("198.18.1.14")));
-            Poll.until(Duration.ofSeconds(15), () -> rib("ipv4").contains("198.18.1.14/32"), () -> neighbors() + Speakers.status(s));
+            Poll.until(
+                    Duration.ofSeconds(15),
+                    () -> rib("ipv4").contains("198.18.1.14/32"),
+                    () -> neighbors() + Speakers.status(s));
         }
     }
 }

@@ -1,15 +1,13 @@
 package io.levitate.bgp.sidecar;
 
-import org.junit.jupiter.api.Test;
-
 import static io.levitate.bgp.sidecar.VipPolicy.Verdict.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-class VipPolicyTest
-{
+import org.junit.jupiter.api.Test;
+
+class VipPolicyTest {
     @Test
-    void risesAfterDelayWithdrawsAtOnce()
-    {
+    void risesAfterDelayWithdrawsAtOnce() {
         final VipPolicy p = new VipPolicy(1_000, 5_000);
         assertEquals(WITHDRAW, p.step(0, true, false, ""));
         assertEquals(WITHDRAW, p.step(999, true, false, ""));
@@ -19,24 +17,22 @@ class VipPolicyTest
     }
 
     @Test
-    void flappingDoublesTheRiseDelayAndStabilityResetsIt()
-    {
+    void flappingDoublesTheRiseDelayAndStabilityResetsIt() {
         final VipPolicy p = new VipPolicy(1_000, 5_000);
         long t = 0;
         p.step(t, true, false, "");
         assertEquals(ANNOUNCE, p.step(t += 1_000, true, false, ""));
-        p.step(t += 100, false, false, "");              // flap 1
+        p.step(t += 100, false, false, ""); // flap 1
         assertEquals(2_000, p.currentRiseMillis());
         p.step(t += 10, true, false, "");
         assertEquals(WITHDRAW, p.step(t += 1_500, true, false, ""));
         assertEquals(ANNOUNCE, p.step(t += 500, true, false, ""));
-        p.step(t += 100, false, false, "");              // flap 2
+        p.step(t += 100, false, false, ""); // flap 2
         assertEquals(4_000, p.currentRiseMillis());
-        for (int i = 0; i < 10; i++)
-        {
+        for (int i = 0; i < 10; i++) {
             p.step(t += 10, true, false, "");
-            p.step(t += p.currentRiseMillis(), true, false, "");   // announced
-            p.step(t += 10, false, false, "");                      // and gone again
+            p.step(t += p.currentRiseMillis(), true, false, ""); // announced
+            p.step(t += 10, false, false, ""); // and gone again
         }
         assertEquals(12, p.flaps());
         assertEquals(16_000, p.currentRiseMillis(), "capped");
@@ -47,8 +43,7 @@ class VipPolicyTest
     }
 
     @Test
-    void drainingForwarderMarksThenWithdraws()
-    {
+    void drainingForwarderMarksThenWithdraws() {
         final VipPolicy p = new VipPolicy(0, 5_000);
         assertEquals(ANNOUNCE, p.step(0, true, false, ""));
         assertEquals(ANNOUNCE_GRACEFUL_SHUTDOWN, p.step(100, false, true, ""));
@@ -59,8 +54,7 @@ class VipPolicyTest
     }
 
     @Test
-    void neverAnnouncedIsNotAnnouncedByDrain()
-    {
+    void neverAnnouncedIsNotAnnouncedByDrain() {
         final VipPolicy p = new VipPolicy(1_000, 5_000);
         assertEquals(WITHDRAW, p.step(0, false, true, ""));
     }

@@ -9,8 +9,7 @@ import java.time.Duration;
  * @param minRx      Required Min RX Interval
  * @param multiplier Detect Mult
  */
-public record BfdSettings(Duration minTx, Duration minRx, int multiplier)
-{
+public record BfdSettings(Duration minTx, Duration minRx, int multiplier) {
     /** {@code bfd: true}: 300 ms / 300 ms x 3, FRR's and bird2's defaults (detection within 0.9 s). */
     public static final BfdSettings DEFAULT = new BfdSettings(Duration.ofMillis(300), Duration.ofMillis(300), 3);
     /** Below this a JVM's pauses are of the order of the interval; FRR's lower bound is the same. */

@@ -26,22 +26,20 @@ import java.util.List;
  * @param gracefulRestartTime  RFC 4724 restart time in seconds, or -1 to leave the capability out
  */
 public record BgpConfig(
-    long localAs,
-    Inet4Address routerId,
-    Duration holdTime,
-    Duration connectRetry,
-    Duration gracefulShutdownWait,
-    long med,
-    List<String> communities,
-    List<String> largeCommunities,
-    List<BgpPeerConfig> peers,
-    Duration announceDelay,
-    InetSocketAddress metricsListen,
-    InetSocketAddress listen,
-    int gracefulRestartTime)
-{
-    public BgpConfig
-    {
+        long localAs,
+        Inet4Address routerId,
+        Duration holdTime,
+        Duration connectRetry,
+        Duration gracefulShutdownWait,
+        long med,
+        List<String> communities,
+        List<String> largeCommunities,
+        List<BgpPeerConfig> peers,
+        Duration announceDelay,
+        InetSocketAddress metricsListen,
+        InetSocketAddress listen,
+        int gracefulRestartTime) {
+    public BgpConfig {
         communities = List.copyOf(communities);
         largeCommunities = List.copyOf(largeCommunities);
         peers = List.copyOf(peers);

@@ -19,15 +19,21 @@ import java.time.Duration;
  * @param holdTime     per-peer hold time, or null for the section's
  * @param bfd          BFD with this peer (RFC 5880/5881), or null for none
  */
-public record BgpPeerConfig(InetAddress address, long remoteAs, int port, InetAddress localAddress,
-    Inet4Address nextHop, Inet6Address nextHopV6, String md5Password, boolean passive, Duration holdTime,
-    BfdSettings bfd)
-{
+public record BgpPeerConfig(
+        InetAddress address,
+        long remoteAs,
+        int port,
+        InetAddress localAddress,
+        Inet4Address nextHop,
+        Inet6Address nextHopV6,
+        String md5Password,
+        boolean passive,
+        Duration holdTime,
+        BfdSettings bfd) {
     /** Keeps the key out of logs and test failure messages. */
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "BgpPeerConfig[address=" + Addresses.format(address) + ", remoteAs=" + remoteAs + ", port=" + port
-            + ", md5=" + (md5Password == null ? "none" : "set") + ", passive=" + passive + "]";
+                + ", md5=" + (md5Password == null ? "none" : "set") + ", passive=" + passive + "]";
     }
 }

@@ -8,12 +8,10 @@ package io.levitate.core.config;
  * @param column 1-based column
  * @param reason what is wrong, starting with the key path ({@code services[0].port: ...})
  */
-public record ConfigError(String file, int line, int column, String reason)
-{
+public record ConfigError(String file, int line, int column, String reason) {
     /** {@code FILE:LINE:COL: reason}, the format compilers use, so editors and CI annotate it. */
     @Override
-    public String toString()
-    {
+    public String toString() {
         return file + ":" + line + ":" + column + ": " + reason;
     }
 }

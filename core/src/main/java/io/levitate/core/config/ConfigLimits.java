@@ -5,11 +5,8 @@ package io.levitate.core.config;
  * ({@code docs/CONFIG.md}, "Limits on the file itself"). The forwarder's {@code ConfigDefaults}
  * repeats them next to the schema's other numbers, which the documentation quotes.
  */
-public final class ConfigLimits
-{
-    private ConfigLimits()
-    {
-    }
+public final class ConfigLimits {
+    private ConfigLimits() {}
 
     /** Largest file read: a config with thousands of backends is ~1 MB; anything far larger is a mistake or an attack. */
     public static final int MAX_FILE_BYTES = 4 << 20;

@@ -20,10 +20,10 @@ import java.net.InetAddress;
  *  128+M  V      Agrona counters values
  * </pre>
  */
-public final class CountersLayout
-{
+public final class CountersLayout {
     /** Bytes "LVCN" read as a little-endian int. */
     public static final int MAGIC = 0x4E43564C;
+
     public static final int VERSION = 1;
 
     public static final int MAGIC_OFFSET = 0;
@@ -37,6 +37,7 @@ public final class CountersLayout
 
     /** Default directory: tmpfs, so updates never touch a disk. */
     public static final String DEFAULT_DIRECTORY = "/dev/shm/levitate";
+
     public static final String FILE_NAME = "counters.dat";
 
     /** A reader considers the forwarder dead when the process heartbeat is older than this. */
@@ -59,6 +60,7 @@ public final class CountersLayout
     public static final int TYPE_WORKER_FROM_KERNEL = 1007;
     /** 1100 + drop reason id. */
     public static final int TYPE_WORKER_DROP_BASE = 1100;
+
     public static final int TYPE_SERVICE_HEALTHY_BACKENDS = 2001;
     public static final int TYPE_SERVICE_PACKETS = 2002;
     public static final int TYPE_SERVICE_BYTES = 2003;
@@ -76,26 +78,24 @@ public final class CountersLayout
 
     /** Values of the forwarder-state counter. */
     public static final long STATE_STARTING = 0;
+
     public static final long STATE_RUNNING = 1;
     public static final long STATE_DRAINING = 2;
     public static final long STATE_STOPPING = 3;
 
-    private CountersLayout()
-    {
-    }
+    private CountersLayout() {}
 
     /**
      * The 20-byte service key: byte 0 address family (4 or 6), byte 1 IP protocol, bytes 2..3 the
      * port big-endian (0 = any port), bytes 4..19 the VIP (IPv4 in bytes 4..7, the rest zero).
      */
-    public static byte[] serviceKey(final InetAddress vip, final int protocol, final int port)
-    {
+    public static byte[] serviceKey(final InetAddress vip, final int protocol, final int port) {
         final byte[] key = new byte[SERVICE_KEY_LENGTH];
         final byte[] address = vip.getAddress();
-        key[0] = (byte)(address.length == 4 ? 4 : 6);
-        key[1] = (byte)protocol;
-        key[2] = (byte)(port >>> 8);
-        key[3] = (byte)port;
+        key[0] = (byte) (address.length == 4 ? 4 : 6);
+        key[1] = (byte) protocol;
+        key[2] = (byte) (port >>> 8);
+        key[3] = (byte) port;
         System.arraycopy(address, 0, key, 4, address.length);
         return key;
     }

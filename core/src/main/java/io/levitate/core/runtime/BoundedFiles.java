@@ -10,11 +10,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Reading a file an operator names (the configuration file, by both processes) without trusting
  * what it is: the size the file system reports, or that it is a file at all.
  */
-public final class BoundedFiles
-{
-    private BoundedFiles()
-    {
-    }
+public final class BoundedFiles {
+    private BoundedFiles() {}
 
     /**
      * At most {@code limit + 1} bytes of a regular file (symbolic links followed): one byte over
@@ -26,41 +23,32 @@ public final class BoundedFiles
      * @throws IOException if the file is missing, unreadable or not a regular file (the message
      *         then says what it is, in the words of ls(1) and stat(1): "not a regular file (a FIFO)").
      */
-    public static byte[] readRegularFile(final Path file, final int limit) throws IOException
-    {
+    public static byte[] readRegularFile(final Path file, final int limit) throws IOException {
         final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        if (!attributes.isRegularFile())
-        {
+        if (!attributes.isRegularFile()) {
             throw new IOException("not a regular file (" + kind(file, attributes) + ")");
         }
-        try (InputStream in = Files.newInputStream(file))
-        {
+        try (InputStream in = Files.newInputStream(file)) {
             return in.readNBytes(limit + 1);
         }
     }
 
     /** What a non-regular file is, in the words of ls(1) and stat(1). */
-    private static String kind(final Path file, final BasicFileAttributes attributes)
-    {
-        if (attributes.isDirectory())
-        {
+    private static String kind(final Path file, final BasicFileAttributes attributes) {
+        if (attributes.isDirectory()) {
             return "a directory";
         }
-        try
-        {
+        try {
             // st_mode's file type bits (S_IFMT), <sys/stat.h>.
-            final int type = (Integer)Files.getAttribute(file, "unix:mode") & 0170000;
-            return switch (type)
-            {
+            final int type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
+            return switch (type) {
                 case 0010000 -> "a FIFO";
                 case 0020000 -> "a character device";
                 case 0060000 -> "a block device";
                 case 0140000 -> "a socket";
                 default -> "a special file";
             };
-        }
-        catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex)
-        {
+        } catch (final IOException | UnsupportedOperationException | IllegalArgumentException ex) {
             return "a special file";
         }
     }

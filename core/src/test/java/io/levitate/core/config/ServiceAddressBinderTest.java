@@ -1,15 +1,14 @@
 package io.levitate.core.config;
 
-import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.nodes.Node;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * A service's name, VIP, port, protocol and announce as both processes bind them (the forwarder's
@@ -17,33 +16,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * entries are read as the announcer reads them, through a partial view: other keys are not this
  * binder's.
  */
-class ServiceAddressBinderTest
-{
+class ServiceAddressBinderTest {
     /** The entries bound, or the errors as FILE:LINE:COL lines. */
-    private static Object bind(final String yaml)
-    {
+    private static Object bind(final String yaml) {
         final ErrorSink sink = new ErrorSink("t.yaml");
         final Node root = YamlSource.compose(yaml, sink, "empty");
         final MappingView top = root == null ? null : MappingView.of(sink, root, null, "", List.of("services"));
         final List<Node> items = top == null ? List.of() : Values.list(sink, top.get("services"), "services");
         final ServiceAddressBinder binder = new ServiceAddressBinder(sink);
         final List<ServiceAddressBinder.ServiceAddress> out = new ArrayList<>();
-        for (int i = 0; items != null && i < items.size(); i++)
-        {
+        for (int i = 0; items != null && i < items.size(); i++) {
             final MappingView s = MappingView.partial(sink, items.get(i), null, "services[" + i + "]");
-            if (s != null)
-            {
+            if (s != null) {
                 out.add(binder.bind(s));
             }
         }
-        return sink.isEmpty() ? out : sink.sorted().stream().map(ConfigError::toString).toList();
+        return sink.isEmpty()
+                ? out
+                : sink.sorted().stream().map(ConfigError::toString).toList();
     }
 
     @Test
-    void bindsTheKeysWithTheirDefaultsAndSkipsTheRest()
-    {
+    void bindsTheKeysWithTheirDefaultsAndSkipsTheRest() {
         @SuppressWarnings("unchecked")
-        final List<ServiceAddressBinder.ServiceAddress> s = (List<ServiceAddressBinder.ServiceAddress>)bind("""
+        final List<ServiceAddressBinder.ServiceAddress> s = (List<ServiceAddressBinder.ServiceAddress>) bind("""
             services:
               - name: web
                 vip: 198.18.0.10
@@ -71,20 +67,21 @@ class ServiceAddressBinderTest
     }
 
     @Test
-    void everyMistakeAtItsKeyOrValue()
-    {
-        assertEquals(List.of(
-            "t.yaml:2:11: services[0].name: '../x' must be 1..64 characters of A-Z a-z 0-9 _ . -",
-            "t.yaml:3:10: services[0].vip: 127.0.0.1 is a loopback address (127.0.0.0/8); no packet to it arrives from "
-                + "the network",
-            "t.yaml:4:11: services[0].port: must be 1..65535 or \"any\", got '65536'",
-            "t.yaml:5:15: services[0].protocol: must be tcp or udp, got 'sctp'",
-            "t.yaml:6:15: services[0].announce: expected true or false, got 'yes'",
-            "t.yaml:7:5: services[1]: missing required key 'vip'",
-            "t.yaml:7:5: services[1]: missing required key 'port'",
-            "t.yaml:7:5: services[1]: missing required key 'protocol'",
-            "t.yaml:8:10: services[2].vip: 0.0.0.1 is in 0.0.0.0/8, \"this network\" (RFC 1122), never a destination",
-            "t.yaml:11:5: services[2].port: duplicate key (first at line 10)"), bind("""
+    void everyMistakeAtItsKeyOrValue() {
+        assertEquals(
+                List.of(
+                        "t.yaml:2:11: services[0].name: '../x' must be 1..64 characters of A-Z a-z 0-9 _ . -",
+                        "t.yaml:3:10: services[0].vip: 127.0.0.1 is a loopback address (127.0.0.0/8); no packet to it arrives from "
+                                + "the network",
+                        "t.yaml:4:11: services[0].port: must be 1..65535 or \"any\", got '65536'",
+                        "t.yaml:5:15: services[0].protocol: must be tcp or udp, got 'sctp'",
+                        "t.yaml:6:15: services[0].announce: expected true or false, got 'yes'",
+                        "t.yaml:7:5: services[1]: missing required key 'vip'",
+                        "t.yaml:7:5: services[1]: missing required key 'port'",
+                        "t.yaml:7:5: services[1]: missing required key 'protocol'",
+                        "t.yaml:8:10: services[2].vip: 0.0.0.1 is in 0.0.0.0/8, \"this network\" (RFC 1122), never a destination",
+                        "t.yaml:11:5: services[2].port: duplicate key (first at line 10)"),
+                bind("""
             services:
               - name: ../x
                 vip: 127.0.0.1
@@ -101,12 +98,12 @@ class ServiceAddressBinderTest
     }
 
     @Test
-    void namesAndMatchesAreUnique()
-    {
-        assertEquals(List.of(
-            "t.yaml:6:11: services[1].name: duplicate service name 'a' (first at line 2)",
-            "t.yaml:11:10: services[2]: same vip, port and protocol ([2001:db8::1]:any/udp) as service 'a' (line 3)"),
-            bind("""
+    void namesAndMatchesAreUnique() {
+        assertEquals(
+                List.of(
+                        "t.yaml:6:11: services[1].name: duplicate service name 'a' (first at line 2)",
+                        "t.yaml:11:10: services[2]: same vip, port and protocol ([2001:db8::1]:any/udp) as service 'a' (line 3)"),
+                bind("""
             services:
               - name: a
                 vip: "2001:db8::1"
@@ -124,6 +121,7 @@ class ServiceAddressBinderTest
                 vip: "2001:db8::1"
                 port: 53
                 protocol: udp
-            """), "the same VIP with another protocol, or a specific port beside any, is another service");
+            """),
+                "the same VIP with another protocol, or a specific port beside any, is another service");
     }
 }

@@ -8,14 +8,13 @@ import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.ServiceDefinition;
 import io.levitate.maglev.Backend;
 import io.levitate.maglev.ServiceTable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code levitate tables FILE}: the Maglev table of every service as this configuration builds it,
@@ -24,45 +23,50 @@ import java.util.concurrent.Callable;
  * digests: compare them across the cluster. A running forwarder prints the same digests at start.
  */
 @Command(
-    name = "tables",
-    mixinStandardHelpOptions = true,
-    description = {"Prints each service's Maglev table digest and per-backend slot counts for a configuration file.",
-        "An active backend that gets no slot is marked and warned of (FILE:LINE:COL: warning: ...)."})
-public final class TablesCommand implements Callable<Integer>
-{
+        name = "tables",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Prints each service's Maglev table digest and per-backend slot counts for a configuration file.",
+            "An active backend that gets no slot is marked and warned of (FILE:LINE:COL: warning: ...)."
+        })
+public final class TablesCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "Configuration file.")
     Path file;
 
     @Override
-    public Integer call()
-    {
+    public Integer call() {
         final ConfigResult result;
-        try
-        {
+        try {
             result = ConfigReader.read(file);
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             throw new LevitateException("cannot read " + file + ": " + ex.getMessage(), ex);
         }
-        if (!result.valid())
-        {
-            throw new LevitateException("invalid configuration: " + result.errors().getFirst() + " (levitate check "
-                + file + " lists every error)");
+        if (!result.valid()) {
+            throw new LevitateException("invalid configuration: "
+                    + result.errors().getFirst() + " (levitate check " + file + " lists every error)");
         }
         final LevitateConfig config = result.config();
         final Map<String, ServiceTable> tables = config.buildTables();
-        for (final ServiceDefinition service : config.services())
-        {
+        for (final ServiceDefinition service : config.services()) {
             final ServiceTable table = tables.get(service.name());
-            System.out.printf(Locale.ROOT, "service %s %s: M=%d digest=%s%n", service.name(), service.match(), table.size(),
-                table.digestHex());
-            for (int i = 0; i < table.backendCount(); i++)
-            {
+            System.out.printf(
+                    Locale.ROOT,
+                    "service %s %s: M=%d digest=%s%n",
+                    service.name(),
+                    service.match(),
+                    table.size(),
+                    table.digestHex());
+            for (int i = 0; i < table.backendCount(); i++) {
                 final Backend b = table.backend(i);
-                System.out.printf(Locale.ROOT, "  %-40s weight %6d %-8s slots %7d (%6.2f%%)%s%n", b.identity(), b.weight(),
-                    b.state().name().toLowerCase(Locale.ROOT), table.slotCount(i), 100.0 * table.slotCount(i) / table.size(),
-                    b.eligible() && table.slotCount(i) == 0 ? "  no slot: weight too small for M" : "");
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-40s weight %6d %-8s slots %7d (%6.2f%%)%s%n",
+                        b.identity(),
+                        b.weight(),
+                        b.state().name().toLowerCase(Locale.ROOT),
+                        table.slotCount(i),
+                        100.0 * table.slotCount(i) / table.size(),
+                        b.eligible() && table.slotCount(i) == 0 ? "  no slot: weight too small for M" : "");
             }
         }
         System.out.flush();

@@ -3,7 +3,6 @@ package io.levitate.forwarder.config;
 import io.levitate.core.config.Addresses;
 import io.levitate.maglev.Backend;
 import io.levitate.maglev.BackendState;
-
 import java.net.InetAddress;
 
 /**
@@ -16,18 +15,15 @@ import java.net.InetAddress;
  * @param state       {@code active}, {@code drain} (DRAINING) or {@code down}
  * @param healthCheck this backend's own health check, or null to use the service's
  */
-public record BackendDefinition(InetAddress address, int port, int weight, BackendState state,
-    HealthCheckConfig healthCheck)
-{
+public record BackendDefinition(
+        InetAddress address, int port, int weight, BackendState state, HealthCheckConfig healthCheck) {
     /** Maglev's view: identity (address, port), weight and state. */
-    public Backend toBackend()
-    {
+    public Backend toBackend() {
         return new Backend(address, port, weight, state);
     }
 
     /** {@code 10.0.2.11:80} or {@code [2001:db8::1]:80}. */
-    public String identity()
-    {
+    public String identity() {
         return Addresses.withPort(address, port);
     }
 }

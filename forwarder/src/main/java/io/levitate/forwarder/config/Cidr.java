@@ -9,11 +9,9 @@ import java.net.InetAddress;
  * @param network the first address
  * @param length  prefix length, 0..32 or 0..128
  */
-public record Cidr(InetAddress network, int length)
-{
+public record Cidr(InetAddress network, int length) {
     @Override
-    public String toString()
-    {
+    public String toString() {
         return Addresses.format(network) + "/" + length;
     }
 }

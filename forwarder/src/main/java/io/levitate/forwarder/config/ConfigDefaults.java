@@ -3,23 +3,20 @@ package io.levitate.forwarder.config;
 import io.levitate.core.config.ConfigLimits;
 import io.levitate.core.config.Values;
 import io.levitate.maglev.TableSizes;
-
 import java.time.Duration;
 
 /**
  * Every default and range of the file in one place, each with its reason; {@code docs/CONFIG.md}
  * quotes them.
  */
-public final class ConfigDefaults
-{
-    private ConfigDefaults()
-    {
-    }
+public final class ConfigDefaults {
+    private ConfigDefaults() {}
 
     // ---------------------------------------------------------------- reading
 
     /** Largest file read; the reading limits live in core ({@link ConfigLimits}), shared with the announcer. */
     public static final int MAX_FILE_BYTES = ConfigLimits.MAX_FILE_BYTES;
+
     public static final int MAX_NESTING_DEPTH = ConfigLimits.MAX_NESTING_DEPTH;
     public static final int MAX_EXPANDED_NODES = ConfigLimits.MAX_EXPANDED_NODES;
     public static final int MAX_ALIASES = ConfigLimits.MAX_ALIASES;
@@ -38,6 +35,7 @@ public final class ConfigDefaults
     public static final int MIN_MTU = 68;
     /** The largest jumbo frame common NICs accept. */
     public static final int MAX_MTU = 9600;
+
     public static final int WORKERS = 1;
     /** DPDK's RTE_MAX_LCORE in Debian's build: no more lcores exist. */
     public static final int MAX_WORKERS = 128;
@@ -49,6 +47,7 @@ public final class ConfigDefaults
      * address take the workers' time (each handover is a write to the TAP).
      */
     public static final int EXCEPTION_RATE = 20_000;
+
     public static final int MAX_EXCEPTION_RATE = 10_000_000;
     /**
      * How long a forwarder told to stop keeps forwarding in state "stopping": the announcer sees
@@ -62,12 +61,15 @@ public final class ConfigDefaults
     /** Default prefix of the exception path's kernel interfaces: lvx0, lvx1, ... */
     public static final String EXCEPTION_INTERFACE = "lvx";
     /** Linux interface names are at most 15 bytes; up to 12 for the prefix leaves 3 for the port index. */
-    public static final java.util.regex.Pattern EXCEPTION_INTERFACE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,12}");
+    public static final java.util.regex.Pattern EXCEPTION_INTERFACE_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,12}");
+
     public static final int MAIN_CORE = 0;
     /** EAL memory without hugepages; the same default as {@code levitate run --memory-mb}. */
     public static final int MEMORY_MB = 1024;
     /** Less than this and the EAL cannot hold a single pool of default size. */
     public static final int MIN_MEMORY_MB = 64;
+
     public static final int MAX_MEMORY_MB = 1 << 20;
     /** A pool smaller than one RX ring of 1024 descriptors starves at start. */
     public static final int MIN_MBUFS = 1023;
@@ -82,6 +84,7 @@ public final class ConfigDefaults
     public static final int MIN_CONNTRACK_CAPACITY = 1024;
     /** 4 GiB per worker. */
     public static final int MAX_CONNTRACK_CAPACITY = 1 << 26;
+
     public static final Duration TCP_ESTABLISHED = Duration.ofSeconds(300);
     public static final Duration TCP_CLOSING = Duration.ofSeconds(10);
     public static final Duration TCP_SYN = Duration.ofSeconds(5);
@@ -92,6 +95,7 @@ public final class ConfigDefaults
     public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
     /** Off, as in conntrack's defaults: a flood guard rate is a property of the site. */
     public static final int FLOOD_GUARD = 0;
+
     public static final int MAX_FLOOD_GUARD = 1_000_000_000;
 
     // ---------------------------------------------------------------- services
@@ -111,6 +115,7 @@ public final class ConfigDefaults
     public static final int MAX_BACKENDS = 4096;
     /** Weights are 16-bit in the file (Backend allows more; this leaves room). */
     public static final int MAX_WEIGHT = 65535;
+
     public static final int WEIGHT = 100;
     /** Smallest table a service may ask for (2, the smallest prime) and the largest maglev builds. */
     public static final int MAX_TABLE_SIZE = TableSizes.MAX_CONFIGURED;
@@ -131,6 +136,7 @@ public final class ConfigDefaults
 
     /** Loopback: counters reveal traffic; exposing them is a decision. */
     public static final String METRICS_LISTEN = "127.0.0.1:9100";
+
     public static final String CONTROL_SOCKET = "/run/levitate/control.sock";
     /** sun_path holds 108 bytes including the terminating NUL. */
     public static final int MAX_SOCKET_PATH_BYTES = 107;

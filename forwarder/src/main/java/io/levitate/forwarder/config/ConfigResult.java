@@ -13,27 +13,22 @@ import java.util.Map;
  * @param backendSites where each backend's weight (or address) is written, keyed by
  *               {@link ConfigWarning#backendKey}; for warnings about a valid file ({@link ConfigWarnings})
  */
-public record ConfigResult(String file, LevitateConfig config, List<ConfigError> errors,
-    Map<String, ConfigWarning.Site> backendSites)
-{
-    public ConfigResult
-    {
+public record ConfigResult(
+        String file, LevitateConfig config, List<ConfigError> errors, Map<String, ConfigWarning.Site> backendSites) {
+    public ConfigResult {
         errors = List.copyOf(errors);
         backendSites = Map.copyOf(backendSites);
-        if ((config == null) == errors.isEmpty())
-        {
+        if ((config == null) == errors.isEmpty()) {
             throw new IllegalArgumentException("a result holds a configuration or errors, not both");
         }
     }
 
     /** A result without source positions (an invalid file, or one built by hand). */
-    public ConfigResult(final String file, final LevitateConfig config, final List<ConfigError> errors)
-    {
+    public ConfigResult(final String file, final LevitateConfig config, final List<ConfigError> errors) {
         this(file, config, errors, Map.of());
     }
 
-    public boolean valid()
-    {
+    public boolean valid() {
         return config != null;
     }
 }

@@ -7,6 +7,4 @@ import java.nio.file.Path;
  *
  * @param socket absolute path of the Unix socket
  */
-public record ControlConfig(Path socket)
-{
-}
+public record ControlConfig(Path socket) {}

@@ -20,12 +20,20 @@ import java.util.List;
  * @param dns          dns only: the query and the expected RCODE, else null
  * @param command      exec only: the argv run without a shell, else null
  */
-public record HealthCheckConfig(Type type, int port, String path, int expectStatus, Duration interval,
-    Duration timeout, int rise, int fall, Tls tls, Dns dns, List<String> command)
-{
+public record HealthCheckConfig(
+        Type type,
+        int port,
+        String path,
+        int expectStatus,
+        Duration interval,
+        Duration timeout,
+        int rise,
+        int fall,
+        Tls tls,
+        Dns dns,
+        List<String> command) {
     /** Probe kinds. */
-    public enum Type
-    {
+    public enum Type {
         TCP,
         HTTP,
         HTTPS,
@@ -34,8 +42,7 @@ public record HealthCheckConfig(Type type, int port, String path, int expectStat
     }
 
     /** How an https check treats the backend's certificate. */
-    public enum TlsVerify
-    {
+    public enum TlsVerify {
         /** Any certificate (the handshake itself is the check). */
         NONE,
         /** A chain to {@code ca_file}, naming the SNI host (or, without SNI, the backend's address). */
@@ -47,12 +54,11 @@ public record HealthCheckConfig(Type type, int port, String path, int expectStat
      * @param verify certificate verification
      * @param caFile absolute path of the PEM trust anchors (with {@link TlsVerify#CA}), else null
      */
-    public record Tls(String sni, TlsVerify verify, String caFile)
-    {
-    }
+    public record Tls(String sni, TlsVerify verify, String caFile) {}
 
     /** DNS query types a dns check may send. */
     public static final int QUERY_A = 1;
+
     public static final int QUERY_AAAA = 28;
 
     /**
@@ -60,19 +66,22 @@ public record HealthCheckConfig(Type type, int port, String path, int expectStat
      * @param queryType   {@link #QUERY_A} or {@link #QUERY_AAAA}
      * @param expectRcode the RCODE (0..15) an answer must carry for the backend to pass
      */
-    public record Dns(String queryName, int queryType, int expectRcode)
-    {
-    }
+    public record Dns(String queryName, int queryType, int expectRcode) {}
 
-    public HealthCheckConfig
-    {
+    public HealthCheckConfig {
         command = command == null ? null : List.copyOf(command);
     }
 
     /** A tcp or http check (no type-specific parts). */
-    public HealthCheckConfig(final Type type, final int port, final String path, final int expectStatus,
-        final Duration interval, final Duration timeout, final int rise, final int fall)
-    {
+    public HealthCheckConfig(
+            final Type type,
+            final int port,
+            final String path,
+            final int expectStatus,
+            final Duration interval,
+            final Duration timeout,
+            final int rise,
+            final int fall) {
         this(type, port, path, expectStatus, interval, timeout, rise, fall, null, null, null);
     }
 }

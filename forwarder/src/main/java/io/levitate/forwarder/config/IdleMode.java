@@ -11,8 +11,7 @@ package io.levitate.forwarder.config;
  *       machines. It costs up to one park period of latency on the first packet after a lull.</li>
  * </ul>
  */
-public enum IdleMode
-{
+public enum IdleMode {
     BUSY_SPIN,
     BACKOFF;
 

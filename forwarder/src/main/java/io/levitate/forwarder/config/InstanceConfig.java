@@ -1,7 +1,6 @@
 package io.levitate.forwarder.config;
 
 import io.levitate.forwarder.MemoryMode;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,26 +30,24 @@ import java.util.List;
  *                        state "stopping", so the announcer's withdraw reaches the peers first
  */
 public record InstanceConfig(
-    String name,
-    Path countersDir,
-    List<PortConfig> ports,
-    int workers,
-    List<Integer> cores,
-    int mainCore,
-    MemoryMode hugepages,
-    int memoryMb,
-    int mbufs,
-    AddressPair addresses,
-    AddressPair gateways,
-    Cidr greSourcePrefix,
-    IdleMode idle,
-    String exceptionTap,
-    int exceptionRate,
-    NeighbourSettings neighbours,
-    Duration stopGrace)
-{
-    public InstanceConfig
-    {
+        String name,
+        Path countersDir,
+        List<PortConfig> ports,
+        int workers,
+        List<Integer> cores,
+        int mainCore,
+        MemoryMode hugepages,
+        int memoryMb,
+        int mbufs,
+        AddressPair addresses,
+        AddressPair gateways,
+        Cidr greSourcePrefix,
+        IdleMode idle,
+        String exceptionTap,
+        int exceptionRate,
+        NeighbourSettings neighbours,
+        Duration stopGrace) {
+    public InstanceConfig {
         ports = List.copyOf(ports);
         cores = List.copyOf(cores);
     }

@@ -2,7 +2,6 @@ package io.levitate.forwarder.config;
 
 import io.levitate.core.config.BgpConfig;
 import io.levitate.maglev.ServiceTable;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,26 +20,21 @@ import java.util.Map;
  * @param bgp       the announcer's section, or null when absent
  */
 public record LevitateConfig(
-    InstanceConfig instance,
-    long hashSeed,
-    ConntrackSettings conntrack,
-    List<ServiceDefinition> services,
-    MetricsConfig metrics,
-    ControlConfig control,
-    BgpConfig bgp)
-{
-    public LevitateConfig
-    {
+        InstanceConfig instance,
+        long hashSeed,
+        ConntrackSettings conntrack,
+        List<ServiceDefinition> services,
+        MetricsConfig metrics,
+        ControlConfig control,
+        BgpConfig bgp) {
+    public LevitateConfig {
         services = List.copyOf(services);
     }
 
     /** The service called {@code name}, or null. */
-    public ServiceDefinition service(final String name)
-    {
-        for (final ServiceDefinition s : services)
-        {
-            if (s.name().equals(name))
-            {
+    public ServiceDefinition service(final String name) {
+        for (final ServiceDefinition s : services) {
+            if (s.name().equals(name)) {
                 return s;
             }
         }
@@ -48,11 +42,9 @@ public record LevitateConfig(
     }
 
     /** Every service's Maglev table with this file's seed, by name in file order. */
-    public Map<String, ServiceTable> buildTables()
-    {
+    public Map<String, ServiceTable> buildTables() {
         final Map<String, ServiceTable> tables = new LinkedHashMap<>();
-        for (final ServiceDefinition s : services)
-        {
+        for (final ServiceDefinition s : services) {
             tables.put(s.name(), s.buildTable(hashSeed));
         }
         return Collections.unmodifiableMap(tables);

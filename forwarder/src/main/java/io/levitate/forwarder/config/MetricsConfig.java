@@ -7,6 +7,4 @@ import java.net.InetSocketAddress;
  *
  * @param listen address and port to listen on (an IP literal: never resolved)
  */
-public record MetricsConfig(InetSocketAddress listen)
-{
-}
+public record MetricsConfig(InetSocketAddress listen) {}

@@ -8,14 +8,12 @@ package io.levitate.forwarder.config;
  * @param gatewayV4Mac the IPv4 gateway's MAC (48 bits in a long) when pinned, else 0
  * @param gatewayV6Mac the IPv6 gateway's MAC when pinned, else 0
  */
-public record NeighbourSettings(NeighbourMode mode, long gatewayV4Mac, long gatewayV6Mac)
-{
+public record NeighbourSettings(NeighbourMode mode, long gatewayV4Mac, long gatewayV6Mac) {
     /** The default: every MAC learnt. */
     public static final NeighbourSettings LEARN = new NeighbourSettings(NeighbourMode.LEARN, 0, 0);
 
     /** {@code instance.neighbours}. */
-    public enum NeighbourMode
-    {
+    public enum NeighbourMode {
         /**
          * Resolve the gateways with ARP and neighbour solicitations and learn from what they say
          * (only valid, unicast, on-link answers: RFC 4861's checks, see docs/CONFIG.md).
@@ -29,8 +27,7 @@ public record NeighbourSettings(NeighbourMode mode, long gatewayV4Mac, long gate
         STATIC
     }
 
-    public boolean pinned()
-    {
+    public boolean pinned() {
         return mode == NeighbourMode.STATIC;
     }
 }

@@ -8,6 +8,4 @@ import io.levitate.forwarder.PortSpec;
  * @param device the PCI address or vdev string, parsed
  * @param mtu    the largest IP packet the port sends or receives, 68..9600
  */
-public record PortConfig(PortSpec device, int mtu)
-{
-}
+public record PortConfig(PortSpec device, int mtu) {}

@@ -4,7 +4,6 @@ import io.levitate.core.config.Addresses;
 import io.levitate.maglev.HashFields;
 import io.levitate.maglev.ServiceConfig;
 import io.levitate.maglev.ServiceTable;
-
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,21 +27,19 @@ import java.util.List;
  * @param backends    at least one; identities (address, port) distinct
  */
 public record ServiceDefinition(
-    String name,
-    InetAddress vip,
-    int port,
-    Protocol protocol,
-    int tableSize,
-    HashFields hashFields,
-    int quota,
-    boolean announce,
-    boolean mixedFamilies,
-    Boolean fragments,
-    HealthCheckConfig healthCheck,
-    List<BackendDefinition> backends)
-{
-    public ServiceDefinition
-    {
+        String name,
+        InetAddress vip,
+        int port,
+        Protocol protocol,
+        int tableSize,
+        HashFields hashFields,
+        int quota,
+        boolean announce,
+        boolean mixedFamilies,
+        Boolean fragments,
+        HealthCheckConfig healthCheck,
+        List<BackendDefinition> backends) {
+    public ServiceDefinition {
         backends = List.copyOf(backends);
     }
 
@@ -55,16 +52,12 @@ public record ServiceDefinition(
      * configuration check refuses two marked services, and several UDP services of one VIP with
      * none marked (docs/CONFIG.md).
      */
-    public boolean takesFragments(final List<ServiceDefinition> all)
-    {
-        if (fragments != null)
-        {
+    public boolean takesFragments(final List<ServiceDefinition> all) {
+        if (fragments != null) {
             return fragments;
         }
-        for (final ServiceDefinition other : all)
-        {
-            if (other != this && other.vip.equals(vip) && other.protocol == protocol)
-            {
+        for (final ServiceDefinition other : all) {
+            if (other != this && other.vip.equals(vip) && other.protocol == protocol) {
                 return false;
             }
         }
@@ -72,27 +65,23 @@ public record ServiceDefinition(
     }
 
     /** Maglev's view of this service: match, table size, hash fields and backends. */
-    public ServiceConfig toServiceConfig()
-    {
+    public ServiceConfig toServiceConfig() {
         final List<io.levitate.maglev.Backend> list = new ArrayList<>(backends.size());
-        for (final BackendDefinition b : backends)
-        {
+        for (final BackendDefinition b : backends) {
             list.add(b.toBackend());
         }
         return new ServiceConfig(vip, port, protocol.number, tableSize, hashFields, list);
     }
 
     /** Builds this service's Maglev table; validation guarantees it does not throw for a valid file. */
-    public ServiceTable buildTable(final long hashSeed)
-    {
+    public ServiceTable buildTable(final long hashSeed) {
         return ServiceTable.build(toServiceConfig(), hashSeed);
     }
 
     /** {@code 198.18.0.10:80/tcp}, {@code [2001:db8::10]:any/udp}. */
-    public String match()
-    {
+    public String match() {
         final String host = Addresses.format(vip);
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + (port == 0 ? "any" : Integer.toString(port))
-            + "/" + protocol.word();
+                + "/" + protocol.word();
     }
 }

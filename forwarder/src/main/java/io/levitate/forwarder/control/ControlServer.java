@@ -1,7 +1,6 @@
 package io.levitate.forwarder.control;
 
 import io.levitate.core.runtime.RuntimeDirectories;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -31,8 +30,7 @@ import java.util.concurrent.TimeUnit;
  * checked; another file than ours is refused here, before anything is queued, so a reload never
  * applies something other than what the operator checked.
  */
-public final class ControlServer implements AutoCloseable
-{
+public final class ControlServer implements AutoCloseable {
     /** Replies wait at most this long for the control thread (a reload takes milliseconds). */
     private static final long REPLY_TIMEOUT_S = 30;
 
@@ -55,30 +53,24 @@ public final class ControlServer implements AutoCloseable
      *                         nearly every new flow, so it must be asked for (SIGHUP never does)
      * @param reply            completed by the control thread with the report lines
      */
-    public record ReloadRequest(boolean allowTableResize, CompletableFuture<List<String>> reply)
-    {
-    }
+    public record ReloadRequest(boolean allowTableResize, CompletableFuture<List<String>> reply) {}
 
     /**
      * @param path       the socket
      * @param configFile the file the forwarder was started with, which every reload re-reads
      */
-    public ControlServer(final Path path, final Path configFile) throws IOException
-    {
+    public ControlServer(final Path path, final Path configFile) throws IOException {
         this.path = path;
         this.configFile = configFile.toAbsolutePath().normalize();
         // Whoever could write to the directory could put their own socket in our place.
         RuntimeDirectories.createSecure(path.toAbsolutePath().getParent(), RuntimeDirectories.PRIVATE);
-        if (Files.exists(path))
-        {
+        if (Files.exists(path)) {
             // A live forwarder answers there: never steal its socket. A stale file is replaced.
-            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX))
-            {
+            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 probe.connect(UnixDomainSocketAddress.of(path));
-                throw new IOException("another forwarder is listening on " + path + "; set control.socket per instance");
-            }
-            catch (final java.net.SocketException stale)
-            {
+                throw new IOException(
+                        "another forwarder is listening on " + path + "; set control.socket per instance");
+            } catch (final java.net.SocketException stale) {
                 Files.deleteIfExists(path);
             }
         }
@@ -91,71 +83,54 @@ public final class ControlServer implements AutoCloseable
     }
 
     /** Queues a reload (SIGHUP has no one to answer, and never allows a table resize). */
-    public CompletableFuture<List<String>> requestReload(final boolean allowTableResize)
-    {
+    public CompletableFuture<List<String>> requestReload(final boolean allowTableResize) {
         final CompletableFuture<List<String>> reply = new CompletableFuture<>();
         requests.add(new ReloadRequest(allowTableResize, reply));
         return reply;
     }
 
     /** The control thread takes the next pending request, or null. */
-    public ReloadRequest nextRequest()
-    {
+    public ReloadRequest nextRequest() {
         return requests.poll();
     }
 
-    private void serve()
-    {
-        while (server.isOpen())
-        {
-            try (SocketChannel client = server.accept())
-            {
+    private void serve() {
+        while (server.isOpen()) {
+            try (SocketChannel client = server.accept()) {
                 final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
-                while (in.hasRemaining() && client.read(in) > 0 && !new String(in.array(), 0, in.position(),
-                    StandardCharsets.US_ASCII).contains("\n"))
-                {
+                while (in.hasRemaining()
+                        && client.read(in) > 0
+                        && !new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).contains("\n")) {
                     // Read until the end of the command line.
                 }
                 final String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
                 final String command = (line.indexOf('\n') >= 0 ? line.substring(0, line.indexOf('\n')) : line).strip();
                 String reply;
-                String rest = command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
-                final boolean allowResize = rest != null && (rest.equals(ALLOW_TABLE_RESIZE)
-                    || rest.startsWith(ALLOW_TABLE_RESIZE + " "));
-                if (allowResize)
-                {
+                String rest =
+                        command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
+                final boolean allowResize =
+                        rest != null && (rest.equals(ALLOW_TABLE_RESIZE) || rest.startsWith(ALLOW_TABLE_RESIZE + " "));
+                if (allowResize) {
                     rest = rest.substring(ALLOW_TABLE_RESIZE.length()).strip();
                 }
                 final String named = rest == null || rest.isEmpty() ? null : rest;
-                if (named != null && !isOurFile(named))
-                {
+                if (named != null && !isOurFile(named)) {
                     reply = "refused: this forwarder re-reads " + configFile + ", the file it was started with, not "
-                        + named + "; put the new configuration there first\n";
-                }
-                else if (rest != null)
-                {
-                    try
-                    {
-                        final List<String> report = requestReload(allowResize)
-                            .get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
+                            + named + "; put the new configuration there first\n";
+                } else if (rest != null) {
+                    try {
+                        final List<String> report = requestReload(allowResize).get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
                         reply = String.join("\n", report) + "\n";
-                    }
-                    catch (final Exception ex)
-                    {
+                    } catch (final Exception ex) {
                         reply = "refused: " + ex + "\n";
                     }
-                }
-                else
-                {
+                } else {
                     reply = "refused: unknown command '" + command + "' (known: reload [" + ALLOW_TABLE_RESIZE
-                        + "] [FILE])\n";
+                            + "] [FILE])\n";
                 }
                 client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
-            }
-            catch (final IOException ex)
-            {
-                if (!server.isOpen())
-                {
+            } catch (final IOException ex) {
+                if (!server.isOpen()) {
                     return;
                 }
             }
@@ -163,29 +138,21 @@ public final class ControlServer implements AutoCloseable
     }
 
     /** The same file as ours: the same path, or the same file once links are resolved. */
-    private boolean isOurFile(final String named)
-    {
-        try
-        {
+    private boolean isOurFile(final String named) {
+        try {
             final Path other = Path.of(named).toAbsolutePath().normalize();
             return other.equals(configFile) || Files.isSameFile(other, configFile);
-        }
-        catch (final IOException | java.nio.file.InvalidPathException ex)
-        {
+        } catch (final IOException | java.nio.file.InvalidPathException ex) {
             return false;
         }
     }
 
     @Override
-    public void close()
-    {
-        try
-        {
+    public void close() {
+        try {
             server.close();
             Files.deleteIfExists(path);
-        }
-        catch (final IOException ignored)
-        {
+        } catch (final IOException ignored) {
             // Best effort on shutdown.
         }
     }

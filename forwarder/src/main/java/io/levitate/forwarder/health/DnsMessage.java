@@ -13,8 +13,7 @@ import java.nio.charset.StandardCharsets;
  * has no question at all (some servers leave it out of an error reply). Anything else, garbage
  * included, is not an answer to this probe, and the probe keeps waiting.
  */
-final class DnsMessage
-{
+final class DnsMessage {
     static final int HEADER_LENGTH = 12;
     static final int CLASS_IN = 1;
     /** Largest UDP message without EDNS; a query never needs more. */
@@ -28,9 +27,7 @@ final class DnsMessage
     private static final int RCODE_MASK = 0x000F;
     private static final String[] RCODE_NAMES = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
 
-    private DnsMessage()
-    {
-    }
+    private DnsMessage() {}
 
     /**
      * Writes a query for {@code name} (dotted, without a trailing dot) of {@code type} into
@@ -39,8 +36,7 @@ final class DnsMessage
      * @throws IllegalArgumentException when the name has an empty or over-long label, or is over
      *                                  255 bytes encoded (the config check refuses such names)
      */
-    static int encodeQuery(final byte[] out, final int id, final String name, final int type)
-    {
+    static int encodeQuery(final byte[] out, final int id, final String name, final int type) {
         putShort(out, 0, id);
         putShort(out, 2, RD); // a recursive resolver must answer from its cache or upstream, not refer
         putShort(out, 4, 1);
@@ -53,25 +49,20 @@ final class DnsMessage
         return at + 4;
     }
 
-    private static int encodeName(final byte[] out, final int offset, final String name)
-    {
+    private static int encodeName(final byte[] out, final int offset, final String name) {
         final byte[] text = name.getBytes(StandardCharsets.US_ASCII);
-        if (text.length + 2 > 255)
-        {
+        if (text.length + 2 > 255) {
             throw new IllegalArgumentException("DNS name longer than 255 bytes: " + name);
         }
         int at = offset;
         int start = 0;
-        for (int i = 0; i <= text.length; i++)
-        {
-            if (i == text.length || text[i] == '.')
-            {
+        for (int i = 0; i <= text.length; i++) {
+            if (i == text.length || text[i] == '.') {
                 final int length = i - start;
-                if (length == 0 || length > 63)
-                {
+                if (length == 0 || length > 63) {
                     throw new IllegalArgumentException("DNS label of " + length + " bytes in " + name);
                 }
-                out[at++] = (byte)length;
+                out[at++] = (byte) length;
                 System.arraycopy(text, start, out, at, length);
                 at += length;
                 start = i + 1;
@@ -85,36 +76,28 @@ final class DnsMessage
      * The RCODE (0..15) of {@code reply} when it answers {@code query} (same id, QR set, opcode
      * QUERY, the same question or none), else {@link #NOT_AN_ANSWER}.
      */
-    static int answerCode(final byte[] query, final int queryLength, final byte[] reply, final int replyLength)
-    {
-        if (replyLength < HEADER_LENGTH || queryLength < HEADER_LENGTH)
-        {
+    static int answerCode(final byte[] query, final int queryLength, final byte[] reply, final int replyLength) {
+        if (replyLength < HEADER_LENGTH || queryLength < HEADER_LENGTH) {
             return NOT_AN_ANSWER;
         }
         final int flags = getShort(reply, 2);
-        if (getShort(reply, 0) != getShort(query, 0) || (flags & QR) == 0 || (flags & OPCODE_MASK) != 0)
-        {
+        if (getShort(reply, 0) != getShort(query, 0) || (flags & QR) == 0 || (flags & OPCODE_MASK) != 0) {
             return NOT_AN_ANSWER;
         }
         final int questions = getShort(reply, 4);
-        if (questions == 0)
-        {
+        if (questions == 0) {
             return flags & RCODE_MASK;
         }
-        if (questions != 1)
-        {
+        if (questions != 1) {
             return NOT_AN_ANSWER;
         }
         // The question: the query's name, type and class, byte for byte but for the letters' case.
         final int questionLength = queryLength - HEADER_LENGTH;
-        if (replyLength < HEADER_LENGTH + questionLength)
-        {
+        if (replyLength < HEADER_LENGTH + questionLength) {
             return NOT_AN_ANSWER;
         }
-        for (int i = HEADER_LENGTH; i < queryLength; i++)
-        {
-            if (lower(reply[i]) != lower(query[i]))
-            {
+        for (int i = HEADER_LENGTH; i < queryLength; i++) {
+            if (lower(reply[i]) != lower(query[i])) {
                 return NOT_AN_ANSWER;
             }
         }
@@ -122,30 +105,25 @@ final class DnsMessage
     }
 
     /** "NXDOMAIN" for 3, "RCODE 9" for those without a name here. */
-    static String rcodeName(final int rcode)
-    {
+    static String rcodeName(final int rcode) {
         return rcode >= 0 && rcode < RCODE_NAMES.length ? RCODE_NAMES[rcode] : "RCODE " + rcode;
     }
 
     /** The id of a query (for tests and messages). */
-    static int id(final byte[] message)
-    {
+    static int id(final byte[] message) {
         return getShort(message, 0);
     }
 
-    private static int lower(final byte b)
-    {
+    private static int lower(final byte b) {
         return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
     }
 
-    private static void putShort(final byte[] out, final int at, final int value)
-    {
-        out[at] = (byte)(value >>> 8);
-        out[at + 1] = (byte)value;
+    private static void putShort(final byte[] out, final int at, final int value) {
+        out[at] = (byte) (value >>> 8);
+        out[at + 1] = (byte) value;
     }
 
-    private static int getShort(final byte[] in, final int at)
-    {
+    private static int getShort(final byte[] in, final int at) {
         return ((in[at] & 0xFF) << 8) | (in[at + 1] & 0xFF);
     }
 }

@@ -1,7 +1,6 @@
 package io.levitate.forwarder.health;
 
 import io.levitate.packet.Addresses;
-
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
@@ -18,52 +17,39 @@ import java.util.concurrent.TimeUnit;
  * when the checker closes, the command and every process it started that is still its descendant
  * are killed (SIGKILL): a check leaves nothing running behind it.
  */
-final class ExecProbe
-{
+final class ExecProbe {
     private static final File DEV_NULL = new File("/dev/null");
 
-    private ExecProbe()
-    {
-    }
+    private ExecProbe() {}
 
     /** Null when the command exited 0 within the timeout, else why not. */
-    static String probe(final HealthChecker.Target target, final long timeoutMillis)
-    {
+    static String probe(final HealthChecker.Target target, final long timeoutMillis) {
         final List<String> command = target.check().command();
         final ProcessBuilder builder = new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD);
+                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
         final Map<String, String> env = builder.environment();
         env.put("LEVITATE_BACKEND_ADDRESS", Addresses.format(target.address()));
         env.put("LEVITATE_BACKEND_PORT", Integer.toString(target.backendPort()));
-        if (target.service() != null)
-        {
+        if (target.service() != null) {
             env.put("LEVITATE_SERVICE", target.service());
         }
-        if (target.vip() != null)
-        {
+        if (target.vip() != null) {
             env.put("LEVITATE_VIP", Addresses.format(target.vip()));
         }
         final Process process;
-        try
-        {
+        try {
             process = builder.start();
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             return "cannot run " + command.getFirst() + ": " + ex.getMessage();
         }
-        try
-        {
-            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS))
-            {
+        try {
+            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 kill(process);
                 return "timed out after " + timeoutMillis + " ms (killed)";
             }
-        }
-        catch (final InterruptedException ex)
-        {
+        } catch (final InterruptedException ex) {
             kill(process);
             Thread.currentThread().interrupt();
             return "interrupted (killed)";
@@ -76,8 +62,7 @@ final class ExecProbe
      * Kills the command and its descendants. The descendants are listed first: once their parent
      * is dead they are re-parented and no longer found through it.
      */
-    static void kill(final Process process)
-    {
+    static void kill(final Process process) {
         final List<ProcessHandle> descendants = process.descendants().toList();
         process.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);

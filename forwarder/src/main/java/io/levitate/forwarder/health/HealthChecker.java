@@ -1,14 +1,12 @@
 package io.levitate.forwarder.health;
 
 import io.levitate.forwarder.config.HealthCheckConfig;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import javax.net.ssl.SSLSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HashMap;
@@ -21,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Probes every backend that has a health check and reports up/down transitions.
@@ -39,11 +38,9 @@ import java.util.concurrent.TimeUnit;
  * own next probe, never another backend's; and nothing here runs on a worker. {@link #close}
  * interrupts the probes in flight: an exec probe's command is killed with its descendants.
  */
-public final class HealthChecker implements AutoCloseable
-{
+public final class HealthChecker implements AutoCloseable {
     /** Called (serialised) with every backend's verdict, after any transition. */
-    public interface Listener
-    {
+    public interface Listener {
         void changed(Map<String, Boolean> up, String transition);
     }
 
@@ -51,27 +48,28 @@ public final class HealthChecker implements AutoCloseable
      * One probed backend: its label ("service/address:port"), where to probe and how; the service's
      * name and VIP (null when unknown) are handed to an exec check's command.
      */
-    public record Target(String label, InetAddress address, int backendPort, HealthCheckConfig check, String service,
-        InetAddress vip)
-    {
-        public Target(final String label, final InetAddress address, final int backendPort, final HealthCheckConfig check)
-        {
+    public record Target(
+            String label,
+            InetAddress address,
+            int backendPort,
+            HealthCheckConfig check,
+            String service,
+            InetAddress vip) {
+        public Target(
+                final String label, final InetAddress address, final int backendPort, final HealthCheckConfig check) {
             this(label, address, backendPort, check, null, null);
         }
 
         /** The check's port, else the backend's; a dns check of an "any" service's backend asks port 53. */
-        int probePort()
-        {
-            if (check.port() > 0)
-            {
+        int probePort() {
+            if (check.port() > 0) {
                 return check.port();
             }
             return backendPort == 0 && check.type() == HealthCheckConfig.Type.DNS ? DnsProbe.DEFAULT_PORT : backendPort;
         }
     }
 
-    private static final class State
-    {
+    private static final class State {
         boolean up = true;
         int successes;
         int failures;
@@ -86,8 +84,7 @@ public final class HealthChecker implements AutoCloseable
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
-    public HealthChecker(final List<Target> targets, final int threads, final Listener listener)
-    {
+    public HealthChecker(final List<Target> targets, final int threads, final Listener listener) {
         this(targets, threads, listener, Map.of());
     }
 
@@ -96,124 +93,97 @@ public final class HealthChecker implements AutoCloseable
      * @param initial verdicts carried over from a previous checker (a reload): a backend known
      *                to be down stays down until it passes {@code rise} checks.
      */
-    public HealthChecker(final List<Target> targets, final int threads, final Listener listener,
-        final Map<String, Boolean> initial)
-    {
+    public HealthChecker(
+            final List<Target> targets,
+            final int threads,
+            final Listener listener,
+            final Map<String, Boolean> initial) {
         this.listener = listener;
-        scheduler = new ScheduledThreadPoolExecutor(Math.max(1, threads), r ->
-        {
+        scheduler = new ScheduledThreadPoolExecutor(Math.max(1, threads), r -> {
             final Thread t = new Thread(r, "levitate-health");
             t.setDaemon(true);
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true); // a cancelled watchdog leaves no garbage behind
-        for (final Target target : targets)
-        {
+        for (final Target target : targets) {
             final State state = new State();
             state.up = initial.getOrDefault(target.label(), Boolean.TRUE);
             states.put(target.label(), state);
         }
-        for (final Target target : targets)
-        {
+        for (final Target target : targets) {
             scheduler.execute(() -> launch(target));
         }
     }
 
     /** Starts one probe of {@code target} on a virtual thread, which schedules the next when it ends. */
-    private void launch(final Target target)
-    {
-        if (closed)
-        {
+    private void launch(final Target target) {
+        if (closed) {
             return;
         }
-        Thread.ofVirtual().name("levitate-health " + target.label()).start(() ->
-        {
+        Thread.ofVirtual().name("levitate-health " + target.label()).start(() -> {
             final Thread self = Thread.currentThread();
             running.add(self);
-            try
-            {
+            try {
                 probeAndRecord(target);
-            }
-            finally
-            {
+            } finally {
                 running.remove(self);
                 scheduleNext(target);
             }
         });
     }
 
-    private void scheduleNext(final Target target)
-    {
-        if (closed)
-        {
+    private void scheduleNext(final Target target) {
+        if (closed) {
             return;
         }
-        try
-        {
-            scheduler.schedule(() -> launch(target), Math.max(1, target.check().interval().toMillis()),
-                TimeUnit.MILLISECONDS);
-        }
-        catch (final RejectedExecutionException ex)
-        {
+        try {
+            scheduler.schedule(
+                    () -> launch(target), Math.max(1, target.check().interval().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (final RejectedExecutionException ex) {
             // closed meanwhile: no next probe
         }
     }
 
-    private void probeAndRecord(final Target target)
-    {
+    private void probeAndRecord(final Target target) {
         String failure;
-        try
-        {
+        try {
             failure = probe(target);
-        }
-        catch (final RuntimeException ex)
-        {
+        } catch (final RuntimeException ex) {
             failure = ex.toString();
         }
-        if (closed)
-        {
+        if (closed) {
             return; // a probe cut short by close() says nothing about the backend
         }
         record(target, failure == null, failure);
     }
 
-    private synchronized void record(final Target target, final boolean ok, final String error)
-    {
+    private synchronized void record(final Target target, final boolean ok, final String error) {
         final State s = states.get(target.label());
         s.probes++;
-        if (ok)
-        {
+        if (ok) {
             s.successes++;
             s.failures = 0;
-        }
-        else
-        {
+        } else {
             s.failures++;
             s.successes = 0;
         }
         final HealthCheckConfig check = target.check();
         String transition = null;
-        if (s.up && s.failures >= check.fall())
-        {
+        if (s.up && s.failures >= check.fall()) {
             s.up = false;
             transition = target.label() + " is DOWN after " + s.failures + " failed " + kind(check) + " checks"
-                + (error != null ? " (" + error + ")" : "");
-        }
-        else if (!s.up && s.successes >= check.rise())
-        {
+                    + (error != null ? " (" + error + ")" : "");
+        } else if (!s.up && s.successes >= check.rise()) {
             s.up = true;
             transition = target.label() + " is UP after " + s.successes + " passed " + kind(check) + " checks";
         }
-        if (transition != null)
-        {
+        if (transition != null) {
             listener.changed(snapshotOfStates(), transition);
         }
     }
 
-    private static String kind(final HealthCheckConfig check)
-    {
-        return switch (check.type())
-        {
+    private static String kind(final HealthCheckConfig check) {
+        return switch (check.type()) {
             case TCP -> "TCP";
             case HTTP -> "HTTP";
             case HTTPS -> "HTTPS";
@@ -222,34 +192,29 @@ public final class HealthChecker implements AutoCloseable
         };
     }
 
-    private Map<String, Boolean> snapshotOfStates()
-    {
+    private Map<String, Boolean> snapshotOfStates() {
         final Map<String, Boolean> up = new HashMap<>();
         states.forEach((label, s) -> up.put(label, s.up));
         return up;
     }
 
     /** Current verdicts, label to up. */
-    public synchronized Map<String, Boolean> states()
-    {
+    public synchronized Map<String, Boolean> states() {
         return snapshotOfStates();
     }
 
     /** Probes run so far for a backend (for tests and stat). */
-    public synchronized long probes(final String label)
-    {
+    public synchronized long probes(final String label) {
         final State s = states.get(label);
         return s == null ? 0 : s.probes;
     }
 
     /** Runs one probe of the target's kind: null when it passed, else why it failed. */
-    String probe(final Target target)
-    {
+    String probe(final Target target) {
         final HealthCheckConfig check = target.check();
         final long timeoutMillis = Math.max(1, check.timeout().toMillis());
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        return switch (check.type())
-        {
+        return switch (check.type()) {
             case TCP, HTTP, HTTPS -> streamProbe(target, timeoutMillis, deadline);
             case DNS -> DnsProbe.probe(target.address(), target.probePort(), check.dns(), deadline, random);
             case EXEC -> ExecProbe.probe(target, timeoutMillis);
@@ -262,137 +227,109 @@ public final class HealthChecker implements AutoCloseable
      * trickles its handshake or status line a byte at a time nor one that never answers holds the
      * probe past the timeout (a read timeout alone restarts with every byte).
      */
-    private String streamProbe(final Target target, final long timeoutMillis, final long deadline)
-    {
+    private String streamProbe(final Target target, final long timeoutMillis, final long deadline) {
         final HealthCheckConfig check = target.check();
         final Socket socket = new Socket();
         final ScheduledFuture<?> watchdog;
-        try
-        {
-            socket.connect(new InetSocketAddress(target.address(), target.probePort()), (int)timeoutMillis);
-            if (check.type() == HealthCheckConfig.Type.TCP)
-            {
+        try {
+            socket.connect(new InetSocketAddress(target.address(), target.probePort()), (int) timeoutMillis);
+            if (check.type() == HealthCheckConfig.Type.TCP) {
                 closeQuietly(socket);
                 return null;
             }
             final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0)
-            {
+            if (left <= 0) {
                 closeQuietly(socket);
                 return "timed out after " + timeoutMillis + " ms";
             }
             watchdog = scheduler.schedule(() -> closeQuietly(socket), left, TimeUnit.MILLISECONDS);
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             closeQuietly(socket);
             return "connect: " + ex.getMessage();
-        }
-        catch (final RejectedExecutionException ex)
-        {
+        } catch (final RejectedExecutionException ex) {
             closeQuietly(socket);
             return "checker stopped";
         }
-        try
-        {
-            socket.setSoTimeout((int)timeoutMillis);
+        try {
+            socket.setSoTimeout((int) timeoutMillis);
             Socket stream = socket;
             String host = null;
-            if (check.type() == HealthCheckConfig.Type.HTTPS)
-            {
+            if (check.type() == HealthCheckConfig.Type.HTTPS) {
                 final SSLSocket tls = tlsContexts.handshake(socket, target);
                 stream = tls;
                 host = check.tls().sni();
             }
-            try
-            {
+            try {
                 final int status = httpStatus(stream, target, check.path(), host);
-                return status == check.expectStatus() ? null
-                    : status < 0 ? "no HTTP status line" : "HTTP status " + status + ", expected " + check.expectStatus();
-            }
-            finally
-            {
-                if (stream instanceof SSLSocket tls)
-                {
+                return status == check.expectStatus()
+                        ? null
+                        : status < 0
+                                ? "no HTTP status line"
+                                : "HTTP status " + status + ", expected " + check.expectStatus();
+            } finally {
+                if (stream instanceof SSLSocket tls) {
                     // Every probe does a full handshake, so a certificate changed on the
                     // backend is seen at once rather than hidden behind a resumed session.
                     tls.getSession().invalidate();
                 }
             }
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             return watchdog.isDone() ? "timed out after " + timeoutMillis + " ms" : describe(ex);
-        }
-        finally
-        {
+        } finally {
             watchdog.cancel(false);
             closeQuietly(socket);
         }
     }
 
-    private static String describe(final IOException ex)
-    {
+    private static String describe(final IOException ex) {
         final String what = ex instanceof javax.net.ssl.SSLException ? "TLS: " : "";
         return what + (ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName());
     }
 
-    private static void closeQuietly(final Socket socket)
-    {
-        try
-        {
+    private static void closeQuietly(final Socket socket) {
+        try {
             socket.close();
-        }
-        catch (final IOException ignored)
-        {
+        } catch (final IOException ignored) {
             // nothing to do: the probe has failed or ended either way
         }
     }
 
     /** Sends a minimal HTTP/1.1 GET and returns the status code of the reply (-1 if unreadable). */
     private static int httpStatus(final Socket socket, final Target target, final String path, final String name)
-        throws IOException
-    {
+            throws IOException {
         final String host = name != null ? name : io.levitate.packet.Addresses.format(target.address());
         final String request = "GET " + (path == null || path.isEmpty() ? "/" : path) + " HTTP/1.1\r\nHost: "
-            + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + target.probePort()
-            + "\r\nUser-Agent: levitate-health\r\nConnection: close\r\n\r\n";
+                + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + target.probePort()
+                + "\r\nUser-Agent: levitate-health\r\nConnection: close\r\n\r\n";
         final OutputStream out = socket.getOutputStream();
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         final InputStream in = socket.getInputStream();
         final byte[] line = new byte[64];
         int n = 0;
-        while (n < line.length)
-        {
+        while (n < line.length) {
             final int b = in.read();
-            if (b < 0 || b == '\n')
-            {
+            if (b < 0 || b == '\n') {
                 break;
             }
-            line[n++] = (byte)b;
+            line[n++] = (byte) b;
         }
         // "HTTP/1.1 200 OK"
         final String status = new String(line, 0, n, StandardCharsets.US_ASCII).trim();
         final String[] parts = status.split(" ");
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/"))
-        {
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
             return -1;
         }
-        try
-        {
+        try {
             return Integer.parseInt(parts[1]);
-        }
-        catch (final NumberFormatException ex)
-        {
+        } catch (final NumberFormatException ex) {
             return -1;
         }
     }
 
     /** Stops probing: no probe starts after this, and those in flight are interrupted. */
     @Override
-    public void close()
-    {
+    public void close() {
         closed = true;
         scheduler.shutdownNow();
         running.forEach(Thread::interrupt);

@@ -5,8 +5,7 @@ package io.levitate.forwarder.lb;
  * {@link LoadBalancerAgent#handleReceived} and {@link LoadBalancerAgent#handleOne} report to tests
  * and benchmarks. {@link LoadBalancerAgent}'s poll sorts the burst's mbufs by it.
  */
-final class Action
-{
+final class Action {
     static final int DROP = 0;
     /** A tunnel packet, to the peer port. */
     static final int FORWARD = 1;
@@ -17,7 +16,5 @@ final class Action
     /** {@link Ipv4FastPath#forward}: not the fast path's packet; nothing was changed or counted. */
     static final int GENERAL = -1;
 
-    private Action()
-    {
-    }
+    private Action() {}
 }

@@ -1,5 +1,15 @@
 package io.levitate.forwarder.lb;
 
+import static io.levitate.packet.NetworkOrder.i64;
+import static io.levitate.packet.NetworkOrder.mac;
+import static io.levitate.packet.NetworkOrder.putI32;
+import static io.levitate.packet.NetworkOrder.putI64;
+import static io.levitate.packet.NetworkOrder.putMac;
+import static io.levitate.packet.NetworkOrder.putU16;
+import static io.levitate.packet.NetworkOrder.putU8;
+import static io.levitate.packet.NetworkOrder.u16;
+import static io.levitate.packet.NetworkOrder.u8;
+
 import io.levitate.packet.Checksums;
 import io.levitate.packet.Classification;
 import io.levitate.packet.EtherTypes;
@@ -10,18 +20,7 @@ import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
 import io.levitate.packet.transport.IcmpFlyweight;
 import io.levitate.packet.transport.Icmpv6Flyweight;
-
 import java.lang.foreign.MemorySegment;
-
-import static io.levitate.packet.NetworkOrder.i64;
-import static io.levitate.packet.NetworkOrder.mac;
-import static io.levitate.packet.NetworkOrder.putI32;
-import static io.levitate.packet.NetworkOrder.putI64;
-import static io.levitate.packet.NetworkOrder.putMac;
-import static io.levitate.packet.NetworkOrder.putU16;
-import static io.levitate.packet.NetworkOrder.putU8;
-import static io.levitate.packet.NetworkOrder.u16;
-import static io.levitate.packet.NetworkOrder.u8;
 
 /**
  * What a one-armed load balancer must answer on its data port itself: ARP and IPv6 neighbour
@@ -36,12 +35,12 @@ import static io.levitate.packet.NetworkOrder.u8;
  * <p>Every method returns the length of the frame to transmit, or a negative {@link ForwardDrop}
  * id (negated) when the frame is consumed or not ours.
  */
-public final class ControlResponder
-{
+public final class ControlResponder {
     // The ND message layout is NeighbourDiscoveryValidator's (under its diagram); the names here
     // are short aliases for the messages this class writes.
     /** Hop limit ND messages must carry (RFC 4861 section 7.1: receivers drop anything else). */
     static final int ND_HOP_LIMIT = NeighbourDiscoveryValidator.HOP_LIMIT;
+
     static final int ND_NEIGHBOUR_SOLICITATION = NeighbourDiscoveryValidator.NEIGHBOUR_SOLICITATION;
     static final int ND_NEIGHBOUR_ADVERTISEMENT = NeighbourDiscoveryValidator.NEIGHBOUR_ADVERTISEMENT;
     static final int ND_OPTION_SOURCE_LL = NeighbourDiscoveryValidator.OPTION_SOURCE_LL;
@@ -50,15 +49,20 @@ public final class ControlResponder
     static final int NA_FLAGS_SOLICITED_OVERRIDE = 0x60000000;
     /** Echo replies leave with a fresh TTL, not the request's remaining one. */
     static final int REPLY_TTL = 64;
+
     static final int IPV6_HEADER = Ipv6Flyweight.HEADER_LENGTH;
     /** ICMPv6 NS and NA body: type, code, checksum, 4 bytes flags/reserved, 16-byte target. */
     static final int ND_BODY = NeighbourDiscoveryValidator.NA_LENGTH;
-    static final int ND_OPTION_LL = NeighbourDiscoveryValidator.LL_OPTION_UNITS * NeighbourDiscoveryValidator.OPTION_UNIT;
+
+    static final int ND_OPTION_LL =
+            NeighbourDiscoveryValidator.LL_OPTION_UNITS * NeighbourDiscoveryValidator.OPTION_UNIT;
     /** Where, in an NS or NA, the target address and its low half are. */
     private static final int TARGET = NeighbourDiscoveryValidator.OFFSET_TARGET;
+
     private static final int TARGET_LO = TARGET + Ipv6Flyweight.LOW_HALF;
     /** Where, in the link-layer address option that follows the body, its length and its MAC are. */
     private static final int OPTION_UNITS_AT = ND_BODY + NeighbourDiscoveryValidator.OPTION_LENGTH_OFFSET;
+
     private static final int OPTION_MAC_AT = ND_BODY + NeighbourDiscoveryValidator.OPTION_LL_ADDRESS_OFFSET;
     static final long BROADCAST_MAC = 0xFFFF_FFFF_FFFFL;
 
@@ -70,8 +74,7 @@ public final class ControlResponder
     private final IcmpFlyweight icmp = new IcmpFlyweight();
     private final NeighbourDiscoveryValidator validator = new NeighbourDiscoveryValidator();
 
-    public ControlResponder(final long portMac, final Neighbours neighbours)
-    {
+    public ControlResponder(final long portMac, final Neighbours neighbours) {
         this.portMac = portMac;
         this.neighbours = neighbours;
     }
@@ -83,24 +86,19 @@ public final class ControlResponder
      * group address would reach every host on the segment. Under pinned neighbours an ARP from the
      * gateway's address naming another MAC is refused as well: it contradicts the configuration.
      */
-    public int arp(final MemorySegment s, final Classification c, final long nowMs)
-    {
+    public int arp(final MemorySegment s, final Classification c, final long nowMs) {
         final ArpFlyweight a = arp.wrap(s, c.l3Offset, ArpFlyweight.LENGTH);
         final long senderMac = a.senderMac();
-        if (!Neighbours.isUnicast(senderMac))
-        {
+        if (!Neighbours.isUnicast(senderMac)) {
             return -ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
         }
-        if (neighbours.hasGatewayV4 && a.senderIp() == neighbours.gatewayV4)
-        {
-            if (neighbours.pinned && senderMac != neighbours.pinnedV4)
-            {
+        if (neighbours.hasGatewayV4 && a.senderIp() == neighbours.gatewayV4) {
+            if (neighbours.pinned && senderMac != neighbours.pinnedV4) {
                 return -ForwardDrop.NEIGHBOUR_STATIC.id();
             }
             neighbours.confirmV4(senderMac, nowMs);
         }
-        if (a.operation() != ArpFlyweight.OPERATION_REQUEST || !neighbours.hasV4 || a.targetIp() != neighbours.ourV4)
-        {
+        if (a.operation() != ArpFlyweight.OPERATION_REQUEST || !neighbours.hasV4 || a.targetIp() != neighbours.ourV4) {
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
         final int requesterIp = a.senderIp();
@@ -115,11 +113,9 @@ public final class ControlResponder
      * {@link NeighbourDiscoveryValidator}), whose failures are counted drops; then learn the
      * gateway and answer solicitations for our IPv6 address.
      */
-    public int neighbourDiscovery(final MemorySegment s, final Classification c, final long room, final long nowMs)
-    {
+    public int neighbourDiscovery(final MemorySegment s, final Classification c, final long room, final long nowMs) {
         final int invalid = validator.validate(s, c);
-        if (invalid != 0)
-        {
+        if (invalid != 0) {
             return -invalid;
         }
         final long ip = c.l3Offset;
@@ -128,27 +124,25 @@ public final class ControlResponder
         final long srcHi = i64(s, ip + Ipv6Flyweight.SOURCE_OFFSET);
         final long srcLo = i64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET);
         final int refused = learnFromNd(s, c, type, srcHi, srcLo, nowMs);
-        if (refused != 0)
-        {
+        if (refused != 0) {
             return -refused;
         }
-        if (type != ND_NEIGHBOUR_SOLICITATION || !neighbours.hasV6
-            || i64(s, l4 + TARGET) != neighbours.ourV6Hi || i64(s, l4 + TARGET_LO) != neighbours.ourV6Lo
-            || (srcHi == 0 && srcLo == 0))
-        {
+        if (type != ND_NEIGHBOUR_SOLICITATION
+                || !neighbours.hasV6
+                || i64(s, l4 + TARGET) != neighbours.ourV6Hi
+                || i64(s, l4 + TARGET_LO) != neighbours.ourV6Lo
+                || (srcHi == 0 && srcLo == 0)) {
             // Not for us, or duplicate address detection from an unspecified source: stay silent.
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
         final long requesterMac = mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
-        if (!Neighbours.isUnicast(requesterMac))
-        {
+        if (!Neighbours.isUnicast(requesterMac)) {
             // An NA to a group address would answer every host on the segment (RFC 4861 section
             // 7.2.4 answers the solicitor, one interface).
             return -ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
         }
-        final int frameLength = (int)(ip - c.frameOffset) + IPV6_HEADER + ND_BODY + ND_OPTION_LL;
-        if (c.frameOffset + frameLength > room)
-        {
+        final int frameLength = (int) (ip - c.frameOffset) + IPV6_HEADER + ND_BODY + ND_OPTION_LL;
+        if (c.frameOffset + frameLength > room) {
             return -ForwardDrop.NEIGHBOUR_CONSUMED.id();
         }
         // IPv6 header: reply to the solicitor from our address, payload = NA + target LL option.
@@ -168,9 +162,16 @@ public final class ControlResponder
         putU8(s, l4 + ND_BODY, ND_OPTION_TARGET_LL);
         putU8(s, l4 + OPTION_UNITS_AT, NeighbourDiscoveryValidator.LL_OPTION_UNITS);
         putMac(s, l4 + OPTION_MAC_AT, portMac);
-        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL,
-            Icmpv6Flyweight.CHECKSUM_OFFSET,
-            Checksums.pseudoHeaderV6(s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
+        putU16(
+                s,
+                l4 + Icmpv6Flyweight.CHECKSUM_OFFSET,
+                Checksums.upperLayer(
+                        s,
+                        l4,
+                        ND_BODY + ND_OPTION_LL,
+                        Icmpv6Flyweight.CHECKSUM_OFFSET,
+                        Checksums.pseudoHeaderV6(
+                                s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
         ethernet.wrap(s, c.frameOffset, frameLength).destination(requesterMac).source(portMac);
         return frameLength;
     }
@@ -183,39 +184,38 @@ public final class ControlResponder
      * @return 0, or the {@link ForwardDrop} id that refuses the frame: a non-unicast Ethernet
      *         source speaking for the gateway, or a MAC other than the pinned one
      */
-    private int learnFromNd(final MemorySegment s, final Classification c, final int type, final long srcHi,
-        final long srcLo, final long nowMs)
-    {
-        if (!neighbours.hasGatewayV6)
-        {
+    private int learnFromNd(
+            final MemorySegment s,
+            final Classification c,
+            final int type,
+            final long srcHi,
+            final long srcLo,
+            final long nowMs) {
+        if (!neighbours.hasGatewayV6) {
             return 0;
         }
         final long l4 = c.l4Offset;
         long mac = 0;
-        if (type == ND_NEIGHBOUR_ADVERTISEMENT && i64(s, l4 + TARGET) == neighbours.gatewayV6Hi
-            && i64(s, l4 + TARGET_LO) == neighbours.gatewayV6Lo)
-        {
-            mac = validator.linkLayerAddress != 0 ? validator.linkLayerAddress
-                : mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
-        }
-        else if (type == ND_NEIGHBOUR_SOLICITATION && srcHi == neighbours.gatewayV6Hi && srcLo == neighbours.gatewayV6Lo)
-        {
+        if (type == ND_NEIGHBOUR_ADVERTISEMENT
+                && i64(s, l4 + TARGET) == neighbours.gatewayV6Hi
+                && i64(s, l4 + TARGET_LO) == neighbours.gatewayV6Lo) {
+            mac = validator.linkLayerAddress != 0
+                    ? validator.linkLayerAddress
+                    : mac(s, c.frameOffset + EthernetFlyweight.SOURCE_OFFSET);
+        } else if (type == ND_NEIGHBOUR_SOLICITATION
+                && srcHi == neighbours.gatewayV6Hi
+                && srcLo == neighbours.gatewayV6Lo) {
             mac = validator.linkLayerAddress;
-            if (mac == 0)
-            {
+            if (mac == 0) {
                 return 0;
             }
-        }
-        else
-        {
+        } else {
             return 0;
         }
-        if (!Neighbours.isUnicast(mac))
-        {
+        if (!Neighbours.isUnicast(mac)) {
             return ForwardDrop.NEIGHBOUR_NOT_UNICAST.id();
         }
-        if (neighbours.pinned)
-        {
+        if (neighbours.pinned) {
             return mac == neighbours.pinnedV6 ? 0 : ForwardDrop.NEIGHBOUR_STATIC.id();
         }
         neighbours.confirmV6(mac, nowMs);
@@ -226,25 +226,20 @@ public final class ControlResponder
      * ICMP or ICMPv6 echo request to one of our addresses or to a VIP: turned into the reply in
      * place (addresses and MACs swapped, type changed, checksum updated incrementally).
      */
-    public int echo(final MemorySegment s, final Classification c, final VipTable vips)
-    {
-        if (c.l4Offset < 0)
-        {
+    public int echo(final MemorySegment s, final Classification c, final VipTable vips) {
+        if (c.l4Offset < 0) {
             return -ForwardDrop.NOT_HANDLED.id();
         }
         final long ip = c.l3Offset;
         final long l4 = c.l4Offset;
         final boolean v4 = c.key.family == 4;
-        if (v4 ? c.icmpType != IcmpFlyweight.TYPE_ECHO_REQUEST : c.icmpType != Icmpv6Flyweight.TYPE_ECHO_REQUEST)
-        {
+        if (v4 ? c.icmpType != IcmpFlyweight.TYPE_ECHO_REQUEST : c.icmpType != Icmpv6Flyweight.TYPE_ECHO_REQUEST) {
             return -ForwardDrop.NOT_HANDLED.id();
         }
-        if (!isOursOrVip(c, vips) || c.l4Length < IcmpFlyweight.HEADER_LENGTH)
-        {
+        if (!isOursOrVip(c, vips) || c.l4Length < IcmpFlyweight.HEADER_LENGTH) {
             return -ForwardDrop.NOT_HANDLED.id();
         }
-        if (v4)
-        {
+        if (v4) {
             final Ipv4Flyweight h = ipv4.wrap(s, ip, c.ipHeaderLength);
             final int src = h.source();
             h.source(h.destination()).destination(src).ttl(REPLY_TTL).checksum(0);
@@ -252,11 +247,8 @@ public final class ControlResponder
             final IcmpFlyweight m = icmp.wrap(s, l4, c.l4Length);
             final int oldWord = u16(s, l4);
             m.type(IcmpFlyweight.TYPE_ECHO_REPLY);
-            putU16(s, l4 + IcmpFlyweight.CHECKSUM_OFFSET,
-                Checksums.update16(m.checksum(), oldWord, u16(s, l4)));
-        }
-        else
-        {
+            putU16(s, l4 + IcmpFlyweight.CHECKSUM_OFFSET, Checksums.update16(m.checksum(), oldWord, u16(s, l4)));
+        } else {
             // Swapping source and destination leaves the pseudo-header sum unchanged.
             final long srcHi = i64(s, ip + Ipv6Flyweight.SOURCE_OFFSET);
             final long srcLo = i64(s, ip + Ipv6Flyweight.SOURCE_LO_OFFSET);
@@ -276,24 +268,24 @@ public final class ControlResponder
         return c.frameLength;
     }
 
-    private boolean isOursOrVip(final Classification c, final VipTable vips)
-    {
+    private boolean isOursOrVip(final Classification c, final VipTable vips) {
         final boolean ours = c.key.family == 4
-            ? neighbours.hasV4 && (int)c.key.dstLo == neighbours.ourV4
-            : neighbours.hasV6 && c.key.dstHi == neighbours.ourV6Hi && c.key.dstLo == neighbours.ourV6Lo;
+                ? neighbours.hasV4 && (int) c.key.dstLo == neighbours.ourV4
+                : neighbours.hasV6 && c.key.dstHi == neighbours.ourV6Hi && c.key.dstLo == neighbours.ourV6Lo;
         return ours || vips.isVip(c.key.family, c.key.dstHi, c.key.dstLo);
     }
 
     /** Writes a broadcast ARP request for the IPv4 gateway at {@code frame}; returns its length (the Ethernet minimum). */
-    public int arpRequest(final MemorySegment s, final long frame)
-    {
-        ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH).destination(BROADCAST_MAC).source(portMac)
-            .outerEtherType(EtherTypes.ARP);
+    public int arpRequest(final MemorySegment s, final long frame) {
+        ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH)
+                .destination(BROADCAST_MAC)
+                .source(portMac)
+                .outerEtherType(EtherTypes.ARP);
         arp.wrap(s, frame + EthernetFlyweight.HEADER_LENGTH, ArpFlyweight.LENGTH)
-            .write(ArpFlyweight.OPERATION_REQUEST, portMac, neighbours.ourV4, 0, neighbours.gatewayV4);
+                .write(ArpFlyweight.OPERATION_REQUEST, portMac, neighbours.ourV4, 0, neighbours.gatewayV4);
         // Pad to the Ethernet minimum.
         final int used = EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.LENGTH;
-        s.asSlice(frame + used, EthernetFlyweight.MIN_FRAME_LENGTH - used).fill((byte)0);
+        s.asSlice(frame + used, EthernetFlyweight.MIN_FRAME_LENGTH - used).fill((byte) 0);
         return EthernetFlyweight.MIN_FRAME_LENGTH;
     }
 
@@ -301,16 +293,17 @@ public final class ControlResponder
      * Writes a neighbour solicitation for the IPv6 gateway (to its solicited-node multicast
      * address, RFC 4291 section 2.7.1) at {@code frame}; returns its length.
      */
-    public int neighbourSolicitation(final MemorySegment s, final long frame)
-    {
+    public int neighbourSolicitation(final MemorySegment s, final long frame) {
         final long gwLo = neighbours.gatewayV6Lo;
-        final int low24 = (int)(gwLo & 0xFF_FFFF);
+        final int low24 = (int) (gwLo & 0xFF_FFFF);
         // 33:33 + low 32 bits of ff02::1:ffXX:XXXX.
         final long dstMac = 0x3333_0000_0000L | 0xFF00_0000L | low24;
         final long ip = frame + EthernetFlyweight.HEADER_LENGTH;
         final long l4 = ip + IPV6_HEADER;
-        ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH).destination(dstMac).source(portMac)
-            .outerEtherType(EtherTypes.IPV6);
+        ethernet.wrap(s, frame, EthernetFlyweight.HEADER_LENGTH)
+                .destination(dstMac)
+                .source(portMac)
+                .outerEtherType(EtherTypes.IPV6);
         putI32(s, ip + Ipv6Flyweight.VERSION_CLASS_FLOW_OFFSET, Ipv6Flyweight.PLAIN_VERSION_WORD);
         putU16(s, ip + Ipv6Flyweight.PAYLOAD_LENGTH_OFFSET, ND_BODY + ND_OPTION_LL);
         putU8(s, ip + Ipv6Flyweight.NEXT_HEADER_OFFSET, IpProtocols.ICMPV6);
@@ -328,10 +321,16 @@ public final class ControlResponder
         putU8(s, l4 + ND_BODY, ND_OPTION_SOURCE_LL);
         putU8(s, l4 + OPTION_UNITS_AT, NeighbourDiscoveryValidator.LL_OPTION_UNITS);
         putMac(s, l4 + OPTION_MAC_AT, portMac);
-        putU16(s, l4 + Icmpv6Flyweight.CHECKSUM_OFFSET, Checksums.upperLayer(s, l4, ND_BODY + ND_OPTION_LL,
-            Icmpv6Flyweight.CHECKSUM_OFFSET,
-            Checksums.pseudoHeaderV6(s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
+        putU16(
+                s,
+                l4 + Icmpv6Flyweight.CHECKSUM_OFFSET,
+                Checksums.upperLayer(
+                        s,
+                        l4,
+                        ND_BODY + ND_OPTION_LL,
+                        Icmpv6Flyweight.CHECKSUM_OFFSET,
+                        Checksums.pseudoHeaderV6(
+                                s, ip + Ipv6Flyweight.SOURCE_OFFSET, IpProtocols.ICMPV6, ND_BODY + ND_OPTION_LL)));
         return EthernetFlyweight.HEADER_LENGTH + IPV6_HEADER + ND_BODY + ND_OPTION_LL;
     }
-
 }

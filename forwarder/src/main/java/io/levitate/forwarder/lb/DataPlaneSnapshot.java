@@ -2,7 +2,6 @@ package io.levitate.forwarder.lb;
 
 import io.levitate.conntrack.BackendStates;
 import io.levitate.gre.GreTunnel;
-
 import java.util.List;
 
 /**
@@ -10,8 +9,7 @@ import java.util.List;
  * change and publishes it with a release store; a worker picks up the newest once per burst with
  * an acquire load. Nothing in here is ever mutated after publication.
  */
-public final class DataPlaneSnapshot
-{
+public final class DataPlaneSnapshot {
     public final long generation;
     public final VipTable vips;
     final ServiceState[] services;
@@ -21,11 +19,17 @@ public final class DataPlaneSnapshot
     final String[] backendNames;
     /** Service index by global backend id. */
     final int[] backendService;
+
     public final BackendStates backendStates;
 
-    DataPlaneSnapshot(final long generation, final VipTable vips, final ServiceState[] services, final GreTunnel[] tunnels,
-        final String[] backendNames, final int[] backendService, final BackendStates backendStates)
-    {
+    DataPlaneSnapshot(
+            final long generation,
+            final VipTable vips,
+            final ServiceState[] services,
+            final GreTunnel[] tunnels,
+            final String[] backendNames,
+            final int[] backendService,
+            final BackendStates backendStates) {
         this.generation = generation;
         this.vips = vips;
         this.services = services;
@@ -36,13 +40,10 @@ public final class DataPlaneSnapshot
     }
 
     /** The configured services (ids of services removed by a reload leave gaps, skipped here). */
-    public List<ServiceState> services()
-    {
+    public List<ServiceState> services() {
         final List<ServiceState> list = new java.util.ArrayList<>(services.length);
-        for (final ServiceState s : services)
-        {
-            if (s != null)
-            {
+        for (final ServiceState s : services) {
+            if (s != null) {
                 list.add(s);
             }
         }
@@ -50,35 +51,28 @@ public final class DataPlaneSnapshot
     }
 
     /** A service by name, or null. */
-    public ServiceState service(final String name)
-    {
-        for (final ServiceState s : services)
-        {
-            if (s != null && s.name.equals(name))
-            {
+    public ServiceState service(final String name) {
+        for (final ServiceState s : services) {
+            if (s != null && s.name.equals(name)) {
                 return s;
             }
         }
         return null;
     }
 
-    public int backendCount()
-    {
+    public int backendCount() {
         return tunnels.length;
     }
 
-    public String backendName(final int id)
-    {
+    public String backendName(final int id) {
         return backendNames[id];
     }
 
-    public int backendService(final int id)
-    {
+    public int backendService(final int id) {
         return backendService[id];
     }
 
-    public GreTunnel tunnel(final int id)
-    {
+    public GreTunnel tunnel(final int id) {
         return tunnels[id];
     }
 }

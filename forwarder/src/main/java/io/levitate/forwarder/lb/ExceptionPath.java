@@ -15,25 +15,25 @@ import io.levitate.packet.ip.Ipv6Flyweight;
  * data port as is. Without a TAP on the port, or for traffic that is not the host's, the frame is
  * a drop counted by reason. One per worker; only its worker calls it.
  */
-final class ExceptionPath
-{
+final class ExceptionPath {
     private static final long POINTER = 8;
 
     private final int queue;
     private final int burst;
     /** By port position: the data port, and the DPDK port of its TAP or -1. */
     private final int[] ports;
+
     private final int[] taps;
     /** Off-heap array of {@link #burst} mbuf pointers to and from the kernel. */
     private final long kernel;
+
     private final Neighbours neighbours;
     private final WorkerStats stats;
     private final TokenBucket tokens;
     /** The TAP of the port being polled ({@link #usePort}), or -1. */
     private int tap = -1;
 
-    ExceptionPath(final WorkerContext context)
-    {
+    ExceptionPath(final WorkerContext context) {
         this.queue = context.queue;
         this.burst = context.burst;
         this.ports = context.ports.clone();
@@ -47,8 +47,7 @@ final class ExceptionPath
     }
 
     /** Frames of port {@code portIndex} are being handled from now on; its TAP, or -1. */
-    int usePort(final int portIndex)
-    {
+    int usePort(final int portIndex) {
         tap = taps[portIndex];
         return tap;
     }
@@ -58,8 +57,7 @@ final class ExceptionPath
      * from; protocols it does not answer): the kernel's with the exception path, else a drop
      * counted under {@code reason}.
      */
-    int notOurs(final ForwardDrop reason, final FlowKey k, final long nowNanos)
-    {
+    int notOurs(final ForwardDrop reason, final FlowKey k, final long nowNanos) {
         return kernelOrDrop(reason.id(), k, nowNanos);
     }
 
@@ -68,12 +66,9 @@ final class ExceptionPath
      * kernel's ({@link #forKernel}) and the rate limit allows; else a drop counted under {@code
      * reasonId} (or {@code kernel_rate_limited}).
      */
-    int kernelOrDrop(final int reasonId, final FlowKey k, final long nowNanos)
-    {
-        if (tap >= 0 && forKernel(k))
-        {
-            if (tokens.tryAcquire(nowNanos))
-            {
+    int kernelOrDrop(final int reasonId, final FlowKey k, final long nowNanos) {
+        if (tap >= 0 && forKernel(k)) {
+            if (tokens.tryAcquire(nowNanos)) {
                 return Action.KERNEL;
             }
             return stats.drop(ForwardDrop.KERNEL_RATE_LIMITED);
@@ -88,17 +83,15 @@ final class ExceptionPath
      * traffic to other addresses (scans, a VIP's ports without a service) stays a counted drop:
      * handing it over would cost a system call per packet and let the kernel route it.
      */
-    private boolean forKernel(final FlowKey k)
-    {
-        if (k.family == FlowKey.FAMILY_IPV4)
-        {
+    private boolean forKernel(final FlowKey k) {
+        if (k.family == FlowKey.FAMILY_IPV4) {
             final int dst = k.dstV4();
             return (neighbours.hasV4 && dst == neighbours.ourV4) || Ipv4Flyweight.isMulticastOrBroadcast(dst);
         }
-        if (k.family == FlowKey.FAMILY_IPV6)
-        {
+        if (k.family == FlowKey.FAMILY_IPV6) {
             return (neighbours.hasV6 && k.dstHi == neighbours.ourV6Hi && k.dstLo == neighbours.ourV6Lo)
-                || Ipv6Flyweight.isMulticast(k.dstHi) || Ipv6Flyweight.isLinkLocal(k.dstHi);
+                    || Ipv6Flyweight.isMulticast(k.dstHi)
+                    || Ipv6Flyweight.isLinkLocal(k.dstHi);
         }
         return true;
     }
@@ -107,11 +100,9 @@ final class ExceptionPath
      * Hands {@code count} frames (from the kernel array) to port {@code portIndex}'s TAP; not
      * counted as tx (they do not leave the machine).
      */
-    void toKernel(final int portIndex, final int count)
-    {
+    void toKernel(final int portIndex, final int count) {
         final int sent = EthDev.txBurst(taps[portIndex], queue, kernel, count);
-        if (sent < count)
-        {
+        if (sent < count) {
             Mbuf.freeBulk(kernel + sent * POINTER, count - sent);
             stats.drops[ForwardDrop.KERNEL_FULL.id()] += count - sent;
         }
@@ -124,16 +115,13 @@ final class ExceptionPath
      *
      * @return the frames received from the TAP
      */
-    int fromKernel(final int portIndex)
-    {
+    int fromKernel(final int portIndex) {
         final int from = taps[portIndex];
-        if (from < 0)
-        {
+        if (from < 0) {
             return 0;
         }
         final int received = EthDev.rxBurst(from, queue, kernel, burst);
-        if (received > 0)
-        {
+        if (received > 0) {
             stats.fromKernel += received;
             LoadBalancerAgent.transmit(ports[portIndex], queue, kernel, received, stats);
         }

@@ -5,8 +5,7 @@ package io.levitate.forwarder.lb;
  * dropped or consumed a frame. Ids are stable counter keys: type id 1100 + id in the counters file;
  * they start at 100 so they never collide with the parser's reasons.
  */
-public enum ForwardDrop
-{
+public enum ForwardDrop {
     /** IP traffic to an address that is no VIP of a configured service (nor ours to answer). */
     NO_SERVICE(100),
     /** The service has no backend that may take the flow (all down, or all drained with no state). */
@@ -53,13 +52,11 @@ public enum ForwardDrop
 
     private final int id;
 
-    ForwardDrop(final int id)
-    {
+    ForwardDrop(final int id) {
         this.id = id;
     }
 
-    public int id()
-    {
+    public int id() {
         return id;
     }
 }

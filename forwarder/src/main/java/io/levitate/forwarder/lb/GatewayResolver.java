@@ -1,9 +1,9 @@
 package io.levitate.forwarder.lb;
 
+import static io.levitate.packet.NetworkOrder.ALL;
+
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.NativeMemory;
-
-import static io.levitate.packet.NetworkOrder.ALL;
 
 /**
  * Worker 0's part in learning the gateways' MACs ({@link Neighbours}): from housekeeping, at most
@@ -11,8 +11,7 @@ import static io.levitate.packet.NetworkOrder.ALL;
  * whose MAC is unknown or due for refresh, sent out of the port tunnel packets leave by (the first
  * port's peer). The replies are learnt by whichever worker receives them ({@link ControlResponder}).
  */
-final class GatewayResolver
-{
+final class GatewayResolver {
     private final long pool;
     private final int queue;
     private final long tx;
@@ -22,8 +21,7 @@ final class GatewayResolver
     private final WorkerStats stats;
     private long nextRequestMs;
 
-    GatewayResolver(final WorkerContext context)
-    {
+    GatewayResolver(final WorkerContext context) {
         this.pool = context.pool;
         this.queue = context.queue;
         this.tx = context.tx;
@@ -34,28 +32,22 @@ final class GatewayResolver
     }
 
     /** Sends the requests that are due; worker 0's housekeeping calls it (the tx array is free then). */
-    void resolve(final long nowMs)
-    {
-        if (nowMs < nextRequestMs)
-        {
+    void resolve(final long nowMs) {
+        if (nowMs < nextRequestMs) {
             return;
         }
         nextRequestMs = nowMs + Neighbours.RETRY_MS;
-        if (neighbours.needsRequest(4, nowMs) && neighbours.hasV4)
-        {
+        if (neighbours.needsRequest(4, nowMs) && neighbours.hasV4) {
             sendRequest(true);
         }
-        if (neighbours.needsRequest(6, nowMs) && neighbours.hasV6)
-        {
+        if (neighbours.needsRequest(6, nowMs) && neighbours.hasV6) {
             sendRequest(false);
         }
     }
 
-    private void sendRequest(final boolean v4)
-    {
+    private void sendRequest(final boolean v4) {
         final long m = Mbuf.alloc(pool);
-        if (m == 0)
-        {
+        if (m == 0) {
             return;
         }
         final long frame = Mbuf.dataAddress(m);

@@ -1,5 +1,7 @@
 package io.levitate.forwarder.lb;
 
+import static io.levitate.packet.NetworkOrder.ALL;
+
 import io.levitate.dpdk.Mbuf;
 import io.levitate.gre.EncapResult;
 import io.levitate.gre.EncapVerdict;
@@ -16,10 +18,9 @@ import io.levitate.packet.ethernet.EthernetFlyweight;
 import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.ip.Ipv6Flyweight;
 
-// The packet module's all-of-memory segment, not NativeMemory's: the flyweights, the encapsulator
-// and the responders skip their per-access checks only for that very instance (NetworkOrder.ALL).
-import static io.levitate.packet.NetworkOrder.ALL;
-
+// ALL (imported above) is the packet module's all-of-memory segment, not NativeMemory's: the
+// flyweights, the encapsulator and the responders skip their per-access checks only for that very
+// instance (NetworkOrder.ALL).
 /**
  * The worker's general path: every packet the {@link Ipv4FastPath} does not take. {@link #handle}
  * parses it with the {@link PacketClassifier} (length-checked, any shape: VLAN tags, IPv4 options,
@@ -37,8 +38,7 @@ import static io.levitate.packet.NetworkOrder.ALL;
  * </ul>
  * One per worker; only its worker calls it.
  */
-final class GeneralPath
-{
+final class GeneralPath {
     private final Neighbours neighbours;
     private final WorkerStats stats;
     private final BackendSelector backends;
@@ -50,10 +50,10 @@ final class GeneralPath
     private final EncapResult encapResult = new EncapResult();
     /** Of the port tunnel packets leave on, and of the port being polled ({@link #usePort}). */
     private GreEncapsulator encapsulator;
+
     private ControlResponder responder;
 
-    GeneralPath(final WorkerContext context, final BackendSelector backends, final ExceptionPath exception)
-    {
+    GeneralPath(final WorkerContext context, final BackendSelector backends, final ExceptionPath exception) {
         this.neighbours = context.neighbours;
         this.stats = context.stats;
         this.backends = backends;
@@ -63,8 +63,7 @@ final class GeneralPath
     }
 
     /** Tunnel packets carry {@code outgoing}'s MAC (the peer port's); replies {@code receiving}'s. */
-    void usePort(final GreEncapsulator outgoing, final ControlResponder receiving)
-    {
+    void usePort(final GreEncapsulator outgoing, final ControlResponder receiving) {
         encapsulator = outgoing;
         responder = receiving;
     }
@@ -73,16 +72,13 @@ final class GeneralPath
      * @param hash {@code Ipv4FastPath.flowHash} of the frame, or {@link BackendSelector#NO_HASH}
      * @return the {@link Action} (never {@link Action#GENERAL})
      */
-    int handle(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
-    {
-        if (Mbuf.segmentCount(m) != 1)
-        {
+    int handle(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs) {
+        if (Mbuf.segmentCount(m) != 1) {
             return stats.drop(ForwardDrop.MULTI_SEGMENT);
         }
         final long address = Mbuf.dataAddress(m);
         final Verdict verdict = classifier.classify(ALL, address, Mbuf.dataLength(m), c);
-        switch (verdict)
-        {
+        switch (verdict) {
             case VIP_CANDIDATE:
                 return vip(m, address, hash, s, nowNanos, nowMs);
             case ARP:
@@ -92,44 +88,51 @@ final class GeneralPath
             case ICMP_ERROR:
                 return icmpError(m, address, s, nowNanos, nowMs);
             case OTHER:
-                return replied(m, c.key.family != FlowKey.FAMILY_NONE ? responder.echo(ALL, c, s.vips)
-                    : -ForwardDrop.NOT_HANDLED.id(), nowNanos);
+                return replied(
+                        m,
+                        c.key.family != FlowKey.FAMILY_NONE
+                                ? responder.echo(ALL, c, s.vips)
+                                : -ForwardDrop.NOT_HANDLED.id(),
+                        nowNanos);
             default:
                 stats.drops[c.dropReasonId()]++;
                 return Action.DROP;
         }
     }
 
-    private int vip(final long m, final long address, final long packetHash, final DataPlaneSnapshot s,
-        final long nowNanos, final long nowMs)
-    {
+    private int vip(
+            final long m,
+            final long address,
+            final long packetHash,
+            final DataPlaneSnapshot s,
+            final long nowNanos,
+            final long nowMs) {
         final FlowKey k = c.key;
         final int service = k.fragment ? s.vips.findFragment(k.family, k.dstHi, k.dstLo, k.protocol) : s.vips.find(k);
-        if (service == VipTable.NONE)
-        {
+        if (service == VipTable.NONE) {
             // A VIP's fragment that no service takes (docs/CONFIG.md) is no business of the kernel's.
-            return k.fragment && s.vips.isVip(k.family, k.dstHi, k.dstLo) ? stats.drop(ForwardDrop.FRAGMENT_NO_SERVICE)
-                : exception.notOurs(ForwardDrop.NO_SERVICE, k, nowNanos);
+            return k.fragment && s.vips.isVip(k.family, k.dstHi, k.dstLo)
+                    ? stats.drop(ForwardDrop.FRAGMENT_NO_SERVICE)
+                    : exception.notOurs(ForwardDrop.NO_SERVICE, k, nowNanos);
         }
-        if (martianSource(k, s.vips))
-        {
+        if (martianSource(k, s.vips)) {
             stats.drops[DropReason.MARTIAN_SOURCE.id()]++;
             return Action.DROP;
         }
         final ServiceState state = s.services[service];
         // flowHash's hash is this key's only if it guessed the layout right (untagged Ethernet,
         // IPv4 without options); then it read exactly the fields the classifier did.
-        final long hash = c.l2Length == EthernetFlyweight.HEADER_LENGTH && c.ipHeaderLength == Ipv4Flyweight.MIN_HEADER_LENGTH
-            ? packetHash : BackendSelector.NO_HASH;
+        final long hash =
+                c.l2Length == EthernetFlyweight.HEADER_LENGTH && c.ipHeaderLength == Ipv4Flyweight.MIN_HEADER_LENGTH
+                        ? packetHash
+                        : BackendSelector.NO_HASH;
         final int backend = backends.select(state, c.key, c.tcpFlags, nowMs, hash);
-        if (backend < 0)
-        {
+        if (backend < 0) {
             return stats.drop(ForwardDrop.NO_BACKEND);
         }
         final int packetBytes = c.l3Length;
         final int action = encapsulate(m, address, s, backend, nowNanos, nowMs);
-        if (action == Action.FORWARD)
-        {
+        if (action == Action.FORWARD) {
             stats.countTunnelled(service, backend, packetBytes);
         }
         return action;
@@ -141,42 +144,36 @@ final class GeneralPath
      * ::1), IPv4-mapped IPv6 (::ffff:0:0/96, never on the wire), or a VIP itself (a reflection: a
      * backend would answer a VIP). RFC 1812 section 5.3.7 and RFC 6890.
      */
-    private static boolean martianSource(final FlowKey k, final VipTable vips)
-    {
-        if (k.family == FlowKey.FAMILY_IPV4)
-        {
-            final int src = (int)k.srcLo;
+    private static boolean martianSource(final FlowKey k, final VipTable vips) {
+        if (k.family == FlowKey.FAMILY_IPV4) {
+            final int src = (int) k.srcLo;
             return Ipv4Flyweight.isThisNetworkOrLoopback(src) || (vips.mayBeVipV4(src) && vips.isVip(4, 0, k.srcLo));
         }
-        return Ipv6Flyweight.isUnspecifiedOrLoopback(k.srcHi, k.srcLo) || Ipv6Flyweight.isIpv4Mapped(k.srcHi, k.srcLo)
-            || vips.isVip(6, k.srcHi, k.srcLo);
+        return Ipv6Flyweight.isUnspecifiedOrLoopback(k.srcHi, k.srcLo)
+                || Ipv6Flyweight.isIpv4Mapped(k.srcHi, k.srcLo)
+                || vips.isVip(6, k.srcHi, k.srcLo);
     }
 
     /** Steers an ICMP error about a VIP flow to the backend that owns the flow. */
-    private int icmpError(final long m, final long address, final DataPlaneSnapshot s, final long nowNanos,
-        final long nowMs)
-    {
+    private int icmpError(
+            final long m, final long address, final DataPlaneSnapshot s, final long nowNanos, final long nowMs) {
         // A router's error about a VIP flow is addressed to the client's peer, the VIP. One that
         // quotes a VIP flow but is addressed elsewhere (our own address: the kernel's traffic) is
         // not a backend's business: the kernel's through the exception path, else a counted drop.
-        if (!s.vips.isVip(c.key.family, c.key.dstHi, c.key.dstLo))
-        {
+        if (!s.vips.isVip(c.key.family, c.key.dstHi, c.key.dstLo)) {
             return exception.notOurs(ForwardDrop.ICMP_NOT_FOR_VIP, c.key, nowNanos);
         }
         final DropReason why = steering.steer(ALL, c, steered);
-        if (why != DropReason.NONE)
-        {
+        if (why != DropReason.NONE) {
             stats.drops[why.id()]++;
             return Action.DROP;
         }
         final int service = s.vips.find(steered);
-        if (service == VipTable.NONE)
-        {
+        if (service == VipTable.NONE) {
             return exception.notOurs(ForwardDrop.ICMP_NOT_STEERABLE, c.key, nowNanos);
         }
         final int backend = backends.select(s.services[service], steered, 0, nowMs, BackendSelector.NO_HASH);
-        if (backend < 0)
-        {
+        if (backend < 0) {
             return stats.drop(ForwardDrop.NO_BACKEND);
         }
         // The encapsulator derives the per-flow outer source from c.key: use the steered flow's.
@@ -185,24 +182,25 @@ final class GeneralPath
     }
 
     /** Where the tunnel header is written, for the general path: {@link GreEncapsulator#encapsulate} in the mbuf's headroom. */
-    private int encapsulate(final long m, final long address, final DataPlaneSnapshot s, final int backend,
-        final long nowNanos, final long nowMs)
-    {
+    private int encapsulate(
+            final long m,
+            final long address,
+            final DataPlaneSnapshot s,
+            final int backend,
+            final long nowNanos,
+            final long nowMs) {
         final GreTunnel tunnel = s.tunnels[backend];
         final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
-        if (mac == 0)
-        {
+        if (mac == 0) {
             return stats.drop(ForwardDrop.NO_NEIGHBOUR);
         }
         final EncapVerdict v = encapsulator.encapsulate(
-            ALL, address, c.frameLength, Mbuf.dataOffset(m), c, tunnel, nowNanos, encapResult);
-        if (v.isDrop())
-        {
+                ALL, address, c.frameLength, Mbuf.dataOffset(m), c, tunnel, nowNanos, encapResult);
+        if (v.isDrop()) {
             return stats.drop(encapDrop(v));
         }
         moveData(m, address, encapResult.dataOffset, encapResult.dataLength);
-        if (v == EncapVerdict.ENCAPSULATED)
-        {
+        if (v == EncapVerdict.ENCAPSULATED) {
             NetworkOrder.putMac(ALL, encapResult.dataOffset, mac);
             stats.encapsulated++;
             return Action.FORWARD;
@@ -212,10 +210,8 @@ final class GeneralPath
         return Action.REPLY;
     }
 
-    private static ForwardDrop encapDrop(final EncapVerdict v)
-    {
-        switch (v)
-        {
+    private static ForwardDrop encapDrop(final EncapVerdict v) {
+        switch (v) {
             case TOO_BIG_RATE_LIMITED:
                 return ForwardDrop.TOO_BIG_RATE_LIMITED;
             case TOO_BIG_DROPPED:
@@ -228,34 +224,26 @@ final class GeneralPath
     }
 
     /** Points the mbuf at a frame that now starts at {@code start} (in its headroom) and has {@code length} bytes. */
-    private static void moveData(final long m, final long oldStart, final long start, final int length)
-    {
-        if (start < oldStart)
-        {
-            Mbuf.prepend(m, (int)(oldStart - start));
-        }
-        else if (start > oldStart)
-        {
-            Mbuf.adjust(m, (int)(start - oldStart));
+    private static void moveData(final long m, final long oldStart, final long start, final int length) {
+        if (start < oldStart) {
+            Mbuf.prepend(m, (int) (oldStart - start));
+        } else if (start > oldStart) {
+            Mbuf.adjust(m, (int) (start - oldStart));
         }
         Mbuf.setLength(m, length);
     }
 
     /** A responder's result: a reply of {@code result} bytes, or minus the reason it made none. */
-    private int replied(final long m, final int result, final long nowNanos)
-    {
-        if (result <= 0)
-        {
+    private int replied(final long m, final int result, final long nowNanos) {
+        if (result <= 0) {
             final int reason = -result;
-            if (reason == ForwardDrop.NEIGHBOUR_CONSUMED.id() || reason == ForwardDrop.NOT_HANDLED.id())
-            {
+            if (reason == ForwardDrop.NEIGHBOUR_CONSUMED.id() || reason == ForwardDrop.NOT_HANDLED.id()) {
                 return exception.kernelOrDrop(reason, c.key, nowNanos);
             }
             stats.drops[reason]++;
             return Action.DROP;
         }
-        if (result != Mbuf.dataLength(m))
-        {
+        if (result != Mbuf.dataLength(m)) {
             Mbuf.setLength(m, result);
         }
         stats.replies++;
@@ -263,8 +251,7 @@ final class GeneralPath
     }
 
     /** End of the mbuf's data room: in-place replies may grow the frame up to here. */
-    private static long bufferEnd(final long m)
-    {
+    private static long bufferEnd(final long m) {
         return Mbuf.bufferAddress(m) + Mbuf.bufferLength(m);
     }
 }

@@ -1,5 +1,7 @@
 package io.levitate.forwarder.lb;
 
+import static io.levitate.packet.NetworkOrder.ALL;
+
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.gre.GreEncapsulator;
@@ -15,10 +17,9 @@ import io.levitate.packet.ip.Ipv4Flyweight;
 import io.levitate.packet.transport.TcpFlyweight;
 import io.levitate.packet.transport.UdpFlyweight;
 
-// The packet module's all-of-memory segment, not NativeMemory's: the flyweights' static accessors
-// and the encapsulator skip their per-access checks only for that very instance (NetworkOrder.ALL).
-import static io.levitate.packet.NetworkOrder.ALL;
-
+// ALL (imported above) is the packet module's all-of-memory segment, not NativeMemory's: the
+// flyweights' static accessors and the encapsulator skip their per-access checks only for that
+// very instance (NetworkOrder.ALL).
 /**
  * The worker's fast path, for the common packet: an untagged IPv4 frame without options, not a
  * fragment, TCP or UDP, to a VIP's service, small enough for any tunnel. {@link #flowHash} guesses
@@ -40,8 +41,7 @@ import static io.levitate.packet.NetworkOrder.ALL;
  * {@link TcpFlyweight}, {@link UdpFlyweight}), shared with the classifier; all are compile-time
  * constants or static accessors the JIT folds, so the loads are those of hand-written offsets.
  */
-final class Ipv4FastPath
-{
+final class Ipv4FastPath {
     /** Where an untagged frame's IPv4 header starts. */
     static final int IP = EthernetFlyweight.HEADER_LENGTH;
     /** Where the TCP or UDP header of an IPv4 header without options starts. */
@@ -60,8 +60,7 @@ final class Ipv4FastPath
     /** Packets handled to the end (tests: the comparison with the general path is not vacuous). */
     long packets;
 
-    Ipv4FastPath(final WorkerContext context, final BackendSelector backends)
-    {
+    Ipv4FastPath(final WorkerContext context, final BackendSelector backends) {
         this.conntrack = context.conntrack;
         this.neighbours = context.neighbours;
         this.stats = context.stats;
@@ -70,8 +69,7 @@ final class Ipv4FastPath
     }
 
     /** Tunnel packets from now on carry {@code outgoing}'s MAC (the peer of the port being polled). */
-    void usePort(final GreEncapsulator outgoing)
-    {
+    void usePort(final GreEncapsulator outgoing) {
         encapsulator = outgoing;
     }
 
@@ -85,23 +83,25 @@ final class Ipv4FastPath
      *
      * @return the conntrack hash of the packet's IPv4 5-tuple, or {@link BackendSelector#NO_HASH}
      */
-    long flowHash(final long m)
-    {
+    long flowHash(final long m) {
         final long a = Mbuf.dataAddress(m);
         final long ip = a + IP;
-        if (Mbuf.dataLength(m) < HASH_MIN_FRAME || EthernetFlyweight.outerEtherType(ALL, a) != EtherTypes.IPV4
-            || Ipv4Flyweight.versionAndIhl(ALL, ip) != Ipv4Flyweight.VERSION_IHL_NO_OPTIONS)
-        {
+        if (Mbuf.dataLength(m) < HASH_MIN_FRAME
+                || EthernetFlyweight.outerEtherType(ALL, a) != EtherTypes.IPV4
+                || Ipv4Flyweight.versionAndIhl(ALL, ip) != Ipv4Flyweight.VERSION_IHL_NO_OPTIONS) {
             return BackendSelector.NO_HASH;
         }
         final int proto = Ipv4Flyweight.protocol(ALL, ip);
-        if (proto != IpProtocols.TCP && proto != IpProtocols.UDP)
-        {
+        if (proto != IpProtocols.TCP && proto != IpProtocols.UDP) {
             return BackendSelector.NO_HASH;
         }
         // UDP's ports are at TCP's offsets.
-        return conntrack.hashOfV4(Ipv4Flyweight.source(ALL, ip), Ipv4Flyweight.destination(ALL, ip),
-            TcpFlyweight.sourcePort(ALL, a + L4), TcpFlyweight.destinationPort(ALL, a + L4), proto);
+        return conntrack.hashOfV4(
+                Ipv4Flyweight.source(ALL, ip),
+                Ipv4Flyweight.destination(ALL, ip),
+                TcpFlyweight.sourcePort(ALL, a + L4),
+                TcpFlyweight.destinationPort(ALL, a + L4),
+                proto);
     }
 
     /**
@@ -114,8 +114,7 @@ final class Ipv4FastPath
      * @param record where its conntrack entry likely is ({@link ConntrackTable#recordToPrefetch}, 0 if none)
      * @return the action, or {@link Action#GENERAL}
      */
-    int forward(final long m, final long hash, final long record, final DataPlaneSnapshot s, final long nowMs)
-    {
+    int forward(final long m, final long hash, final long record, final DataPlaneSnapshot s, final long nowMs) {
         // Few, wide loads, each within the bytes flowHash found (later ones after the length checks
         // that cover them).
         final long word = Mbuf.dataOffsetWord(m);
@@ -123,74 +122,68 @@ final class Ipv4FastPath
         final long a = Mbuf.bufferAddress(m) + headroom;
         final long ip = a + IP;
         final int length = Mbuf.dataLength(m);
-        final long head = NetworkOrder.i64(ALL, ip + Ipv4Flyweight.VERSION_IHL_OFFSET);  // words 0, 1: version .. fragment offset
-        final long middle = NetworkOrder.i64(ALL, ip + Ipv4Flyweight.TTL_OFFSET);        // word 2, source
-        final long tail = NetworkOrder.i64(ALL, ip + Ipv4Flyweight.DESTINATION_OFFSET);  // destination, the ports
-        final int w0 = (int)(head >>> 32);
-        final int w1 = (int)head;
-        final int w2 = (int)(middle >>> 32);
-        final int src = (int)middle;
+        final long head =
+                NetworkOrder.i64(ALL, ip + Ipv4Flyweight.VERSION_IHL_OFFSET); // words 0, 1: version .. fragment offset
+        final long middle = NetworkOrder.i64(ALL, ip + Ipv4Flyweight.TTL_OFFSET); // word 2, source
+        final long tail = NetworkOrder.i64(ALL, ip + Ipv4Flyweight.DESTINATION_OFFSET); // destination, the ports
+        final int w0 = (int) (head >>> 32);
+        final int w1 = (int) head;
+        final int w2 = (int) (middle >>> 32);
+        final int src = (int) middle;
         final int total = Ipv4Flyweight.totalLengthOf(w0);
         // The general path drops (and counts) a group Ethernet source and every martian source; a
         // VIP among the sources needs a table lookup, so a filter hit goes there too.
-        if (Mbuf.segmentCountOf(word) != 1 || total > length - IP
-            || Ipv4Flyweight.isFragment(w1)
-            || Ipv4Flyweight.ttlOf(w2) == 0 || Ipv4Flyweight.isMulticastOrBroadcast(src)
-            || Ipv4Flyweight.isThisNetworkOrLoopback(src)
-            || EthernetFlyweight.groupSource(ALL, a)
-            || !encapsulator.fitsAnyTunnel(total) || headroom < GreEncapsulator.MAX_EXTRA_HEADROOM
-            || s.vips.mayBeVipV4(src))
-        {
+        if (Mbuf.segmentCountOf(word) != 1
+                || total > length - IP
+                || Ipv4Flyweight.isFragment(w1)
+                || Ipv4Flyweight.ttlOf(w2) == 0
+                || Ipv4Flyweight.isMulticastOrBroadcast(src)
+                || Ipv4Flyweight.isThisNetworkOrLoopback(src)
+                || EthernetFlyweight.groupSource(ALL, a)
+                || !encapsulator.fitsAnyTunnel(total)
+                || headroom < GreEncapsulator.MAX_EXTRA_HEADROOM
+                || s.vips.mayBeVipV4(src)) {
             return Action.GENERAL;
         }
         final int protocol = Ipv4Flyweight.protocolOf(w2);
         final int l4Length = total - Ipv4Flyweight.MIN_HEADER_LENGTH;
         final long l4 = a + L4;
         int tcpFlags = 0;
-        if (protocol == IpProtocols.TCP)
-        {
-            if (l4Length < TcpFlyweight.MIN_HEADER_LENGTH)
-            {
+        if (protocol == IpProtocols.TCP) {
+            if (l4Length < TcpFlyweight.MIN_HEADER_LENGTH) {
                 return Action.GENERAL;
             }
             final int offsetAndFlags = TcpFlyweight.dataOffsetAndFlags(ALL, l4);
             final int headerLength = TcpFlyweight.headerLengthOf(offsetAndFlags);
-            if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length)
-            {
+            if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length) {
                 return Action.GENERAL;
             }
             tcpFlags = TcpFlyweight.flagsOf(offsetAndFlags);
-        }
-        else
-        {
-            if (l4Length < UdpFlyweight.HEADER_LENGTH)
-            {
+        } else {
+            if (l4Length < UdpFlyweight.HEADER_LENGTH) {
                 return Action.GENERAL;
             }
             final int udpLength = UdpFlyweight.udpLength(ALL, l4);
-            if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
-            {
+            if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length) {
                 return Action.GENERAL;
             }
         }
-        final int ports = (int)tail;
+        final int ports = (int) tail;
         final int srcPort = ports >>> 16;
         final int dstPort = ports & 0xFFFF;
         final long srcLo = src & 0xFFFF_FFFFL;
         final long dstLo = tail >>> 32;
         final int service = s.vips.findService(FlowKey.FAMILY_IPV4, 0, dstLo, dstPort, protocol);
-        if (service == VipTable.NONE)
-        {
+        if (service == VipTable.NONE) {
             return Action.GENERAL;
         }
         // Committed: what follows is the general path's vip() for this packet. The conntrack hit
         // comes first in the code, so the compiler spends its inlining budget on it rather than on
         // the new-flow path (Maglev, insert), which becomes a call.
         packets++;
-        final int hit = conntrack.lookupV4Hinted(hash, record, src, (int)dstLo, srcPort, dstPort, protocol, tcpFlags,
-            nowMs);
-        if (hit >= 0)
-        {
+        final int hit =
+                conntrack.lookupV4Hinted(hash, record, src, (int) dstLo, srcPort, dstPort, protocol, tcpFlags, nowMs);
+        if (hit >= 0) {
             return tunnel(m, a, headroom, total, w0, w1, srcLo, ports, protocol, service, hit, s, nowMs);
         }
         final FlowKey k = missKey;
@@ -204,8 +197,7 @@ final class Ipv4FastPath
         k.dstPort = dstPort;
         k.fragment = false;
         final int backend = backends.afterMiss(s.services[service], k, tcpFlags, nowMs, hit);
-        if (backend < 0)
-        {
+        if (backend < 0) {
             return stats.drop(ForwardDrop.NO_BACKEND);
         }
         return tunnel(m, a, headroom, total, w0, w1, srcLo, ports, protocol, service, backend, s, nowMs);
@@ -216,20 +208,37 @@ final class Ipv4FastPath
      * {@code m} tunnelled to {@code backend} and counted, as the general path's encapsulate and vip
      * do it.
      */
-    private int tunnel(final long m, final long a, final int headroom, final int total, final int w0, final int w1,
-        final long srcLo, final int ports, final int protocol, final int service, final int backend,
-        final DataPlaneSnapshot s, final long nowMs)
-    {
+    private int tunnel(
+            final long m,
+            final long a,
+            final int headroom,
+            final int total,
+            final int w0,
+            final int w1,
+            final long srcLo,
+            final int ports,
+            final int protocol,
+            final int service,
+            final int backend,
+            final DataPlaneSnapshot s,
+            final long nowMs) {
         final GreTunnel tunnel = s.tunnels[backend];
         final long mac = neighbours.macAcquire(tunnel.family(), nowMs);
-        if (mac == 0)
-        {
+        if (mac == 0) {
             return stats.drop(ForwardDrop.NO_NEIGHBOUR);
         }
         final long l3 = a + IP;
-        final long start = encapsulator.encapsulateIpv4(l3, total, Ipv4Flyweight.tosOf(w0),
-            Ipv4Flyweight.dontFragment(w1), srcLo, ports, protocol, tunnel, mac);
-        Mbuf.setFrame(m, headroom - (int)(a - start), (int)(l3 + total - start));
+        final long start = encapsulator.encapsulateIpv4(
+                l3,
+                total,
+                Ipv4Flyweight.tosOf(w0),
+                Ipv4Flyweight.dontFragment(w1),
+                srcLo,
+                ports,
+                protocol,
+                tunnel,
+                mac);
+        Mbuf.setFrame(m, headroom - (int) (a - start), (int) (l3 + total - start));
         stats.encapsulated++;
         stats.countTunnelled(service, backend, total);
         return Action.FORWARD;

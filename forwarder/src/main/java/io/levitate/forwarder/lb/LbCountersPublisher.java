@@ -4,27 +4,33 @@ import io.levitate.conntrack.ConntrackCounters;
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.packet.DropReason;
-import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersManager;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 
 /**
  * Control-thread side of the load balancer's counters: sums what workers published
  * ({@link WorkerStats}, conntrack counters) into the counters file (docs/COUNTERS.md), every
  * heartbeat. Workers never touch these counters, so each has a single writer.
  */
-public final class LbCountersPublisher
-{
+public final class LbCountersPublisher {
     /** Conntrack figures per worker, in the order of their type ids (TYPE_WORKER_CONNTRACK_BASE + index). */
     private static final int[] CONNTRACK_FIGURES = {
-        ConntrackCounters.HITS, ConntrackCounters.MISSES, ConntrackCounters.INSERTS, ConntrackCounters.EVICTIONS,
-        ConntrackCounters.EXPIRATIONS, ConntrackCounters.FLOOD_GUARD_SKIPS, ConntrackCounters.OCCUPANCY};
+        ConntrackCounters.HITS,
+        ConntrackCounters.MISSES,
+        ConntrackCounters.INSERTS,
+        ConntrackCounters.EVICTIONS,
+        ConntrackCounters.EXPIRATIONS,
+        ConntrackCounters.FLOOD_GUARD_SKIPS,
+        ConntrackCounters.OCCUPANCY
+    };
+
     private static final String[] CONNTRACK_NAMES = {
-        "hits", "misses", "inserts", "evictions", "expirations", "flood-guard skips", "occupancy"};
+        "hits", "misses", "inserts", "evictions", "expirations", "flood-guard skips", "occupancy"
+    };
 
     private final CountersManager manager;
     private final List<WorkerStats> workers;
@@ -34,88 +40,85 @@ public final class LbCountersPublisher
     private final List<AtomicCounter[]> conntrackCounters = new ArrayList<>();
     /** Per worker: exception path to kernel, from kernel. */
     private final List<AtomicCounter[]> kernelCounters = new ArrayList<>();
+
     private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
     private final Map<Integer, AtomicCounter[]> backends = new HashMap<>();
     /** The backend each id's counters are labelled with. */
     private final Map<Integer, String> backendLabels = new HashMap<>();
 
-    public LbCountersPublisher(final CountersManager manager, final List<WorkerStats> workers,
-        final List<ConntrackTable> conntracks)
-    {
+    public LbCountersPublisher(
+            final CountersManager manager, final List<WorkerStats> workers, final List<ConntrackTable> conntracks) {
         this.manager = manager;
         this.workers = workers;
         this.conntracks = conntracks;
         final List<Integer> ids = new ArrayList<>();
         final List<String> names = new ArrayList<>();
-        for (final DropReason r : DropReason.values())
-        {
-            if (r != DropReason.NONE)
-            {
+        for (final DropReason r : DropReason.values()) {
+            if (r != DropReason.NONE) {
                 ids.add(r.id());
                 names.add(r.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        for (final ForwardDrop r : ForwardDrop.values())
-        {
+        for (final ForwardDrop r : ForwardDrop.values()) {
             ids.add(r.id());
             names.add(r.name().toLowerCase(java.util.Locale.ROOT));
         }
-        for (int w = 0; w < workers.size(); w++)
-        {
+        for (int w = 0; w < workers.size(); w++) {
             final int worker = w;
             final int[] reasonArray = ids.stream().mapToInt(Integer::intValue).toArray();
             final AtomicCounter[] counters = new AtomicCounter[reasonArray.length];
-            for (int i = 0; i < reasonArray.length; i++)
-            {
-                counters[i] = manager.newCounter("worker " + w + ": drop " + names.get(i),
-                    CountersLayout.TYPE_WORKER_DROP_BASE + reasonArray[i], key -> key.putInt(0, worker));
+            for (int i = 0; i < reasonArray.length; i++) {
+                counters[i] = manager.newCounter(
+                        "worker " + w + ": drop " + names.get(i),
+                        CountersLayout.TYPE_WORKER_DROP_BASE + reasonArray[i],
+                        key -> key.putInt(0, worker));
             }
             reasonIds.add(reasonArray);
             drops.add(counters);
             final AtomicCounter[] ct = new AtomicCounter[CONNTRACK_FIGURES.length];
-            for (int i = 0; i < ct.length; i++)
-            {
-                ct[i] = manager.newCounter("worker " + w + ": conntrack " + CONNTRACK_NAMES[i],
-                    CountersLayout.TYPE_WORKER_CONNTRACK_BASE + i, key -> key.putInt(0, worker));
+            for (int i = 0; i < ct.length; i++) {
+                ct[i] = manager.newCounter(
+                        "worker " + w + ": conntrack " + CONNTRACK_NAMES[i],
+                        CountersLayout.TYPE_WORKER_CONNTRACK_BASE + i,
+                        key -> key.putInt(0, worker));
             }
             conntrackCounters.add(ct);
             kernelCounters.add(new AtomicCounter[] {
-                manager.newCounter("worker " + w + ": exception path to kernel", CountersLayout.TYPE_WORKER_TO_KERNEL,
-                    key -> key.putInt(0, worker)),
-                manager.newCounter("worker " + w + ": exception path from kernel", CountersLayout.TYPE_WORKER_FROM_KERNEL,
-                    key -> key.putInt(0, worker))});
+                manager.newCounter(
+                        "worker " + w + ": exception path to kernel",
+                        CountersLayout.TYPE_WORKER_TO_KERNEL,
+                        key -> key.putInt(0, worker)),
+                manager.newCounter(
+                        "worker " + w + ": exception path from kernel",
+                        CountersLayout.TYPE_WORKER_FROM_KERNEL,
+                        key -> key.putInt(0, worker))
+            });
         }
     }
 
     /** Sums worker statistics into the counters file; call on the control thread only. */
-    public void update(final DataPlaneSnapshot snapshot)
-    {
-        for (int w = 0; w < workers.size(); w++)
-        {
+    public void update(final DataPlaneSnapshot snapshot) {
+        for (int w = 0; w < workers.size(); w++) {
             final WorkerStats stats = workers.get(w);
             final int[] ids = reasonIds.get(w);
             final AtomicCounter[] counters = drops.get(w);
-            for (int i = 0; i < ids.length; i++)
-            {
+            for (int i = 0; i < ids.length; i++) {
                 counters[i].setRelease(stats.drop(ids[i]));
             }
             final ConntrackCounters ct = conntracks.get(w).counters();
             final AtomicCounter[] ctCounters = conntrackCounters.get(w);
-            for (int i = 0; i < CONNTRACK_FIGURES.length; i++)
-            {
+            for (int i = 0; i < CONNTRACK_FIGURES.length; i++) {
                 ctCounters[i].setRelease(ct.getAcquire(CONNTRACK_FIGURES[i]));
             }
             kernelCounters.get(w)[0].setRelease(stats.toKernelPackets());
             kernelCounters.get(w)[1].setRelease(stats.fromKernelPackets());
         }
-        for (final ServiceState service : snapshot.services())
-        {
+        for (final ServiceState service : snapshot.services()) {
             final AtomicCounter[] c = services.computeIfAbsent(service.index, i -> serviceCounters(service));
             long packets = 0;
             long bytes = 0;
             long flows = 0;
-            for (final WorkerStats stats : workers)
-            {
+            for (final WorkerStats stats : workers) {
                 packets += stats.service(service.index, 0);
                 bytes += stats.service(service.index, 1);
                 flows += stats.service(service.index, 2);
@@ -125,26 +128,21 @@ public final class LbCountersPublisher
             c[2].setRelease(bytes);
             c[3].setRelease(flows);
         }
-        for (int id = 0; id < snapshot.backendCount(); id++)
-        {
+        for (int id = 0; id < snapshot.backendCount(); id++) {
             final int service = snapshot.backendService(id);
-            if (service < 0)
-            {
+            if (service < 0) {
                 continue;
             }
             AtomicCounter[] c = backends.get(id);
-            if (c != null && !snapshot.backendName(id).equals(backendLabels.get(id)))
-            {
+            if (c != null && !snapshot.backendName(id).equals(backendLabels.get(id))) {
                 // The id now names another backend (ids are reused once no flow holds them): the
                 // old backend's counters leave the file, the new one's start from its own counts.
-                for (final AtomicCounter counter : c)
-                {
+                for (final AtomicCounter counter : c) {
                     counter.close();
                 }
                 c = null;
             }
-            if (c == null)
-            {
+            if (c == null) {
                 c = backendCounters(snapshot, id);
                 backends.put(id, c);
                 backendLabels.put(id, snapshot.backendName(id));
@@ -152,8 +150,7 @@ public final class LbCountersPublisher
             long packets = 0;
             long bytes = 0;
             long flows = 0;
-            for (final WorkerStats stats : workers)
-            {
+            for (final WorkerStats stats : workers) {
                 packets += stats.backend(id, 0);
                 bytes += stats.backend(id, 1);
                 flows += stats.backend(id, 2);
@@ -165,35 +162,38 @@ public final class LbCountersPublisher
         }
     }
 
-    private AtomicCounter[] serviceCounters(final ServiceState service)
-    {
-        final byte[] key = CountersLayout.serviceKey(service.table.config().vip(), service.table.config().protocol(),
-            service.table.config().port());
+    private AtomicCounter[] serviceCounters(final ServiceState service) {
+        final byte[] key = CountersLayout.serviceKey(
+                service.table.config().vip(),
+                service.table.config().protocol(),
+                service.table.config().port());
         final String p = "service " + service.name + ": ";
         return new AtomicCounter[] {
-            manager.newCounter(p + "healthy backends", CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS, k -> k.putBytes(0, key)),
+            manager.newCounter(
+                    p + "healthy backends", CountersLayout.TYPE_SERVICE_HEALTHY_BACKENDS, k -> k.putBytes(0, key)),
             manager.newCounter(p + "packets", CountersLayout.TYPE_SERVICE_PACKETS, k -> k.putBytes(0, key)),
             manager.newCounter(p + "bytes", CountersLayout.TYPE_SERVICE_BYTES, k -> k.putBytes(0, key)),
-            manager.newCounter(p + "new flows", CountersLayout.TYPE_SERVICE_NEW_FLOWS, k -> k.putBytes(0, key))};
+            manager.newCounter(p + "new flows", CountersLayout.TYPE_SERVICE_NEW_FLOWS, k -> k.putBytes(0, key))
+        };
     }
 
-    private AtomicCounter[] backendCounters(final DataPlaneSnapshot snapshot, final int id)
-    {
+    private AtomicCounter[] backendCounters(final DataPlaneSnapshot snapshot, final int id) {
         ServiceState service = null;
-        for (final ServiceState s : snapshot.services())
-        {
-            if (s.index == snapshot.backendService(id))
-            {
+        for (final ServiceState s : snapshot.services()) {
+            if (s.index == snapshot.backendService(id)) {
                 service = s;
             }
         }
-        final byte[] key = CountersLayout.serviceKey(service.table.config().vip(), service.table.config().protocol(),
-            service.table.config().port());
+        final byte[] key = CountersLayout.serviceKey(
+                service.table.config().vip(),
+                service.table.config().protocol(),
+                service.table.config().port());
         final String p = "backend " + snapshot.backendName(id) + ": ";
         return new AtomicCounter[] {
             manager.newCounter(p + "packets", CountersLayout.TYPE_BACKEND_PACKETS, k -> k.putBytes(0, key)),
             manager.newCounter(p + "bytes", CountersLayout.TYPE_BACKEND_BYTES, k -> k.putBytes(0, key)),
             manager.newCounter(p + "new flows", CountersLayout.TYPE_BACKEND_NEW_FLOWS, k -> k.putBytes(0, key)),
-            manager.newCounter(p + "up", CountersLayout.TYPE_BACKEND_HEALTH, k -> k.putBytes(0, key))};
+            manager.newCounter(p + "up", CountersLayout.TYPE_BACKEND_HEALTH, k -> k.putBytes(0, key))
+        };
     }
 }

@@ -8,11 +8,10 @@ import io.levitate.dpdk.Prefetch;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.GreEncapsulator;
-import org.agrona.concurrent.Agent;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.Agent;
 
 /**
  * A load-balancing worker: one core, queue {@code queue} of every port ({@link WorkerContext}).
@@ -31,11 +30,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * (worker 0) gateway resolution ({@link GatewayResolver}). Nothing on this path allocates, locks
  * or throws.
  */
-public final class LoadBalancerAgent implements Agent
-{
+public final class LoadBalancerAgent implements Agent {
     private static final int HOUSEKEEPING_MASK = (1 << 10) - 1;
     /** Conntrack entries examined per housekeeping pass: a 1 M table is swept in ~0.5 s. */
     private static final int EXPIRY_SLICE = 2048;
+
     private static final long POINTER = 8;
     /**
      * {@link #handleBurst}: packets per prefetch call (a call costs about 4 ns), and how many places
@@ -44,6 +43,7 @@ public final class LoadBalancerAgent implements Agent
      * flows.
      */
     private static final int GROUP = 4;
+
     private static final int RECORDS_AHEAD = 4;
     private static final int TAGS_AHEAD = RECORDS_AHEAD + GROUP;
     /**
@@ -52,6 +52,7 @@ public final class LoadBalancerAgent implements Agent
      * per packet). The stages check it ({@link #prefetchLines}).
      */
     private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 3 * GROUP);
+
     private static final long NO_HASH = BackendSelector.NO_HASH;
 
     private final int worker;
@@ -63,6 +64,7 @@ public final class LoadBalancerAgent implements Agent
     private final int[] peers;
     /** Off-heap arrays of {@code burst} mbuf pointers (see {@link WorkerContext}). */
     private final long rx;
+
     private final long tx;
     private final long replies;
     private final long drop;
@@ -71,6 +73,7 @@ public final class LoadBalancerAgent implements Agent
     private final ConntrackTable conntrack;
     /** By port position: each port has its own MAC. */
     private final GreEncapsulator[] encapsulators;
+
     private final ControlResponder[] responders;
     private final WorkerStats stats;
     private final WorkerCounters counters;
@@ -84,6 +87,7 @@ public final class LoadBalancerAgent implements Agent
 
     /** Off-heap array of line addresses for {@link Prefetch}, and its memory. */
     private final MemorySegment lineArray;
+
     private final long lines;
     /** {@link #handleBurst}: the action of each packet of the burst. */
     private final int[] actions;
@@ -107,10 +111,10 @@ public final class LoadBalancerAgent implements Agent
      * every worker has published the generation that removed it or a later one ({@link SnapshotBuilder}).
      */
     private long sweepFrom;
+
     private int cycles;
 
-    public LoadBalancerAgent(final WorkerContext context)
-    {
+    public LoadBalancerAgent(final WorkerContext context) {
         this.worker = context.worker;
         this.cpu = context.cpu;
         this.queue = context.queue;
@@ -142,56 +146,52 @@ public final class LoadBalancerAgent implements Agent
     }
 
     @Override
-    public void onStart()
-    {
+    public void onStart() {
         startup.enterWorkerThread(cpu, counters);
     }
 
     @Override
-    public int doWork()
-    {
+    public int doWork() {
         final long nowNanos = System.nanoTime();
         final long nowMs = nowNanos / 1_000_000;
         final DataPlaneSnapshot s = acquireSnapshot();
         int work = 0;
-        for (int i = 0; i < ports.length; i++)
-        {
+        for (int i = 0; i < ports.length; i++) {
             // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
             final GreEncapsulator outgoing = encapsulators[peers[i]];
             fastPath.usePort(outgoing);
             generalPath.usePort(outgoing, responders[i]);
             final int tap = exceptionPath.usePort(i);
             work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
-            if (tap >= 0)
-            {
+            if (tap >= 0) {
                 work += exceptionPath.fromKernel(i);
             }
         }
-        if ((++cycles & HOUSEKEEPING_MASK) == 0)
-        {
+        if ((++cycles & HOUSEKEEPING_MASK) == 0) {
             housekeeping(nowMs);
         }
         return work;
     }
 
     /** The newest published snapshot; conntrack takes its backend states when it is new. */
-    private DataPlaneSnapshot acquireSnapshot()
-    {
+    private DataPlaneSnapshot acquireSnapshot() {
         final DataPlaneSnapshot s = published.getAcquire();
-        if (s != snapshot)
-        {
+        if (s != snapshot) {
             snapshot = s;
             conntrack.backendStates(s.backendStates);
         }
         return s;
     }
 
-    private int poll(final int portIndex, final int port, final int outPort, final DataPlaneSnapshot s,
-        final long nowNanos, final long nowMs)
-    {
+    private int poll(
+            final int portIndex,
+            final int port,
+            final int outPort,
+            final DataPlaneSnapshot s,
+            final long nowNanos,
+            final long nowMs) {
         final int received = EthDev.rxBurst(port, queue, rx, burst);
-        if (received == 0)
-        {
+        if (received == 0) {
             return 0;
         }
         stats.rxBursts++;
@@ -200,35 +200,25 @@ public final class LoadBalancerAgent implements Agent
         int drops = 0;
         int toKernel = 0;
         handleBurst(rx, received, s, nowNanos, nowMs);
-        for (int i = 0; i < received; i++)
-        {
+        for (int i = 0; i < received; i++) {
             final long m = NativeMemory.getLong(rx + i * POINTER);
             final int action = actions[i];
-            if (action == Action.FORWARD)
-            {
+            if (action == Action.FORWARD) {
                 NativeMemory.putLong(tx + sends++ * POINTER, m);
-            }
-            else if (action == Action.REPLY)
-            {
+            } else if (action == Action.REPLY) {
                 NativeMemory.putLong(replies + answers++ * POINTER, m);
-            }
-            else if (action == Action.KERNEL)
-            {
+            } else if (action == Action.KERNEL) {
                 NativeMemory.putLong(kernel + toKernel++ * POINTER, m);
-            }
-            else
-            {
+            } else {
                 NativeMemory.putLong(drop + drops++ * POINTER, m);
             }
         }
         transmit(outPort, queue, tx, sends, stats);
         transmit(port, queue, replies, answers, stats);
-        if (toKernel > 0)
-        {
+        if (toKernel > 0) {
             exceptionPath.toKernel(portIndex, toKernel);
         }
-        if (drops > 0)
-        {
+        if (drops > 0) {
             Mbuf.freeBulk(drop, drops);
         }
         stats.rxPackets += received;
@@ -246,50 +236,48 @@ public final class LoadBalancerAgent implements Agent
      * burst's first packets wait for theirs. The record each packet's prefetch named is kept
      * ({@link #records}): the fast path's conntrack lookup checks the key there first.
      */
-    private void handleBurst(final long mbufs, final int count, final DataPlaneSnapshot s, final long nowNanos,
-        final long nowMs)
-    {
+    private void handleBurst(
+            final long mbufs, final int count, final DataPlaneSnapshot s, final long nowNanos, final long nowMs) {
         // The paths in locals once per burst: per packet, the loop reads only its own arrays.
         final Ipv4FastPath fast = fastPath;
         final GeneralPath general = generalPath;
-        for (int i = 0; i < count; i++)
-        {
+        for (int i = 0; i < count; i++) {
             hashes[i] = fast.flowHash(NativeMemory.getLong(mbufs + i * POINTER));
         }
         burstPackets += count;
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
         prefetchLines(recordLines(0, Math.min(RECORDS_AHEAD, count), 0));
-        for (int g = 0; g < count; g += GROUP)
-        {
+        for (int g = 0; g < count; g += GROUP) {
             final int end = Math.min(g + GROUP, count);
             int n = 0;
-            if (g + TAGS_AHEAD < count)
-            {
+            if (g + TAGS_AHEAD < count) {
                 n = tagLines(g + TAGS_AHEAD, Math.min(end + TAGS_AHEAD, count), n);
             }
-            if (g + RECORDS_AHEAD < count)
-            {
+            if (g + RECORDS_AHEAD < count) {
                 n = recordLines(g + RECORDS_AHEAD, Math.min(end + RECORDS_AHEAD, count), n);
             }
             prefetchLines(n);
-            for (int i = g; i < end; i++)
-            {
-                actions[i] = dispatch(fast, general, NativeMemory.getLong(mbufs + i * POINTER), hashes[i], records[i], s,
-                    nowNanos, nowMs);
+            for (int i = g; i < end; i++) {
+                actions[i] = dispatch(
+                        fast,
+                        general,
+                        NativeMemory.getLong(mbufs + i * POINTER),
+                        hashes[i],
+                        records[i],
+                        s,
+                        nowNanos,
+                        nowMs);
             }
         }
     }
 
     /** Appends to {@link #lines} (from index {@code n}) the conntrack tag lines of packets {@code from..to-1}. */
-    private int tagLines(final int from, final int to, final int n)
-    {
+    private int tagLines(final int from, final int to, final int n) {
         tagStagePackets += to - from;
         int k = n;
-        for (int i = from; i < to; i++)
-        {
+        for (int i = from; i < to; i++) {
             final long h = hashes[i];
-            if (h != NO_HASH)
-            {
+            if (h != NO_HASH) {
                 k = conntrack.bucketLines(h, lines, k);
             }
         }
@@ -297,28 +285,23 @@ public final class LoadBalancerAgent implements Agent
     }
 
     /** Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code from..to-1}. */
-    private int recordLines(final int from, final int to, final int n)
-    {
+    private int recordLines(final int from, final int to, final int n) {
         recordStagePackets += to - from;
         int k = n;
-        for (int i = from; i < to; i++)
-        {
+        for (int i = from; i < to; i++) {
             final long h = hashes[i];
             final long r = h == NO_HASH ? 0 : conntrack.recordToPrefetch(h);
             records[i] = r;
-            if (r != 0)
-            {
+            if (r != 0) {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
             }
         }
         return k;
     }
 
-    private void prefetchLines(final int count)
-    {
+    private void prefetchLines(final int count) {
         assert count <= LINES_CAPACITY : count;
-        if (count > 0)
-        {
+        if (count > 0) {
             Prefetch.lines(lines, count);
         }
     }
@@ -327,14 +310,18 @@ public final class LoadBalancerAgent implements Agent
      * One received packet: the fast path when {@link Ipv4FastPath#flowHash} recognised its shape
      * (untagged IPv4 without options, TCP or UDP) and it holds up, else the general path.
      */
-    private static int dispatch(final Ipv4FastPath fast, final GeneralPath general, final long m, final long hash,
-        final long record, final DataPlaneSnapshot s, final long nowNanos, final long nowMs)
-    {
-        if (hash != NO_HASH)
-        {
+    private static int dispatch(
+            final Ipv4FastPath fast,
+            final GeneralPath general,
+            final long m,
+            final long hash,
+            final long record,
+            final DataPlaneSnapshot s,
+            final long nowNanos,
+            final long nowMs) {
+        if (hash != NO_HASH) {
             final int action = fast.forward(m, hash, record, s, nowMs);
-            if (action != Action.GENERAL)
-            {
+            if (action != Action.GENERAL) {
                 return action;
             }
         }
@@ -346,15 +333,12 @@ public final class LoadBalancerAgent implements Agent
      *
      * @return the packets sent; the rest are freed and counted as {@code tx_full}.
      */
-    static int transmit(final int port, final int queue, final long array, final int count, final WorkerStats stats)
-    {
-        if (count == 0)
-        {
+    static int transmit(final int port, final int queue, final long array, final int count, final WorkerStats stats) {
+        if (count == 0) {
             return 0;
         }
         final int sent = EthDev.txBurst(port, queue, array, count);
-        if (sent < count)
-        {
+        if (sent < count) {
             Mbuf.freeBulk(array + sent * POINTER, count - sent);
             stats.drops[ForwardDrop.TX_FULL.id()] += count - sent;
         }
@@ -369,8 +353,7 @@ public final class LoadBalancerAgent implements Agent
      *
      * @return 0 drop, 1 forward (tunnel), 2 reply.
      */
-    public int handleOne(final long m, final long nowNanos)
-    {
+    public int handleOne(final long m, final long nowNanos) {
         return generalPath.handle(m, NO_HASH, acquireSnapshot(), nowNanos, nowNanos / 1_000_000);
     }
 
@@ -383,15 +366,13 @@ public final class LoadBalancerAgent implements Agent
      * @param mbufs   off-heap array of {@code count} (at most the burst size) mbuf pointers
      * @param actions receives each packet's action: 0 drop, 1 forward (tunnel), 2 reply, 3 kernel
      */
-    public void handleReceived(final long mbufs, final int count, final long nowNanos, final int[] actions)
-    {
+    public void handleReceived(final long mbufs, final int count, final long nowNanos, final int[] actions) {
         handleBurst(mbufs, count, acquireSnapshot(), nowNanos, nowNanos / 1_000_000);
         System.arraycopy(this.actions, 0, actions, 0, count);
     }
 
     /** Packets the fast path handled to the end (tests: the comparison with the general path is not vacuous). */
-    long fastPathPackets()
-    {
+    long fastPathPackets() {
         return fastPath.packets;
     }
 
@@ -400,40 +381,34 @@ public final class LoadBalancerAgent implements Agent
      * its prefetch stages visited (their tag lines, their records), counted per stage call. Equal
      * when every packet went through each stage exactly once.
      */
-    long[] prefetchStages()
-    {
+    long[] prefetchStages() {
         return new long[] {burstPackets, tagStagePackets, recordStagePackets};
     }
 
     /** Tests: one housekeeping pass as {@link #doWork} makes it, with the newest snapshot taken first. */
-    void housekeepingNow(final long nowMs)
-    {
+    void housekeepingNow(final long nowMs) {
         acquireSnapshot();
         housekeeping(nowMs);
     }
 
-    private void housekeeping(final long nowMs)
-    {
+    private void housekeeping(final long nowMs) {
         final long passes = conntrack.sweeps();
         conntrack.expireSlice(nowMs, EXPIRY_SLICE);
         publish();
-        if (conntrack.sweeps() != passes)
-        {
+        if (conntrack.sweeps() != passes) {
             // After the statistics: whoever reuses an id on the strength of this has the final
             // counts of its old backend too.
             stats.publishSwept(sweepFrom);
             sweepFrom = snapshot.generation;
         }
         counters.heartbeat.setRelease(System.currentTimeMillis());
-        if (gateways != null)
-        {
+        if (gateways != null) {
             gateways.resolve(nowMs);
         }
     }
 
     /** The running totals to readers: statistics and the worker's counters (counters file, metrics). */
-    private void publish()
-    {
+    private void publish() {
         stats.publish();
         counters.rxPackets.setRelease(stats.rxPackets);
         counters.txPackets.setRelease(stats.txPackets);
@@ -442,16 +417,14 @@ public final class LoadBalancerAgent implements Agent
     }
 
     @Override
-    public void onClose()
-    {
+    public void onClose() {
         // The last housekeeping pass may be up to 2^10 cycles old: the final figures are these.
         publish();
         startup.leaveWorkerThread();
     }
 
     @Override
-    public String roleName()
-    {
+    public String roleName() {
         return "levitate-lb-worker-" + worker;
     }
 }

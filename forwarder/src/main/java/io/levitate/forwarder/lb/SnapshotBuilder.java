@@ -8,7 +8,6 @@ import io.levitate.gre.GreTunnel;
 import io.levitate.maglev.Backend;
 import io.levitate.maglev.BackendState;
 import io.levitate.maglev.ServiceTable;
-
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -47,8 +46,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Service ids (by name) are never reused: {@link #MAX_SERVICES} names over the life of a process.
  */
-public final class SnapshotBuilder
-{
+public final class SnapshotBuilder {
     /** Most backends a configuration may have, in all its services together (ConfigDefaults). */
     public static final int MAX_BACKENDS = ConfigDefaults.MAX_BACKENDS;
     /** Most services a configuration may have, and service ids over the life of the process. */
@@ -61,16 +59,13 @@ public final class SnapshotBuilder
     public static final int BACKEND_IDS = 2 * MAX_BACKENDS;
 
     /** An id whose backend was removed, and the generation of the first snapshot without it. */
-    private record Freed(int id, long generation)
-    {
-    }
+    private record Freed(int id, long generation) {}
 
     /**
      * What {@link #prepare} built: the snapshot, and the id assignment {@link #commit} adopts with
      * it. Nothing in the builder changed to make it.
      */
-    public static final class Prepared
-    {
+    public static final class Prepared {
         public final DataPlaneSnapshot snapshot;
         private final long base;
         private final Map<String, Integer> backendIds;
@@ -79,9 +74,14 @@ public final class SnapshotBuilder
         private final List<Integer> freed;
         private final int fresh;
 
-        private Prepared(final DataPlaneSnapshot snapshot, final long base, final Map<String, Integer> backendIds,
-            final Map<String, Integer> serviceIds, final List<Integer> recycled, final List<Integer> freed, final int fresh)
-        {
+        private Prepared(
+                final DataPlaneSnapshot snapshot,
+                final long base,
+                final Map<String, Integer> backendIds,
+                final Map<String, Integer> serviceIds,
+                final List<Integer> recycled,
+                final List<Integer> freed,
+                final int fresh) {
             this.snapshot = snapshot;
             this.base = base;
             this.backendIds = backendIds;
@@ -92,42 +92,42 @@ public final class SnapshotBuilder
         }
 
         /** Ids this snapshot gives to new backends that earlier backends had (for counters). */
-        public List<Integer> recycledIds()
-        {
+        public List<Integer> recycledIds() {
             return recycled;
         }
     }
 
     /** A step of {@link #prepare}, for fault-injection tests of an atomic reload. */
-    public enum Step
-    {
-        TABLES, BACKEND_IDS, SNAPSHOT
+    public enum Step {
+        TABLES,
+        BACKEND_IDS,
+        SNAPSHOT
     }
 
     /** Called after each step of {@link #prepare}; throwing aborts it (tests inject faults so). */
-    public interface StepHook
-    {
-        StepHook NONE = step -> { };
+    public interface StepHook {
+        StepHook NONE = step -> {};
 
         void after(Step step);
     }
 
     /** The lowest generation every worker has swept its conntrack table at (or past). */
     private final LongSupplier swept;
+
     private Map<String, Integer> backendIds = new HashMap<>();
     private Map<String, Integer> serviceIds = new HashMap<>();
     /** Freed ids in the order they were freed (so by generation). */
     private final ArrayDeque<Freed> quarantine = new ArrayDeque<>();
     /** Ids below this have been given out at least once; snapshots cover them all. */
     private int fresh;
+
     private long generation;
 
     /**
      * A builder for a process without conntrack tables (tools, tests of tables): nothing holds a
      * freed id, so it is free at once.
      */
-    public SnapshotBuilder()
-    {
+    public SnapshotBuilder() {
         this(() -> Long.MAX_VALUE);
     }
 
@@ -135,45 +135,38 @@ public final class SnapshotBuilder
      * @param swept the lowest generation all workers have published after a full sweep of their
      *              conntrack table; an id freed at generation g is reused only once this is &ge; g.
      */
-    public SnapshotBuilder(final LongSupplier swept)
-    {
+    public SnapshotBuilder(final LongSupplier swept) {
         this.swept = swept;
     }
 
     /** The id of a service (by name) in the committed configuration, or -1. */
-    public int serviceId(final String name)
-    {
+    public int serviceId(final String name) {
         final Integer id = serviceIds.get(name);
         return id == null ? -1 : id;
     }
 
     /** The id of a backend of a service in the committed configuration, or -1. */
-    public int backendId(final String service, final Backend backend)
-    {
+    public int backendId(final String service, final Backend backend) {
         final Integer id = backendIds.get(key(service, backend));
         return id == null ? -1 : id;
     }
 
     /** Generation of the last committed snapshot. */
-    public long generation()
-    {
+    public long generation() {
         return generation;
     }
 
     /** Ids given out at least once (the high-water mark: snapshots have this many). */
-    public int idsUsed()
-    {
+    public int idsUsed() {
         return fresh;
     }
 
     /** Freed ids not yet reusable or reused. */
-    public int quarantined()
-    {
+    public int quarantined() {
         return quarantine.size();
     }
 
-    private static String key(final String service, final Backend backend)
-    {
+    private static String key(final String service, final Backend backend) {
         return service + "/" + backend.identity();
     }
 
@@ -181,8 +174,7 @@ public final class SnapshotBuilder
      * {@link #prepare} and {@link #commit}: a snapshot of {@code config}, with backend states
      * overridden by {@code health} (backend label "service/address:port" to state) where given.
      */
-    public DataPlaneSnapshot build(final LevitateConfig config, final Map<String, BackendState> health)
-    {
+    public DataPlaneSnapshot build(final LevitateConfig config, final Map<String, BackendState> health) {
         final Prepared prepared = prepare(config, health, StepHook.NONE);
         commit(prepared);
         return prepared.snapshot;
@@ -194,20 +186,16 @@ public final class SnapshotBuilder
      *
      * @throws IllegalStateException when the configuration needs more ids than are free.
      */
-    public Prepared prepare(final LevitateConfig config, final Map<String, BackendState> health, final StepHook hook)
-    {
+    public Prepared prepare(final LevitateConfig config, final Map<String, BackendState> health, final StepHook hook) {
         final List<ServiceDefinition> definitions = config.services();
         // Tables first: the expensive part, and independent of ids.
         final List<ServiceTable> tables = new ArrayList<>(definitions.size());
-        for (final ServiceDefinition definition : definitions)
-        {
+        for (final ServiceDefinition definition : definitions) {
             final List<Backend> backends = new ArrayList<>();
-            for (final var b : definition.backends())
-            {
+            for (final var b : definition.backends()) {
                 Backend backend = b.toBackend();
                 final BackendState override = health.get(key(definition.name(), backend));
-                if (override != null && backend.state() != BackendState.DRAINING)
-                {
+                if (override != null && backend.state() != BackendState.DRAINING) {
                     backend = backend.withState(override);
                 }
                 backends.add(backend);
@@ -219,30 +207,23 @@ public final class SnapshotBuilder
         final Map<String, Integer> nextServices = new HashMap<>(serviceIds);
         final Map<String, Integer> nextBackends = new HashMap<>();
         final java.util.Set<String> added = new java.util.LinkedHashSet<>();
-        for (int s = 0; s < definitions.size(); s++)
-        {
+        for (int s = 0; s < definitions.size(); s++) {
             final String name = definitions.get(s).name();
-            if (!nextServices.containsKey(name))
-            {
-                if (nextServices.size() >= MAX_SERVICES)
-                {
+            if (!nextServices.containsKey(name)) {
+                if (nextServices.size() >= MAX_SERVICES) {
                     throw new IllegalStateException("no service id for service " + name + ": " + MAX_SERVICES
-                        + " service names have been configured since the forwarder started (ids are kept per name); "
-                        + "a restart frees them");
+                            + " service names have been configured since the forwarder started (ids are kept per name); "
+                            + "a restart frees them");
                 }
                 nextServices.put(name, nextServices.size());
             }
             final ServiceTable table = tables.get(s);
-            for (int i = 0; i < table.backendCount(); i++)
-            {
+            for (int i = 0; i < table.backendCount(); i++) {
                 final String key = key(name, table.backend(i));
                 final Integer id = backendIds.get(key);
-                if (id != null)
-                {
+                if (id != null) {
                     nextBackends.put(key, id);
-                }
-                else
-                {
+                } else {
                     added.add(key);
                 }
             }
@@ -252,38 +233,29 @@ public final class SnapshotBuilder
         final List<Integer> recycled = new ArrayList<>();
         int nextFresh = fresh;
         final java.util.Iterator<Freed> waiting = quarantine.iterator();
-        for (final String key : added)
-        {
+        for (final String key : added) {
             final Freed f = waiting.hasNext() ? waiting.next() : null;
-            if (f != null && f.generation() <= sweptTo)
-            {
+            if (f != null && f.generation() <= sweptTo) {
                 recycled.add(f.id());
                 nextBackends.put(key, f.id());
-            }
-            else if (nextFresh < BACKEND_IDS)
-            {
+            } else if (nextFresh < BACKEND_IDS) {
                 nextBackends.put(key, nextFresh++);
-            }
-            else
-            {
+            } else {
                 throw new IllegalStateException("no backend id for " + key + ": the configuration adds " + added.size()
-                    + " backends and " + (BACKEND_IDS - fresh + recycled.size()) + " ids are free; " + quarantine.size()
-                    + " ids of removed backends wait for every worker's conntrack sweep (about a second); retry");
+                        + " backends and " + (BACKEND_IDS - fresh + recycled.size()) + " ids are free; "
+                        + quarantine.size()
+                        + " ids of removed backends wait for every worker's conntrack sweep (about a second); retry");
             }
-            if (f != null && f.generation() > sweptTo)
-            {
+            if (f != null && f.generation() > sweptTo) {
                 // Quarantine is ordered by generation: nothing after f is free either.
-                while (waiting.hasNext())
-                {
+                while (waiting.hasNext()) {
                     waiting.next();
                 }
             }
         }
         final List<Integer> freed = new ArrayList<>();
-        backendIds.forEach((key, id) ->
-        {
-            if (!nextBackends.containsKey(key))
-            {
+        backendIds.forEach((key, id) -> {
+            if (!nextBackends.containsKey(key)) {
                 freed.add(id);
             }
         });
@@ -301,49 +273,51 @@ public final class SnapshotBuilder
         java.util.Arrays.fill(labels, "(removed)");
         java.util.Arrays.fill(owners, -1);
         java.util.Arrays.fill(states, BackendStates.REMOVED);
-        for (int s = 0; s < definitions.size(); s++)
-        {
+        for (int s = 0; s < definitions.size(); s++) {
             final ServiceDefinition definition = definitions.get(s);
             final int serviceIndex = nextServices.get(definition.name());
             final ServiceTable table = tables.get(s);
             final int[] ids = new int[table.backendCount()];
             int healthy = 0;
-            for (int i = 0; i < ids.length; i++)
-            {
+            for (int i = 0; i < ids.length; i++) {
                 final Backend backend = table.backend(i);
                 final int id = nextBackends.get(key(definition.name(), backend));
                 ids[i] = id;
                 final long[] a = halves(backend.address());
-                tunnels[id] = backend.address() instanceof Inet4Address ? GreTunnel.ipv4((int)a[1], 0)
-                    : GreTunnel.ipv6(a[0], a[1], 0);
+                tunnels[id] = backend.address() instanceof Inet4Address
+                        ? GreTunnel.ipv4((int) a[1], 0)
+                        : GreTunnel.ipv6(a[0], a[1], 0);
                 labels[id] = key(definition.name(), backend);
                 owners[id] = serviceIndex;
-                states[id] = switch (backend.state())
-                {
+                states[id] = switch (backend.state()) {
                     case ACTIVE -> backend.weight() > 0 ? BackendStates.USABLE : BackendStates.DRAINING;
                     case DRAINING -> BackendStates.DRAINING;
                     case DOWN -> BackendStates.DOWN;
                 };
-                if (backend.eligible())
-                {
+                if (backend.eligible()) {
                     healthy++;
                 }
             }
             services.add(new ServiceState(serviceIndex, definition.name(), table, ids, healthy));
             final long[] vip = halves(definition.vip());
-            vips.add(new VipTable.Entry(definition.vip() instanceof Inet4Address ? 4 : 6, vip[0], vip[1],
-                definition.port(), definition.protocol().number, serviceIndex, definition.takesFragments(definitions)));
+            vips.add(new VipTable.Entry(
+                    definition.vip() instanceof Inet4Address ? 4 : 6,
+                    vip[0],
+                    vip[1],
+                    definition.port(),
+                    definition.protocol().number,
+                    serviceIndex,
+                    definition.takesFragments(definitions)));
         }
         final ServiceState[] serviceArray = new ServiceState[nextServices.size()];
-        for (final ServiceState s : services)
-        {
+        for (final ServiceState s : services) {
             serviceArray[s.index] = s;
         }
-        final DataPlaneSnapshot snapshot = new DataPlaneSnapshot(generation + 1, VipTable.of(vips), serviceArray, tunnels,
-            labels, owners, BackendStates.of(states));
+        final DataPlaneSnapshot snapshot = new DataPlaneSnapshot(
+                generation + 1, VipTable.of(vips), serviceArray, tunnels, labels, owners, BackendStates.of(states));
         hook.after(Step.SNAPSHOT);
-        return new Prepared(snapshot, generation, nextBackends, nextServices, List.copyOf(recycled), List.copyOf(freed),
-            nextFresh);
+        return new Prepared(
+                snapshot, generation, nextBackends, nextServices, List.copyOf(recycled), List.copyOf(freed), nextFresh);
     }
 
     /**
@@ -351,19 +325,15 @@ public final class SnapshotBuilder
      * quarantine at its generation. Call it before publishing the snapshot; nothing may have been
      * committed since the prepare.
      */
-    public void commit(final Prepared prepared)
-    {
-        if (prepared.base != generation)
-        {
+    public void commit(final Prepared prepared) {
+        if (prepared.base != generation) {
             throw new IllegalStateException("prepared at generation " + prepared.base + ", builder at " + generation);
         }
-        for (int i = 0; i < prepared.recycled.size(); i++)
-        {
+        for (int i = 0; i < prepared.recycled.size(); i++) {
             // Recycled ids are the quarantine's oldest, in order.
             quarantine.removeFirst();
         }
-        for (final int id : prepared.freed)
-        {
+        for (final int id : prepared.freed) {
             quarantine.addLast(new Freed(id, prepared.snapshot.generation));
         }
         backendIds = prepared.backendIds;
@@ -373,29 +343,24 @@ public final class SnapshotBuilder
     }
 
     /** An IPv4 address as an int (network order value). */
-    public static int v4(final InetAddress address)
-    {
-        return (int)halves(address)[1];
+    public static int v4(final InetAddress address) {
+        return (int) halves(address)[1];
     }
 
     /** High half of an IPv6 address. */
-    public static long hi(final InetAddress address)
-    {
+    public static long hi(final InetAddress address) {
         return halves(address)[0];
     }
 
     /** Low half of an IPv6 address. */
-    public static long lo(final InetAddress address)
-    {
+    public static long lo(final InetAddress address) {
         return halves(address)[1];
     }
 
     /** An address as two longs (IPv4: the address in the low 32 bits of the second). */
-    static long[] halves(final InetAddress address)
-    {
+    static long[] halves(final InetAddress address) {
         final byte[] b = address.getAddress();
-        if (b.length == 4)
-        {
+        if (b.length == 4) {
             return new long[] {0, ByteBuffer.wrap(b).getInt() & 0xFFFF_FFFFL};
         }
         final ByteBuffer buffer = ByteBuffer.wrap(b);

@@ -14,8 +14,7 @@ import io.levitate.packet.FlowKey;
  * ({@link #isVip}), for the martian-source check, with a one-line filter in front
  * ({@link #mayBeVipV4}) so that the common client address costs one load.
  */
-public final class VipTable
-{
+public final class VipTable {
     /** No service for this destination. */
     public static final int NONE = -1;
 
@@ -26,6 +25,7 @@ public final class VipTable
      * {@link #ADDRESS_ROW} for an address row; 0 marks an empty slot (family is never 0).
      */
     private final int[] meta;
+
     private final int[] service;
     private final int mask;
     /**
@@ -39,10 +39,10 @@ public final class VipTable
     private static final int FRAGMENT_ROW = 1 << 28;
     /** Rows that only say "this address is a VIP" (protocol and port 0). */
     private static final int ADDRESS_ROW = 1 << 29;
+
     private static final int FILTER_WORDS = 8;
 
-    private VipTable(final int capacity)
-    {
+    private VipTable(final int capacity) {
         hi = new long[capacity];
         lo = new long[capacity];
         meta = new int[capacity];
@@ -54,40 +54,41 @@ public final class VipTable
      * Builder input: one row per service. {@code fragments}: this service takes the fragments of
      * its VIP and protocol (at most one per VIP and protocol).
      */
-    public record Entry(int family, long addressHi, long addressLo, int port, int protocol, int service,
-        boolean fragments)
-    {
-        public Entry(final int family, final long addressHi, final long addressLo, final int port, final int protocol,
-            final int service)
-        {
+    public record Entry(
+            int family, long addressHi, long addressLo, int port, int protocol, int service, boolean fragments) {
+        public Entry(
+                final int family,
+                final long addressHi,
+                final long addressLo,
+                final int port,
+                final int protocol,
+                final int service) {
             this(family, addressHi, addressLo, port, protocol, service, false);
         }
     }
 
-    public static VipTable of(final java.util.List<Entry> entries)
-    {
+    public static VipTable of(final java.util.List<Entry> entries) {
         int capacity = 16;
         // A service row, a fragment row and an address row per entry at most, at most half full.
-        while (capacity < entries.size() * 6)
-        {
+        while (capacity < entries.size() * 6) {
             capacity <<= 1;
         }
         final VipTable table = new VipTable(capacity);
-        for (final Entry e : entries)
-        {
-            if (!table.put(e.addressHi(), e.addressLo(), meta(e.family(), e.protocol(), e.port()), e.service()))
-            {
+        for (final Entry e : entries) {
+            if (!table.put(e.addressHi(), e.addressLo(), meta(e.family(), e.protocol(), e.port()), e.service())) {
                 throw new IllegalArgumentException("two services for the same VIP, port and protocol");
             }
             if (e.fragments()
-                && !table.put(e.addressHi(), e.addressLo(), FRAGMENT_ROW | meta(e.family(), e.protocol(), 0), e.service()))
-            {
+                    && !table.put(
+                            e.addressHi(),
+                            e.addressLo(),
+                            FRAGMENT_ROW | meta(e.family(), e.protocol(), 0),
+                            e.service())) {
                 throw new IllegalArgumentException("two services take the fragments of the same VIP and protocol");
             }
             table.put(e.addressHi(), e.addressLo(), ADDRESS_ROW | meta(e.family(), 0, 0), 0);
-            if (e.family() == 4)
-            {
-                final int bit = filterBit((int)e.addressLo());
+            if (e.family() == 4) {
+                final int bit = filterBit((int) e.addressLo());
                 table.v4Filter[bit >>> 6] |= 1L << bit;
             }
         }
@@ -95,13 +96,10 @@ public final class VipTable
     }
 
     /** Adds a row; false when the same row exists. */
-    private boolean put(final long addressHi, final long addressLo, final int m, final int serviceIndex)
-    {
+    private boolean put(final long addressHi, final long addressLo, final int m, final int serviceIndex) {
         int i = slot(addressHi, addressLo, m) & mask;
-        while (meta[i] != 0)
-        {
-            if (meta[i] == m && hi[i] == addressHi && lo[i] == addressLo)
-            {
+        while (meta[i] != 0) {
+            if (meta[i] == m && hi[i] == addressHi && lo[i] == addressLo) {
                 return false;
             }
             i = (i + 1) & mask;
@@ -114,42 +112,34 @@ public final class VipTable
     }
 
     /** The service that takes the fragments of this VIP and protocol, or {@link #NONE}. */
-    public int findFragment(final int family, final long addressHi, final long addressLo, final int protocol)
-    {
+    public int findFragment(final int family, final long addressHi, final long addressLo, final int protocol) {
         return find(addressHi, addressLo, FRAGMENT_ROW | meta(family, protocol, 0));
     }
 
     /** The service for a flow's destination, or {@link #NONE}. */
-    public int find(final FlowKey key)
-    {
+    public int find(final FlowKey key) {
         return findService(key.family, key.dstHi, key.dstLo, key.dstPort, key.protocol);
     }
 
     /** The service for a destination: the exact port's, else the VIP's any-port service, else {@link #NONE}. */
-    public int findService(final int family, final long addressHi, final long addressLo, final int port,
-        final int protocol)
-    {
+    public int findService(
+            final int family, final long addressHi, final long addressLo, final int port, final int protocol) {
         final int exact = find(family, addressHi, addressLo, port, protocol);
         return exact != NONE || port == 0 ? exact : find(family, addressHi, addressLo, 0, protocol);
     }
 
-    public int find(final int family, final long addressHi, final long addressLo, final int port, final int protocol)
-    {
+    public int find(final int family, final long addressHi, final long addressLo, final int port, final int protocol) {
         return find(addressHi, addressLo, meta(family, protocol, port));
     }
 
-    private int find(final long addressHi, final long addressLo, final int m)
-    {
+    private int find(final long addressHi, final long addressLo, final int m) {
         int i = slot(addressHi, addressLo, m) & mask;
-        while (true)
-        {
+        while (true) {
             final int candidate = meta[i];
-            if (candidate == 0)
-            {
+            if (candidate == 0) {
                 return NONE;
             }
-            if (candidate == m && hi[i] == addressHi && lo[i] == addressLo)
-            {
+            if (candidate == m && hi[i] == addressHi && lo[i] == addressLo) {
                 return service[i];
             }
             i = (i + 1) & mask;
@@ -157,34 +147,29 @@ public final class VipTable
     }
 
     /** True when some service (any port, any protocol) has this address as its VIP. */
-    public boolean isVip(final int family, final long addressHi, final long addressLo)
-    {
+    public boolean isVip(final int family, final long addressHi, final long addressLo) {
         return find(addressHi, addressLo, ADDRESS_ROW | meta(family, 0, 0)) != NONE;
     }
 
     /** False when the IPv4 address is certainly no VIP; true when it may be one ({@link #isVip} tells). */
-    public boolean mayBeVipV4(final int address)
-    {
+    public boolean mayBeVipV4(final int address) {
         final int bit = filterBit(address);
         return (v4Filter[bit >>> 6] & (1L << bit)) != 0;
     }
 
     /** 9 well-mixed bits of an IPv4 address: a Fibonacci multiply keeps the top bits. */
-    private static int filterBit(final int address)
-    {
+    private static int filterBit(final int address) {
         return (address * 0x9E3779B9) >>> 23;
     }
 
-    private static int meta(final int family, final int protocol, final int port)
-    {
+    private static int meta(final int family, final int protocol, final int port) {
         return family << 24 | (protocol & 0xFF) << 16 | (port & 0xFFFF);
     }
 
     /** A process-local mix (this table is never shared between machines, so any good mix will do). */
-    private static int slot(final long addressHi, final long addressLo, final int meta)
-    {
+    private static int slot(final long addressHi, final long addressLo, final int meta) {
         long h = addressHi * 0x9E3779B97F4A7C15L ^ addressLo;
         h = (h ^ meta) * 0xBF58476D1CE4E5B9L;
-        return (int)(h ^ (h >>> 31) ^ (h >>> 47));
+        return (int) (h ^ (h >>> 31) ^ (h >>> 47));
     }
 }

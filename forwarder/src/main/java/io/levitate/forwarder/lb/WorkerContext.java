@@ -5,7 +5,6 @@ import io.levitate.forwarder.config.ConfigDefaults;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.GreEncapsulator;
-
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -21,10 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * their own final fields when they are constructed, so the packet path reads the same fields it
  * always did and never goes through this object.
  */
-public final class WorkerContext
-{
+public final class WorkerContext {
     /** The worker's index (worker 0 also resolves the gateways), its CPU and the queue it polls on every port. */
     final int worker;
+
     final int cpu;
     final int queue;
     /** Most mbufs one rx burst takes, and the length of every pointer array below. */
@@ -35,6 +34,7 @@ public final class WorkerContext
     final int[] peers;
     /** Addresses of off-heap arrays of {@link #burst} mbuf pointers: received, tunnels, replies, drops, for the kernel. */
     final long rx;
+
     final long tx;
     final long replies;
     final long drop;
@@ -47,18 +47,19 @@ public final class WorkerContext
     final int exceptionRate;
     /** The mbuf pool worker 0 allocates gateway requests from. */
     final long pool;
+
     final AtomicReference<DataPlaneSnapshot> published;
     final Neighbours neighbours;
     final ConntrackTable conntrack;
     /** By port position: each port has its own MAC, so its own encapsulator and responder. */
     final GreEncapsulator[] encapsulators;
+
     final ControlResponder[] responders;
     final WorkerStats stats;
     final WorkerCounters counters;
     final WorkerStartup startup;
 
-    private WorkerContext(final Builder b)
-    {
+    private WorkerContext(final Builder b) {
         worker = b.worker;
         cpu = b.cpu;
         queue = b.queue;
@@ -72,8 +73,7 @@ public final class WorkerContext
         kernel = b.kernel;
         exceptionPorts = b.exceptionPorts != null ? b.exceptionPorts.clone() : noTaps(ports.length);
         boolean any = false;
-        for (final int p : exceptionPorts)
-        {
+        for (final int p : exceptionPorts) {
             any |= p >= 0;
         }
         exceptionPath = any;
@@ -89,15 +89,13 @@ public final class WorkerContext
         startup = b.startup;
     }
 
-    private static int[] noTaps(final int ports)
-    {
+    private static int[] noTaps(final int ports) {
         final int[] none = new int[ports];
         Arrays.fill(none, -1);
         return none;
     }
 
-    public static Builder builder()
-    {
+    public static Builder builder() {
         return new Builder();
     }
 
@@ -105,8 +103,7 @@ public final class WorkerContext
      * Collects a worker's wiring; {@link #build} refuses a missing part or per-port arrays of
      * different lengths with an {@link IllegalArgumentException} naming it.
      */
-    public static final class Builder
-    {
+    public static final class Builder {
         private int worker;
         private int cpu;
         private int queue;
@@ -130,28 +127,23 @@ public final class WorkerContext
         private WorkerCounters counters;
         private WorkerStartup startup;
 
-        private Builder()
-        {
-        }
+        private Builder() {}
 
         /** The worker's index, the CPU its thread is pinned to, and the queue it polls on every port. */
-        public Builder worker(final int worker, final int cpu, final int queue)
-        {
+        public Builder worker(final int worker, final int cpu, final int queue) {
             this.worker = worker;
             this.cpu = cpu;
             this.queue = queue;
             return this;
         }
 
-        public Builder burst(final int burst)
-        {
+        public Builder burst(final int burst) {
             this.burst = burst;
             return this;
         }
 
         /** DPDK port ids, and by position the position of each one's peer (itself when one-armed). */
-        public Builder ports(final int[] ports, final int[] peers)
-        {
+        public Builder ports(final int[] ports, final int[] peers) {
             this.ports = ports;
             this.peers = peers;
             return this;
@@ -161,9 +153,8 @@ public final class WorkerContext
          * Addresses of five off-heap arrays of {@code burst} mbuf pointers: received, tunnels,
          * replies, drops, for the kernel (0 for a worker that never receives or transmits: tests).
          */
-        public Builder pointerArrays(final long rx, final long tx, final long replies, final long drop,
-            final long kernel)
-        {
+        public Builder pointerArrays(
+                final long rx, final long tx, final long replies, final long drop, final long kernel) {
             this.rx = rx;
             this.tx = tx;
             this.replies = replies;
@@ -176,59 +167,51 @@ public final class WorkerContext
          * By port position the DPDK port of its exception TAP, or -1; and the rate the kernel is
          * handed frames at. Without this call no port has an exception path.
          */
-        public Builder exceptionPath(final int[] exceptionPorts, final int ratePerSecond)
-        {
+        public Builder exceptionPath(final int[] exceptionPorts, final int ratePerSecond) {
             this.exceptionPorts = exceptionPorts;
             this.exceptionRate = ratePerSecond;
             return this;
         }
 
         /** The mbuf pool worker 0 allocates gateway requests from. */
-        public Builder pool(final long pool)
-        {
+        public Builder pool(final long pool) {
             this.pool = pool;
             return this;
         }
 
         /** Where the control plane publishes snapshots. */
-        public Builder snapshots(final AtomicReference<DataPlaneSnapshot> published)
-        {
+        public Builder snapshots(final AtomicReference<DataPlaneSnapshot> published) {
             this.published = published;
             return this;
         }
 
-        public Builder neighbours(final Neighbours neighbours)
-        {
+        public Builder neighbours(final Neighbours neighbours) {
             this.neighbours = neighbours;
             return this;
         }
 
         /** The worker's own conntrack table. */
-        public Builder conntrack(final ConntrackTable conntrack)
-        {
+        public Builder conntrack(final ConntrackTable conntrack) {
             this.conntrack = conntrack;
             return this;
         }
 
         /** By port position, the port's encapsulator and responder (each carries the port's MAC). */
-        public Builder perPort(final GreEncapsulator[] encapsulators, final ControlResponder[] responders)
-        {
+        public Builder perPort(final GreEncapsulator[] encapsulators, final ControlResponder[] responders) {
             this.encapsulators = encapsulators;
             this.responders = responders;
             return this;
         }
 
         /** The worker's statistics, its counters in the counters file, and its thread's start-up. */
-        public Builder reporting(final WorkerStats stats, final WorkerCounters counters, final WorkerStartup startup)
-        {
+        public Builder reporting(final WorkerStats stats, final WorkerCounters counters, final WorkerStartup startup) {
             this.stats = stats;
             this.counters = counters;
             this.startup = startup;
             return this;
         }
 
-        public WorkerContext build()
-        {
+        public WorkerContext build() {
             require(ports, "ports");
             require(peers, "peers");
             require(published, "snapshots");
@@ -239,50 +222,41 @@ public final class WorkerContext
             require(stats, "stats");
             require(counters, "counters");
             require(startup, "startup");
-            if (burst < 1)
-            {
+            if (burst < 1) {
                 throw new IllegalArgumentException("worker " + worker + ": burst must be at least 1, got " + burst);
             }
-            if (ports.length == 0)
-            {
+            if (ports.length == 0) {
                 throw new IllegalArgumentException("worker " + worker + ": no ports");
             }
             sameLength(peers.length, "peers");
             sameLength(encapsulators.length, "encapsulators");
             sameLength(responders.length, "responders");
-            if (exceptionPorts != null)
-            {
+            if (exceptionPorts != null) {
                 sameLength(exceptionPorts.length, "exception ports");
             }
-            for (final int peer : peers)
-            {
-                if (peer < 0 || peer >= ports.length)
-                {
-                    throw new IllegalArgumentException("worker " + worker + ": peer position " + peer + " is not a port");
+            for (final int peer : peers) {
+                if (peer < 0 || peer >= ports.length) {
+                    throw new IllegalArgumentException(
+                            "worker " + worker + ": peer position " + peer + " is not a port");
                 }
             }
-            if (exceptionRate < 1)
-            {
-                throw new IllegalArgumentException("worker " + worker + ": exception rate must be positive, got "
-                    + exceptionRate);
+            if (exceptionRate < 1) {
+                throw new IllegalArgumentException(
+                        "worker " + worker + ": exception rate must be positive, got " + exceptionRate);
             }
             return new WorkerContext(this);
         }
 
-        private void require(final Object part, final String name)
-        {
-            if (part == null)
-            {
+        private void require(final Object part, final String name) {
+            if (part == null) {
                 throw new IllegalArgumentException("worker " + worker + ": no " + name);
             }
         }
 
-        private void sameLength(final int length, final String name)
-        {
-            if (length != ports.length)
-            {
-                throw new IllegalArgumentException("worker " + worker + ": " + ports.length + " ports but " + length
-                    + " " + name);
+        private void sameLength(final int length, final String name) {
+            if (length != ports.length) {
+                throw new IllegalArgumentException(
+                        "worker " + worker + ": " + ports.length + " ports but " + length + " " + name);
             }
         }
     }

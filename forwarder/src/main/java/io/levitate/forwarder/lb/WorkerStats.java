@@ -1,9 +1,8 @@
 package io.levitate.forwarder.lb;
 
-import org.HdrHistogram.SingleWriterRecorder;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * One worker's statistics: counted in plain fields on the packet path, published to the
@@ -11,8 +10,7 @@ import java.lang.invoke.VarHandle;
  * summed over workers by the control thread, which writes the counters file. So a worker never
  * shares a cache line it writes per packet, and readers never see torn values.
  */
-public final class WorkerStats
-{
+public final class WorkerStats {
     /** Drop/consume reasons by id: the parser's (below 100) and the forwarder's (100 and up). */
     public static final int REASONS = 128;
 
@@ -29,6 +27,7 @@ public final class WorkerStats
     long rxPackets;
     /** Polls of a data port that returned at least one packet (rx_bursts: rxPackets / rxBursts is the mean burst). */
     long rxBursts;
+
     long txPackets;
     long encapsulated;
     long replies;
@@ -41,6 +40,7 @@ public final class WorkerStats
     private final long[] publishedBackend;
     /** Per backend id, what its earlier backends counted ({@link #rebaseBackend}); control thread writes. */
     private final long[] backendBase;
+
     private final long[] publishedTotals = new long[6];
 
     /**
@@ -53,8 +53,7 @@ public final class WorkerStats
     /** Burst latency (ns from rx to tx of a non-empty burst); wait-free, allocation-free record. */
     public final SingleWriterRecorder burstLatency = new SingleWriterRecorder(1, 10_000_000_000L, 3);
 
-    public WorkerStats(final int maxServices, final int maxBackends)
-    {
+    public WorkerStats(final int maxServices, final int maxBackends) {
         servicePackets = new long[maxServices];
         serviceBytes = new long[maxServices];
         serviceNewFlows = new long[maxServices];
@@ -67,8 +66,7 @@ public final class WorkerStats
     }
 
     /** Worker thread: a packet of {@code bytes} IP bytes tunnelled for {@code service} to {@code backend} (both paths). */
-    void countTunnelled(final int service, final int backend, final int bytes)
-    {
+    void countTunnelled(final int service, final int backend, final int bytes) {
         servicePackets[service]++;
         serviceBytes[service] += bytes;
         backendPackets[backend]++;
@@ -76,39 +74,32 @@ public final class WorkerStats
     }
 
     /** Worker thread: a drop counted under {@code reason}; returns {@link Action#DROP} for the caller to return. */
-    int drop(final ForwardDrop reason)
-    {
+    int drop(final ForwardDrop reason) {
         drops[reason.id()]++;
         return Action.DROP;
     }
 
     /** Worker thread, after a full conntrack sweep that began at snapshot generation {@code generation}. */
-    void publishSwept(final long generation)
-    {
+    void publishSwept(final long generation) {
         sweptGeneration.setRelease(generation);
     }
 
     /** Any thread: see {@link #publishSwept}; 0 until the worker's first full sweep. */
-    public long sweptGeneration()
-    {
+    public long sweptGeneration() {
         return sweptGeneration.getAcquire();
     }
 
     /** Worker thread: makes the running totals visible to readers. */
-    void publish()
-    {
-        for (int i = 0; i < REASONS; i++)
-        {
+    void publish() {
+        for (int i = 0; i < REASONS; i++) {
             LONGS.setRelease(publishedDrops, i, drops[i]);
         }
-        for (int i = 0; i < servicePackets.length; i++)
-        {
+        for (int i = 0; i < servicePackets.length; i++) {
             LONGS.setRelease(publishedService, 3 * i, servicePackets[i]);
             LONGS.setRelease(publishedService, 3 * i + 1, serviceBytes[i]);
             LONGS.setRelease(publishedService, 3 * i + 2, serviceNewFlows[i]);
         }
-        for (int i = 0; i < backendPackets.length; i++)
-        {
+        for (int i = 0; i < backendPackets.length; i++) {
             LONGS.setRelease(publishedBackend, 3 * i, backendPackets[i]);
             LONGS.setRelease(publishedBackend, 3 * i + 1, backendBytes[i]);
             LONGS.setRelease(publishedBackend, 3 * i + 2, backendNewFlows[i]);
@@ -121,21 +112,19 @@ public final class WorkerStats
         LONGS.setRelease(publishedTotals, 5, fromKernel);
     }
 
-    public long drop(final int reasonId)
-    {
-        return (long)LONGS.getAcquire(publishedDrops, reasonId);
+    public long drop(final int reasonId) {
+        return (long) LONGS.getAcquire(publishedDrops, reasonId);
     }
 
     /** what: 0 packets, 1 bytes, 2 new flows. */
-    public long service(final int service, final int what)
-    {
-        return (long)LONGS.getAcquire(publishedService, 3 * service + what);
+    public long service(final int service, final int what) {
+        return (long) LONGS.getAcquire(publishedService, 3 * service + what);
     }
 
     /** A backend's packets (0), bytes (1) or new flows (2) since its id was last given to a backend. */
-    public long backend(final int backend, final int what)
-    {
-        return (long)LONGS.getAcquire(publishedBackend, 3 * backend + what) - (long)LONGS.getAcquire(backendBase, 3 * backend + what);
+    public long backend(final int backend, final int what) {
+        return (long) LONGS.getAcquire(publishedBackend, 3 * backend + what)
+                - (long) LONGS.getAcquire(backendBase, 3 * backend + what);
     }
 
     /**
@@ -144,43 +133,36 @@ public final class WorkerStats
      * backend. Those counts are final then: the id was removed, so nothing was tunnelled to it since,
      * and the worker published its statistics before the sweep that let the id be reused.
      */
-    public void rebaseBackend(final int backend)
-    {
-        for (int what = 0; what < 3; what++)
-        {
-            LONGS.setRelease(backendBase, 3 * backend + what, (long)LONGS.getAcquire(publishedBackend, 3 * backend + what));
+    public void rebaseBackend(final int backend) {
+        for (int what = 0; what < 3; what++) {
+            LONGS.setRelease(
+                    backendBase, 3 * backend + what, (long) LONGS.getAcquire(publishedBackend, 3 * backend + what));
         }
     }
 
-    public long rxPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 0);
+    public long rxPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 0);
     }
 
-    public long txPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 1);
+    public long txPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 1);
     }
 
-    public long encapsulatedPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 2);
+    public long encapsulatedPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 2);
     }
 
-    public long replyPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 3);
+    public long replyPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 3);
     }
 
     /** Packets handed to the kernel through the exception path. */
-    public long toKernelPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 4);
+    public long toKernelPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 4);
     }
 
     /** Packets from the kernel's exception interface sent out of the data port. */
-    public long fromKernelPackets()
-    {
-        return (long)LONGS.getAcquire(publishedTotals, 5);
+    public long fromKernelPackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 5);
     }
 }

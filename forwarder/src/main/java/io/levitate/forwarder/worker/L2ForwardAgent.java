@@ -13,10 +13,10 @@ import org.agrona.concurrent.Agent;
  * <p>Per burst: two downcalls (rx, tx), a third only when the TX ring was full, and release stores
  * of the counters. Nothing is allocated: the mbuf pointer array is off-heap and passed by address.
  */
-public final class L2ForwardAgent implements Agent
-{
+public final class L2ForwardAgent implements Agent {
     /** Housekeeping (heartbeat) every 2^12 duty cycles: often enough for a 1 s liveness check. */
     private static final int HOUSEKEEPING_MASK = (1 << 12) - 1;
+
     private static final long POINTER_SIZE = 8;
 
     private final int worker;
@@ -35,11 +35,16 @@ public final class L2ForwardAgent implements Agent
      * @param mbufs address of an off-heap array of {@code burst} mbuf pointers, owned by this worker.
      */
     public L2ForwardAgent(
-        final int worker, final int cpu, final int queue, final int burst, final int[] rxPorts, final int[] txPorts,
-        final long mbufs, final WorkerCounters counters, final WorkerStartup startup)
-    {
-        if (rxPorts.length != txPorts.length)
-        {
+            final int worker,
+            final int cpu,
+            final int queue,
+            final int burst,
+            final int[] rxPorts,
+            final int[] txPorts,
+            final long mbufs,
+            final WorkerCounters counters,
+            final WorkerStartup startup) {
+        if (rxPorts.length != txPorts.length) {
             throw new IllegalArgumentException("rx and tx port lists differ in length");
         }
         this.worker = worker;
@@ -54,37 +59,30 @@ public final class L2ForwardAgent implements Agent
     }
 
     @Override
-    public void onStart()
-    {
+    public void onStart() {
         startup.enterWorkerThread(cpu, counters);
     }
 
     @Override
-    public int doWork()
-    {
+    public int doWork() {
         int work = 0;
         final int[] rx = rxPorts;
-        for (int i = 0; i < rx.length; i++)
-        {
+        for (int i = 0; i < rx.length; i++) {
             work += forward(rx[i], txPorts[i]);
         }
-        if ((++cycles & HOUSEKEEPING_MASK) == 0)
-        {
+        if ((++cycles & HOUSEKEEPING_MASK) == 0) {
             counters.heartbeat.setRelease(System.currentTimeMillis());
         }
         return work;
     }
 
-    private int forward(final int rxPort, final int txPort)
-    {
+    private int forward(final int rxPort, final int txPort) {
         final int received = EthDev.rxBurst(rxPort, queue, mbufs, burst);
-        if (received == 0)
-        {
+        if (received == 0) {
             return 0;
         }
         final int sent = EthDev.txBurst(txPort, queue, mbufs, received);
-        if (sent < received)
-        {
+        if (sent < received) {
             Mbuf.freeBulk(mbufs + sent * POINTER_SIZE, received - sent);
             counters.txDropped.getAndAddRelease(received - sent);
         }
@@ -95,14 +93,12 @@ public final class L2ForwardAgent implements Agent
     }
 
     @Override
-    public void onClose()
-    {
+    public void onClose() {
         startup.leaveWorkerThread();
     }
 
     @Override
-    public String roleName()
-    {
+    public String roleName() {
         return "levitate-worker-" + worker;
     }
 }

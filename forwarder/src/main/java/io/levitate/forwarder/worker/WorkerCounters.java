@@ -12,8 +12,7 @@ import org.agrona.concurrent.status.CountersManager;
  * <p>Single writer: the worker adds with plain reads and release stores ({@code getAndAddRelease}),
  * once per burst, never per packet; readers use acquire/opaque reads.
  */
-public final class WorkerCounters
-{
+public final class WorkerCounters {
     public final AtomicCounter rxPackets;
     public final AtomicCounter txPackets;
     /** Packets the TX ring did not take (ring full); freed, never retried. */
@@ -23,19 +22,19 @@ public final class WorkerCounters
     /** Epoch milliseconds of the worker's last housekeeping pass: a stalled worker stops it. */
     public final AtomicCounter heartbeat;
 
-    public WorkerCounters(final CountersManager counters, final int worker)
-    {
+    public WorkerCounters(final CountersManager counters, final int worker) {
         final String prefix = "worker " + worker + ": ";
         rxPackets = newCounter(counters, worker, prefix + "rx packets", CountersLayout.TYPE_WORKER_RX_PACKETS);
         txPackets = newCounter(counters, worker, prefix + "tx packets", CountersLayout.TYPE_WORKER_TX_PACKETS);
-        txDropped = newCounter(counters, worker, prefix + "tx dropped (ring full)", CountersLayout.TYPE_WORKER_TX_DROPPED);
+        txDropped =
+                newCounter(counters, worker, prefix + "tx dropped (ring full)", CountersLayout.TYPE_WORKER_TX_DROPPED);
         rxBursts = newCounter(counters, worker, prefix + "rx bursts", CountersLayout.TYPE_WORKER_RX_BURSTS);
         heartbeat = newCounter(counters, worker, prefix + "heartbeat (epoch ms)", CountersLayout.TYPE_WORKER_HEARTBEAT);
     }
 
     /** A counter keyed by the worker index (int32 at key offset 0, docs/COUNTERS.md). */
-    static AtomicCounter newCounter(final CountersManager counters, final int worker, final String label, final int type)
-    {
+    static AtomicCounter newCounter(
+            final CountersManager counters, final int worker, final String label, final int type) {
         return counters.newCounter(label, type, key -> key.putInt(0, worker));
     }
 }

@@ -2,7 +2,6 @@ package io.levitate.forwarder.worker;
 
 import io.levitate.dpdk.Affinity;
 import io.levitate.dpdk.Lcore;
-
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -10,8 +9,7 @@ import java.util.concurrent.TimeUnit;
  * Hand-over from a starting worker thread to the main thread: the lcore and CPU it got, or why
  * it could not start. The main thread refuses to report "running" until every worker has started.
  */
-public final class WorkerStartup
-{
+public final class WorkerStartup {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile int lcore = -1;
     private volatile int cpu = -1;
@@ -23,40 +21,32 @@ public final class WorkerStartup
      * affinity at registration, and threads inherit the main lcore's mask from rte_eal_init
      * otherwise. A failure is reported to the waiting main thread and rethrown.
      */
-    public void enterWorkerThread(final int cpu, final WorkerCounters counters)
-    {
-        try
-        {
+    public void enterWorkerThread(final int cpu, final WorkerCounters counters) {
+        try {
             Affinity.pinCurrentThread(cpu);
             final int lcore = Lcore.registerThread();
             counters.heartbeat.setRelease(System.currentTimeMillis());
             started(lcore, Affinity.currentCpu());
-        }
-        catch (final RuntimeException ex)
-        {
+        } catch (final RuntimeException ex) {
             failed(ex);
             throw ex;
         }
     }
 
     /** Run on the worker thread as it ends: gives the lcore id back if it got one. */
-    public void leaveWorkerThread()
-    {
-        if (lcore >= 0)
-        {
+    public void leaveWorkerThread() {
+        if (lcore >= 0) {
             Lcore.unregisterThread();
         }
     }
 
-    void started(final int lcore, final int cpu)
-    {
+    void started(final int lcore, final int cpu) {
         this.lcore = lcore;
         this.cpu = cpu;
         done.countDown();
     }
 
-    void failed(final RuntimeException failure)
-    {
+    void failed(final RuntimeException failure) {
         this.failure = failure;
         done.countDown();
     }
@@ -66,24 +56,20 @@ public final class WorkerStartup
      *
      * @return null when started, else the failure; a timeout is reported as a failure.
      */
-    public RuntimeException await(final long timeout, final TimeUnit unit) throws InterruptedException
-    {
-        if (!done.await(timeout, unit))
-        {
+    public RuntimeException await(final long timeout, final TimeUnit unit) throws InterruptedException {
+        if (!done.await(timeout, unit)) {
             return new IllegalStateException("worker did not start within " + unit.toMillis(timeout) + " ms");
         }
         return failure;
     }
 
     /** The DPDK lcore id the worker registered as, or -1. */
-    public int lcore()
-    {
+    public int lcore() {
         return lcore;
     }
 
     /** The CPU the worker ran on right after pinning, or -1. */
-    public int cpu()
-    {
+    public int cpu() {
         return cpu;
     }
 }

@@ -1,24 +1,21 @@
 package io.levitate.forwarder.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-class StatCommandTest
-{
+class StatCommandTest {
     @TempDir
     Path dir;
 
     @Test
-    void summarisesTheAnnouncersBfdSessions() throws Exception
-    {
+    void summarisesTheAnnouncersBfdSessions() throws Exception {
         final long now = System.currentTimeMillis();
         final Path status = dir.resolve("announcer.json");
         Files.writeString(status, """
@@ -35,13 +32,16 @@ class StatCommandTest
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StatCommand.printAnnouncer(status, now, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         final String out = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("  bfd  10.0.1.1") && out.contains("tx 1000 ms detection 900 ms flaps 1 (BGP held down)"), out);
-        assertTrue(out.lines().filter(l -> l.contains("peer 10.0.1.1")).count() == 1, "the BFD entry is not a second peer: " + out);
+        assertTrue(
+                out.contains("  bfd  10.0.1.1") && out.contains("tx 1000 ms detection 900 ms flaps 1 (BGP held down)"),
+                out);
+        assertTrue(
+                out.lines().filter(l -> l.contains("peer 10.0.1.1")).count() == 1,
+                "the BFD entry is not a second peer: " + out);
     }
 
     @Test
-    void summarisesTheAnnouncerStatusFile() throws Exception
-    {
+    void summarisesTheAnnouncerStatusFile() throws Exception {
         final long now = System.currentTimeMillis();
         final Path status = dir.resolve("announcer.json");
         Files.writeString(status, """
@@ -57,15 +57,22 @@ class StatCommandTest
         StatCommand.printAnnouncer(status, now, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         final String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("bgp announcer: pid 1234, status 300 ms old"), out);
-        assertTrue(out.contains("peer 10.0.1.1") && out.contains("Established") && out.contains("flaps 2")
-            && out.contains("cease/administrative shutdown"), out);
-        assertTrue(out.contains("vip  198.18.0.10") && out.contains("announced") && out.contains("2 healthy backends"), out);
+        assertTrue(
+                out.contains("peer 10.0.1.1")
+                        && out.contains("Established")
+                        && out.contains("flaps 2")
+                        && out.contains("cease/administrative shutdown"),
+                out);
+        assertTrue(
+                out.contains("vip  198.18.0.10") && out.contains("announced") && out.contains("2 healthy backends"),
+                out);
 
         final ByteArrayOutputStream stale = new ByteArrayOutputStream();
         StatCommand.printAnnouncer(status, now + 60_000, new PrintStream(stale, true, StandardCharsets.UTF_8));
         assertTrue(stale.toString(StandardCharsets.UTF_8).contains("STALE"));
         final ByteArrayOutputStream none = new ByteArrayOutputStream();
-        StatCommand.printAnnouncer(dir.resolve("absent.json"), now, new PrintStream(none, true, StandardCharsets.UTF_8));
+        StatCommand.printAnnouncer(
+                dir.resolve("absent.json"), now, new PrintStream(none, true, StandardCharsets.UTF_8));
         assertTrue(none.toString(StandardCharsets.UTF_8).contains("not running for this instance"));
     }
 }

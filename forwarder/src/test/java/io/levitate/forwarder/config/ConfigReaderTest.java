@@ -1,23 +1,5 @@
 package io.levitate.forwarder.config;
 
-import io.levitate.core.config.BgpPeerConfig;
-import io.levitate.core.config.BgpConfig;
-import io.levitate.core.config.Addresses;
-import io.levitate.forwarder.MemoryMode;
-import io.levitate.maglev.BackendState;
-import io.levitate.maglev.HashFields;
-import io.levitate.maglev.ServiceConfig;
-import io.levitate.maglev.ServiceTable;
-import org.junit.jupiter.api.Test;
-
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
 import static io.levitate.forwarder.config.ConfigTesting.minimal;
 import static io.levitate.forwarder.config.ConfigTesting.minimalWith;
 import static io.levitate.forwarder.config.ConfigTesting.resource;
@@ -27,20 +9,35 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.levitate.core.config.Addresses;
+import io.levitate.core.config.BgpConfig;
+import io.levitate.core.config.BgpPeerConfig;
+import io.levitate.forwarder.MemoryMode;
+import io.levitate.maglev.BackendState;
+import io.levitate.maglev.HashFields;
+import io.levitate.maglev.ServiceConfig;
+import io.levitate.maglev.ServiceTable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
 /** The model built from valid files: every key's value, every default, and the maglev mapping. */
-class ConfigReaderTest
-{
+class ConfigReaderTest {
     /** A service's schema holds the keys core binds for both processes (the announcer reads only those). */
     @Test
-    void serviceSchemaHoldsCoresServiceAddressKeys()
-    {
-        assertTrue(ServiceBinder.SERVICE_KEYS.containsAll(io.levitate.core.config.ServiceAddressBinder.KEYS),
-            ServiceBinder.SERVICE_KEYS.toString());
+    void serviceSchemaHoldsCoresServiceAddressKeys() {
+        assertTrue(
+                ServiceBinder.SERVICE_KEYS.containsAll(io.levitate.core.config.ServiceAddressBinder.KEYS),
+                ServiceBinder.SERVICE_KEYS.toString());
     }
 
     @Test
-    void everyKeyOfTheValidFixture()
-    {
+    void everyKeyOfTheValidFixture() {
         final LevitateConfig c = valid(resource("valid.yaml"));
         final InstanceConfig i = c.instance();
         assertEquals("lb1", i.name());
@@ -64,8 +61,15 @@ class ConfigReaderTest
         assertEquals("10.0.9.0/24", i.greSourcePrefix().toString());
         assertEquals(0x6c657669746174L, c.hashSeed());
 
-        assertEquals(new ConntrackSettings(1048576, Duration.ofSeconds(300), Duration.ofSeconds(10),
-            Duration.ofSeconds(5), Duration.ofSeconds(30), 2_000_000), c.conntrack());
+        assertEquals(
+                new ConntrackSettings(
+                        1048576,
+                        Duration.ofSeconds(300),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(30),
+                        2_000_000),
+                c.conntrack());
 
         assertEquals(3, c.services().size());
         final ServiceDefinition web = c.service("web");
@@ -76,17 +80,29 @@ class ConfigReaderTest
         assertEquals(HashFields.FIVE_TUPLE, web.hashFields());
         assertEquals(200000, web.quota());
         assertTrue(web.announce());
-        assertEquals(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, 80, "/healthz", 200, Duration.ofSeconds(2),
-            Duration.ofSeconds(1), 2, 3), web.healthCheck());
-        assertEquals(List.of(
-            new BackendDefinition(InetAddress.ofLiteral("10.0.2.11"), 80, 100, BackendState.ACTIVE, null),
-            new BackendDefinition(InetAddress.ofLiteral("10.0.2.12"), 80, 100, BackendState.ACTIVE, null),
-            new BackendDefinition(InetAddress.ofLiteral("10.0.2.13"), 80, 50, BackendState.DRAINING, null)),
-            web.backends());
+        assertEquals(
+                new HealthCheckConfig(
+                        HealthCheckConfig.Type.HTTP,
+                        80,
+                        "/healthz",
+                        200,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(1),
+                        2,
+                        3),
+                web.healthCheck());
+        assertEquals(
+                List.of(
+                        new BackendDefinition(InetAddress.ofLiteral("10.0.2.11"), 80, 100, BackendState.ACTIVE, null),
+                        new BackendDefinition(InetAddress.ofLiteral("10.0.2.12"), 80, 100, BackendState.ACTIVE, null),
+                        new BackendDefinition(InetAddress.ofLiteral("10.0.2.13"), 80, 50, BackendState.DRAINING, null)),
+                web.backends());
 
         final ServiceDefinition v6 = c.service("web-v6");
-        assertEquals(new HealthCheckConfig(HealthCheckConfig.Type.TCP, 0, null, 0, Duration.ofSeconds(1),
-            Duration.ofMillis(500), 2, 3), v6.healthCheck());
+        assertEquals(
+                new HealthCheckConfig(
+                        HealthCheckConfig.Type.TCP, 0, null, 0, Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3),
+                v6.healthCheck());
         assertEquals(BackendState.DOWN, v6.backends().get(1).state());
         assertEquals("[2001:db8:100::10]:443/tcp", v6.match());
 
@@ -100,7 +116,9 @@ class ConfigReaderTest
         assertEquals(web.healthCheck(), dns.backends().get(0).healthCheck(), "the alias shares the web check");
         assertEquals("198.18.0.53:any/udp", dns.match());
 
-        assertEquals(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 9100), c.metrics().listen());
+        assertEquals(
+                new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 9100),
+                c.metrics().listen());
         assertEquals(Path.of("/run/levitate/control.sock"), c.control().socket());
 
         final BgpConfig bgp = c.bgp();
@@ -125,8 +143,7 @@ class ConfigReaderTest
     }
 
     @Test
-    void defaultsOfTheMinimalFile()
-    {
+    void defaultsOfTheMinimalFile() {
         final LevitateConfig c = valid(minimal());
         final InstanceConfig i = c.instance();
         assertEquals(Path.of(ConfigDefaults.COUNTERS_DIR), i.countersDir());
@@ -141,8 +158,15 @@ class ConfigReaderTest
         assertNull(i.greSourcePrefix());
         assertEquals(IdleMode.BUSY_SPIN, i.idle());
         assertNull(i.exceptionTap());
-        assertEquals(new ConntrackSettings(1 << 20, Duration.ofSeconds(300), Duration.ofSeconds(10),
-            Duration.ofSeconds(5), Duration.ofSeconds(30), 0), c.conntrack());
+        assertEquals(
+                new ConntrackSettings(
+                        1 << 20,
+                        Duration.ofSeconds(300),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(30),
+                        0),
+                c.conntrack());
         final ServiceDefinition web = c.services().get(0);
         assertEquals(0, web.tableSize());
         assertEquals(HashFields.FIVE_TUPLE, web.hashFields());
@@ -153,14 +177,15 @@ class ConfigReaderTest
         assertEquals(80, web.backends().get(0).port(), "the service port by default");
         assertEquals(100, web.backends().get(0).weight());
         assertEquals(BackendState.ACTIVE, web.backends().get(0).state());
-        assertEquals(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 9100), c.metrics().listen());
+        assertEquals(
+                new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 9100),
+                c.metrics().listen());
         assertEquals(Path.of("/run/levitate/control.sock"), c.control().socket());
         assertNull(c.bgp());
     }
 
     @Test
-    void theDocumentedExampleIsValid() throws Exception
-    {
+    void theDocumentedExampleIsValid() throws Exception {
         final Path example = Path.of(System.getProperty("user.dir")).getParent().resolve("docs/levitate.example.yaml");
         final ConfigResult r = ConfigReader.read(example);
         assertEquals(List.of(), r.errors());
@@ -168,19 +193,20 @@ class ConfigReaderTest
     }
 
     @Test
-    void theSchemaInConfigMdIsValid() throws Exception
-    {
-        final String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/CONFIG.md"));
+    void theSchemaInConfigMdIsValid() throws Exception {
+        final String doc = Files.readString(
+                Path.of(System.getProperty("user.dir")).getParent().resolve("docs/CONFIG.md"));
         final int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
         final String schema = doc.substring(start, doc.indexOf("```", start));
         final ConfigResult r = ConfigReader.parse(schema, "CONFIG.md");
         assertEquals(List.of(), r.errors());
-        assertEquals(HealthCheckConfig.Type.HTTP, r.config().service("web").healthCheck().type());
+        assertEquals(
+                HealthCheckConfig.Type.HTTP,
+                r.config().service("web").healthCheck().type());
     }
 
     @Test
-    void servicesBecomeMaglevConfigsAndTables()
-    {
+    void servicesBecomeMaglevConfigsAndTables() {
         final LevitateConfig c = valid(resource("valid.yaml"));
         final ServiceConfig web = c.service("web").toServiceConfig();
         assertEquals(InetAddress.ofLiteral("198.18.0.10"), web.vip());
@@ -204,18 +230,18 @@ class ConfigReaderTest
     }
 
     @Test
-    void backendPortsDefaultToTheServicePortAndMayDiffer()
-    {
-        final LevitateConfig c = valid(minimalWith("      - address: 10.0.2.12\n",
-            "      - address: 10.0.2.12\n      - address: 10.0.2.11\n        port: 8080\n"));
+    void backendPortsDefaultToTheServicePortAndMayDiffer() {
+        final LevitateConfig c = valid(minimalWith(
+                "      - address: 10.0.2.12\n",
+                "      - address: 10.0.2.12\n      - address: 10.0.2.11\n        port: 8080\n"));
         final List<BackendDefinition> b = c.services().get(0).backends();
-        assertEquals(List.of("10.0.2.11:80", "10.0.2.12:80", "10.0.2.11:8080"),
-            b.stream().map(BackendDefinition::identity).toList());
+        assertEquals(
+                List.of("10.0.2.11:80", "10.0.2.12:80", "10.0.2.11:8080"),
+                b.stream().map(BackendDefinition::identity).toList());
     }
 
     @Test
-    void conntrackSettingsMapToTheConntrackModule()
-    {
+    void conntrackSettingsMapToTheConntrackModule() {
         final LevitateConfig c = valid(resource("valid.yaml"));
         final io.levitate.conntrack.ConntrackConfig ct = c.conntrack().toConntrackConfig(7);
         assertEquals(1048576, ct.capacity());
@@ -228,16 +254,20 @@ class ConfigReaderTest
     }
 
     @Test
-    void hashSeedDecimalAndHexCoverUint64()
-    {
-        assertEquals(-1L, valid(minimalWith("hash_seed: 42", "hash_seed: 0xFFFFFFFFFFFFFFFF")).hashSeed());
-        assertEquals(-1L, valid(minimalWith("hash_seed: 42", "hash_seed: 18446744073709551615")).hashSeed());
+    void hashSeedDecimalAndHexCoverUint64() {
+        assertEquals(
+                -1L,
+                valid(minimalWith("hash_seed: 42", "hash_seed: 0xFFFFFFFFFFFFFFFF"))
+                        .hashSeed());
+        assertEquals(
+                -1L,
+                valid(minimalWith("hash_seed: 42", "hash_seed: 18446744073709551615"))
+                        .hashSeed());
         assertEquals(0L, valid(minimalWith("hash_seed: 42", "hash_seed: 0")).hashSeed());
     }
 
     @Test
-    void anyPortAndASpecificPortOfOneVipCoexist()
-    {
+    void anyPortAndASpecificPortOfOneVipCoexist() {
         final String yaml = minimal() + """
               - name: web-any
                 vip: 198.18.0.10
@@ -259,8 +289,7 @@ class ConfigReaderTest
     }
 
     @Test
-    void ipv6BackendsOfAnIpv4ServiceWithMixedFamilies()
-    {
+    void ipv6BackendsOfAnIpv4ServiceWithMixedFamilies() {
         final String yaml = minimalWith("""
               addresses:
                 ipv4: 10.0.1.2
@@ -273,15 +302,15 @@ class ConfigReaderTest
               gateways:
                 ipv4: 10.0.1.1
                 ipv6: fd00:1::1
-            """).replace("    backends:\n", "    mixed_families: true\n    backends:\n      - address: fd00:2::11\n");
+            """)
+                .replace("    backends:\n", "    mixed_families: true\n    backends:\n      - address: fd00:2::11\n");
         final LevitateConfig c = valid(yaml);
         assertEquals(3, c.services().get(0).backends().size());
         assertEquals(3, c.buildTables().get("web").backendCount());
     }
 
     @Test
-    void addressesFormatAsRfc5952()
-    {
+    void addressesFormatAsRfc5952() {
         assertEquals("2001:db8::1", Addresses.format(InetAddress.ofLiteral("2001:0db8:0:0:0:0:0:1")));
         assertEquals("::", Addresses.format(InetAddress.ofLiteral("::")));
         assertEquals("2001:db8:0:1:1:1:1:1", Addresses.format(InetAddress.ofLiteral("2001:db8:0:1:1:1:1:1")));

@@ -1,5 +1,8 @@
 package io.levitate.forwarder.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.levitate.core.config.ConfigError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,27 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Shared fixtures: the minimal valid file and helpers that read a text as file {@code t.yaml}. */
-final class ConfigTesting
-{
+final class ConfigTesting {
     static final String FILE = "t.yaml";
 
-    private ConfigTesting()
-    {
-    }
+    private ConfigTesting() {}
 
     /** A test resource as text. */
-    static String resource(final String name)
-    {
-        try (InputStream in = ConfigTesting.class.getResourceAsStream("/config/" + name))
-        {
+    static String resource(final String name) {
+        try (InputStream in = ConfigTesting.class.getResourceAsStream("/config/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
+        } catch (final IOException ex) {
             throw new UncheckedIOException(ex);
         }
     }
@@ -47,45 +40,38 @@ final class ConfigTesting
      *  9 hash_seed: 42
      * </pre>
      */
-    static String minimal()
-    {
+    static String minimal() {
         return resource("minimal.yaml");
     }
 
     /** The minimal file with one exact substring replaced (which must occur once). */
-    static String minimalWith(final String old, final String replacement)
-    {
+    static String minimalWith(final String old, final String replacement) {
         final String base = minimal();
         final int at = base.indexOf(old);
         assertTrue(at >= 0 && base.indexOf(old, at + 1) < 0, "fixture must contain '" + old + "' exactly once");
         return base.substring(0, at) + replacement + base.substring(at + old.length());
     }
 
-    static ConfigResult parse(final String yaml)
-    {
+    static ConfigResult parse(final String yaml) {
         return ConfigReader.parse(yaml, FILE);
     }
 
     /** The errors of a text, each as {@code FILE:LINE:COL: reason}. */
-    static List<String> errors(final String yaml)
-    {
+    static List<String> errors(final String yaml) {
         final List<String> out = new ArrayList<>();
-        for (final ConfigError e : parse(yaml).errors())
-        {
+        for (final ConfigError e : parse(yaml).errors()) {
             out.add(e.toString());
         }
         return out;
     }
 
     /** Asserts the exact error lines, in order. */
-    static void assertErrors(final String yaml, final String... expected)
-    {
+    static void assertErrors(final String yaml, final String... expected) {
         assertEquals(List.of(expected), errors(yaml));
     }
 
     /** Asserts the text is valid and returns its model. */
-    static LevitateConfig valid(final String yaml)
-    {
+    static LevitateConfig valid(final String yaml) {
         final ConfigResult r = parse(yaml);
         assertEquals(List.of(), r.errors());
         return r.config();

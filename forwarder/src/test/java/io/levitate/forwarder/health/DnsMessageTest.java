@@ -1,66 +1,61 @@
 package io.levitate.forwarder.health;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.HexFormat;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
 /** The DNS codec of dns checks: the bytes of a query, and which replies answer it. */
-class DnsMessageTest
-{
-    private static byte[] query(final int id, final String name, final int type)
-    {
+class DnsMessageTest {
+    private static byte[] query(final int id, final String name, final int type) {
         final byte[] out = new byte[DnsMessage.MAX_QUERY_LENGTH];
         return Arrays.copyOf(out, DnsMessage.encodeQuery(out, id, name, type));
     }
 
     /** A reply as a server writes it: the query with QR, RD, RA and the RCODE set, and an answer appended. */
-    private static byte[] reply(final byte[] query, final int rcode)
-    {
+    private static byte[] reply(final byte[] query, final int rcode) {
         final byte[] answer = HexFormat.of().parseHex("c00c000100010000003c000401020304");
         final byte[] out = Arrays.copyOf(query, query.length + answer.length);
         System.arraycopy(answer, 0, out, query.length, answer.length);
-        out[2] = (byte)0x81;
-        out[3] = (byte)(0x80 | rcode);
+        out[2] = (byte) 0x81;
+        out[3] = (byte) (0x80 | rcode);
         out[7] = 1; // ANCOUNT
         return out;
     }
 
-    private static int code(final byte[] query, final byte[] reply)
-    {
+    private static int code(final byte[] query, final byte[] reply) {
         return DnsMessage.answerCode(query, query.length, reply, reply.length);
     }
 
     @Test
-    void aQueryIsAHeaderWithRecursionDesiredAndOneQuestion()
-    {
-        assertEquals("beef" + "0100" + "0001" + "0000" + "0000" + "0000"
-                + "06" + "6865616c7468" + "07" + "6578616d706c65" + "03" + "636f6d" + "00" + "0001" + "0001",
-            HexFormat.of().formatHex(query(0xBEEF, "health.example.com", 1)));
-        assertEquals("0001" + "0100" + "0001" + "0000" + "0000" + "0000" + "01" + "61" + "00" + "001c" + "0001",
-            HexFormat.of().formatHex(query(1, "a", 28)));
+    void aQueryIsAHeaderWithRecursionDesiredAndOneQuestion() {
+        assertEquals(
+                "beef" + "0100" + "0001" + "0000" + "0000" + "0000" + "06" + "6865616c7468" + "07" + "6578616d706c65"
+                        + "03" + "636f6d" + "00" + "0001" + "0001",
+                HexFormat.of().formatHex(query(0xBEEF, "health.example.com", 1)));
+        assertEquals(
+                "0001" + "0100" + "0001" + "0000" + "0000" + "0000" + "01" + "61" + "00" + "001c" + "0001",
+                HexFormat.of().formatHex(query(1, "a", 28)));
         assertEquals(0xBEEF, DnsMessage.id(query(0xBEEF, "a.b", 1)));
     }
 
     @Test
-    void badNamesAreRefused()
-    {
+    void badNamesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> query(1, "a..b", 1));
         assertThrows(IllegalArgumentException.class, () -> query(1, "", 1));
         assertThrows(IllegalArgumentException.class, () -> query(1, "a.", 1));
         assertThrows(IllegalArgumentException.class, () -> query(1, "x".repeat(64) + ".com", 1));
         final String label = "x".repeat(63);
-        final String longest = label + "." + label + "." + label + "." + "x".repeat(61); // 253 characters, 255 bytes encoded
+        final String longest =
+                label + "." + label + "." + label + "." + "x".repeat(61); // 253 characters, 255 bytes encoded
         assertEquals(12 + 255 + 4, query(1, longest, 1).length);
         assertThrows(IllegalArgumentException.class, () -> query(1, longest + "x", 1));
     }
 
     @Test
-    void theAnswerWithTheQueryIdQrAndQuestionGivesItsRcode()
-    {
+    void theAnswerWithTheQueryIdQrAndQuestionGivesItsRcode() {
         final byte[] q = query(0x1234, "health.example.com", 1);
         assertEquals(0, code(q, reply(q, 0)));
         assertEquals(3, code(q, reply(q, 3)));
@@ -70,8 +65,7 @@ class DnsMessageTest
     }
 
     @Test
-    void aQuestionEchoedInAnotherCaseStillMatches()
-    {
+    void aQuestionEchoedInAnotherCaseStillMatches() {
         final byte[] q = query(7, "health.example.com", 1);
         final byte[] r = reply(q, 0);
         r[13] = 'H';
@@ -80,19 +74,17 @@ class DnsMessageTest
     }
 
     @Test
-    void anErrorWithoutTheQuestionCountsByItsId()
-    {
+    void anErrorWithoutTheQuestionCountsByItsId() {
         final byte[] q = query(7, "a.example", 1);
         final byte[] r = Arrays.copyOf(q, 12);
-        r[2] = (byte)0x81;
-        r[3] = (byte)0x85;
+        r[2] = (byte) 0x81;
+        r[3] = (byte) 0x85;
         r[5] = 0; // QDCOUNT 0
         assertEquals(5, code(q, r));
     }
 
     @Test
-    void whatDoesNotAnswerTheQueryIsIgnored()
-    {
+    void whatDoesNotAnswerTheQueryIsIgnored() {
         final byte[] q = query(0x1234, "health.example.com", 1);
         final byte[] wrongId = reply(q, 0);
         wrongId[1] = 0x35;
@@ -103,7 +95,7 @@ class DnsMessageTest
         assertEquals(DnsMessage.NOT_AN_ANSWER, code(q, notAResponse));
 
         final byte[] otherOpcode = reply(q, 0);
-        otherOpcode[2] = (byte)0xA1; // QR, opcode 4 (NOTIFY)
+        otherOpcode[2] = (byte) 0xA1; // QR, opcode 4 (NOTIFY)
         assertEquals(DnsMessage.NOT_AN_ANSWER, code(q, otherOpcode));
 
         final byte[] otherName = reply(q, 0);
@@ -120,8 +112,7 @@ class DnsMessageTest
         final byte[] cut = Arrays.copyOf(reply(q, 0), 20); // header and part of the question
         assertEquals(DnsMessage.NOT_AN_ANSWER, code(q, cut));
 
-        for (int length = 0; length < 12; length++)
-        {
+        for (int length = 0; length < 12; length++) {
             assertEquals(DnsMessage.NOT_AN_ANSWER, DnsMessage.answerCode(q, q.length, new byte[12], length));
         }
         assertEquals(DnsMessage.NOT_AN_ANSWER, code(q, "garbage!garbage!garbage!".getBytes()));
@@ -129,36 +120,29 @@ class DnsMessageTest
 
     /** Replies are untrusted bytes: random ones and mutated answers never throw, and give -1..15. */
     @Test
-    void fuzzedRepliesNeverThrow()
-    {
+    void fuzzedRepliesNeverThrow() {
         final java.util.Random random = new java.util.Random(20);
         final byte[] q = query(0x4242, "health.example.com", 1);
         final byte[] good = reply(q, 0);
-        for (int i = 0; i < 100_000; i++)
-        {
+        for (int i = 0; i < 100_000; i++) {
             final byte[] r;
-            if ((i & 1) == 0)
-            {
+            if ((i & 1) == 0) {
                 r = new byte[random.nextInt(64)];
                 random.nextBytes(r);
-                if (r.length >= 2 && (i & 2) == 0)
-                {
+                if (r.length >= 2 && (i & 2) == 0) {
                     r[0] = 0x42; // the right id, so the rest is read
                     r[1] = 0x42;
                 }
-            }
-            else
-            {
+            } else {
                 r = Arrays.copyOf(good, random.nextInt(good.length + 1));
-                for (int flips = random.nextInt(4); flips >= 0 && r.length > 0; flips--)
-                {
-                    r[random.nextInt(r.length)] = (byte)random.nextInt(256);
+                for (int flips = random.nextInt(4); flips >= 0 && r.length > 0; flips--) {
+                    r[random.nextInt(r.length)] = (byte) random.nextInt(256);
                 }
             }
             final int code = code(q, r);
-            if (code < DnsMessage.NOT_AN_ANSWER || code > 15)
-            {
-                throw new AssertionError("answerCode " + code + " for " + HexFormat.of().formatHex(r));
+            if (code < DnsMessage.NOT_AN_ANSWER || code > 15) {
+                throw new AssertionError(
+                        "answerCode " + code + " for " + HexFormat.of().formatHex(r));
             }
         }
     }

@@ -1,25 +1,19 @@
 package io.levitate.forwarder.lb;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.levitate.conntrack.ConntrackConfig;
 import io.levitate.conntrack.ConntrackTable;
-import io.levitate.dpdk.Mbuf;
 import io.levitate.forwarder.config.BackendDefinition;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.ServiceDefinition;
-import io.levitate.forwarder.worker.WorkerCounters;
-import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.EncapConfig;
 import io.levitate.gre.GreEncapsulator;
 import io.levitate.maglev.BackendState;
 import io.levitate.packet.testing.FrameBuilder;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -29,13 +23,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Backend ids are reused without misdirecting a flow: 10,000 reloads, each removing a backend of
@@ -46,8 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * current Maglev choice for the flow in its own service, never to a recycled id's new backend.
  * The same run with ids reused at once (no quarantine) does misdirect flows: the check can fail.
  */
-class BackendIdReuseTest
-{
+class BackendIdReuseTest {
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
     private static final int FORWARD = 1;
@@ -70,36 +58,42 @@ class BackendIdReuseTest
     private final Arena arena = Arena.ofShared();
 
     @AfterEach
-    void close()
-    {
+    void close() {
         arena.close();
     }
 
     /** A worker with one mbuf (each frame a burst of one) and its own conntrack table. */
-    private final class Worker
-    {
+    private final class Worker {
         final OffPortWorker worker;
         final WorkerStats stats;
         final ConntrackTable conntrack;
 
-        Worker(final int index, final int capacity, final AtomicReference<DataPlaneSnapshot> published)
-        {
-            final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0, 0, false, 0x0A00_0101, true, 0, 0, false);
+        Worker(final int index, final int capacity, final AtomicReference<DataPlaneSnapshot> published) {
+            final Neighbours neighbours =
+                    new Neighbours(0x0A00_0102, true, 0, 0, false, 0x0A00_0101, true, 0, 0, false);
             neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
             // Worker index 1 and up: worker 0's housekeeping would ask for gateway MACs through DPDK.
-            worker = new OffPortWorker(arena, 1 + index, 1, published, neighbours,
-                new ConntrackTable(ConntrackConfig.defaults(capacity, 11 + index).withServices(SnapshotBuilder.MAX_SERVICES, 0)),
-                new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(9000).sourceV4("10.0.1.2", 32).build()),
-                PORT_MAC);
+            worker = new OffPortWorker(
+                    arena,
+                    1 + index,
+                    1,
+                    published,
+                    neighbours,
+                    new ConntrackTable(ConntrackConfig.defaults(capacity, 11 + index)
+                            .withServices(SnapshotBuilder.MAX_SERVICES, 0)),
+                    new GreEncapsulator(EncapConfig.builder()
+                            .portMac(PORT_MAC)
+                            .mtu(9000)
+                            .sourceV4("10.0.1.2", 32)
+                            .build()),
+                    PORT_MAC);
             stats = worker.stats;
             conntrack = worker.conntrack;
         }
 
         /** Handles one frame at {@code nowMs}; the tunnel's outer IPv4 destination as an int, or 0 if not forwarded. */
-        int tunnel(final byte[] frame, final long nowMs)
-        {
-            if (worker.receive(frame, nowMs * 1_000_000) != FORWARD)
-            {
+        int tunnel(final byte[] frame, final long nowMs) {
+            if (worker.receive(frame, nowMs * 1_000_000) != FORWARD) {
                 return 0;
             }
             return ByteBuffer.wrap(worker.frame(0)).getInt(14 + 16);
@@ -107,41 +101,41 @@ class BackendIdReuseTest
     }
 
     /** What a run saw. */
-    private record Outcome(int misdirected, String firstMisdirection, int highestIds, long distinctBackends,
-        int continued, int reResolved, int forwarded)
-    {
-    }
+    private record Outcome(
+            int misdirected,
+            String firstMisdirection,
+            int highestIds,
+            long distinctBackends,
+            int continued,
+            int reResolved,
+            int forwarded) {}
 
-    private static InetAddress address(final int n) throws Exception
-    {
+    private static InetAddress address(final int n) throws Exception {
         // Never reused: 10.(n >> 16).(n >> 8).n, from 10.1.0.0 on.
         final int a = 0x0A01_0000 + n;
-        return InetAddress.getByAddress(new byte[] {(byte)(a >>> 24), (byte)(a >>> 16), (byte)(a >>> 8), (byte)a});
+        return InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
     }
 
-    private static int v4(final InetAddress a)
-    {
+    private static int v4(final InetAddress a) {
         return SnapshotBuilder.v4(a);
     }
 
-    private Outcome run(final boolean quarantine) throws Exception
-    {
+    private Outcome run(final boolean quarantine) throws Exception {
         final LevitateConfig base = ConfigReader.parse(BASE, "t.yaml").config();
         final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
         final Worker[] workers = new Worker[2];
         // The quarantine's input: the lowest generation both workers swept at, as DataPlane computes it.
         final LongSupplier swept = quarantine
-            ? () -> workers[1] == null ? Long.MAX_VALUE   // the first build, before any worker holds an id
-                : Math.min(workers[0].stats.sweptGeneration(), workers[1].stats.sweptGeneration())
-            : () -> Long.MAX_VALUE;
+                ? () -> workers[1] == null
+                        ? Long.MAX_VALUE // the first build, before any worker holds an id
+                        : Math.min(workers[0].stats.sweptGeneration(), workers[1].stats.sweptGeneration())
+                : () -> Long.MAX_VALUE;
         final SnapshotBuilder builder = new SnapshotBuilder(swept);
         final List<List<InetAddress>> backends = new ArrayList<>();
         int nextAddress = 0;
-        for (int s = 0; s < 2; s++)
-        {
+        for (int s = 0; s < 2; s++) {
             final List<InetAddress> list = new ArrayList<>();
-            for (int b = 0; b < BACKENDS_PER_SERVICE; b++)
-            {
+            for (int b = 0; b < BACKENDS_PER_SERVICE; b++) {
                 list.add(address(nextAddress++));
             }
             backends.add(list);
@@ -155,13 +149,19 @@ class BackendIdReuseTest
         final byte[][] frames = new byte[flows][];
         final int[] clients = new int[flows];
         final int[] ports = new int[flows];
-        for (int f = 0; f < flows; f++)
-        {
-            clients[f] = 0xCB00_7100 + f;   // 203.0.113.0 and up
+        for (int f = 0; f < flows; f++) {
+            clients[f] = 0xCB00_7100 + f; // 203.0.113.0 and up
             ports[f] = 20000 + f;
-            frames[f] = new FrameBuilder().ipv4(InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(clients[f]).array())
-                .getHostAddress(), f % 2 == 0 ? "198.18.0.10" : "198.18.0.11").tcp(ports[f], f % 2 == 0 ? 80 : 443, 0x10)
-                .payload(10).build();
+            frames[f] = new FrameBuilder()
+                    .ipv4(
+                            InetAddress.getByAddress(ByteBuffer.allocate(4)
+                                            .putInt(clients[f])
+                                            .array())
+                                    .getHostAddress(),
+                            f % 2 == 0 ? "198.18.0.10" : "198.18.0.11")
+                    .tcp(ports[f], f % 2 == 0 ? 80 : 443, 0x10)
+                    .payload(10)
+                    .build();
         }
         final int[] bound = new int[flows];
         final SplittableRandom random = new SplittableRandom(2024);
@@ -172,50 +172,46 @@ class BackendIdReuseTest
         int reResolved = 0;
         int forwarded = 0;
         long nowMs = 10_000;
-        for (int reload = 0; reload < RELOADS; reload++)
-        {
+        for (int reload = 0; reload < RELOADS; reload++) {
             final DataPlaneSnapshot s = published.get();
             // Which backends are configured now, by address, and each service's table.
             final Map<Integer, String> configured = new HashMap<>();
-            for (final ServiceState state : s.services())
-            {
-                for (int i = 0; i < state.table.backendCount(); i++)
-                {
+            for (final ServiceState state : s.services()) {
+                for (int i = 0; i < state.table.backendCount(); i++) {
                     configured.put(v4(state.table.backend(i).address()), state.name);
                 }
             }
-            for (int p = 0; p < PACKETS_PER_RELOAD; p++)
-            {
+            for (int p = 0; p < PACKETS_PER_RELOAD; p++) {
                 final int f = random.nextInt(flows);
                 final ServiceState state = s.service(f % 2 == 0 ? "web" : "api");
-                final int choice = v4(state.table.backend(state.table.lookupV4(clients[f], f % 2 == 0 ? 0xC612_000A : 0xC612_000B,
-                    ports[f], f % 2 == 0 ? 80 : 443, 6, false)).address());
+                final int choice = v4(state.table
+                        .backend(state.table.lookupV4(
+                                clients[f],
+                                f % 2 == 0 ? 0xC612_000A : 0xC612_000B,
+                                ports[f],
+                                f % 2 == 0 ? 80 : 443,
+                                6,
+                                false))
+                        .address());
                 final int to = workers[(f / 2) % 2].tunnel(frames[f], nowMs++);
                 assertTrue(to != 0, "flow " + f + " forwarded at reload " + reload);
                 forwarded++;
                 final boolean stays = to == bound[f] && state.name.equals(configured.get(to));
-                if (stays)
-                {
+                if (stays) {
                     continued++;
-                }
-                else if (to == choice)
-                {
+                } else if (to == choice) {
                     reResolved += bound[f] != 0 && bound[f] != to ? 1 : 0;
-                }
-                else
-                {
+                } else {
                     misdirected++;
-                    if (first == null)
-                    {
+                    if (first == null) {
                         first = "reload " + reload + ": flow " + f + " of " + state.name + " bound to "
-                            + Integer.toHexString(bound[f]) + " went to " + Integer.toHexString(to) + " ("
-                            + configured.get(to) + "), Maglev chooses " + Integer.toHexString(choice);
+                                + Integer.toHexString(bound[f]) + " went to " + Integer.toHexString(to) + " ("
+                                + configured.get(to) + "), Maglev chooses " + Integer.toHexString(choice);
                     }
                 }
                 bound[f] = to;
             }
-            for (final Worker w : workers)
-            {
+            for (final Worker w : workers) {
                 w.worker.agent.housekeepingNow(nowMs);
             }
             // The reload: one of the service's backends replaced by a new one.
@@ -226,34 +222,46 @@ class BackendIdReuseTest
             highest = Math.max(highest, next.backendCount());
             published.set(next);
         }
-        for (final Worker w : workers)
-        {
+        for (final Worker w : workers) {
             w.conntrack.close();
         }
         return new Outcome(misdirected, first, highest, nextAddress, continued, reResolved, forwarded);
     }
 
-    private static LevitateConfig config(final LevitateConfig base, final List<List<InetAddress>> backends)
-    {
+    private static LevitateConfig config(final LevitateConfig base, final List<List<InetAddress>> backends) {
         final List<ServiceDefinition> services = new ArrayList<>();
-        for (int s = 0; s < 2; s++)
-        {
+        for (int s = 0; s < 2; s++) {
             final ServiceDefinition d = base.services().get(s);
             final List<BackendDefinition> list = new ArrayList<>();
-            for (final InetAddress a : backends.get(s))
-            {
+            for (final InetAddress a : backends.get(s)) {
                 list.add(new BackendDefinition(a, d.port(), 100, BackendState.ACTIVE, null));
             }
-            services.add(new ServiceDefinition(d.name(), d.vip(), d.port(), d.protocol(), d.tableSize(), d.hashFields(),
-                d.quota(), d.announce(), d.mixedFamilies(), d.fragments(), d.healthCheck(), list));
+            services.add(new ServiceDefinition(
+                    d.name(),
+                    d.vip(),
+                    d.port(),
+                    d.protocol(),
+                    d.tableSize(),
+                    d.hashFields(),
+                    d.quota(),
+                    d.announce(),
+                    d.mixedFamilies(),
+                    d.fragments(),
+                    d.healthCheck(),
+                    list));
         }
-        return new LevitateConfig(base.instance(), base.hashSeed(), base.conntrack(), services, base.metrics(),
-            base.control(), base.bgp());
+        return new LevitateConfig(
+                base.instance(),
+                base.hashSeed(),
+                base.conntrack(),
+                services,
+                base.metrics(),
+                base.control(),
+                base.bgp());
     }
 
     @Test
-    void tenThousandReloadsUnderTrafficReuseIdsAndNeverMisdirectAFlow() throws Exception
-    {
+    void tenThousandReloadsUnderTrafficReuseIdsAndNeverMisdirectAFlow() throws Exception {
         final Outcome o = run(true);
         assertEquals(0, o.misdirected(), o.firstMisdirection());
         assertEquals(RELOADS * PACKETS_PER_RELOAD, o.forwarded());
@@ -268,8 +276,7 @@ class BackendIdReuseTest
     }
 
     @Test
-    void reusingIdsWithoutTheQuarantineMisdirectsFlows() throws Exception
-    {
+    void reusingIdsWithoutTheQuarantineMisdirectsFlows() throws Exception {
         final Outcome o = run(false);
         assertTrue(o.misdirected() > 0, o.toString());
         System.out.println("BackendIdReuseTest without quarantine: " + o);

@@ -1,39 +1,28 @@
 package io.levitate.forwarder.lb;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.levitate.conntrack.ConntrackCounters;
 import io.levitate.conntrack.ConntrackTable;
-import io.levitate.dpdk.Mbuf;
 import io.levitate.forwarder.config.ConfigReader;
 import io.levitate.forwarder.config.LevitateConfig;
-import io.levitate.forwarder.worker.WorkerCounters;
-import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.DfPolicy;
 import io.levitate.gre.EncapConfig;
 import io.levitate.gre.EncapVerdict;
 import io.levitate.gre.GreEncapsulator;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The worker's fast path (untagged IPv4 TCP/UDP to a VIP) against its general path: two agents
@@ -53,14 +42,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the largest tunnel needs, frames just under and at flowHash's minimum. With
  * {@link DfPolicy#CLEAR} the IPv6 gateway is left unresolved, so those flows are {@code no_neighbour}.
  */
-class FastPathEquivalenceTest
-{
+class FastPathEquivalenceTest {
     private static final int BURST = 32;
     private static final long PORT_MAC = 0x0270_6361_7000L;
     private static final long GATEWAY_MAC = 0x0200_0000_0001L;
-    private static final int VIP_TCP = 0xC612_0001;   // 198.18.0.1: tcp/80
-    private static final int VIP_UDP = 0xC612_0002;   // 198.18.0.2: udp, any port
-    private static final int OTHER = 0xC612_0009;     // not a VIP
+    private static final int VIP_TCP = 0xC612_0001; // 198.18.0.1: tcp/80
+    private static final int VIP_UDP = 0xC612_0002; // 198.18.0.2: udp, any port
+    private static final int OTHER = 0xC612_0009; // not a VIP
 
     private static final String CONFIG = """
         instance:
@@ -102,14 +90,12 @@ class FastPathEquivalenceTest
     private final Arena arena = Arena.ofShared();
 
     @AfterEach
-    void close()
-    {
+    void close() {
         arena.close();
     }
 
     /** One agent and everything it owns. */
-    private final class Side
-    {
+    private final class Side {
         final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
         final ConntrackTable conntrack;
         final GreEncapsulator encapsulator;
@@ -117,57 +103,64 @@ class FastPathEquivalenceTest
         final LoadBalancerAgent agent;
         final OffPortWorker worker;
 
-        Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df, final int v4Prefix)
-        {
+        Side(final LevitateConfig config, final DataPlaneSnapshot snapshot, final DfPolicy df, final int v4Prefix) {
             published.set(snapshot);
-            final Neighbours neighbours = new Neighbours(0x0A00_0102, true, 0xFD00_0001_0000_0000L, 2, true,
-                0x0A00_0101, true, 0xFD00_0001_0000_0000L, 1, true);
+            final Neighbours neighbours = new Neighbours(
+                    0x0A00_0102,
+                    true,
+                    0xFD00_0001_0000_0000L,
+                    2,
+                    true,
+                    0x0A00_0101,
+                    true,
+                    0xFD00_0001_0000_0000L,
+                    1,
+                    true);
             neighbours.confirmV4(GATEWAY_MAC, Long.MAX_VALUE / 2);
-            if (df != DfPolicy.CLEAR)
-            {
+            if (df != DfPolicy.CLEAR) {
                 neighbours.confirmV6(GATEWAY_MAC + 1, Long.MAX_VALUE / 2);
             }
-            conntrack = new ConntrackTable(config.conntrack().toConntrackConfig(7)
-                .withServices(SnapshotBuilder.MAX_SERVICES, 0));
+            conntrack = new ConntrackTable(
+                    config.conntrack().toConntrackConfig(7).withServices(SnapshotBuilder.MAX_SERVICES, 0));
             // MTU 1400, per-flow outer sources from prefixes (IPv4: a /24, or a single /32 address, which
             // the fast path writes without a flow hash; that one, a backend (172.16.3.9) and the TTL have
             // their top bit set, so a sign extended into a neighbour field shows): the fast path must
             // write what the general path does.
-            encapsulator = new GreEncapsulator(EncapConfig.builder().portMac(PORT_MAC).mtu(1400)
-                .ttl(v4Prefix == 32 ? 200 : EncapConfig.DEFAULT_TTL)
-                .sourceV4(v4Prefix == 32 ? "200.0.9.7" : "10.0.9.0", v4Prefix).sourceV6("fd00:9::", 64).dfPolicy(df).build());
+            encapsulator = new GreEncapsulator(EncapConfig.builder()
+                    .portMac(PORT_MAC)
+                    .mtu(1400)
+                    .ttl(v4Prefix == 32 ? 200 : EncapConfig.DEFAULT_TTL)
+                    .sourceV4(v4Prefix == 32 ? "200.0.9.7" : "10.0.9.0", v4Prefix)
+                    .sourceV6("fd00:9::", 64)
+                    .dfPolicy(df)
+                    .build());
             worker = new OffPortWorker(arena, 0, BURST, published, neighbours, conntrack, encapsulator, PORT_MAC);
             agent = worker.agent;
             stats = worker.stats;
         }
 
-        void load(final int i, final Frame f)
-        {
+        void load(final int i, final Frame f) {
             worker.load(i, f.bytes, f.headroom, f.segments);
         }
 
         /** Data offset, data length, packet length and the frame's bytes of mbuf {@code i}. */
-        byte[] frame(final int i)
-        {
+        byte[] frame(final int i) {
             return worker.mbufAndFrame(i);
         }
     }
 
-    private record Frame(byte[] bytes, int headroom, int segments)
-    {
-    }
+    private record Frame(byte[] bytes, int headroom, int segments) {}
 
     /** Every DF policy, with a /24 outer IPv4 source prefix; and one with a single source address. */
-    static Stream<Arguments> policies()
-    {
-        return Stream.concat(Arrays.stream(DfPolicy.values()).map(df -> Arguments.of(df, 24)),
-            Stream.of(Arguments.of(DfPolicy.COPY_INNER, 32)));
+    static Stream<Arguments> policies() {
+        return Stream.concat(
+                Arrays.stream(DfPolicy.values()).map(df -> Arguments.of(df, 24)),
+                Stream.of(Arguments.of(DfPolicy.COPY_INNER, 32)));
     }
 
     @ParameterizedTest
     @MethodSource("policies")
-    void theFastPathWritesAndCountsWhatTheGeneralPathDoes(final DfPolicy df, final int v4Prefix) throws Exception
-    {
+    void theFastPathWritesAndCountsWhatTheGeneralPathDoes(final DfPolicy df, final int v4Prefix) throws Exception {
         final LevitateConfig up = parse("active");
         final LevitateConfig down = parse("down");
         final SnapshotBuilder builder = new SnapshotBuilder();
@@ -180,10 +173,8 @@ class FastPathEquivalenceTest
         final long nowNanos = 5_000_000_000L;
         int forwarded = 0;
         int frames = 0;
-        for (int b = 0; b < bursts; b++)
-        {
-            if (b == bursts / 2)
-            {
+        for (int b = 0; b < bursts; b++) {
+            if (b == bursts / 2) {
                 final DataPlaneSnapshot after = keyed(builder.build(down, Map.of()));
                 fast.published.set(after);
                 general.published.set(after);
@@ -191,8 +182,7 @@ class FastPathEquivalenceTest
             final int count = 1 + random.nextInt(BURST);
             frames += count;
             final long now = nowNanos + b * 1_000_000L;
-            for (int i = 0; i < count; i++)
-            {
+            for (int i = 0; i < count; i++) {
                 final Frame f = frame(random);
                 fast.load(i, f);
                 general.load(i, f);
@@ -204,8 +194,7 @@ class FastPathEquivalenceTest
             assertEquals(count, stages[0] - givenBefore, "packets handed to the burst " + b);
             assertEquals(stages[0], stages[1], "packets whose tag lines were prefetched, burst " + b + " of " + count);
             assertEquals(stages[0], stages[2], "packets whose records were prefetched, burst " + b + " of " + count);
-            for (int i = 0; i < count; i++)
-            {
+            for (int i = 0; i < count; i++) {
                 final int expected = general.agent.handleOne(general.worker.mbufs[i], now);
                 assertEquals(expected, actions[i], "action of frame " + i + " of burst " + b);
                 assertArrayEquals(general.frame(i), fast.frame(i), "frame " + i + " of burst " + b);
@@ -213,18 +202,21 @@ class FastPathEquivalenceTest
             }
         }
         assertCountersEqual(general, fast);
-        assertTrue(fast.agent.fastPathPackets() > forwarded / 2,
-            "the fast path took " + fast.agent.fastPathPackets() + " of " + forwarded + " tunnelled packets");
+        assertTrue(
+                fast.agent.fastPathPackets() > forwarded / 2,
+                "the fast path took " + fast.agent.fastPathPackets() + " of " + forwarded + " tunnelled packets");
         assertTrue(fast.agent.fastPathPackets() < frames / 2, "many frames took the general path");
-        assertTrue(fast.stats.drops[ForwardDrop.NO_SERVICE.id()] > 0 && fast.encapsulator.count(EncapVerdict.TOO_BIG_ICMP_SENT) > 0,
-            "the general path's outcomes were exercised");
-        assertTrue(fast.conntrack.counters().getAcquire(ConntrackCounters.REBINDS) > 0, "flows were re-resolved after the backend went down");
-        if (df == DfPolicy.CLEAR)
-        {
-            assertTrue(fast.stats.drops[ForwardDrop.NO_NEIGHBOUR.id()] > 0, "flows to IPv6 backends found no neighbour");
-        }
-        else
-        {
+        assertTrue(
+                fast.stats.drops[ForwardDrop.NO_SERVICE.id()] > 0
+                        && fast.encapsulator.count(EncapVerdict.TOO_BIG_ICMP_SENT) > 0,
+                "the general path's outcomes were exercised");
+        assertTrue(
+                fast.conntrack.counters().getAcquire(ConntrackCounters.REBINDS) > 0,
+                "flows were re-resolved after the backend went down");
+        if (df == DfPolicy.CLEAR) {
+            assertTrue(
+                    fast.stats.drops[ForwardDrop.NO_NEIGHBOUR.id()] > 0, "flows to IPv6 backends found no neighbour");
+        } else {
             // IPv6 outer headers need 44 bytes of headroom beyond the client's Ethernet header.
             assertTrue(fast.encapsulator.count(EncapVerdict.NO_HEADROOM) > 0, "the headroom edge was reached");
         }
@@ -234,25 +226,21 @@ class FastPathEquivalenceTest
      * The same snapshot with backend 0's tunnel and every IPv6 tunnel keyed (the largest overhead:
      * 48 bytes); the test shares it between both agents.
      */
-    private static DataPlaneSnapshot keyed(final DataPlaneSnapshot snapshot)
-    {
-        for (int i = 0; i < snapshot.tunnels.length; i++)
-        {
-            if (snapshot.tunnels[i] != null && (i == 0 || snapshot.tunnels[i].family() == 6))
-            {
+    private static DataPlaneSnapshot keyed(final DataPlaneSnapshot snapshot) {
+        for (int i = 0; i < snapshot.tunnels.length; i++) {
+            if (snapshot.tunnels[i] != null && (i == 0 || snapshot.tunnels[i].family() == 6)) {
                 snapshot.tunnels[i] = snapshot.tunnels[i].withKey(0x5EED + i);
             }
         }
         return snapshot;
     }
 
-    private static LevitateConfig parse(final String state) throws Exception
-    {
-        return ConfigReader.parse(CONFIG.replace("STATE2", state), "equivalence.yaml").config();
+    private static LevitateConfig parse(final String state) throws Exception {
+        return ConfigReader.parse(CONFIG.replace("STATE2", state), "equivalence.yaml")
+                .config();
     }
 
-    private static void assertCountersEqual(final Side expected, final Side actual)
-    {
+    private static void assertCountersEqual(final Side expected, final Side actual) {
         final WorkerStats e = expected.stats;
         final WorkerStats a = actual.stats;
         assertArrayEquals(e.drops, a.drops, "drops by reason");
@@ -264,13 +252,14 @@ class FastPathEquivalenceTest
         assertArrayEquals(e.backendPackets, a.backendPackets, "backend packets");
         assertArrayEquals(e.backendBytes, a.backendBytes, "backend bytes");
         assertArrayEquals(e.backendNewFlows, a.backendNewFlows, "backend new flows");
-        for (final EncapVerdict v : EncapVerdict.values())
-        {
+        for (final EncapVerdict v : EncapVerdict.values()) {
             assertEquals(expected.encapsulator.count(v), actual.encapsulator.count(v), "encapsulator " + v);
         }
-        for (int i = 0; i < ConntrackCounters.COUNT; i++)
-        {
-            assertEquals(expected.conntrack.counters().getAcquire(i), actual.conntrack.counters().getAcquire(i), "conntrack counter " + i);
+        for (int i = 0; i < ConntrackCounters.COUNT; i++) {
+            assertEquals(
+                    expected.conntrack.counters().getAcquire(i),
+                    actual.conntrack.counters().getAcquire(i),
+                    "conntrack counter " + i);
         }
         assertEquals(expected.conntrack.occupancy(), actual.conntrack.occupancy(), "conntrack occupancy");
     }
@@ -278,8 +267,7 @@ class FastPathEquivalenceTest
     // ---------------------------------------------------------------- frames
 
     /** A TCP or UDP frame to a VIP (or another address), most of them valid, some broken in one field. */
-    private static Frame frame(final SplittableRandom random)
-    {
+    private static Frame frame(final SplittableRandom random) {
         final boolean udp = random.nextInt(4) == 0;
         final int flow = random.nextInt(600);
         final int src = 0x0A64_0000 | flow;
@@ -290,8 +278,7 @@ class FastPathEquivalenceTest
         // MTU 1400: the fast path takes up to 1352 (any tunnel: 48 bytes), the general path tunnels
         // up to 1376 through an unkeyed IPv4 tunnel (24) and answers too-big beyond.
         final int[] edges = {1352, 1353, 1356, 1372, 1376, 1377, 1400};
-        final int total = switch (random.nextInt(10))
-        {
+        final int total = switch (random.nextInt(10)) {
             case 0 -> 1340 + random.nextInt(80);
             case 1 -> edges[random.nextInt(edges.length)];
             default -> 20 + l4 + random.nextInt(64);
@@ -299,87 +286,91 @@ class FastPathEquivalenceTest
         final int payload = total - 20 - l4;
         final int flags = new int[] {0x10, 0x10, 0x18, 0x10, 0x02, 0x12, 0x11, 0x04, 0x19}[random.nextInt(9)];
         final ByteBuffer f = ByteBuffer.allocate(14 + total + (random.nextInt(8) == 0 ? random.nextInt(20) : 0));
-        f.putShort((short)0x0270).putInt(0x6361_7000).putShort((short)0x0200).putInt(0x0000_0002).putShort((short)0x0800);
-        f.put((byte)0x45).put((byte)(random.nextInt(4) == 0 ? 0xB8 : 0)).putShort((short)total)
-            .putShort((short)random.nextInt(65536)).putShort((short)(random.nextBoolean() ? 0x4000 : 0))
-            .put((byte)64).put((byte)(udp ? 17 : 6)).putShort((short)0).putInt(src).putInt(dst);
-        f.putShort((short)srcPort).putShort((short)dstPort);
-        if (udp)
-        {
-            f.putShort((short)(8 + payload)).putShort((short)0);
+        f.putShort((short) 0x0270)
+                .putInt(0x6361_7000)
+                .putShort((short) 0x0200)
+                .putInt(0x0000_0002)
+                .putShort((short) 0x0800);
+        f.put((byte) 0x45)
+                .put((byte) (random.nextInt(4) == 0 ? 0xB8 : 0))
+                .putShort((short) total)
+                .putShort((short) random.nextInt(65536))
+                .putShort((short) (random.nextBoolean() ? 0x4000 : 0))
+                .put((byte) 64)
+                .put((byte) (udp ? 17 : 6))
+                .putShort((short) 0)
+                .putInt(src)
+                .putInt(dst);
+        f.putShort((short) srcPort).putShort((short) dstPort);
+        if (udp) {
+            f.putShort((short) (8 + payload)).putShort((short) 0);
+        } else {
+            f.putInt(random.nextInt())
+                    .putInt(random.nextInt())
+                    .putShort((short) (0x5000 | flags))
+                    .putShort((short) 65535)
+                    .putInt(0);
         }
-        else
-        {
-            f.putInt(random.nextInt()).putInt(random.nextInt()).putShort((short)(0x5000 | flags)).putShort((short)65535)
-                .putInt(0);
-        }
-        for (int i = 0; i < payload; i++)
-        {
-            f.put((byte)random.nextInt(256));
+        for (int i = 0; i < payload; i++) {
+            f.put((byte) random.nextInt(256));
         }
         final byte[] bytes = f.array();
         int headroom = 128;
         int segments = 1;
-        switch (random.nextInt(40))
-        {
-            case 0 -> bytes[22] = 0;                                          // TTL 0
-            case 1 -> putInt(bytes, 26, 0xE000_0001);                          // multicast source
-            case 2 -> putInt(bytes, 26, -1);                                   // broadcast source
-            case 3 -> bytes[20] |= 0x20;                                       // more fragments
-            case 4 -> bytes[21] = 7;                                           // fragment offset
-            case 5 -> putShort(bytes, 16, total + 1 + random.nextInt(30));      // longer than the frame
-            case 6 -> putShort(bytes, 16, random.nextInt(20 + l4));            // shorter than the headers
-            case 7 -> bytes[udp ? 38 : 46] = (byte)(udp ? 0x7F : random.nextBoolean() ? 0x40 : 0xF0); // data offset / UDP length
-            case 8 -> putShort(bytes, 38, udp ? random.nextInt(8) : 0);        // UDP length too small
-            case 9 -> putShort(bytes, 38, udp ? total : 0);                    // UDP length too large
-            case 10 -> bytes[14] = 0x46;                                       // IP options (IHL 6)
-            case 11 -> bytes[23] = 1;                                          // ICMP
-            case 12 -> bytes[23] = 47;                                         // GRE
+        switch (random.nextInt(40)) {
+            case 0 -> bytes[22] = 0; // TTL 0
+            case 1 -> putInt(bytes, 26, 0xE000_0001); // multicast source
+            case 2 -> putInt(bytes, 26, -1); // broadcast source
+            case 3 -> bytes[20] |= 0x20; // more fragments
+            case 4 -> bytes[21] = 7; // fragment offset
+            case 5 -> putShort(bytes, 16, total + 1 + random.nextInt(30)); // longer than the frame
+            case 6 -> putShort(bytes, 16, random.nextInt(20 + l4)); // shorter than the headers
+            case 7 ->
+                bytes[udp ? 38 : 46] =
+                        (byte) (udp ? 0x7F : random.nextBoolean() ? 0x40 : 0xF0); // data offset / UDP length
+            case 8 -> putShort(bytes, 38, udp ? random.nextInt(8) : 0); // UDP length too small
+            case 9 -> putShort(bytes, 38, udp ? total : 0); // UDP length too large
+            case 10 -> bytes[14] = 0x46; // IP options (IHL 6)
+            case 11 -> bytes[23] = 1; // ICMP
+            case 12 -> bytes[23] = 47; // GRE
             case 13 -> headroom = new int[] {40, 43, 44, 47, 48}[random.nextInt(5)]; // little headroom
-            case 14 -> segments = 2;                                           // chained mbuf
-            case 15 -> bytes[14] = 0x65;                                       // version 6
-            case 19 -> bytes[26] = 0;                                          // source in 0.0.0.0/8
-            case 20 -> bytes[26] = 127;                                        // loopback source
+            case 14 -> segments = 2; // chained mbuf
+            case 15 -> bytes[14] = 0x65; // version 6
+            case 19 -> bytes[26] = 0; // source in 0.0.0.0/8
+            case 20 -> bytes[26] = 127; // loopback source
             case 21 -> putInt(bytes, 26, random.nextBoolean() ? VIP_TCP : VIP_UDP); // a VIP as source
-            case 22 -> bytes[6] |= 1;                                          // group Ethernet source
-            case 16 ->
-            {
-                return new Frame(vlanTagged(bytes), headroom, segments);       // 802.1Q
+            case 22 -> bytes[6] |= 1; // group Ethernet source
+            case 16 -> {
+                return new Frame(vlanTagged(bytes), headroom, segments); // 802.1Q
             }
-            case 17 ->
-            {
+            case 17 -> {
                 return new Frame(Arrays.copyOf(bytes, 14 + 20 + random.nextInt(l4)), headroom, segments); // truncated
             }
-            case 18 ->
-            {
-                return new Frame(Arrays.copyOf(bytes, 37 + random.nextInt(2)), headroom, segments);   // at flowHash's minimum
+            case 18 -> {
+                return new Frame(
+                        Arrays.copyOf(bytes, 37 + random.nextInt(2)), headroom, segments); // at flowHash's minimum
             }
-            default ->
-            {
-            }
+            default -> {}
         }
         return new Frame(bytes, headroom, segments);
     }
 
-    private static byte[] vlanTagged(final byte[] untagged)
-    {
+    private static byte[] vlanTagged(final byte[] untagged) {
         final byte[] tagged = new byte[untagged.length + 4];
         System.arraycopy(untagged, 0, tagged, 0, 12);
-        tagged[12] = (byte)0x81;
+        tagged[12] = (byte) 0x81;
         tagged[13] = 0;
         tagged[15] = 7;
         System.arraycopy(untagged, 12, tagged, 16, untagged.length - 12);
         return tagged;
     }
 
-    private static void putShort(final byte[] b, final int at, final int v)
-    {
-        b[at] = (byte)(v >>> 8);
-        b[at + 1] = (byte)v;
+    private static void putShort(final byte[] b, final int at, final int v) {
+        b[at] = (byte) (v >>> 8);
+        b[at + 1] = (byte) v;
     }
 
-    private static void putInt(final byte[] b, final int at, final int v)
-    {
+    private static void putInt(final byte[] b, final int at, final int v) {
         putShort(b, at, v >>> 16);
         putShort(b, at + 2, v);
     }

@@ -1,22 +1,21 @@
 package io.levitate.forwarder.lb;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.GreEncapsulator;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
 
 /**
  * A real load-balancing worker without DPDK ports: its mbufs live in ordinary memory (laid out as
@@ -25,8 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * path ({@link LoadBalancerAgent#handleOne}), then read back what the worker made of them. Only rx
  * and tx are left out; one port, no exception path.
  */
-final class OffPortWorker
-{
+final class OffPortWorker {
     /** DPDK's default data room (RTE_MBUF_DEFAULT_BUF_SIZE): 128 bytes of headroom and 2048 of data. */
     static final int ROOM = 2176;
     /** RTE_PKTMBUF_HEADROOM: where a received frame starts. */
@@ -40,6 +38,7 @@ final class OffPortWorker
     final long[] mbufs;
     /** Off-heap array of the mbuf pointers, as rx_burst fills one. */
     final long array;
+
     final int[] actions;
 
     /**
@@ -47,76 +46,78 @@ final class OffPortWorker
      *               needs DPDK: tests that run housekeeping use another)
      * @param burst  mbufs, and the largest burst
      */
-    OffPortWorker(final Arena arena, final int worker, final int burst, final AtomicReference<DataPlaneSnapshot> published,
-        final Neighbours neighbours, final ConntrackTable conntrack, final GreEncapsulator encapsulator, final long portMac)
-    {
+    OffPortWorker(
+            final Arena arena,
+            final int worker,
+            final int burst,
+            final AtomicReference<DataPlaneSnapshot> published,
+            final Neighbours neighbours,
+            final ConntrackTable conntrack,
+            final GreEncapsulator encapsulator,
+            final long portMac) {
         this.conntrack = conntrack;
         final CountersManager counters = new CountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)), new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
+                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)),
+                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
         agent = new LoadBalancerAgent(WorkerContext.builder()
-            .worker(worker, 0, 0)
-            .burst(burst)
-            .ports(new int[] {0}, new int[] {0})
-            .snapshots(published)
-            .neighbours(neighbours)
-            .conntrack(conntrack)
-            .perPort(new GreEncapsulator[] {encapsulator}, new ControlResponder[] {new ControlResponder(portMac, neighbours)})
-            .reporting(stats, new WorkerCounters(counters, worker), new WorkerStartup())
-            .build());
+                .worker(worker, 0, 0)
+                .burst(burst)
+                .ports(new int[] {0}, new int[] {0})
+                .snapshots(published)
+                .neighbours(neighbours)
+                .conntrack(conntrack)
+                .perPort(
+                        new GreEncapsulator[] {encapsulator},
+                        new ControlResponder[] {new ControlResponder(portMac, neighbours)})
+                .reporting(stats, new WorkerCounters(counters, worker), new WorkerStartup())
+                .build());
         mbufs = new long[burst];
         actions = new int[burst];
         array = arena.allocate(8L * burst, 8).address();
-        for (int i = 0; i < burst; i++)
-        {
+        for (int i = 0; i < burst; i++) {
             final long m = arena.allocate(Mbuf.SIZE + ROOM, 64).address();
             ALL.set(JAVA_LONG, m + Mbuf.BUF_ADDR_OFFSET, m + Mbuf.SIZE);
-            ALL.set(JAVA_SHORT, m + Mbuf.BUF_LEN_OFFSET, (short)ROOM);
+            ALL.set(JAVA_SHORT, m + Mbuf.BUF_LEN_OFFSET, (short) ROOM);
             mbufs[i] = m;
             ALL.set(JAVA_LONG, array + 8L * i, m);
         }
     }
 
     /** Puts {@code frame} into mbuf {@code i} as a driver would: at the default headroom, one segment. */
-    void load(final int i, final byte[] frame)
-    {
+    void load(final int i, final byte[] frame) {
         load(i, frame, HEADROOM, 1);
     }
 
     /** Puts {@code frame} into mbuf {@code i} at {@code headroom}, claiming {@code segments} segments. */
-    void load(final int i, final byte[] frame, final int headroom, final int segments)
-    {
+    void load(final int i, final byte[] frame, final int headroom, final int segments) {
         final long m = mbufs[i];
-        ALL.set(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET, (short)headroom);
-        ALL.set(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET, (short)segments);
-        ALL.set(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET, (short)frame.length);
+        ALL.set(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET, (short) headroom);
+        ALL.set(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET, (short) segments);
+        ALL.set(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET, (short) frame.length);
         ALL.set(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET, frame.length);
         MemorySegment.copy(MemorySegment.ofArray(frame), 0, ALL, m + Mbuf.SIZE + headroom, frame.length);
     }
 
     /** The first {@code count} mbufs as one rx burst; their actions (0 drop, 1 tunnel, 2 reply, 3 kernel). */
-    int[] receive(final int count, final long nowNanos)
-    {
+    int[] receive(final int count, final long nowNanos) {
         agent.handleReceived(array, count, nowNanos, actions);
         return actions;
     }
 
     /** {@code frame} as a burst of one; its action. */
-    int receive(final byte[] frame, final long nowNanos)
-    {
+    int receive(final byte[] frame, final long nowNanos) {
         load(0, frame);
         return receive(1, nowNanos)[0];
     }
 
     /** {@code frame} through the general path alone; its action. */
-    int general(final byte[] frame, final long nowNanos)
-    {
+    int general(final byte[] frame, final long nowNanos) {
         load(0, frame);
         return agent.handleOne(mbufs[0], nowNanos);
     }
 
     /** The frame mbuf {@code i} holds now (a tunnel packet, a reply, or what was received). */
-    byte[] frame(final int i)
-    {
+    byte[] frame(final int i) {
         final long m = mbufs[i];
         final int offset = Short.toUnsignedInt(ALL.get(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET));
         final int length = Short.toUnsignedInt(ALL.get(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET));
@@ -126,19 +127,20 @@ final class OffPortWorker
     }
 
     /** Mbuf {@code i}'s data offset, data length, packet length and segment count, then its frame. */
-    byte[] mbufAndFrame(final int i)
-    {
+    byte[] mbufAndFrame(final int i) {
         final long m = mbufs[i];
         final byte[] frame = frame(i);
         final byte[] out = new byte[frame.length + 10];
-        ByteBuffer.wrap(out).putShort(ALL.get(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET))
-            .putShort(ALL.get(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET)).putInt(ALL.get(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET))
-            .putShort(ALL.get(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET)).put(frame);
+        ByteBuffer.wrap(out)
+                .putShort(ALL.get(JAVA_SHORT, m + Mbuf.DATA_OFF_OFFSET))
+                .putShort(ALL.get(JAVA_SHORT, m + Mbuf.DATA_LEN_OFFSET))
+                .putInt(ALL.get(JAVA_INT, m + Mbuf.PKT_LEN_OFFSET))
+                .putShort(ALL.get(JAVA_SHORT, m + Mbuf.NB_SEGS_OFFSET))
+                .put(frame);
         return out;
     }
 
-    long drops(final int reasonId)
-    {
+    long drops(final int reasonId) {
         return stats.drops[reasonId];
     }
 }

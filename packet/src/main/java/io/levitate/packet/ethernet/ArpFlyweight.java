@@ -33,6 +33,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     public static final int TARGET_IP_OFFSET = 24;
     /** Ethernet/IPv4 ARP body: 8 fixed bytes + 2 x (6 + 4). */
     public static final int LENGTH = 28;
+
     public static final int HARDWARE_ETHERNET = 1;
     public static final int OPERATION_REQUEST = 1;
     public static final int OPERATION_REPLY = 2;

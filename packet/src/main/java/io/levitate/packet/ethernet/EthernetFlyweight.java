@@ -37,6 +37,7 @@ public final class EthernetFlyweight extends HeaderFlyweight {
      * never valid as a source.
      */
     public static final int GROUP_BIT = 0x01;
+
     public static final int ETHER_TYPE_OFFSET = 12;
     /** Untagged header: two MACs and the EtherType. */
     public static final int HEADER_LENGTH = 14;

@@ -4,7 +4,6 @@ import io.levitate.packet.Checksums;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
 import io.levitate.packet.NetworkOrder;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -42,6 +41,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     public static final int DESTINATION_OFFSET = 16;
     /** Header without options (IHL = 5). */
     public static final int MIN_HEADER_LENGTH = 20;
+
     public static final int VERSION = 4;
     public static final int MIN_IHL = 5;
     public static final int FLAG_DONT_FRAGMENT = 0x4000;
@@ -314,9 +314,25 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
      * Writes a complete 20-byte header (no options) in five 32-bit stores, the checksum computed
      * from the words in registers rather than by re-reading memory: the encapsulation hot path.
      */
-    public Ipv4Flyweight writeHeader(int tos, int totalLength, int identification, int flagsAndFragmentOffset,
-                                     int ttl, int protocol, int source, int destination) {
-        writeHeader(segment, offset, tos, totalLength, identification, flagsAndFragmentOffset, ttl, protocol, source,
+    public Ipv4Flyweight writeHeader(
+            int tos,
+            int totalLength,
+            int identification,
+            int flagsAndFragmentOffset,
+            int ttl,
+            int protocol,
+            int source,
+            int destination) {
+        writeHeader(
+                segment,
+                offset,
+                tos,
+                totalLength,
+                identification,
+                flagsAndFragmentOffset,
+                ttl,
+                protocol,
+                source,
                 destination);
         return this;
     }
@@ -325,8 +341,17 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
      * {@link #writeHeader(int, int, int, int, int, int, int, int)} at {@code at} of {@code segment},
      * without a flyweight: for a caller that passes {@link NetworkOrder#ALL} as the constant it is.
      */
-    public static void writeHeader(MemorySegment segment, long at, int tos, int totalLength, int identification,
-                                   int flagsAndFragmentOffset, int ttl, int protocol, int source, int destination) {
+    public static void writeHeader(
+            MemorySegment segment,
+            long at,
+            int tos,
+            int totalLength,
+            int identification,
+            int flagsAndFragmentOffset,
+            int ttl,
+            int protocol,
+            int source,
+            int destination) {
         int w0 = (VERSION << 28) | (MIN_IHL << 24) | ((tos & 0xFF) << 16) | (totalLength & 0xFFFF);
         int w1 = (identification << 16) | (flagsAndFragmentOffset & 0xFFFF);
         int w2 = ((ttl & 0xFF) << 24) | ((protocol & 0xFF) << 16);
@@ -342,8 +367,11 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
      * checksum field), as {@link #writeHeader} stores it.
      */
     public static int headerChecksum(int w0, int w1, int w2, int source, int destination) {
-        return Checksums.finish((w0 & 0xFFFF_FFFFL) + (w1 & 0xFFFF_FFFFL) + (w2 & 0xFFFF_FFFFL)
-                + (source & 0xFFFF_FFFFL) + (destination & 0xFFFF_FFFFL));
+        return Checksums.finish((w0 & 0xFFFF_FFFFL)
+                + (w1 & 0xFFFF_FFFFL)
+                + (w2 & 0xFFFF_FFFFL)
+                + (source & 0xFFFF_FFFFL)
+                + (destination & 0xFFFF_FFFFL));
     }
 
     /** Computes and stores the header checksum (call after every other field is written). */

@@ -2,7 +2,6 @@ package io.levitate.packet.ip;
 
 import io.levitate.packet.HeaderFlyweight;
 import io.levitate.packet.IpProtocols;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -31,6 +30,7 @@ public final class Ipv6ExtensionHeaderFlyweight extends HeaderFlyweight {
     public static final int FRAGMENT_IDENTIFICATION_OFFSET = 4;
     /** Every extension header is at least 8 bytes (fragment: exactly 8). */
     public static final int MIN_LENGTH = 8;
+
     public static final int FRAGMENT_MORE_FLAG = 0x1;
     public static final int FRAGMENT_OFFSET_SHIFT = 3;
 
@@ -42,8 +42,10 @@ public final class Ipv6ExtensionHeaderFlyweight extends HeaderFlyweight {
 
     /** True for the next-header values the walk steps over. */
     public static boolean isExtension(int nextHeader) {
-        return nextHeader == IpProtocols.HOP_BY_HOP || nextHeader == IpProtocols.IPV6_ROUTING
-                || nextHeader == IpProtocols.IPV6_FRAGMENT || nextHeader == IpProtocols.IPV6_DESTINATION_OPTIONS
+        return nextHeader == IpProtocols.HOP_BY_HOP
+                || nextHeader == IpProtocols.IPV6_ROUTING
+                || nextHeader == IpProtocols.IPV6_FRAGMENT
+                || nextHeader == IpProtocols.IPV6_DESTINATION_OPTIONS
                 || nextHeader == IpProtocols.AH;
     }
 

@@ -2,7 +2,6 @@ package io.levitate.packet.ip;
 
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -35,6 +34,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     public static final int FLOW_LABEL_MASK = 0xFFFFF;
     /** Where an address's low 64 bits start within it (the flow key holds an address as two halves). */
     public static final int LOW_HALF = 8;
+
     public static final int SOURCE_LO_OFFSET = SOURCE_OFFSET + LOW_HALF;
     public static final int DESTINATION_LO_OFFSET = DESTINATION_OFFSET + LOW_HALF;
     /** The first word of a header with traffic class 0 and no flow label: version 6 alone. */
@@ -132,7 +132,9 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
 
     /** Writes version 6, the traffic class and the flow label in one word. */
     public Ipv6Flyweight versionClassFlow(int trafficClass, int flowLabel) {
-        putI32(VERSION_CLASS_FLOW_OFFSET, (VERSION << 28) | ((trafficClass & 0xFF) << 20) | (flowLabel & FLOW_LABEL_MASK));
+        putI32(
+                VERSION_CLASS_FLOW_OFFSET,
+                (VERSION << 28) | ((trafficClass & 0xFF) << 20) | (flowLabel & FLOW_LABEL_MASK));
         return this;
     }
 

@@ -3,7 +3,6 @@ package io.levitate.packet.transport;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
 import io.levitate.packet.NetworkOrder;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -43,8 +42,7 @@ public final class GreFlyweight extends HeaderFlyweight {
 
     /** Version 0 and every announced optional field present. */
     public DropReason validate() {
-        if (length < BASE_LENGTH
-                || (u16(FLAGS_VERSION_OFFSET) & VERSION_MASK) != 0 || headerLength() > length) {
+        if (length < BASE_LENGTH || (u16(FLAGS_VERSION_OFFSET) & VERSION_MASK) != 0 || headerLength() > length) {
             return DropReason.BAD_GRE;
         }
         return DropReason.NONE;

@@ -3,7 +3,6 @@ package io.levitate.packet.transport;
 import io.levitate.packet.Checksums;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,6 +26,7 @@ public final class IcmpFlyweight extends HeaderFlyweight {
     public static final int REST_OFFSET = 4;
     /** Next-hop MTU in a type 3 code 4 message (RFC 1191 section 4). */
     public static final int NEXT_HOP_MTU_OFFSET = 6;
+
     public static final int HEADER_LENGTH = 8;
 
     public static final int TYPE_ECHO_REPLY = 0;
@@ -49,8 +49,10 @@ public final class IcmpFlyweight extends HeaderFlyweight {
 
     /** Error types quote the packet that caused them, which steering can follow. */
     public static boolean isError(int type) {
-        return type == TYPE_DESTINATION_UNREACHABLE || type == TYPE_TIME_EXCEEDED
-                || type == TYPE_PARAMETER_PROBLEM || type == TYPE_SOURCE_QUENCH;
+        return type == TYPE_DESTINATION_UNREACHABLE
+                || type == TYPE_TIME_EXCEEDED
+                || type == TYPE_PARAMETER_PROBLEM
+                || type == TYPE_SOURCE_QUENCH;
     }
 
     public int type() {

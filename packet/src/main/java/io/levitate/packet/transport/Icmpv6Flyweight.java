@@ -4,7 +4,6 @@ import io.levitate.packet.Checksums;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
 import io.levitate.packet.IpProtocols;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -28,6 +27,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     public static final int CHECKSUM_OFFSET = 2;
     /** MTU field of a packet-too-big message (32 bits). */
     public static final int MTU_OFFSET = 4;
+
     public static final int HEADER_LENGTH = 8;
 
     public static final int TYPE_DESTINATION_UNREACHABLE = 1;

@@ -3,7 +3,6 @@ package io.levitate.packet.transport;
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
 import io.levitate.packet.NetworkOrder;
-
 import java.lang.foreign.MemorySegment;
 
 /**

@@ -12,10 +12,10 @@ import java.lang.foreign.ValueLayout;
 public final class Frames {
     /** Headroom before the frame, as in a DPDK mbuf (RTE_PKTMBUF_HEADROOM). */
     public static final int HEADROOM = 128;
+
     public static final int TAIL_GARBAGE = 64;
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /** A native segment holding {@code frame} at {@link #HEADROOM}; the rest is 0xAB. */
     public static MemorySegment place(Arena arena, byte[] frame) {

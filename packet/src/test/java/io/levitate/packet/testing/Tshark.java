@@ -25,8 +25,7 @@ public final class Tshark {
         "-o", "udp.check_checksum:TRUE",
     };
 
-    private Tshark() {
-    }
+    private Tshark() {}
 
     public static boolean available() {
         return Files.isExecutable(Path.of(EXECUTABLE));
@@ -88,8 +87,10 @@ public final class Tshark {
                 inQuote = true;
             }
             String lower = line.toLowerCase(java.util.Locale.ROOT);
-            if (!inQuote && (lower.contains("malformed packet") || lower.contains("status: bad")
-                    || lower.contains("incorrect, should be"))) {
+            if (!inQuote
+                    && (lower.contains("malformed packet")
+                            || lower.contains("status: bad")
+                            || lower.contains("incorrect, should be"))) {
                 found.append(frame).append(": ").append(line.trim()).append('\n');
             }
         }
@@ -107,8 +108,7 @@ public final class Tshark {
                     throw new IllegalStateException("tshark timed out");
                 }
                 if (p.exitValue() != 0) {
-                    throw new IllegalStateException("tshark failed (" + p.exitValue() + "): "
-                            + Files.readString(err));
+                    throw new IllegalStateException("tshark failed (" + p.exitValue() + "): " + Files.readString(err));
                 }
                 return new String(stdout, StandardCharsets.UTF_8);
             } finally {

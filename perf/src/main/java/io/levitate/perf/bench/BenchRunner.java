@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,12 +23,18 @@ import picocli.CommandLine.Option;
  * outside ({@link ContenderRun}), prints a table and writes one JSON file per scenario. Started
  * by {@code scripts/bench.sh}, which builds what is needed and passes the tool paths.
  */
-@Command(name = "bench.sh", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Throughput of Levitate vs testpmd io and l3fwd EM, same vdevs (net_pcap infinite_rx -> "
-                + "net_null), same core, same packets; measured through DPDK telemetry from outside each process."})
+@Command(
+        name = "bench.sh",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Throughput of Levitate vs testpmd io and l3fwd EM, same vdevs (net_pcap infinite_rx -> "
+                    + "net_null), same core, same packets; measured through DPDK telemetry from outside each process."
+        })
 public final class BenchRunner implements Callable<Integer> {
     /** Pool headroom above the pcap's packets: bursts in flight plus per-lcore mempool caches. */
     static final long MBUF_HEADROOM = 8192;
+
     static final long MIN_MBUFS = 16384;
     /** Per mbuf in a pool: 2176-byte data room + 128-byte struct rte_mbuf + mempool header, rounded up. */
     static final long MBUF_FOOTPRINT_BYTES = 2560;
@@ -38,7 +43,10 @@ public final class BenchRunner implements Callable<Integer> {
     /** l3fwd.h: L3FWD_HASH_ENTRIES on 64-bit, the most rules its EM table takes. */
     static final long L3FWD_HASH_ENTRIES = 4L * 1024 * 1024;
 
-    @Option(names = "--scenario", split = ",", defaultValue = "l2fwd",
+    @Option(
+            names = "--scenario",
+            split = ",",
+            defaultValue = "l2fwd",
             description = "scenario(s) to run, comma-separated (default ${DEFAULT-VALUE}); see --list")
     List<String> scenarios;
 
@@ -48,17 +56,26 @@ public final class BenchRunner implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "rounds per contender (default ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per round (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "10",
+            description = "measured seconds per round (default ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--warmup", defaultValue = "3",
-            description = "seconds of forwarding before t0, for every contender (JIT warm-up; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "3",
+            description =
+                    "seconds of forwarding before t0, for every contender (JIT warm-up; default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--flows", description = "override the scenario's established flows (1k..10M; pool limits replay)")
     Long flows;
 
-    @Option(names = "--packets", defaultValue = "0", description = "packets in the pcap; 0 = one per flow plus SYN share")
+    @Option(
+            names = "--packets",
+            defaultValue = "0",
+            description = "packets in the pcap; 0 = one per flow plus SYN share")
     long packets;
 
     @Option(names = "--syn-share", description = "override the scenario's share of SYN packets (new flows), [0,1)")
@@ -76,21 +93,34 @@ public final class BenchRunner implements Callable<Integer> {
     @Option(names = "--contenders", split = ",", description = "run only these contenders (names as in the table)")
     List<String> only;
 
-    @Option(names = "--hugepages", defaultValue = "auto",
-            description = "auto (reserve, else fall back), yes (fail without), no (--no-huge for all); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--hugepages",
+            defaultValue = "auto",
+            description =
+                    "auto (reserve, else fall back), yes (fail without), no (--no-huge for all); default ${DEFAULT-VALUE}")
     String hugepages;
 
-    @Option(names = "--main-core", defaultValue = "0", description = "EAL main lcore of every contender (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--main-core",
+            defaultValue = "0",
+            description = "EAL main lcore of every contender (default ${DEFAULT-VALUE})")
     int mainCore;
 
-    @Option(names = "--fwd-core", defaultValue = "1", description = "forwarding core of every contender (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--fwd-core",
+            defaultValue = "1",
+            description = "forwarding core of every contender (default ${DEFAULT-VALUE})")
     int fwdCore;
 
-    @Option(names = "--start-timeout", defaultValue = "120",
+    @Option(
+            names = "--start-timeout",
+            defaultValue = "120",
             description = "seconds a contender may take to start forwarding (default ${DEFAULT-VALUE})")
     int startTimeout;
 
-    @Option(names = "--work-dir", defaultValue = "/var/tmp/levitate-bench",
+    @Option(
+            names = "--work-dir",
+            defaultValue = "/var/tmp/levitate-bench",
             description = "pcaps, rules and logs, outside the repository (default ${DEFAULT-VALUE})")
     Path workDir;
 
@@ -100,13 +130,18 @@ public final class BenchRunner implements Callable<Integer> {
     @Option(names = "--testpmd", defaultValue = "/usr/bin/dpdk-testpmd", description = "testpmd binary")
     Path testpmd;
 
-    @Option(names = "--l3fwd", defaultValue = "/var/tmp/levitate-bench/l3fwd/l3fwd/build/l3fwd", description = "l3fwd binary")
+    @Option(
+            names = "--l3fwd",
+            defaultValue = "/var/tmp/levitate-bench/l3fwd/l3fwd/build/l3fwd",
+            description = "l3fwd binary")
     Path l3fwd;
 
     @Option(names = "--levitate", defaultValue = "scripts/levitate", description = "Levitate launcher")
     Path levitate;
 
-    @Option(names = "--levitate-jar", defaultValue = "forwarder/target/levitate.jar",
+    @Option(
+            names = "--levitate-jar",
+            defaultValue = "forwarder/target/levitate.jar",
             description = "the jar the launcher runs (Levitate is skipped while it does not exist)")
     Path levitateJar;
 
@@ -120,44 +155,56 @@ public final class BenchRunner implements Callable<Integer> {
     String runId;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchRunner()).setOverwrittenOptionsAllowed(true).execute(args));
+        System.exit(new CommandLine(new BenchRunner())
+                .setOverwrittenOptionsAllowed(true)
+                .execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
         if (list) {
             for (Scenario s : Scenario.ALL) {
-                System.out.printf("%-10s %s%n           contenders: %s%n", s.name(), s.description(),
+                System.out.printf(
+                        "%-10s %s%n           contenders: %s%n",
+                        s.name(),
+                        s.description(),
                         s.contenders().stream().map(Contender::name).toList());
             }
             return 0;
         }
         if (rounds < 1 || seconds < 1 || warmup < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "rounds, seconds must be >= 1, warmup >= 0");
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "rounds, seconds must be >= 1, warmup >= 0");
         }
         List<Scenario> selected = new ArrayList<>();
         for (String name : scenarios) {
             Scenario s = Scenario.BY_NAME.get(name);
             if (s == null) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
-                        "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet());
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet());
             }
             selected.add(s);
         }
         if (only != null) {
-            List<String> known = selected.stream().flatMap(s -> s.contenders().stream()).map(Contender::name).toList();
+            List<String> known = selected.stream()
+                    .flatMap(s -> s.contenders().stream())
+                    .map(Contender::name)
+                    .toList();
             for (String name : only) {
                 if (!known.contains(name)) {
-                    throw new CommandLine.ParameterException(new CommandLine(this),
+                    throw new CommandLine.ParameterException(
+                            new CommandLine(this),
                             "unknown contender " + name + " for the selected scenarios; known: " + known);
                 }
             }
         }
         Hugepages pages = new Hugepages();
-        Thread hook = new Thread(() -> {
-            ContenderRun.stopAll();
-            pages.release();
-        }, "bench-cleanup");
+        Thread hook = new Thread(
+                () -> {
+                    ContenderRun.stopAll();
+                    pages.release();
+                },
+                "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         String stamp = OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         int failures = 0;
@@ -176,23 +223,34 @@ public final class BenchRunner implements Callable<Integer> {
 
     /** Returns the number of contenders without a single good sample. */
     private int runScenario(Scenario scenario, String stamp, Hugepages pages) throws IOException {
-        TrafficSpec spec = new TrafficSpec(flows != null ? flows : scenario.flows(), packets,
-                synShare != null ? synShare : scenario.synShare(), ipv6 || scenario.ipv6(), frameSize, 1, 80, seed);
+        TrafficSpec spec = new TrafficSpec(
+                flows != null ? flows : scenario.flows(),
+                packets,
+                synShare != null ? synShare : scenario.synShare(),
+                ipv6 || scenario.ipv6(),
+                frameSize,
+                1,
+                80,
+                seed);
         Path pcapDir = Files.createDirectories(workDir.resolve("pcap"));
         String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gwarp" : "");
         Path pcap = pcapDir.resolve(stem + ".pcap");
         Path rules = pcapDir.resolve(stem + ".l3fwd-rules");
         // net_pcap keeps every packet of the pcap in an mbuf, once per rx queue (one per worker).
-        int copies = scenario.contenders().stream().filter(c -> only == null || only.contains(c.name()))
-                .mapToInt(Contender::workers).max().orElse(1);
+        int copies = scenario.contenders().stream()
+                .filter(c -> only == null || only.contains(c.name()))
+                .mapToInt(Contender::workers)
+                .max()
+                .orElse(1);
         long mbufs = Math.max(MIN_MBUFS, roundUp(copies * spec.totalPackets() + MBUF_HEADROOM, 1024));
         int memoryMb = (int) (BASE_MEMORY_MB + (mbufs * MBUF_FOOTPRINT_BYTES >> 20));
         long availableMb = memAvailableMb();
         if (memoryMb > availableMb * 8 / 10) {
-            throw new IOException(String.format("%s: replaying %d packets needs ≈ %d MB per contender (every packet "
-                    + "stays in an mbuf with infinite_rx), more than 80%% of the %d MB available; use fewer flows or "
-                    + "--packets (the pcap generator alone writes any size)", scenario.name(), spec.totalPackets(),
-                    memoryMb, availableMb));
+            throw new IOException(String.format(
+                    "%s: replaying %d packets needs ≈ %d MB per contender (every packet "
+                            + "stays in an mbuf with infinite_rx), more than 80%% of the %d MB available; use fewer flows or "
+                            + "--packets (the pcap generator alone writes any size)",
+                    scenario.name(), spec.totalPackets(), memoryMb, availableMb));
         }
         PcapGenerator.Summary summary = ensurePcap(spec, pcap, rules, scenario.gatewayArp());
         Path placeholder = writePlaceholderRules(pcapDir, !spec.ipv6());
@@ -207,9 +265,18 @@ public final class BenchRunner implements Callable<Integer> {
             default -> pages.reserve(memoryMb);
         };
         int safety = warmup + seconds + startTimeout + 60;
-        RunSetup setup = new RunSetup(pcap, spec.ipv6() ? placeholder : rules, spec.ipv6() ? rules : placeholder,
-                spec.ipv6(), mbufs, huge, memoryMb, mainCore, fwdCore,
-                new RunSetup.Tools(testpmd, l3fwd, levitate, levitateJar.toAbsolutePath()), safety);
+        RunSetup setup = new RunSetup(
+                pcap,
+                spec.ipv6() ? placeholder : rules,
+                spec.ipv6() ? rules : placeholder,
+                spec.ipv6(),
+                mbufs,
+                huge,
+                memoryMb,
+                mainCore,
+                fwdCore,
+                new RunSetup.Tools(testpmd, l3fwd, levitate, levitateJar.toAbsolutePath()),
+                safety);
 
         Map<String, Object> context = context(spec, summary, pcap, mbufs, copies, huge, memoryMb);
         ScenarioReport report = new ScenarioReport(scenario, context);
@@ -219,8 +286,8 @@ public final class BenchRunner implements Callable<Integer> {
                 continue;
             }
             String skip = skipReason(c, summary, mbufs);
-            ScenarioReport.Entry entry = new ScenarioReport.Entry(c,
-                    skip == null ? shellWords(c.command(setup, prefix(c, 1))) : null, skip);
+            ScenarioReport.Entry entry =
+                    new ScenarioReport.Entry(c, skip == null ? shellWords(c.command(setup, prefix(c, 1))) : null, skip);
             report.entries.add(entry);
             if (skip == null) {
                 runnable.add(entry);
@@ -229,19 +296,27 @@ public final class BenchRunner implements Callable<Integer> {
             }
         }
         Path logDir = workDir.resolve("logs").resolve(stamp);
-        System.out.printf("bench: %s: %s, %d packets, pool %d mbufs, %s; logs in %s%n", scenario.name(), pcap,
-                summary.packets(), mbufs, huge ? "hugepages (--in-memory)" : "--no-huge -m " + memoryMb, logDir);
+        System.out.printf(
+                "bench: %s: %s, %d packets, pool %d mbufs, %s; logs in %s%n",
+                scenario.name(),
+                pcap,
+                summary.packets(),
+                mbufs,
+                huge ? "hugepages (--in-memory)" : "--no-huge -m " + memoryMb,
+                logDir);
         for (int round = 1; round <= rounds; round++) {
             for (ScenarioReport.Entry e : runnable) {
                 String prefix = prefix(e.contender, round);
                 Path log = logDir.resolve(scenario.name() + "-" + e.contender.name() + "-r" + round + ".log");
                 System.out.printf("bench: %s round %d/%d: %-16s ", scenario.name(), round, rounds, e.contender.name());
                 System.out.flush();
-                ContenderRun.Sample s = ContenderRun.measure(e.contender.command(setup, prefix), prefix, log, round,
-                        warmup, seconds, startTimeout);
+                ContenderRun.Sample s = ContenderRun.measure(
+                        e.contender.command(setup, prefix), prefix, log, round, warmup, seconds, startTimeout);
                 e.samples.add(s);
-                System.out.println(s.ok() ? String.format("%.2f Mpps (rx %.2f)", s.mpps(), s.rxMpps())
-                                          : "FAILED: " + s.error() + " (see " + log + ")");
+                System.out.println(
+                        s.ok()
+                                ? String.format("%.2f Mpps (rx %.2f)", s.mpps(), s.rxMpps())
+                                : "FAILED: " + s.error() + " (see " + log + ")");
             }
         }
         System.out.print(report.table());
@@ -259,31 +334,41 @@ public final class BenchRunner implements Callable<Integer> {
     private String skipReason(Contender c, PcapGenerator.Summary summary, long mbufs) {
         return switch (c.kind()) {
             case TESTPMD -> Files.isExecutable(testpmd) ? null : testpmd + " not found";
-            case L3FWD -> !Files.isExecutable(l3fwd) ? l3fwd + " not built"
-                    : mbufs > Contender.l3fwdMaxMbufs() ? "pcap too large for l3fwd's pool (max "
-                            + Contender.l3fwdMaxMbufs() + " mbufs via its queue sizes)"
-                    : summary.distinctTuples() > L3FWD_HASH_ENTRIES ? "more 5-tuples than l3fwd's EM table holds"
-                    : null;
+            case L3FWD ->
+                !Files.isExecutable(l3fwd)
+                        ? l3fwd + " not built"
+                        : mbufs > Contender.l3fwdMaxMbufs()
+                                ? "pcap too large for l3fwd's pool (max " + Contender.l3fwdMaxMbufs()
+                                        + " mbufs via its queue sizes)"
+                                : summary.distinctTuples() > L3FWD_HASH_ENTRIES
+                                        ? "more 5-tuples than l3fwd's EM table holds"
+                                        : null;
             case LEVITATE -> Files.isRegularFile(levitateJar) ? null : levitateJar + " not built";
         };
     }
 
-    private PcapGenerator.Summary ensurePcap(TrafficSpec spec, Path pcap, Path rules, boolean gatewayArp) throws IOException {
+    private PcapGenerator.Summary ensurePcap(TrafficSpec spec, Path pcap, Path rules, boolean gatewayArp)
+            throws IOException {
         Path tmpPcap = pcap.resolveSibling(pcap.getFileName() + ".tmp");
         Path tmpRules = rules.resolveSibling(rules.getFileName() + ".tmp");
         // Regenerating is cheap next to a run and always gives the same bytes (seeded), so a file
         // that exists is reused only when both exist (the generator writes them together).
         if (!(Files.isRegularFile(pcap) && Files.isRegularFile(rules))) {
             System.out.printf("bench: generating %s%n", pcap);
-            PcapGenerator.generate(spec, PcapGenerator.parseVip(PcapGenerator.DEFAULT_VIP4), tmpPcap, tmpRules,
-                    1 /* the sink's port id */, gatewayArp);
+            PcapGenerator.generate(
+                    spec,
+                    PcapGenerator.parseVip(PcapGenerator.DEFAULT_VIP4),
+                    tmpPcap,
+                    tmpRules,
+                    1 /* the sink's port id */,
+                    gatewayArp);
             Files.move(tmpRules, rules, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmpPcap, pcap, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         long total = spec.totalPackets();
         long syn = Math.round(total * spec.synShare());
-        return new PcapGenerator.Summary(total, spec.flows(), syn, spec.frameSize() - TcpFrameBuilder.FCS_LENGTH,
-                Files.size(pcap));
+        return new PcapGenerator.Summary(
+                total, spec.flows(), syn, spec.frameSize() - TcpFrameBuilder.FCS_LENGTH, Files.size(pcap));
     }
 
     /**
@@ -297,10 +382,20 @@ public final class BenchRunner implements Callable<Integer> {
         return p;
     }
 
-    private Map<String, Object> context(TrafficSpec spec, PcapGenerator.Summary summary, Path pcap, long mbufs,
-                                        int copies, boolean huge, int memoryMb) {
+    private Map<String, Object> context(
+            TrafficSpec spec,
+            PcapGenerator.Summary summary,
+            Path pcap,
+            long mbufs,
+            int copies,
+            boolean huge,
+            int memoryMb) {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
+        c.put(
+                "date",
+                OffsetDateTime.now(ZoneOffset.UTC)
+                        .truncatedTo(ChronoUnit.SECONDS)
+                        .toString());
         c.put("git_commit", gitCommit);
         c.put("flows", spec.flows());
         c.put("pcap_packets", summary.packets());
@@ -322,10 +417,12 @@ public final class BenchRunner implements Callable<Integer> {
         cores.put("main", mainCore);
         cores.put("forwarding", fwdCore);
         c.put("cores", cores);
-        c.put("method", "sink port (net_null0) opackets read over the DPDK telemetry socket at t0 (after warm-up) "
-                + "and t1; Mpps = delta / (t1 - t0). rx_mpps: source port (net_pcap0) ipackets over the same interval. "
-                + "fwd_thread_on_cpu_share: the contender's busiest thread's on-CPU time over the interval "
-                + "(/proc/<pid>/task/*/schedstat), a noise gauge; mpps_per_cpu = Mpps / that share.");
+        c.put(
+                "method",
+                "sink port (net_null0) opackets read over the DPDK telemetry socket at t0 (after warm-up) "
+                        + "and t1; Mpps = delta / (t1 - t0). rx_mpps: source port (net_pcap0) ipackets over the same interval. "
+                        + "fwd_thread_on_cpu_share: the contender's busiest thread's on-CPU time over the interval "
+                        + "(/proc/<pid>/task/*/schedstat), a noise gauge; mpps_per_cpu = Mpps / that share.");
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("nproc", Runtime.getRuntime().availableProcessors());
         machine.put("cpu_model", cpuModel());

@@ -58,8 +58,8 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
                 cmd.add(s.paths().testpmd().toString());
                 cmd.addAll(s.ealArgs(prefix, s.mainCore() + "," + s.fwdCore()));
                 cmd.add("--");
-                cmd.addAll(List.of("--auto-start", "--nb-cores=1", "--total-num-mbufs=" + s.mbufs(),
-                        "--burst=" + BURST));
+                cmd.addAll(
+                        List.of("--auto-start", "--nb-cores=1", "--total-num-mbufs=" + s.mbufs(), "--burst=" + BURST));
                 cmd.addAll(c.extraArgs());
                 return cmd;
             }
@@ -82,10 +82,17 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
                 cmd.add(s.paths().l3fwd().toString());
                 cmd.addAll(s.ealArgs(prefix, Integer.toString(f)));
                 cmd.add("--");
-                cmd.addAll(List.of("-p", "0x3", "-P", "--lookup=em", "--parse-ptype",
+                cmd.addAll(List.of(
+                        "-p",
+                        "0x3",
+                        "-P",
+                        "--lookup=em",
+                        "--parse-ptype",
                         "--config=(0,0," + f + "),(1,0," + f + ")",
-                        "--rule_ipv4=" + s.rulesIpv4(), "--rule_ipv6=" + s.rulesIpv6(),
-                        "--rx-queue-size=" + q[0], "--tx-queue-size=" + q[1]));
+                        "--rule_ipv4=" + s.rulesIpv4(),
+                        "--rule_ipv6=" + s.rulesIpv6(),
+                        "--rx-queue-size=" + q[0],
+                        "--tx-queue-size=" + q[1]));
                 if (s.ipv6()) {
                     cmd.add("--ipv6");
                 }
@@ -115,8 +122,13 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
                 } else {
                     cmd.addAll(List.of("--no-huge", "--memory-mb", Integer.toString(s.memoryMb())));
                 }
-                cmd.addAll(List.of("--mbufs", Long.toString(s.mbufs()), "--burst", Integer.toString(BURST),
-                        "--duration", Integer.toString(s.safetySecs())));
+                cmd.addAll(List.of(
+                        "--mbufs",
+                        Long.toString(s.mbufs()),
+                        "--burst",
+                        Integer.toString(BURST),
+                        "--duration",
+                        Integer.toString(s.safetySecs())));
                 return cmd;
             }
         };
@@ -126,9 +138,11 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
 
     /** l3fwd with one lcore and 2 ports: 1 tx queue and 1 rx queue per port. */
     static final int L3FWD_LCORES = 1;
+
     static final int L3FWD_PORTS = 2;
     /** l3fwd.h: MEMPOOL_CACHE_SIZE and MAX_PKT_BURST, which enter its pool-size formula. */
     static final int L3FWD_CACHE = 256;
+
     static final int L3FWD_DEFAULT_DESC = 1024;
     /** Queue sizes are uint16_t; vdevs declare no smaller limit. */
     static final int MAX_DESC = 65535;
@@ -158,7 +172,9 @@ record Contender(String name, Kind kind, List<String> extraArgs) {
 
     /** The largest pool l3fwd can be given through its queue sizes. */
     static long l3fwdMaxMbufs() {
-        return (long) L3FWD_PORTS * MAX_DESC + (long) L3FWD_PORTS * L3FWD_LCORES * MAX_DESC
-                + (long) L3FWD_PORTS * L3FWD_LCORES * BURST + (long) L3FWD_LCORES * L3FWD_CACHE;
+        return (long) L3FWD_PORTS * MAX_DESC
+                + (long) L3FWD_PORTS * L3FWD_LCORES * MAX_DESC
+                + (long) L3FWD_PORTS * L3FWD_LCORES * BURST
+                + (long) L3FWD_LCORES * L3FWD_CACHE;
     }
 }

@@ -21,12 +21,14 @@ import java.util.stream.Stream;
 final class ContenderRun {
     /** DPDK's runtime directory for root: {@code /var/run/dpdk/<file-prefix>}. */
     static final Path RUNTIME_ROOT = Path.of("/var/run/dpdk");
+
     private static final long POLL_MILLIS = 50;
     private static final int TELEMETRY_TIMEOUT_MILLIS = 2000;
     private static final long STOP_GRACE_SECONDS = 20;
 
     /** Processes still running, stopped by {@link #stopAll()} from the shutdown hook. */
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
     private static final Set<String> PREFIXES = ConcurrentHashMap.newKeySet();
 
     /**
@@ -34,24 +36,48 @@ final class ContenderRun {
      *
      * @param exitCode the process's exit status after SIGTERM (−1 if it had to be killed)
      */
-    record Sample(int round, double mpps, double rxMpps, double seconds, ThreadCpu.Shares cpu, double loadAverage,
-                  int exitCode, Path log, String error) {
+    record Sample(
+            int round,
+            double mpps,
+            double rxMpps,
+            double seconds,
+            ThreadCpu.Shares cpu,
+            double loadAverage,
+            int exitCode,
+            Path log,
+            String error) {
         boolean ok() {
             return error == null;
         }
     }
 
-    private ContenderRun() {
-    }
+    private ContenderRun() {}
 
-    static Sample measure(List<String> command, String prefix, Path log, int round, int warmupSecs, int seconds,
-                          int startTimeoutSecs) {
+    static Sample measure(
+            List<String> command,
+            String prefix,
+            Path log,
+            int round,
+            int warmupSecs,
+            int seconds,
+            int startTimeoutSecs) {
         Process process;
         try {
             Files.createDirectories(log.getParent());
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
         } catch (IOException e) {
-            return new Sample(round, Double.NaN, Double.NaN, 0, ThreadCpu.Shares.UNKNOWN, Double.NaN, -1, log,
+            return new Sample(
+                    round,
+                    Double.NaN,
+                    Double.NaN,
+                    0,
+                    ThreadCpu.Shares.UNKNOWN,
+                    Double.NaN,
+                    -1,
+                    log,
                     "cannot start: " + e.getMessage());
         }
         // stdin stays an open pipe: testpmd without -i reads stdin and exits on EOF.
@@ -87,7 +113,8 @@ final class ContenderRun {
             mpps = (sink1.opackets() - sink0.opackets()) / elapsed / 1e6;
             rxMpps = (source1.ipackets() - source0.ipackets()) / ((source1.nanos() - source0.nanos()) / 1e9) / 1e6;
         } catch (IOException | RuntimeException e) {
-            error = process.isAlive() ? e.getMessage()
+            error = process.isAlive()
+                    ? e.getMessage()
                     : "exited with " + process.exitValue() + " before the end of the measurement: " + lastWords(log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -15,6 +15,7 @@ final class FlowKeys {
     static final int HOST_BITS = 24;
     /** 15 port bits on top of {@link #PORT_BASE}. */
     static final int PORT_BITS = 15;
+
     static final int PORT_BASE = 32768;
     /** Number of distinct (host, port) keys available: 2^39. */
     static final long CAPACITY = 1L << (HOST_BITS + PORT_BITS);

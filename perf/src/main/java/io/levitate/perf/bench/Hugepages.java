@@ -37,8 +37,8 @@ final class Hugepages {
             restoreTo = persistent;
             long nowFree = meminfo("HugePages_Free:");
             if (nowFree < needPages) {
-                System.err.printf("bench: asked for %d hugepages, only %d free; falling back to --no-huge%n",
-                        needPages, nowFree);
+                System.err.printf(
+                        "bench: asked for %d hugepages, only %d free; falling back to --no-huge%n", needPages, nowFree);
                 release();
                 return false;
             }

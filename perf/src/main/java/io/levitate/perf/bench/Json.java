@@ -11,8 +11,7 @@ import java.util.Map;
  * NaN).
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static String write(Object value) {
         StringBuilder sb = new StringBuilder(4096);

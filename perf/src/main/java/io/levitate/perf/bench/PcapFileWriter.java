@@ -15,6 +15,7 @@ import java.nio.file.Path;
 final class PcapFileWriter implements AutoCloseable {
     /** libpcap magic for microsecond timestamps; written in the file's (little-endian) order. */
     static final int MAGIC_MICROS = 0xA1B2C3D4;
+
     static final int VERSION_MAJOR = 2;
     static final int VERSION_MINOR = 4;
     static final int SNAPLEN = 65535;
@@ -28,10 +29,13 @@ final class PcapFileWriter implements AutoCloseable {
 
     PcapFileWriter(Path file) throws IOException {
         out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20);
-        header.putInt(MAGIC_MICROS).putShort((short) VERSION_MAJOR).putShort((short) VERSION_MINOR)
-              .putInt(0)   // thiszone: UTC
-              .putInt(0)   // sigfigs
-              .putInt(SNAPLEN).putInt(LINKTYPE_ETHERNET);
+        header.putInt(MAGIC_MICROS)
+                .putShort((short) VERSION_MAJOR)
+                .putShort((short) VERSION_MINOR)
+                .putInt(0) // thiszone: UTC
+                .putInt(0) // sigfigs
+                .putInt(SNAPLEN)
+                .putInt(LINKTYPE_ETHERNET);
         out.write(header.array());
     }
 
@@ -39,8 +43,10 @@ final class PcapFileWriter implements AutoCloseable {
     void write(byte[] frame, int length) throws IOException {
         long micros = records++;
         header.clear();
-        header.putInt((int) (micros / 1_000_000)).putInt((int) (micros % 1_000_000))
-              .putInt(length).putInt(length);
+        header.putInt((int) (micros / 1_000_000))
+                .putInt((int) (micros % 1_000_000))
+                .putInt(length)
+                .putInt(length);
         out.write(header.array(), 0, RECORD_HEADER_LENGTH);
         out.write(frame, 0, length);
     }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +25,9 @@ import picocli.CommandLine.Option;
  * of pcap) but files beyond what the pools hold cannot be replayed that way; see
  * {@code perf/results/README.md}.
  */
-@Command(name = "pcap-generator", mixinStandardHelpOptions = true,
+@Command(
+        name = "pcap-generator",
+        mixinStandardHelpOptions = true,
         description = "Generate a pcap of TCP frames over N flows (deterministic for a given seed).")
 public final class PcapGenerator implements Callable<Integer> {
     /** Client addresses: 10.0.0.0/8 (RFC 1918), host part from {@link FlowKeys}. */
@@ -41,27 +42,40 @@ public final class PcapGenerator implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "pcap file to write")
     Path out;
 
-    @Option(names = "--flows", defaultValue = "1024", description = "established flows, 1 to 100M (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--flows",
+            defaultValue = "1024",
+            description = "established flows, 1 to 100M (default ${DEFAULT-VALUE})")
     long flows;
 
-    @Option(names = "--packets", defaultValue = "0",
+    @Option(
+            names = "--packets",
+            defaultValue = "0",
             description = "packets in the file; 0 = each flow once plus the SYN share (default)")
     long packets;
 
-    @Option(names = "--syn-share", defaultValue = "0", description = "share of packets that are SYNs of new flows, [0,1)")
+    @Option(
+            names = "--syn-share",
+            defaultValue = "0",
+            description = "share of packets that are SYNs of new flows, [0,1)")
     double synShare;
 
     @Option(names = "--ipv6", description = "IPv6 instead of IPv4 (minimum frame then 78 bytes)")
     boolean ipv6;
 
-    @Option(names = "--frame-size", defaultValue = "0",
+    @Option(
+            names = "--frame-size",
+            defaultValue = "0",
             description = "frame size incl. 4-byte FCS (RFC 2544); 0 = minimum: 64 (IPv4), 78 (IPv6)")
     int frameSize;
 
     @Option(names = "--vips", defaultValue = "1", description = "destination addresses flows are spread over")
     int vips;
 
-    @Option(names = "--vip", defaultValue = DEFAULT_VIP4, description = "first IPv4 destination (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--vip",
+            defaultValue = DEFAULT_VIP4,
+            description = "first IPv4 destination (default ${DEFAULT-VALUE})")
     String vip;
 
     @Option(names = "--dst-port", defaultValue = "80", description = "destination TCP port (default ${DEFAULT-VALUE})")
@@ -73,7 +87,10 @@ public final class PcapGenerator implements Callable<Integer> {
     @Option(names = "--l3fwd-rules", description = "also write an l3fwd EM rule file (--rule_ipv4/--rule_ipv6)")
     Path rules;
 
-    @Option(names = "--rule-port", defaultValue = "1", description = "egress port of every l3fwd rule (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rule-port",
+            defaultValue = "1",
+            description = "egress port of every l3fwd rule (default ${DEFAULT-VALUE})")
     int rulePort;
 
     /** What {@link #generate} wrote. */
@@ -91,8 +108,14 @@ public final class PcapGenerator implements Callable<Integer> {
     public Integer call() throws IOException {
         TrafficSpec spec = new TrafficSpec(flows, packets, synShare, ipv6, frameSize, vips, dstPort, seed);
         Summary s = generate(spec, parseVip(vip), out, rules, rulePort);
-        System.out.printf("wrote %s: %d packets of %d bytes (+4 FCS), %d established flows, %d SYNs, %d distinct 5-tuples%s%n",
-                out, s.packets(), s.capturedLength(), s.flows(), s.synPackets(), s.distinctTuples(),
+        System.out.printf(
+                "wrote %s: %d packets of %d bytes (+4 FCS), %d established flows, %d SYNs, %d distinct 5-tuples%s%n",
+                out,
+                s.packets(),
+                s.capturedLength(),
+                s.flows(),
+                s.synPackets(),
+                s.distinctTuples(),
                 rules == null ? "" : "; l3fwd rules in " + rules);
         return 0;
     }
@@ -115,15 +138,25 @@ public final class PcapGenerator implements Callable<Integer> {
 
     /** The gateway perf/bench/lb.yaml names, and its MAC in the leading ARP reply. */
     static final byte[] GATEWAY_IP = {10, 0, 1, 1};
+
     static final byte[] GATEWAY_MAC = {0x02, 0, 0, 0, 0, 0x01};
     static final byte[] LB_IP = {10, 0, 1, 2};
 
     /** An ARP reply from the gateway to the load balancer (RFC 826), padded to 60 bytes. */
     static byte[] gatewayArpReply() {
         ByteBuffer b = ByteBuffer.allocate(60);
-        b.put(new byte[] {-1, -1, -1, -1, -1, -1}).put(GATEWAY_MAC).putShort((short) 0x0806)
-                .putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 2)
-                .put(GATEWAY_MAC).put(GATEWAY_IP).put(new byte[6]).put(LB_IP);
+        b.put(new byte[] {-1, -1, -1, -1, -1, -1})
+                .put(GATEWAY_MAC)
+                .putShort((short) 0x0806)
+                .putShort((short) 1)
+                .putShort((short) 0x0800)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) 2)
+                .put(GATEWAY_MAC)
+                .put(GATEWAY_IP)
+                .put(new byte[6])
+                .put(LB_IP);
         return b.array();
     }
 
@@ -158,11 +191,27 @@ public final class PcapGenerator implements Callable<Integer> {
                 int seq = rng.nextInt();
                 int flags = syn ? TcpFrameBuilder.TCP_FLAG_SYN : TcpFrameBuilder.TCP_FLAG_ACK;
                 if (spec.ipv6()) {
-                    builder.build(IPV6_PREFIX_HIGH, FlowKeys.host(key), IPV6_VIP_LOW + vipIndex, FlowKeys.port(key),
-                            spec.dstPort(), flags, seq, rng.nextInt(), 0);
+                    builder.build(
+                            IPV6_PREFIX_HIGH,
+                            FlowKeys.host(key),
+                            IPV6_VIP_LOW + vipIndex,
+                            FlowKeys.port(key),
+                            spec.dstPort(),
+                            flags,
+                            seq,
+                            rng.nextInt(),
+                            0);
                 } else {
-                    builder.build(0, IPV4_CLIENT_NET | FlowKeys.host(key), vip4 + vipIndex, FlowKeys.port(key),
-                            spec.dstPort(), flags, seq, rng.nextInt(), (int) i);
+                    builder.build(
+                            0,
+                            IPV4_CLIENT_NET | FlowKeys.host(key),
+                            vip4 + vipIndex,
+                            FlowKeys.port(key),
+                            spec.dstPort(),
+                            flags,
+                            seq,
+                            rng.nextInt(),
+                            (int) i);
                 }
                 writer.write(builder.frame(), builder.capturedLength());
             }
@@ -177,8 +226,9 @@ public final class PcapGenerator implements Callable<Integer> {
      * l3fwd EM rule lines (format of DPDK's em_default_v4.cfg):
      * {@code R<dst addr> <src addr> <dst port> <src port> <proto> <out port>}.
      */
-    private static void writeL3fwdRules(TrafficSpec spec, int vip4, FlowKeys keys, long synPackets,
-                                        long establishedUsed, Path rules, int rulePort) throws IOException {
+    private static void writeL3fwdRules(
+            TrafficSpec spec, int vip4, FlowKeys keys, long synPackets, long establishedUsed, Path rules, int rulePort)
+            throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(rules)) {
             w.write("# l3fwd exact-match rules written by Levitate's PcapGenerator: every 5-tuple of the pcap -> port "
                     + rulePort + "\n");
@@ -198,16 +248,28 @@ public final class PcapGenerator implements Callable<Integer> {
                     appendIpv4(line, vip4 + vipIndex).append(' ');
                     appendIpv4(line, IPV4_CLIENT_NET | FlowKeys.host(key));
                 }
-                line.append(' ').append(spec.dstPort()).append(' ').append(FlowKeys.port(key))
-                    .append(' ').append(TcpFrameBuilder.PROTO_TCP).append(' ').append(rulePort).append('\n');
+                line.append(' ')
+                        .append(spec.dstPort())
+                        .append(' ')
+                        .append(FlowKeys.port(key))
+                        .append(' ')
+                        .append(TcpFrameBuilder.PROTO_TCP)
+                        .append(' ')
+                        .append(rulePort)
+                        .append('\n');
                 w.append(line);
             }
         }
     }
 
     static StringBuilder appendIpv4(StringBuilder sb, int a) {
-        return sb.append(a >>> 24).append('.').append((a >>> 16) & 0xFF).append('.')
-                 .append((a >>> 8) & 0xFF).append('.').append(a & 0xFF);
+        return sb.append(a >>> 24)
+                .append('.')
+                .append((a >>> 16) & 0xFF)
+                .append('.')
+                .append((a >>> 8) & 0xFF)
+                .append('.')
+                .append(a & 0xFF);
     }
 
     /** Full (uncompressed) form: inet_pton accepts it and it is unambiguous. */

@@ -20,8 +20,18 @@ import java.util.List;
  * @param paths       where the contenders' executables are
  * @param safetySecs  a self-imposed deadline passed to contenders that have one
  */
-record RunSetup(Path pcap, Path rulesIpv4, Path rulesIpv6, boolean ipv6, long mbufs, boolean hugepages,
-                int memoryMb, int mainCore, int fwdCore, Tools paths, int safetySecs) {
+record RunSetup(
+        Path pcap,
+        Path rulesIpv4,
+        Path rulesIpv6,
+        boolean ipv6,
+        long mbufs,
+        boolean hugepages,
+        int memoryMb,
+        int mainCore,
+        int fwdCore,
+        Tools paths,
+        int safetySecs) {
 
     /** Source: replays the pcap forever (copied into mbufs at queue setup). Port 0. */
     static final String SOURCE_DEVICE = "net_pcap0";
@@ -30,8 +40,7 @@ record RunSetup(Path pcap, Path rulesIpv4, Path rulesIpv6, boolean ipv6, long mb
 
     /** Executables of the contenders. */
     /** @param levitateJar the jar the launcher runs (passed as LEVITATE_JAR). */
-    record Tools(Path testpmd, Path l3fwd, Path levitate, Path levitateJar) {
-    }
+    record Tools(Path testpmd, Path l3fwd, Path levitate, Path levitateJar) {}
 
     String sourceVdev() {
         return sourceVdev(1);

@@ -21,8 +21,15 @@ import java.util.stream.Collectors;
  * @param baseline    a contender every other is also compared with (an extra ratio column and
  *                    JSON field), or null: e.g. one worker, for the scaling of two
  */
-record Scenario(String name, String description, long flows, double synShare, boolean ipv6,
-                List<Contender> contenders, boolean gatewayArp, String baseline) {
+record Scenario(
+        String name,
+        String description,
+        long flows,
+        double synShare,
+        boolean ipv6,
+        List<Contender> contenders,
+        boolean gatewayArp,
+        String baseline) {
 
     /** A scenario whose pcap needs no gateway ARP (L2 contenders only). */
     Scenario(String name, String description, long flows, double synShare, boolean ipv6, List<Contender> contenders) {
@@ -42,27 +49,41 @@ record Scenario(String name, String description, long flows, double synShare, bo
     }
 
     static final List<Scenario> ALL = List.of(
-            new Scenario("l2fwd",
+            new Scenario(
+                    "l2fwd",
                     "plain forwarding, no per-packet work: Levitate --mode l2fwd vs testpmd io (ceiling) and l3fwd EM",
-                    1024, 0.0, false,
+                    1024,
+                    0.0,
+                    false,
                     List.of(Contender.testpmdIo(), Contender.l3fwdEm(), Contender.levitate("levitate-l2fwd", "l2fwd"))),
             // The pcap starts with the gateway's ARP reply: Levitate resolves next hops itself
             // (no static MAC), and the replayed capture must tell it, as a real gateway would.
-            new Scenario("lb",
+            new Scenario(
+                    "lb",
                     "full load-balancing pipeline (classify, VIP, conntrack, Maglev, GRE) on 64-byte TCP: Levitate --mode lb "
                             + "vs testpmd io and l3fwd EM",
-                    10_000, 0.0, false,
-                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), levitateLb("levitate-lb")), true, null),
+                    10_000,
+                    0.0,
+                    false,
+                    List.of(Contender.testpmdIo(), Contender.l3fwdEm(), levitateLb("levitate-lb")),
+                    true,
+                    null),
             // Scaling: the same pipeline with 2 workers, each polling an rx queue of its own (the
             // source replays the pcap once per queue), against 1 worker. On a 2-CPU machine the
             // second worker shares the main lcore's CPU (cores 0,1); elsewhere pass cores to spare.
-            new Scenario("lb-workers",
+            new Scenario(
+                    "lb-workers",
                     "load-balancing pipeline, 2 workers (one rx/tx queue each) vs 1 worker: Levitate --mode lb",
-                    10_000, 0.0, false,
-                    List.of(levitateLb("levitate-lb"), levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1")),
-                    true, "levitate-lb"));
+                    10_000,
+                    0.0,
+                    false,
+                    List.of(
+                            levitateLb("levitate-lb"),
+                            levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1")),
+                    true,
+                    "levitate-lb"));
     // Further candidates: lb with --flows 1000000 (pool ≈ 2.5 GB) and a SYN mix (--syn-share 0.5).
 
-    static final Map<String, Scenario> BY_NAME = ALL.stream()
-            .collect(Collectors.toUnmodifiableMap(Scenario::name, Function.identity()));
+    static final Map<String, Scenario> BY_NAME =
+            ALL.stream().collect(Collectors.toUnmodifiableMap(Scenario::name, Function.identity()));
 }

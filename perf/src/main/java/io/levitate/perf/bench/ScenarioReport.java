@@ -24,7 +24,10 @@ final class ScenarioReport {
         }
 
         double[] mpps() {
-            return samples.stream().filter(ContenderRun.Sample::ok).mapToDouble(ContenderRun.Sample::mpps).toArray();
+            return samples.stream()
+                    .filter(ContenderRun.Sample::ok)
+                    .mapToDouble(ContenderRun.Sample::mpps)
+                    .toArray();
         }
 
         double median() {
@@ -33,8 +36,11 @@ final class ScenarioReport {
 
         /** Mpps per core-second the forwarding thread actually ran: less sensitive to a shared CPU. */
         double[] mppsPerCpu() {
-            return samples.stream().filter(ContenderRun.Sample::ok)
-                          .mapToDouble(s -> s.mpps() / s.cpu().onCpu()).filter(Double::isFinite).toArray();
+            return samples.stream()
+                    .filter(ContenderRun.Sample::ok)
+                    .mapToDouble(s -> s.mpps() / s.cpu().onCpu())
+                    .filter(Double::isFinite)
+                    .toArray();
         }
     }
 
@@ -59,13 +65,19 @@ final class ScenarioReport {
     }
 
     private double baseline(String name) {
-        return entries.stream().filter(e -> e.contender.name().equals(name)).findFirst()
-                      .map(Entry::median).orElse(Double.NaN);
+        return entries.stream()
+                .filter(e -> e.contender.name().equals(name))
+                .findFirst()
+                .map(Entry::median)
+                .orElse(Double.NaN);
     }
 
     private double baselinePerCpu(String name) {
-        return entries.stream().filter(e -> e.contender.name().equals(name)).findFirst()
-                      .map(e -> median(e.mppsPerCpu())).orElse(Double.NaN);
+        return entries.stream()
+                .filter(e -> e.contender.name().equals(name))
+                .findFirst()
+                .map(e -> median(e.mppsPerCpu()))
+                .orElse(Double.NaN);
     }
 
     String table() {
@@ -73,15 +85,31 @@ final class ScenarioReport {
         double l3fwd = baseline(Contender.L3FWD_EM);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%n== %s: %s%n", scenario.name(), scenario.description()));
-        sb.append(String.format(Locale.ROOT, "   %s flows, %s packets of %s B, %s rounds x %s s (warm-up %s s), %s, pool %s mbufs%n",
-                context.get("flows"), context.get("pcap_packets"), context.get("frame_size"), context.get("rounds"),
-                context.get("seconds"), context.get("warmup_seconds"),
-                Boolean.TRUE.equals(context.get("hugepages")) ? "hugepages" : "no hugepages", context.get("mbufs")));
+        sb.append(String.format(
+                Locale.ROOT,
+                "   %s flows, %s packets of %s B, %s rounds x %s s (warm-up %s s), %s, pool %s mbufs%n",
+                context.get("flows"),
+                context.get("pcap_packets"),
+                context.get("frame_size"),
+                context.get("rounds"),
+                context.get("seconds"),
+                context.get("warmup_seconds"),
+                Boolean.TRUE.equals(context.get("hugepages")) ? "hugepages" : "no hugepages",
+                context.get("mbufs")));
         double testpmdPerCpu = baselinePerCpu(Contender.TESTPMD_IO);
         String own = scenario.baseline();
         double base = own == null ? Double.NaN : baseline(own);
-        sb.append(String.format(Locale.ROOT, "%-18s %8s %8s %8s %12s %12s %9s %9s%s  %s%n",
-                "contender", "median", "min", "max", "x testpmd-io", "x l3fwd-em", "Mpps/cpu", "x testpmd",
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-18s %8s %8s %8s %12s %12s %9s %9s%s  %s%n",
+                "contender",
+                "median",
+                "min",
+                "max",
+                "x testpmd-io",
+                "x l3fwd-em",
+                "Mpps/cpu",
+                "x testpmd",
                 own == null ? "" : String.format(Locale.ROOT, " %18s", "x " + own),
                 "per round: Mpps (rx Mpps, fwd thread on-CPU %)"));
         for (Entry e : entries) {
@@ -93,14 +121,28 @@ final class ScenarioReport {
             double med = median(v);
             StringBuilder rounds = new StringBuilder();
             for (ContenderRun.Sample s : e.samples) {
-                rounds.append(s.ok() ? String.format(Locale.ROOT, "%.2f (%.2f, %.0f%%) ", s.mpps(), s.rxMpps(),
-                                             100 * s.cpu().onCpu())
-                                     : "FAILED(" + s.error() + ") ");
+                rounds.append(
+                        s.ok()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%.2f (%.2f, %.0f%%) ",
+                                        s.mpps(),
+                                        s.rxMpps(),
+                                        100 * s.cpu().onCpu())
+                                : "FAILED(" + s.error() + ") ");
             }
             double perCpu = median(e.mppsPerCpu());
-            sb.append(String.format(Locale.ROOT, "%-18s %8.2f %8.2f %8.2f %12s %12s %9.2f %9s%s  %s%n", e.contender.name(),
-                    med, Arrays.stream(v).min().orElse(Double.NaN), Arrays.stream(v).max().orElse(Double.NaN),
-                    ratio(med, testpmd), ratio(med, l3fwd), perCpu, ratio(perCpu, testpmdPerCpu),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-18s %8.2f %8.2f %8.2f %12s %12s %9.2f %9s%s  %s%n",
+                    e.contender.name(),
+                    med,
+                    Arrays.stream(v).min().orElse(Double.NaN),
+                    Arrays.stream(v).max().orElse(Double.NaN),
+                    ratio(med, testpmd),
+                    ratio(med, l3fwd),
+                    perCpu,
+                    ratio(perCpu, testpmdPerCpu),
                     own == null ? "" : String.format(Locale.ROOT, " %18s", ratio(med, base)),
                     rounds.toString().trim()));
         }
@@ -141,7 +183,9 @@ final class ScenarioReport {
             c.put("ratio_vs_testpmd_io", round3(median(v) / testpmd));
             c.put("ratio_vs_l3fwd_em", round3(median(v) / l3fwd));
             if (scenario.baseline() != null) {
-                c.put("ratio_vs_" + scenario.baseline().replace('-', '_'), round3(median(v) / baseline(scenario.baseline())));
+                c.put(
+                        "ratio_vs_" + scenario.baseline().replace('-', '_'),
+                        round3(median(v) / baseline(scenario.baseline())));
             }
             // Secondary, for shared machines: Mpps per second the forwarding thread was on a CPU.
             c.put("mpps_per_cpu_median", round3(median(e.mppsPerCpu())));
@@ -162,8 +206,13 @@ final class ScenarioReport {
                 r.put("log", s.log().toString());
                 rounds.add(r);
             }
-            c.put("samples_mpps", Arrays.stream(e.samples.stream().mapToDouble(ContenderRun.Sample::mpps).toArray())
-                                        .mapToObj(ScenarioReport::round3).toList());
+            c.put(
+                    "samples_mpps",
+                    Arrays.stream(e.samples.stream()
+                                    .mapToDouble(ContenderRun.Sample::mpps)
+                                    .toArray())
+                            .mapToObj(ScenarioReport::round3)
+                            .toList());
             c.put("round_details", rounds);
             contenders.add(c);
         }

@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 final class TcpFrameBuilder {
     /** Ethernet FCS: on the wire, not in the capture. */
     static final int FCS_LENGTH = 4;
+
     static final int ETHERNET_HEADER_LENGTH = 14;
     /** RFC 791: 20 bytes without options. */
     static final int IPV4_HEADER_LENGTH = 20;
@@ -26,6 +27,7 @@ final class TcpFrameBuilder {
     static final int MIN_FRAME_IPV4 = 64;
     /** Ethernet + IPv6 + TCP + FCS = 78, above Ethernet's 64-byte minimum. */
     static final int MIN_FRAME_IPV6 = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + TCP_HEADER_LENGTH + FCS_LENGTH;
+
     static final int MAX_FRAME = 1518;
 
     static final int ETHERTYPE_IPV4 = 0x0800;
@@ -35,6 +37,7 @@ final class TcpFrameBuilder {
     static final int TCP_FLAG_ACK = 0x10;
     /** Locally administered unicast MACs: no real vendor, never multicast. */
     static final byte[] SRC_MAC = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+
     static final byte[] DST_MAC = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
     private final boolean ipv6;
@@ -68,8 +71,16 @@ final class TcpFrameBuilder {
      * for IPv6 {@code prefixHigh} is the upper 64 bits of both addresses, the low halves are
      * {@code srcLow}/{@code dstLow}.
      */
-    void build(long prefixHigh, long srcLow, long dstLow, int srcPort, int dstPort, int flags, int seq, int ack,
-               int ipId) {
+    void build(
+            long prefixHigh,
+            long srcLow,
+            long dstLow,
+            int srcPort,
+            int dstPort,
+            int flags,
+            int seq,
+            int ack,
+            int ipId) {
         java.util.Arrays.fill(frame, (byte) 0);
         buffer.clear();
         buffer.put(DST_MAC).put(SRC_MAC).putShort((short) (ipv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4));
@@ -79,20 +90,20 @@ final class TcpFrameBuilder {
         if (ipv6) {
             l4 = l3 + IPV6_HEADER_LENGTH;
             l4Length = capturedLength - l4;
-            buffer.putInt(l3, 6 << 28);                 // version 6, traffic class 0, flow label 0
-            buffer.putShort(l3 + 4, (short) l4Length);  // payload length
-            buffer.put(l3 + 6, (byte) PROTO_TCP);       // next header
-            buffer.put(l3 + 7, (byte) 64);              // hop limit
+            buffer.putInt(l3, 6 << 28); // version 6, traffic class 0, flow label 0
+            buffer.putShort(l3 + 4, (short) l4Length); // payload length
+            buffer.put(l3 + 6, (byte) PROTO_TCP); // next header
+            buffer.put(l3 + 7, (byte) 64); // hop limit
             buffer.putLong(l3 + 8, prefixHigh).putLong(l3 + 16, srcLow);
             buffer.putLong(l3 + 24, prefixHigh).putLong(l3 + 32, dstLow);
         } else {
             l4 = l3 + IPV4_HEADER_LENGTH;
             l4Length = capturedLength - l4;
-            buffer.put(l3, (byte) 0x45);                // version 4, IHL 5 words
+            buffer.put(l3, (byte) 0x45); // version 4, IHL 5 words
             buffer.putShort(l3 + 2, (short) (capturedLength - l3)); // total length
             buffer.putShort(l3 + 4, (short) ipId);
-            buffer.putShort(l3 + 6, (short) 0x4000);    // DF, as TCP stacks send
-            buffer.put(l3 + 8, (byte) 64);              // TTL
+            buffer.putShort(l3 + 6, (short) 0x4000); // DF, as TCP stacks send
+            buffer.put(l3 + 8, (byte) 64); // TTL
             buffer.put(l3 + 9, (byte) PROTO_TCP);
             buffer.putInt(l3 + 12, (int) srcLow).putInt(l3 + 16, (int) dstLow);
             buffer.putShort(l3 + 10, (short) ~onesComplementSum(frame, l3, IPV4_HEADER_LENGTH, 0));
@@ -101,7 +112,7 @@ final class TcpFrameBuilder {
         buffer.putInt(l4 + 4, seq).putInt(l4 + 8, (flags & TCP_FLAG_ACK) != 0 ? ack : 0);
         buffer.put(l4 + 12, (byte) ((TCP_HEADER_LENGTH / 4) << 4)); // data offset
         buffer.put(l4 + 13, (byte) flags);
-        buffer.putShort(l4 + 14, (short) 64240);   // window: a common Linux initial value
+        buffer.putShort(l4 + 14, (short) 64240); // window: a common Linux initial value
         buffer.putShort(l4 + 16, (short) tcpChecksum(l3, l4, l4Length));
     }
 

@@ -29,33 +29,55 @@ final class TelemetryClient implements AutoCloseable {
     static final String SOCKET_NAME = "dpdk_telemetry.v2";
     /** Replies are at most max_output_len (16 KiB in 22.11); 64 KiB leaves headroom. */
     private static final int RECV_BUFFER = 64 * 1024;
+
     private static final int AF_UNIX = 1;
     private static final int SOCK_SEQPACKET = 5;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     /** sockaddr_un.sun_path is 108 bytes on Linux, NUL included. */
     private static final int SUN_PATH_LENGTH = 108;
+
     private static final Pattern OPACKETS = Pattern.compile("\"opackets\"\\s*:\\s*(\\d+)");
     private static final Pattern IPACKETS = Pattern.compile("\"ipackets\"\\s*:\\s*(\\d+)");
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CONNECT = downcall("connect",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SEND = downcall("send",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+    private static final MethodHandle SOCKET = downcall(
+            "socket",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CONNECT = downcall(
+            "connect",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = downcall(
+            "setsockopt",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = downcall("recv",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+    private static final MethodHandle SEND = downcall(
+            "send",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = downcall(
+            "recv",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE =
+            downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment errno = arena.allocate(CAPTURE);
@@ -64,8 +86,7 @@ final class TelemetryClient implements AutoCloseable {
     private final String hello;
 
     /** Counters of one port at one instant ({@code nanos} from {@link System#nanoTime()}). */
-    record PortSample(long nanos, long ipackets, long opackets) {
-    }
+    record PortSample(long nanos, long ipackets, long opackets) {}
 
     /** Connects and reads the greeting; replies slower than {@code timeoutMillis} fail. */
     TelemetryClient(Path socket, int timeoutMillis) throws IOException {
@@ -169,7 +190,8 @@ final class TelemetryClient implements AutoCloseable {
     }
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
+        MemorySegment symbol = LINKER.defaultLookup()
+                .find(name)
                 .orElseThrow(() -> new IllegalStateException("libc symbol not found: " + name));
         return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
     }

@@ -16,16 +16,14 @@ import java.util.stream.Stream;
  */
 final class ThreadCpu {
     /** Per thread id: {ns on CPU, ns runnable but waiting}. */
-    record Snapshot(long nanos, Map<Long, long[]> threads) {
-    }
+    record Snapshot(long nanos, Map<Long, long[]> threads) {}
 
     /** On-CPU and waiting shares of the interval for the busiest thread; NaN if unknown. */
     record Shares(double onCpu, double waiting) {
         static final Shares UNKNOWN = new Shares(Double.NaN, Double.NaN);
     }
 
-    private ThreadCpu() {
-    }
+    private ThreadCpu() {}
 
     static Snapshot snapshot(ProcessHandle process) {
         Map<Long, long[]> threads = new HashMap<>();
@@ -49,7 +47,8 @@ final class ThreadCpu {
                 bestWait = e.getValue()[1] - before[1];
             }
         }
-        return bestRun < 0 || interval <= 0 ? Shares.UNKNOWN
+        return bestRun < 0 || interval <= 0
+                ? Shares.UNKNOWN
                 : new Shares((double) bestRun / interval, (double) bestWait / interval);
     }
 
@@ -59,7 +58,8 @@ final class ThreadCpu {
             list.forEach(t -> {
                 try {
                     String[] f = Files.readString(t.resolve("schedstat")).trim().split("\\s+");
-                    into.put(Long.parseLong(t.getFileName().toString()),
+                    into.put(
+                            Long.parseLong(t.getFileName().toString()),
                             new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
                 } catch (IOException | RuntimeException e) {
                     // thread ended between listing and reading: not the forwarding thread

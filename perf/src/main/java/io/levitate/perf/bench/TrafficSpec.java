@@ -16,8 +16,8 @@ package io.levitate.perf.bench;
  * @param dstPort   destination TCP port of every flow
  * @param seed      seeds tuple scrambling and the SYN placement: same seed, same bytes
  */
-record TrafficSpec(long flows, long packets, double synShare, boolean ipv6, int frameSize, int vips, int dstPort,
-                   long seed) {
+record TrafficSpec(
+        long flows, long packets, double synShare, boolean ipv6, int frameSize, int vips, int dstPort, long seed) {
     /** Upper bound of the flag; the tuple space itself holds 2^39. */
     static final long MAX_FLOWS = 100_000_000L;
 

@@ -32,7 +32,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "-Xmx1g",
+            "--enable-native-access=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.misc=ALL-UNNAMED"
+        })
 public class ConntrackBenchmark {
     private static final int VIP = 0xC0000201;
 
@@ -52,11 +59,18 @@ public class ConntrackBenchmark {
         }
         next = flows;
         long rssAfter = rssBytes();
-        System.out.printf("%nconntrack: %d flows in %d entries, %d bytes off-heap (%.1f B per entry, %.1f B per flow),"
-                        + " occupancy %d, RSS +%d MiB, huge-page hint %b, AnonHugePages %d MiB%n", flows,
-                table.capacity(), table.memoryBytes(), (double) table.memoryBytes() / table.capacity(),
-                (double) table.memoryBytes() / flows, table.occupancy(), (rssAfter - rssBefore) >> 20,
-                table.hugePageHint(), status("/proc/meminfo", "AnonHugePages:") >> 20);
+        System.out.printf(
+                "%nconntrack: %d flows in %d entries, %d bytes off-heap (%.1f B per entry, %.1f B per flow),"
+                        + " occupancy %d, RSS +%d MiB, huge-page hint %b, AnonHugePages %d MiB%n",
+                flows,
+                table.capacity(),
+                table.memoryBytes(),
+                (double) table.memoryBytes() / table.capacity(),
+                (double) table.memoryBytes() / flows,
+                table.occupancy(),
+                (rssAfter - rssBefore) >> 20,
+                table.hugePageHint(),
+                status("/proc/meminfo", "AnonHugePages:") >> 20);
     }
 
     @TearDown(Level.Trial)

@@ -43,7 +43,8 @@ public class MaglevLookupBenchmark {
         for (int b = 0; b < 1000; b++) {
             backends.add(Backend.of("10.0." + (b >> 8) + "." + (b & 0xFF), 80, 1));
         }
-        table = ServiceTable.build(ServiceConfig.of("192.0.2.1", 80, 6, backends).withTableSize(65537), 1);
+        table = ServiceTable.build(
+                ServiceConfig.of("192.0.2.1", 80, 6, backends).withTableSize(65537), 1);
         SplittableRandom r = new SplittableRandom(1);
         for (int k = 0; k < FLOWS; k++) {
             src[k] = r.nextInt();

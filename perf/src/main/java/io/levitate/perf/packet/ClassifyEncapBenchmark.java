@@ -10,6 +10,11 @@ import io.levitate.packet.Checksums;
 import io.levitate.packet.Classification;
 import io.levitate.packet.PacketClassifier;
 import io.levitate.packet.Verdict;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,12 +27,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The per-packet work of packet/ and gre/ on the forwarder's hot path: classify a 64-byte TCP
@@ -48,7 +47,10 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"
+        })
 public class ClassifyEncapBenchmark {
     private static final int FRAMES = 256;
     private static final int FRAME_LENGTH = 60;
@@ -58,6 +60,7 @@ public class ClassifyEncapBenchmark {
     private static final int SLOT = 256;
     /** The forwarder's view of memory, the very segment the LB worker passes (its accessors' fast path). */
     private static final MemorySegment ALL = io.levitate.packet.NetworkOrder.ALL;
+
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -83,8 +86,11 @@ public class ClassifyEncapBenchmark {
             writeTcpSyn(templates + (long) i * SLOT + HEADROOM, 0x0A000000 | (i * 7919 & 0xFFFFFF), 1024 + i * 13);
             MemorySegment.copy(ALL, templates + (long) i * SLOT, ALL, buffers + (long) i * SLOT, SLOT);
         }
-        EncapConfig config = EncapConfig.builder().portMac(Addresses.mac("02:4c:42:00:00:01"))
-                .sourceV4("10.99.0.0", 24).sourceV6("fd00:99::", 64).build();
+        EncapConfig config = EncapConfig.builder()
+                .portMac(Addresses.mac("02:4c:42:00:00:01"))
+                .sourceV4("10.99.0.0", 24)
+                .sourceV6("fd00:99::", 64)
+                .build();
         encapsulator = new GreEncapsulator(config);
         v4Backend = GreTunnel.ipv4("10.200.0.5", Addresses.mac("02:be:00:00:00:04"));
         v6Backend = GreTunnel.ipv6("fd00:200::5", Addresses.mac("02:be:00:00:00:06"));
@@ -96,7 +102,7 @@ public class ClassifyEncapBenchmark {
         long frame = restore();
         if (classifier.classify(ALL, frame, FRAME_LENGTH, classification) != Verdict.VIP_CANDIDATE
                 || encapsulator.encapsulate(ALL, frame, FRAME_LENGTH, HEADROOM, classification, v4Backend, 0, result)
-                != EncapVerdict.ENCAPSULATED) {
+                        != EncapVerdict.ENCAPSULATED) {
             throw new IllegalStateException("benchmark frame not encapsulated: " + classification + " " + result);
         }
     }

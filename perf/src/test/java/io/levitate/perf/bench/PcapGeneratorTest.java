@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +39,28 @@ class PcapGeneratorTest {
         assertEquals(1250, s.packets());
         assertEquals(250, s.synPackets());
 
-        List<String[]> rows = tshark(pcap, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-                "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "frame.len",
-                "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport", "-e", "tcp.flags.syn");
+        List<String[]> rows = tshark(
+                pcap,
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-e",
+                "ip.checksum.status",
+                "-e",
+                "tcp.checksum.status",
+                "-e",
+                "frame.len",
+                "-e",
+                "ip.src",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "ip.dst",
+                "-e",
+                "tcp.dstport",
+                "-e",
+                "tcp.flags.syn");
         assertEquals(1250, rows.size());
         Set<String> established = new HashSet<>();
         Set<String> synFlows = new HashSet<>();
@@ -68,8 +86,20 @@ class PcapGeneratorTest {
         TrafficSpec spec = new TrafficSpec(300, 600, 0.0, true, 0, 1, 443, 3);
         Path pcap = dir.resolve("v6.pcap");
         PcapGenerator.generate(spec, VIP, pcap, null, 1);
-        List<String[]> rows = tshark(pcap, "-o", "tcp.check_checksum:TRUE",
-                "-e", "tcp.checksum.status", "-e", "frame.len", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ipv6.dst");
+        List<String[]> rows = tshark(
+                pcap,
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-e",
+                "tcp.checksum.status",
+                "-e",
+                "frame.len",
+                "-e",
+                "ipv6.src",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "ipv6.dst");
         assertEquals(600, rows.size());
         Set<String> flows = new HashSet<>();
         for (String[] r : rows) {
@@ -124,7 +154,9 @@ class PcapGeneratorTest {
         TrafficSpec spec = new TrafficSpec(100, 0, 0.5, false, 0, 1, 80, 5);
         Path rules = dir.resolve("r.rules");
         PcapGenerator.Summary s = PcapGenerator.generate(spec, VIP, dir.resolve("r.pcap"), rules, 1);
-        List<String> lines = Files.readAllLines(rules).stream().filter(l -> l.startsWith("R")).toList();
+        List<String> lines = Files.readAllLines(rules).stream()
+                .filter(l -> l.startsWith("R"))
+                .toList();
         assertEquals(s.distinctTuples(), lines.size());
         assertEquals(200, lines.size());
         for (String l : lines) {
@@ -157,8 +189,10 @@ class PcapGeneratorTest {
         List<String> cmd = new ArrayList<>(List.of(TSHARK.toString(), "-r", pcap.toString(), "-T", "fields"));
         cmd.addAll(List.of(fields));
         Path out = dir.resolve(pcap.getFileName() + ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tshark finished");
         assertEquals(0, p.exitValue(), "tshark exit status");
         return Files.readAllLines(out).stream().map(l -> l.split("\t", -1)).toList();
