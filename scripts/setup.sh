@@ -22,9 +22,11 @@ fi
 # tshark: independent dissector in tests; bird2/gobgpd/frr: real BGP peers; nftables, ethtool,
 # iproute2: the network-namespace lab; maven: the build; python3: DPDK's telemetry client and
 # dpdk-devbind.py; systemd: systemd-analyze, which the dist tests verify the units with;
-# and the shellcheck package, with which scripts/test.sh checks every shell script in scripts/.
+# dnsmasq-base: the real DNS server the dns health checks are tested against (the binary only,
+# no service started); and the shellcheck package, with which scripts/test.sh checks every shell
+# script in scripts/.
 packages=(dpdk dpdk-dev libdpdk-dev dpdk-doc libpcap-dev pkg-config gcc make maven
-          tshark bird2 gobgpd frr nftables ethtool iproute2 python3 systemd shellcheck)
+          tshark bird2 gobgpd frr nftables ethtool iproute2 python3 systemd dnsmasq-base shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

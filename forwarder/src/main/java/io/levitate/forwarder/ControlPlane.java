@@ -301,7 +301,9 @@ final class ControlPlane implements AutoCloseable {
                             service.name() + "/" + backend.toBackend().identity(),
                             backend.address(),
                             backend.port(),
-                            check));
+                            check,
+                            service.name(),
+                            service.vip()));
                 }
             }
         }

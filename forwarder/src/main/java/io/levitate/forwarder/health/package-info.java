@@ -1,6 +1,10 @@
 /**
- * Backend health checks: TCP connect or HTTP GET with an expected status, with interval, timeout,
- * rise and fall, on the control plane's own small thread pool and kernel sockets.
+ * Backend health checks: TCP connect, HTTP GET with an expected status, the same over TLS
+ * ({@code TlsContexts}: JDK TLS, optional SNI, certificates accepted or checked against a CA file),
+ * a UDP DNS query ({@code DnsProbe}, with the hand-written {@code DnsMessage} codec) or an
+ * operator's command ({@code ExecProbe}), with interval, timeout, rise and fall. A small pool of
+ * platform threads keeps time; each probe runs on a virtual thread of its own with kernel sockets
+ * or a child process, so one hung backend never holds up another's probes.
  *
  * <p>Owns: each backend's up/down verdict. Must not: run on a worker or touch a worker's state;
  * it reports transitions, and the control plane publishes a new snapshot.

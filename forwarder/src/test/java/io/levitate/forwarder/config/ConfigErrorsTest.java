@@ -745,7 +745,7 @@ class ConfigErrorsTest {
                         + "      rise: 0\n";
         assertErrors(
                 minimalWith("    protocol: tcp\n", "    protocol: tcp\n" + check),
-                "t.yaml:17:7: services[0].health_check.path: applies to http checks only (type is tcp)",
+                "t.yaml:17:7: services[0].health_check.path: applies to http and https checks only (type is tcp)",
                 "t.yaml:19:16: services[0].health_check.timeout: 2s is longer than the interval 1s",
                 "t.yaml:20:13: services[0].health_check.rise: must be 1..100, got 0");
         assertErrors(
