@@ -1,5 +1,6 @@
 package io.levitate.bgp.fsm;
 
+import io.levitate.bgp.FatalHandler;
 import io.levitate.bgp.Log;
 import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.PeerStatus;
@@ -41,6 +42,7 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable {
     private static final int MAX_POLL_MILLIS = 500;
 
     private final SpeakerConfig config;
+    private final FatalHandler fatal;
     private final List<PeerSession> sessions = new ArrayList<>();
     private final Map<InetAddress, PeerSession> byAddress = new HashMap<>();
     private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
@@ -64,7 +66,13 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable {
     private final List<PeerSession> bfdOwners = new ArrayList<>();
 
     public BgpSpeaker(final SpeakerConfig config) {
+        this(config, FatalHandler.LOG_ONLY);
+    }
+
+    /** @param fatal told if the speaker thread dies of an unexpected exception (after it closed its sockets). */
+    public BgpSpeaker(final SpeakerConfig config, final FatalHandler fatal) {
         this.config = config;
+        this.fatal = fatal;
         final MemorySegment cs = Libc.newCaptureState(sharedArena);
         wakeFd = Libc.eventfd(cs, 0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (wakeFd < 0) {
@@ -213,7 +221,8 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable {
         });
     }
 
-    private void submit(final LongConsumer command) {
+    /** Runs {@code command} on the speaker thread (with its monotonic now). Package-private for tests. */
+    void submit(final LongConsumer command) {
         commands.add(command);
         wake();
     }
@@ -340,11 +349,41 @@ public final class BgpSpeaker implements SpeakerRoutes, AutoCloseable {
                 Libc.close(cs, listenFd);
             }
         } catch (final Throwable t) {
-            // Never expected; say so loudly rather than dying silently with sessions half open.
-            Log.warn("speaker thread failed: " + t);
-            t.printStackTrace();
-            started.completeExceptionally(t);
+            died(t);
         }
+    }
+
+    /**
+     * The loop threw: a bug. Nothing drives the sessions any more, so none may stay open: a BGP
+     * session left to the kernel would keep our routes at the routers until their hold timer.
+     * Every socket is closed without a word (the peers see the TCP close and withdraw at once; no
+     * BFD AdminDown, which would tell them to leave BGP alone), then the fatal handler is told.
+     */
+    private void died(final Throwable t) {
+        running = false;
+        Log.warn("FATAL: thread " + Thread.currentThread().getName() + " died: " + t);
+        t.printStackTrace();
+        for (final PeerSession s : sessions) {
+            try {
+                s.closeQuietly();
+            } catch (final Throwable ignored) {
+                // Closing is best effort here; the process ends next anyway.
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment cs = Libc.newCaptureState(arena);
+            if (listenFd >= 0) {
+                Libc.close(cs, listenFd);
+                listenFd = -1;
+            }
+            if (bfd != null) {
+                bfd.close();
+            }
+        } catch (final Throwable ignored) {
+            // As above.
+        }
+        started.completeExceptionally(t);
+        fatal.fatal(Thread.currentThread().getName(), t);
     }
 
     private void startBfd() {

@@ -1,5 +1,6 @@
 package io.levitate.bgp.sidecar;
 
+import io.levitate.bgp.FatalHandler;
 import io.levitate.bgp.Log;
 import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.config.AnnouncerConfig;
@@ -43,6 +44,7 @@ public final class Announcer implements AutoCloseable {
 
     private final AnnouncerConfig config;
     private final BgpSpeaker speaker;
+    private final FatalHandler fatal;
     private final ForwarderCounters counters;
     private final List<Vip> vips = new ArrayList<>();
     private final Thread watcher;
@@ -58,8 +60,17 @@ public final class Announcer implements AutoCloseable {
     private MetricsServer metrics;
 
     public Announcer(final AnnouncerConfig config) {
+        this(config, FatalHandler.LOG_ONLY);
+    }
+
+    /**
+     * @param fatal told when the speaker thread or the watch thread dies of an unexpected exception
+     *              (a bug); the process's handler ends the process ({@link AnnouncerMain}).
+     */
+    public Announcer(final AnnouncerConfig config, final FatalHandler fatal) {
         this.config = config;
-        this.speaker = new BgpSpeaker(config.speaker());
+        this.fatal = fatal;
+        this.speaker = new BgpSpeaker(config.speaker(), fatal);
         final List<ServiceConfig> services = config.services();
         final byte[][] keys = new byte[services.size()][];
         final Map<InetAddress, List<Integer>> byVip = new LinkedHashMap<>();
@@ -106,7 +117,22 @@ public final class Announcer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The watch thread. A RuntimeException in one round is logged and the next round goes on; what
+     * escapes anyway (an Error, a bug outside the guarded part) would leave the VIPs as they are
+     * with nobody watching, so it is fatal.
+     */
     private void watch() {
+        try {
+            watchLoop();
+        } catch (final Throwable t) {
+            Log.warn("FATAL: thread " + Thread.currentThread().getName() + " died: " + t);
+            t.printStackTrace();
+            fatal.fatal(Thread.currentThread().getName(), t);
+        }
+    }
+
+    private void watchLoop() {
         String lastForwarderReason = "";
         boolean wasAlive = false;
         long lastState = -1;

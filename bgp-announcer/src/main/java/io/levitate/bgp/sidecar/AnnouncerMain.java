@@ -1,5 +1,6 @@
 package io.levitate.bgp.sidecar;
 
+import io.levitate.bgp.FatalHandler;
 import io.levitate.bgp.Log;
 import io.levitate.bgp.config.AnnouncerConfig;
 import io.levitate.bgp.config.ConfigException;
@@ -32,7 +33,8 @@ import sun.misc.Signal;
  *     like SIGTERM.</li>
  * </ul>
  * Exit codes: 0 after a signal, 2 for a config error, 1 when it cannot start (among others when its
- * runtime directory, {@code <counters_dir>/<instance>}, could be changed by another user).
+ * runtime directory, {@code <counters_dir>/<instance>}, could be changed by another user), 70 when
+ * the speaker or the health-watch thread died of an unexpected exception ({@link #HALT_ON_FATAL}).
  */
 @Command(
         name = "levitate-announcer",
@@ -45,6 +47,24 @@ public final class AnnouncerMain implements Callable<Integer> {
 
     @Option(names = "--drain-on-exit", description = "SIGINT drains (GRACEFUL_SHUTDOWN, wait, withdraw) like SIGTERM")
     boolean drainOnExit;
+
+    /** sysexits.h EX_SOFTWARE: an internal error; systemd's {@code Restart=on-failure} starts us again. */
+    static final int EXIT_FATAL = 70;
+
+    /**
+     * The process's answer to a dead speaker or watch thread: end now, so the kernel closes every
+     * socket (the routers drop the sessions and withdraw our routes at once, instead of at their
+     * hold timer) and systemd restarts us. {@code halt}, not {@code exit}: exit runs the shutdown
+     * hooks and waits for them, and whatever stops the announcer in a hook would go through the
+     * dead thread (its command queue is never drained again; {@code close()} would wait seconds
+     * joining it); nothing needs a hook here, since the kernel closes the sockets and the pid and
+     * status files say by their pid and timestamp that we are gone.
+     */
+    static final FatalHandler HALT_ON_FATAL = (thread, cause) -> {
+        Log.warn("exiting with status " + EXIT_FATAL + " (thread " + thread + " died)");
+        System.err.flush();
+        Runtime.getRuntime().halt(EXIT_FATAL);
+    };
 
     public static void main(final String[] args) {
         System.exit(execute(new java.io.PrintWriter(System.err, true), args));
@@ -106,7 +126,7 @@ public final class AnnouncerMain implements Callable<Integer> {
         }
         final Announcer announcer;
         try {
-            announcer = new Announcer(cfg).start();
+            announcer = new Announcer(cfg, HALT_ON_FATAL).start();
         } catch (final IOException | RuntimeException e) {
             System.err.println("levitate-announcer: cannot start: " + e.getMessage());
             return 1;
