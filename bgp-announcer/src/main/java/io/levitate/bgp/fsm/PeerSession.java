@@ -5,24 +5,13 @@ import io.levitate.bgp.PeerConfig;
 import io.levitate.bgp.PeerStatus;
 import io.levitate.bgp.SpeakerConfig;
 import io.levitate.bgp.net.Libc;
-import io.levitate.bgp.net.SocketAddresses;
 import io.levitate.bgp.wire.BgpWire;
 import io.levitate.bgp.wire.DecodeResult;
 import io.levitate.bgp.wire.MessageDecoder;
 import io.levitate.bgp.wire.MessageEncoder;
 import io.levitate.bgp.wire.Notification;
 import io.levitate.bgp.wire.OpenMessage;
-import io.levitate.bgp.wire.PathAttributes;
 import io.levitate.bgp.wire.UpdateEncoder;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The RFC 4271 §8 state machine of one peer, driven by the speaker thread: timers through
@@ -30,9 +19,11 @@ import java.util.Map;
  * {@link #syncRoutes}. A route change only ever produces UPDATEs; only errors, timers, the peer,
  * or an administrative stop end a session.
  *
- * <p>Collisions (RFC 4271 §6.8): while our own connection is not yet Established, an incoming one
- * is kept aside until its OPEN shows the peer's BGP identifier; the connection opened by the
- * speaker with the higher identifier survives, the other gets Cease/Connection Collision Resolution.
+ * <p>Owns: the session's state, its main connection and message reading, the timers (connect,
+ * hold, keepalive, RFC 9687 send hold, reconnect backoff), OPEN negotiation, the ends of a session
+ * (NOTIFICATION, administrative stop, BFD Down) and the published {@link PeerStatus}. What the
+ * peer holds from us and the UPDATEs that change it are {@link AdjRibOut}'s; connections the peer
+ * opens to our listener and collisions (RFC 4271 §6.8) are {@link InboundConnection}'s.
  */
 public final class PeerSession {
     /** RFC 4271 §8.2.2: the hold timer while waiting for the peer's OPEN ("4 minutes is suggested"). */
@@ -57,7 +48,9 @@ public final class PeerSession {
 
     private SessionState state;
     private Connection conn;
-    private Connection pendingInbound;
+    /** The peer's connections to our listener, and collisions. */
+    private final InboundConnection inbound;
+
     private long nextConnectAt;
     private long connectDeadline;
     private long holdDeadline = Long.MAX_VALUE;
@@ -69,14 +62,8 @@ public final class PeerSession {
     /** BFD left Up: no connection until it is Up again (see {@link #bfdDown}). */
     private boolean bfdHeld;
 
-    private boolean sendIpv4;
-    private boolean sendIpv6;
-    private PathAttributes attributes;
-    /** What the peer holds from us: address -> announced with GRACEFUL_SHUTDOWN. */
-    private final Map<InetAddress, Boolean> advertised = new HashMap<>();
-
-    private int advertisedV4;
-    private int advertisedV6;
+    /** What the peer holds from us, and the UPDATEs that change it. */
+    private final AdjRibOut ribOut;
 
     private long flaps;
     private String lastNotificationSent;
@@ -91,6 +78,8 @@ public final class PeerSession {
         this.routes = routes;
         this.ibgp = peer.remoteAs() == speaker.localAs();
         this.backoff = new Backoff(speaker.connectRetryMillis(), SpeakerConfig.MAX_BACKOFF_MILLIS);
+        this.ribOut = new AdjRibOut(peer.name());
+        this.inbound = new InboundConnection(this, peer.name(), speaker.routerId());
         this.state = peer.passive() ? SessionState.ACTIVE : SessionState.IDLE;
         this.nextConnectAt = now;
         publish();
@@ -118,11 +107,7 @@ public final class PeerSession {
             events[n] = (short) (Libc.POLLIN | (!conn.connected || conn.hasPendingOutput() ? Libc.POLLOUT : 0));
             n++;
         }
-        if (pendingInbound != null) {
-            fds[n] = pendingInbound.fd;
-            events[n] = (short) (Libc.POLLIN | (pendingInbound.hasPendingOutput() ? Libc.POLLOUT : 0));
-            n++;
-        }
+        n += inbound.pollDescriptors(fds, events, n);
         return n - at;
     }
 
@@ -210,8 +195,8 @@ public final class PeerSession {
     void onReady(final int fd, final short revents, final long now) {
         if (conn != null && fd == conn.fd) {
             onMainReady(revents, now);
-        } else if (pendingInbound != null && fd == pendingInbound.fd) {
-            onInboundReady(revents, now);
+        } else if (inbound.owns(fd)) {
+            inbound.onReady(revents, now, error);
         }
     }
 
@@ -246,7 +231,7 @@ public final class PeerSession {
                 + (peer.md5Password() != null ? " (TCP MD5)" : "") + ", OPEN sent");
     }
 
-    private void sendOpen(final Connection c, final long now) {
+    void sendOpen(final Connection c, final long now) {
         MessageEncoder.open(
                 c.out,
                 speaker.localAs(),
@@ -264,14 +249,14 @@ public final class PeerSession {
         return peer.holdTimeSeconds() >= 0 ? peer.holdTimeSeconds() : speaker.holdTimeSeconds();
     }
 
-    private void readAndProcess(final Connection c, final long now) {
+    void readAndProcess(final Connection c, final long now) {
         while (!c.closed) {
             final int n = c.read(error);
             if (n < 0) {
                 if (c == conn) {
                     dropSession(now, null, error[0]);
                 } else {
-                    closeInbound(null, error[0]);
+                    inbound.close(null, error[0]);
                 }
                 return;
             }
@@ -295,12 +280,12 @@ public final class PeerSession {
                 if (c == conn) {
                     dropSession(now, n, "malformed message from peer: " + n.describe());
                 } else {
-                    closeInbound(n, "malformed message on incoming connection: " + n.describe());
+                    inbound.close(n, "malformed message on incoming connection: " + n.describe());
                 }
                 return false;
             }
             final int length = decoded.length();
-            alive = c == conn ? onMessage(now) : onInboundMessage(now);
+            alive = c == conn ? onMessage(now) : inbound.onMessage(decoded, now);
             offset += length;
         }
         if (!c.closed && offset > 0) {
@@ -369,45 +354,13 @@ public final class PeerSession {
         holdMillis = hold * 1000L;
         // RFC 4271 §10: keepalive at a third of the hold time; a zero hold time means none at all.
         keepaliveMillis = hold == 0 ? 0 : Math.max(1000L, holdMillis / 3);
-        attributes = buildAttributes(open);
-        sendIpv4 = open.supportsIpv4Unicast() && attributes.nextHop4() != null;
-        sendIpv6 = open.ipv6Unicast() && attributes.nextHop6() != null;
+        ribOut.negotiated(open, peer, speaker, ibgp, conn.localAddress);
         Log.info(peer.name() + ": OPEN received: " + open.summary() + "; hold " + hold + " s, families"
-                + (sendIpv4 ? " ipv4" : "") + (sendIpv6 ? " ipv6" : ""));
+                + (ribOut.sendsIpv4() ? " ipv4" : "") + (ribOut.sendsIpv6() ? " ipv6" : ""));
         setState(SessionState.OPEN_CONFIRM);
         sendKeepalive(now);
         restartHold(now);
         return true;
-    }
-
-    private PathAttributes buildAttributes(final OpenMessage open) {
-        final InetAddress local = peer.localAddress() != null ? peer.localAddress() : conn.localAddress;
-        byte[] nh4 = null;
-        if (peer.nextHop4() != null) {
-            nh4 = peer.nextHop4().getAddress();
-        } else if (local instanceof Inet4Address) {
-            nh4 = local.getAddress();
-        }
-        byte[] nh6 = null;
-        if (peer.nextHop6() != null) {
-            nh6 = peer.nextHop6().getAddress();
-        } else if (local != null && local.getAddress().length == 16) {
-            nh6 = local.getAddress();
-        } else if (nh4 != null) {
-            // IPv4-mapped IPv6 (RFC 4291 §2.5.5.2): what other speakers send for IPv6 routes
-            // over an IPv4 session when no IPv6 next hop is configured.
-            nh6 = SocketAddresses.ipv4MappedBytes(nh4);
-        }
-        return new PathAttributes(
-                speaker.localAs(),
-                ibgp,
-                open.fourOctetAs() >= 0,
-                nh4,
-                nh6,
-                speaker.med(),
-                BgpWire.DEFAULT_LOCAL_PREF,
-                speaker.communities(),
-                speaker.largeCommunities());
     }
 
     private void establish(final long now) {
@@ -417,12 +370,7 @@ public final class PeerSession {
         Log.info(peer.name() + ": Established");
         syncRoutes(now);
         // RFC 4724 §2: End-of-RIB after the initial announcements, per family.
-        if (sendIpv4) {
-            UpdateEncoder.endOfRib(conn.out, BgpWire.AFI_IPV4);
-        }
-        if (sendIpv6) {
-            UpdateEncoder.endOfRib(conn.out, BgpWire.AFI_IPV6);
-        }
+        ribOut.endOfRib(conn);
         afterSend(now);
     }
 
@@ -447,9 +395,8 @@ public final class PeerSession {
         if (safi != BgpWire.SAFI_UNICAST || (afi != BgpWire.AFI_IPV4 && afi != BgpWire.AFI_IPV6)) {
             return; // RFC 2918 §4: ignore a refresh for a family we did not advertise.
         }
-        final int length = afi == BgpWire.AFI_IPV4 ? 4 : 16;
-        advertised.keySet().removeIf(a -> a.getAddress().length == length);
-        countAdvertised();
+        ribOut.forgetFamily(afi);
+        publish();
         syncRoutes(now);
         UpdateEncoder.endOfRib(conn.out, afi);
         afterSend(now);
@@ -458,232 +405,84 @@ public final class PeerSession {
     // ------------------------------------------------------------------ routes
 
     /**
-     * Sends what it takes for the peer to hold exactly the speaker's current routes: withdrawals
-     * first, then announcements grouped by attribute set (with or without GRACEFUL_SHUTDOWN).
+     * Sends what it takes for the peer to hold exactly the speaker's current routes (see
+     * {@link AdjRibOut#sync}); a peer that does not read them loses the session.
      */
     public void syncRoutes(final long now) {
         if (state != SessionState.ESTABLISHED || conn == null) {
             return;
         }
-        final Map<InetAddress, Boolean> want = routes.current();
-        final List<byte[]> withdraw4 = new ArrayList<>();
-        final List<byte[]> withdraw6 = new ArrayList<>();
-        for (final Iterator<Map.Entry<InetAddress, Boolean>> it =
-                        advertised.entrySet().iterator();
-                it.hasNext(); ) {
-            final InetAddress a = it.next().getKey();
-            if (!want.containsKey(a)) {
-                (a.getAddress().length == 4 ? withdraw4 : withdraw6).add(a.getAddress());
-                it.remove();
-            }
-        }
-        final List<byte[]> normal4 = new ArrayList<>();
-        final List<byte[]> gshut4 = new ArrayList<>();
-        final List<byte[]> normal6 = new ArrayList<>();
-        final List<byte[]> gshut6 = new ArrayList<>();
-        for (final Map.Entry<InetAddress, Boolean> e : want.entrySet()) {
-            final boolean v4 = e.getKey().getAddress().length == 4;
-            if ((v4 && !sendIpv4) || (!v4 && !sendIpv6)) {
-                continue;
-            }
-            final Boolean have = advertised.get(e.getKey());
-            if (have == null || !have.equals(e.getValue())) {
-                final List<byte[]> target = e.getValue() ? (v4 ? gshut4 : gshut6) : (v4 ? normal4 : normal6);
-                target.add(e.getKey().getAddress());
-                advertised.put(e.getKey(), e.getValue());
-            }
-        }
-        if (withdraw4.isEmpty()
-                && withdraw6.isEmpty()
-                && normal4.isEmpty()
-                && gshut4.isEmpty()
-                && normal6.isEmpty()
-                && gshut6.isEmpty()) {
+        final AdjRibOut.Sync result = ribOut.sync(routes.current(), conn);
+        if (result == AdjRibOut.Sync.NOTHING) {
             return;
         }
-        for (final List<byte[]> l : List.of(withdraw4, withdraw6, normal4, gshut4, normal6, gshut6)) {
-            l.sort(Arrays::compareUnsigned);
-        }
-        boolean ok = write(withdraw4, (from) -> UpdateEncoder.withdrawIpv4(conn.out, withdraw4, from));
-        ok = ok && write(withdraw6, (from) -> UpdateEncoder.withdrawIpv6(conn.out, withdraw6, from));
-        ok = ok && write(normal4, (from) -> UpdateEncoder.announceIpv4(conn.out, attributes, normal4, from, false));
-        ok = ok && write(gshut4, (from) -> UpdateEncoder.announceIpv4(conn.out, attributes, gshut4, from, true));
-        ok = ok && write(normal6, (from) -> UpdateEncoder.announceIpv6(conn.out, attributes, normal6, from, false));
-        ok = ok && write(gshut6, (from) -> UpdateEncoder.announceIpv6(conn.out, attributes, gshut6, from, true));
-        countAdvertised();
-        if (!ok) {
+        publish();
+        if (result == AdjRibOut.Sync.BUFFER_FULL) {
             dropSession(
                     now,
                     Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_OUT_OF_RESOURCES),
                     "outbound buffer full: the peer is not reading");
             return;
         }
-        Log.info(peer.name() + ": sent" + describe("withdraw", withdraw4, withdraw6)
-                + describe("announce", normal4, normal6) + describe("announce+GRACEFUL_SHUTDOWN", gshut4, gshut6));
         afterSend(now);
-    }
-
-    private interface Chunk {
-        int write(int from);
-    }
-
-    private boolean write(final List<byte[]> list, final Chunk chunk) {
-        int from = 0;
-        while (from < list.size()) {
-            if (!conn.hasRoomForMessage()) {
-                return false;
-            }
-            final int n = chunk.write(from);
-            if (n <= 0) {
-                return false;
-            }
-            from += n;
-        }
-        return true;
-    }
-
-    private static String describe(final String what, final List<byte[]> v4, final List<byte[]> v6) {
-        if (v4.isEmpty() && v6.isEmpty()) {
-            return "";
-        }
-        final StringBuilder sb = new StringBuilder(" ").append(what).append(" [");
-        for (final List<byte[]> l : List.of(v4, v6)) {
-            for (final byte[] a : l) {
-                try {
-                    sb.append(' ').append(io.levitate.packet.Addresses.format(InetAddress.getByAddress(a)));
-                } catch (final UnknownHostException e) {
-                    sb.append(" ?");
-                }
-            }
-        }
-        return sb.append(" ]").toString();
-    }
-
-    private void countAdvertised() {
-        int v4 = 0;
-        for (final InetAddress a : advertised.keySet()) {
-            if (a.getAddress().length == 4) {
-                v4++;
-            }
-        }
-        advertisedV4 = v4;
-        advertisedV6 = advertised.size() - v4;
-        publish();
     }
 
     // ------------------------------------------------------------------ passive side and collisions
 
-    /** An accepted connection from this peer's address. */
+    /** An accepted connection from this peer's address: see {@link InboundConnection#onAccepted}. */
     void onAccepted(final Connection c, final long now) {
-        if (adminDown) {
-            reject(c, Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down"));
-            return;
-        }
-        if (bfdHeld) {
-            reject(c, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED));
-            return;
-        }
-        if (conn == null) {
-            conn = c;
-            Log.info(peer.name() + ": accepted incoming connection");
-            onTcpUp(now);
-            return;
-        }
-        if (state == SessionState.ESTABLISHED || pendingInbound != null) {
-            // RFC 4271 §6.8: an Established session wins over any new connection.
-            reject(c, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_COLLISION_RESOLUTION));
-            return;
-        }
-        if (state == SessionState.CONNECT) {
-            // Our SYN has not been answered yet; the peer's connection is as good and already up.
+        inbound.onAccepted(c, now);
+    }
+
+    boolean isAdminDown() {
+        return adminDown;
+    }
+
+    boolean isBfdHeld() {
+        return bfdHeld;
+    }
+
+    /** The session's own connection (ours, or an accepted one it went on with), or null. */
+    Connection connection() {
+        return conn;
+    }
+
+    /** The session goes on over connection {@code c} the peer opened (ours, if any, abandoned unanswered). */
+    void useAccepted(final Connection c, final long now, final String why) {
+        if (conn != null) {
             conn.close();
-            conn = c;
-            Log.info(peer.name() + ": accepted incoming connection (abandoning our pending connect)");
-            onTcpUp(now);
-            return;
         }
-        pendingInbound = c;
-        sendOpen(c, now);
-        Log.info(peer.name() + ": incoming connection while " + state.rfcName() + ": collision, waiting for its OPEN");
+        conn = c;
+        Log.info(peer.name() + ": " + why);
+        onTcpUp(now);
     }
 
-    private void reject(final Connection c, final Notification n) {
-        MessageEncoder.notification(c.out, n);
-        lastNotificationSent = n.describe();
-        c.flushBlocking(CLOSE_FLUSH_MILLIS);
-        c.close();
-        publish();
-    }
-
-    private void onInboundReady(final short revents, final long now) {
-        if ((revents & Libc.POLLOUT) != 0 && !pendingInbound.flush(now, error)) {
-            closeInbound(null, error[0]);
-            return;
+    /**
+     * A collision was resolved for the peer's connection {@code winner}, whose {@code open} just
+     * arrived: ours (if still there) gets {@code toOurs} and is closed, the session goes on over
+     * the winner from OpenSent. False when the session ended (an unacceptable OPEN).
+     */
+    boolean goOnOver(
+            final Connection winner,
+            final OpenMessage open,
+            final Notification toOurs,
+            final long now,
+            final String why) {
+        if (conn != null) {
+            MessageEncoder.notification(conn.out, toOurs);
+            conn.flushBlocking(CLOSE_FLUSH_MILLIS);
+            conn.close();
         }
-        if ((revents & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0) {
-            readAndProcess(pendingInbound, now);
-        }
-    }
-
-    private boolean onInboundMessage(final long now) {
-        if (decoded.type() != BgpWire.TYPE_OPEN) {
-            closeInbound(
-                    decoded.type() == BgpWire.TYPE_NOTIFICATION
-                            ? null
-                            : Notification.of(BgpWire.ERR_FSM, BgpWire.FSM_UNEXPECTED_IN_OPENSENT),
-                    "unexpected message before OPEN");
-            return false;
-        }
-        final OpenMessage open = decoded.open();
-        if (conn == null && (adminDown || bfdHeld)) {
-            closeInbound(
-                    adminDown
-                            ? Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, "administratively down")
-                            : Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_REJECTED),
-                    "session held down");
-            return false;
-        }
-        if (conn == null) {
-            // Our connection is gone already: the peer resolved the collision first and closed it
-            // with a Cease (FRR does, whichever identifier is higher). Its connection is all there
-            // is: the session goes on there, not on a reconnect.
-            conn = pendingInbound;
-            pendingInbound = null;
-            Log.info(peer.name()
-                    + ": collision resolved by the peer (it closed our connection): keeping its connection");
-            setState(SessionState.OPEN_SENT);
-            return acceptOpen(open, now);
-        }
-        // RFC 4271 §6.8: compare identifiers as unsigned integers; the connection initiated by the
-        // higher one survives. The pending one was initiated by the peer.
-        final boolean keepOurs =
-                Integer.toUnsignedLong(speaker.routerId()) > Integer.toUnsignedLong(open.bgpIdentifier());
-        final Notification collision =
-                Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_CONNECTION_COLLISION_RESOLUTION);
-        if (keepOurs) {
-            closeInbound(collision, "collision resolved: keeping our connection (our identifier is higher)");
-            return false;
-        }
-        final Connection winner = pendingInbound;
-        pendingInbound = null;
-        MessageEncoder.notification(conn.out, collision);
-        conn.flushBlocking(CLOSE_FLUSH_MILLIS);
-        conn.close();
         conn = winner;
-        Log.info(peer.name() + ": collision resolved: keeping the peer's connection (its identifier is higher)");
+        Log.info(peer.name() + ": " + why);
         setState(SessionState.OPEN_SENT);
         return acceptOpen(open, now);
     }
 
-    private void closeInbound(final Notification n, final String why) {
-        final Connection c = pendingInbound;
-        pendingInbound = null;
-        if (n != null) {
-            MessageEncoder.notification(c.out, n);
-            c.flushBlocking(CLOSE_FLUSH_MILLIS);
-        }
-        c.close();
-        Log.info(peer.name() + ": incoming connection closed: " + why);
+    /** A NOTIFICATION went out on a connection the session does not keep. */
+    void notificationSent(final Notification n) {
+        lastNotificationSent = n.describe();
+        publish();
     }
 
     // ------------------------------------------------------------------ ending sessions
@@ -730,9 +529,7 @@ public final class PeerSession {
                 backoff.reset();
             }
         }
-        advertised.clear();
-        advertisedV4 = 0;
-        advertisedV6 = 0;
+        ribOut.clear();
         lastError = why;
         if (adminDown) {
             holdDeadline = Long.MAX_VALUE;
@@ -754,9 +551,8 @@ public final class PeerSession {
      */
     public void adminShutdown(final String message, final long now) {
         adminDown = true;
-        if (pendingInbound != null) {
-            closeInbound(Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, message), "administrative shutdown");
-        }
+        inbound.closeIfAny(
+                Notification.cease(BgpWire.CEASE_ADMINISTRATIVE_SHUTDOWN, message), "administrative shutdown");
         if (conn != null && state != SessionState.CONNECT) {
             dropSession(
                     now,
@@ -795,9 +591,7 @@ public final class PeerSession {
      */
     public void bfdDown(final long now, final String why) {
         bfdHeld = true;
-        if (pendingInbound != null) {
-            closeInbound(Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
-        }
+        inbound.closeIfAny(Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
         if (conn != null && state != SessionState.CONNECT) {
             dropSession(now, Notification.of(BgpWire.ERR_CEASE, BgpWire.CEASE_BFD_DOWN), why);
         } else if (conn != null) {
@@ -833,10 +627,7 @@ public final class PeerSession {
             conn.close();
             conn = null;
         }
-        if (pendingInbound != null) {
-            pendingInbound.close();
-            pendingInbound = null;
-        }
+        inbound.closeQuietly();
     }
 
     // ------------------------------------------------------------------ status
@@ -857,8 +648,8 @@ public final class PeerSession {
                 state.ordinal(),
                 stateSince,
                 flaps,
-                advertisedV4,
-                advertisedV6,
+                ribOut.advertisedV4(),
+                ribOut.advertisedV6(),
                 lastNotificationSent,
                 lastNotificationReceived,
                 lastError,
