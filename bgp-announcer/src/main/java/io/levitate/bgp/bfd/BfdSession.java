@@ -76,6 +76,11 @@ public final class BfdSession {
      */
     public int receive(final BfdPacket p, final long now) {
         packetsReceived++;
+        if (p.myDiscriminator != remoteDiscriminator) {
+            // Our next packet's Your Discriminator changes (learnt, or the peer's session restarted
+            // with a new one): that is news too (§6.8.7), even when our state stays as it is.
+            sendNow = true;
+        }
         remoteDiscriminator = p.myDiscriminator;
         remoteState = p.state;
         remoteMinRx = p.requiredMinRxMicros;
@@ -134,7 +139,8 @@ public final class BfdSession {
         }
         detectDeadline = Long.MAX_VALUE;
         // §6.8.1: bfd.RemoteDiscr is zeroed after a Detection Time without a valid packet, so our
-        // next packets start over with Your Discriminator 0.
+        // next packets start over with Your Discriminator 0 (a change of content: sent at once, §6.8.7).
+        sendNow |= remoteDiscriminator != 0;
         remoteDiscriminator = 0;
         remoteState = BfdState.DOWN;
         if (state == BfdState.INIT || state == BfdState.UP) {
@@ -248,8 +254,12 @@ public final class BfdSession {
     private void changeState(final BfdState next, final long now) {
         state = next;
         sinceMicros = now;
-        // A state change is news the peer needs for its own state machine: say it now rather than
-        // up to an interval later (the 3-way handshake then completes in round trips).
+        // §6.8.7: a packet whose contents differ from the previous one (P and F aside) SHOULD go
+        // out between the periodic ones, to pass a change of state on quickly. It is the one
+        // exception to the periodic interval besides the Final: the 3-way handshake (Down -> Init
+        // on the peer's Down, Init -> Up on its Init or Up) then takes round trips, not the
+        // one-second intervals of §6.8.3 while not Up. The engine sends it right after the
+        // receipt that caused it.
         sendNow = true;
     }
 
