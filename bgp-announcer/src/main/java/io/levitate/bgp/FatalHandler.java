@@ -9,7 +9,10 @@ package io.levitate.bgp;
  */
 @FunctionalInterface
 public interface FatalHandler {
-    /** Only logs: for tests and embedders that decide for themselves. The process uses its own. */
+    /**
+     * Nothing beyond what the dying thread did (log the failure, close what it owned): for tests
+     * and embedders that decide for themselves. The process uses its own, which halts.
+     */
     FatalHandler LOG_ONLY = (thread, cause) -> {};
 
     /**
