@@ -60,7 +60,7 @@ public final class AnnouncerMain implements Callable<Integer> {
      * joining it); nothing needs a hook here, since the kernel closes the sockets and the pid and
      * status files say by their pid and timestamp that we are gone.
      */
-    static final FatalHandler HALT_ON_FATAL = (thread, cause) -> {
+    public static final FatalHandler HALT_ON_FATAL = (thread, cause) -> {
         Log.warn("exiting with status " + EXIT_FATAL + " (thread " + thread + " died)");
         System.err.flush();
         Runtime.getRuntime().halt(EXIT_FATAL);
