@@ -195,10 +195,12 @@ public final class HealthChecker implements AutoCloseable {
         if (s.up && s.failures >= check.fall()) {
             s.up = false;
             transition = target.label() + " is DOWN after " + s.failures + " failed " + kind(check) + " checks"
+                    + (target.source() != null ? " through the tunnel" : "")
                     + (error != null ? " (" + error + ")" : "");
         } else if (!s.up && s.successes >= check.rise()) {
             s.up = true;
-            transition = target.label() + " is UP after " + s.successes + " passed " + kind(check) + " checks";
+            transition = target.label() + " is UP after " + s.successes + " passed " + kind(check) + " checks"
+                    + (target.source() != null ? " through the tunnel" : "");
         }
         if (transition != null) {
             listener.changed(snapshotOfStates(), transition);
