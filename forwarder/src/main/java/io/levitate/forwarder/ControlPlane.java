@@ -301,7 +301,7 @@ final class ControlPlane implements AutoCloseable {
      * an IPv4 VIP and backend and a backend id inside the prefix, and is checked directly otherwise,
      * with a warning (the binder already refused {@code via: tunnel} without a prefix).
      */
-    private List<HealthChecker.Target> healthTargets(final LevitateConfig config, final BackendIds ids) {
+    List<HealthChecker.Target> healthTargets(final LevitateConfig config, final BackendIds ids) {
         final List<HealthChecker.Target> targets = new ArrayList<>();
         final io.levitate.forwarder.config.Cidr prefix = config.instance().healthPrefix();
         for (final ServiceDefinition service : config.services()) {
