@@ -38,7 +38,7 @@ public final class LbCountersPublisher {
     private final List<int[]> reasonIds = new ArrayList<>();
     private final List<AtomicCounter[]> drops = new ArrayList<>();
     private final List<AtomicCounter[]> conntrackCounters = new ArrayList<>();
-    /** Per worker: exception path to kernel, from kernel. */
+    /** Per worker: exception path to kernel, from kernel, health probes tunnelled. */
     private final List<AtomicCounter[]> kernelCounters = new ArrayList<>();
 
     private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
