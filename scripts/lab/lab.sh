@@ -31,7 +31,8 @@
 # fd00:100::2/64, lbN fd00:N::2/64, backends fd00:3::1N/64, VIP 2001:db8:100::10.
 #
 # Usage: lab.sh up | down | status | stat N | kill-lb N | kill-forwarder N | stop-forwarder N |
-#        start-lb N | stop-httpd N | start-httpd N | add-backend N | config N | reload N | drain-backend N |
+#        start-lb N | stop-httpd N | start-httpd N | stop-decap N | start-decap N | add-backend N | config N |
+#        reload N | drain-backend N |
 #        client ARGS... | exec NS CMD... | nexthops [4|6] | wait-nexthops COUNT [4|6] [SECONDS] |
 #        backend-mss on|off | router-cli ARGS... (birdc or vtysh -c, whichever runs the router) |
 #        wait-bfd N... (until the router's BFD sessions with those Levitates are Up)
@@ -42,7 +43,11 @@
 # 0: both share their veth with the kernel; default 1), LAB_JUMBO (1: the links behind the
 # router, to the Levitates and the backends, at MTU 9000 and the forwarders' ports with them, the
 # client's at 1500, so a client's full-size packet crosses in one 1524-byte tunnel packet; the
-# backends count those and any fragment in their table inet lab; default 0).
+# backends count those and any fragment in their table inet lab; default 0), LAB_HEALTH_TUNNEL (1: health
+# checks through the tunnel: each Levitate N gets instance.health_prefix 10.0.N.128/28, which the
+# router routes to it, so web's checks (via the default, tunnel) reach the backends as client
+# traffic does and a service web-direct (VIP 198.18.0.11, via: direct) checks the same backends
+# directly; default 0).
 # Everything `up` starts lives in the lab's namespaces; `down` kills every process in them and
 # deletes them, whatever state they are in.
 set -euo pipefail
@@ -55,6 +60,8 @@ LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_V6=${LAB_V6:-1}
 LAB_EXCEPTION=${LAB_EXCEPTION:-1}
 LAB_JUMBO=${LAB_JUMBO:-0}
+LAB_HEALTH_TUNNEL=${LAB_HEALTH_TUNNEL:-0}
+VIP4_DIRECT=198.18.0.11
 # The router's daemons: a running lab's own (recorded by `up`), so `status` or `wait-nexthops`
 # need no LAB_ROUTER; `up` takes the variable.
 if [ "${1:-}" != up ] && [ -f "$LAB_DIR/router" ]; then LAB_ROUTER=$(cat "$LAB_DIR/router"); fi
@@ -175,7 +182,30 @@ backend_list() {
 write_config() {
   local n=$1 count=${2:-$LAB_BACKENDS} states=${3:-}
   local file="$LAB_DIR/lb$n.yaml"
-  local v6addr="" v6gw="" v6peer="" v6service=""
+  local v6addr="" v6gw="" v6peer="" v6service="" health_direct=""
+  if [ "$LAB_HEALTH_TUNNEL" = 1 ]; then
+    # The same backends checked directly, for comparison: a backend that stops decapsulating
+    # fails web's checks (through the tunnel) and still passes these.
+    health_direct=$(cat <<EOF
+  - name: web-direct
+    vip: $VIP4_DIRECT
+    port: 80
+    protocol: tcp
+    health_check:
+      type: http
+      via: direct
+      port: 80
+      path: /healthz
+      expect_status: 200
+      interval: 300ms
+      timeout: 250ms
+      rise: 2
+      fall: 2
+    backends:
+$(backend_list 4 "$count")
+EOF
+)
+  fi
   if [ "$LAB_V6" = 1 ]; then
     v6addr="    ipv6: \"fd00:$n::2\""
     v6gw="    ipv6: \"fd00:$n::1\""
@@ -207,6 +237,7 @@ instance:
   mbufs: 4095
   idle: backoff                 # two forwarders share this machine's CPUs with everything else
 $(! bare_metal "$n" || printf '  exception_path: tap           # the kernel reaches the network through the forwarder')
+$([ "$LAB_HEALTH_TUNNEL" != 1 ] || printf '  health_prefix: 10.0.%s.128/28   # probes through the tunnel, from here' "$n")
   addresses:
     ipv4: 10.0.$n.2
 $v6addr
@@ -233,6 +264,7 @@ services:
     backends:
 $(backend_list 4 "$count")
 $v6service
+$health_direct
 metrics:
   listen: 127.0.0.1:9100
 control:
@@ -285,10 +317,7 @@ start_backend() {
   addr6 "$be" lo "$VIP6/128"
   # The inner packet arrives on the TUN from a client reached through b$i: no reverse-path check.
   sysctls "$be" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-  spawn "gre-decap-$i" "$be" "$LAB_DIR/bin/gre-decap" --tun gre0 --stats "$LAB_DIR/gre-decap-$i.stats"
-  wait_for 5 "be$i's TUN" inns "$be" ip link show gre0
-  sysctls "$be" net.ipv4.conf.gre0.rp_filter=0
-  inns "$be" ip link set gre0 up
+  start_decap "$i"
   # With no decapsulator the kernel would answer GRE with ICMP protocol-unreachable.
   inns "$be" nft -f - <<EOF
 table inet lab {
@@ -301,6 +330,15 @@ EOF
   # Jumbo links carry a full-size client packet plus the tunnel: no MSS to lower there.
   if [ "$LAB_JUMBO" = 1 ]; then jumbo_counters "$i"; else backend_mss "$i" on; fi
   start_httpd "$i"
+}
+
+# Backend I's decapsulator: gre-decap and its TUN (which goes with it when it stops).
+start_decap() {
+  local i=$1 be="be$1"
+  spawn "gre-decap-$i" "$be" "$LAB_DIR/bin/gre-decap" --tun gre0 --stats "$LAB_DIR/gre-decap-$i.stats"
+  wait_for 5 "be$i's TUN" inns "$be" ip link show gre0
+  sysctls "$be" net.ipv4.conf.gre0.rp_filter=0
+  inns "$be" ip link set gre0 up
 }
 
 # Backend I's SYN-ACKs from a VIP advertise at most the MSS whose segments still fit a 1500-byte
@@ -368,6 +406,25 @@ start_forwarder() {
   wait_for 60 "forwarder $n to forward" forwarding "$n" \
     || { tail -20 "$LAB_DIR/forwarder-$n.log" >&2; return 1; }
   ! bare_metal "$n" || kernel_on_tap "$n"
+  [ "$LAB_HEALTH_TUNNEL" != 1 ] || health_routes "$n"
+}
+
+# LAB_HEALTH_TUNNEL: Levitate N's kernel may send from any address of its health prefix (a local
+# route, added with the namespace: no address per backend to add or remove), and its probes to a VIP enter the forwarder
+# through a TAP: bare metal, its exception TAP carries the default route already; kernel-homed,
+# the probes' own TAP (lvh0), chosen by source address, NOARP (the forwarder rewrites the
+# Ethernet header anyway). The answers come back to lN by the router's route to the prefix.
+health_routes() {
+  local n=$1
+  if ! bare_metal "$n"; then
+    wait_for 10 "lb$n's health TAP" inns "lb$n" ip link show lvh0
+    inns "lb$n" ip link set lvh0 arp off up
+    inns "lb$n" ip route replace default dev lvh0 table 100
+    inns "lb$n" ip rule del from "10.0.$n.128/28" lookup 100 2>/dev/null || true
+    inns "lb$n" ip rule add from "10.0.$n.128/28" lookup 100
+    # The answers arrive on lN, whose reverse route (for a probe address) is lvh0.
+    sysctls "lb$n" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 "net.ipv4.conf.l$n.rp_filter=0"
+  fi
 }
 
 # True once forwarder N forwards; fails the wait at once if it exited.
@@ -387,7 +444,11 @@ start_lb_namespace() {
   veth "l$n" "lb$n" "rl$n" router "$LINK_MTU"
   addr router "rl$n" "10.0.$n.1/24"
   addr6 router "rl$n" "fd00:$n::1/64"
+  # Backends' answers to Levitate N's health probes (a production network announces or routes it).
+  [ "$LAB_HEALTH_TUNNEL" != 1 ] || inns router ip route add "10.0.$n.128/28" via "10.0.$n.2"
   sysctls "lb$n" net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+  # Before the forwarder starts its checks: they bind to these addresses (health_routes).
+  [ "$LAB_HEALTH_TUNNEL" != 1 ] || inns "lb$n" ip route add local "10.0.$n.128/28" dev lo
   if bare_metal "$n"; then
     # The veth is the forwarder's alone, as a NIC bound to vfio-pci would be: no address, and
     # the kernel ignores what arrives on it (af_packet still sees every frame: its tap is ahead
@@ -772,6 +833,8 @@ case ${1:-} in
   start-lb) start_lb "$2" ;;
   stop-httpd) stop TERM "httpd-$2" ;;
   start-httpd) start_httpd "$2" ;;
+  stop-decap) stop TERM "gre-decap-$2" ;;
+  start-decap) start_decap "$2" ;;
   add-backend) start_backend "$2" ;;
   config) shift; write_config "$@" ;;
   reload) "$LEVITATE_ROOT/scripts/levitate" reload --socket "$LAB_DIR/lb$2/control.sock" ;;

@@ -93,7 +93,7 @@ final class ControlPlane implements AutoCloseable {
             final DataPlaneSnapshot first = snapshots.build(config, Map.of());
             currentConfig = config;
             published.setRelease(first);
-            health = startHealth(healthTargets(config), Map.of());
+            health = startHealth(healthTargets(config, snapshots::backendId), Map.of());
             return first;
         }
     }
@@ -165,7 +165,7 @@ final class ControlPlane implements AutoCloseable {
             try {
                 prepared = snapshots.prepare(
                         next, downOverrides(verdicts), step -> faults.after(Step.valueOf(step.name())));
-                final List<HealthChecker.Target> targets = healthTargets(next);
+                final List<HealthChecker.Target> targets = healthTargets(next, prepared::backendId);
                 faults.after(Step.HEALTH_PLAN);
                 started = startHealth(targets, verdicts);
                 faults.after(Step.HEALTH_START);
@@ -289,25 +289,80 @@ final class ControlPlane implements AutoCloseable {
         return report;
     }
 
-    /** The health-check plan of a configuration: one target per checked backend. */
-    private static List<HealthChecker.Target> healthTargets(final LevitateConfig config) {
+    /** A backend's id in a snapshot (committed or prepared), or -1. */
+    interface BackendIds {
+        int backendId(String service, io.levitate.maglev.Backend backend);
+    }
+
+    /**
+     * The health-check plan of a configuration: one target per checked backend. A check travels
+     * through the tunnel when it says {@code via: tunnel}, or says nothing and the instance has a
+     * {@code health_prefix} (the default for GRE services where the machine can do it); it needs
+     * an IPv4 VIP and backend and a backend id inside the prefix, and is checked directly otherwise,
+     * with a warning (the binder already refused {@code via: tunnel} without a prefix).
+     */
+    List<HealthChecker.Target> healthTargets(final LevitateConfig config, final BackendIds ids) {
         final List<HealthChecker.Target> targets = new ArrayList<>();
+        final io.levitate.forwarder.config.Cidr prefix = config.instance().healthPrefix();
         for (final ServiceDefinition service : config.services()) {
             for (final BackendDefinition backend : service.backends()) {
                 final HealthCheckConfig check =
                         backend.healthCheck() != null ? backend.healthCheck() : service.healthCheck();
-                if (check != null) {
-                    targets.add(new HealthChecker.Target(
-                            service.name() + "/" + backend.toBackend().identity(),
-                            backend.address(),
-                            backend.port(),
-                            check,
-                            service.name(),
-                            service.vip()));
+                if (check == null) {
+                    continue;
                 }
+                final String label = service.name() + "/" + backend.toBackend().identity();
+                final java.net.InetAddress source = tunnelSource(
+                        prefix, check, service, backend, ids.backendId(service.name(), backend.toBackend()), label);
+                targets.add(new HealthChecker.Target(
+                        label,
+                        source != null ? service.vip() : backend.address(),
+                        backend.port(),
+                        check,
+                        service.name(),
+                        service.vip(),
+                        source));
             }
         }
         return targets;
+    }
+
+    /** The probe's source address in the health prefix (backend id i: the prefix's address i), or null for direct. */
+    private java.net.InetAddress tunnelSource(
+            final io.levitate.forwarder.config.Cidr prefix,
+            final HealthCheckConfig check,
+            final ServiceDefinition service,
+            final BackendDefinition backend,
+            final int id,
+            final String label) {
+        final HealthCheckConfig.Via via = check.via();
+        if (via == HealthCheckConfig.Via.DIRECT || prefix == null || !check.tunnelable()) {
+            return null;
+        }
+        final boolean v4 =
+                service.vip() instanceof java.net.Inet4Address && backend.address() instanceof java.net.Inet4Address;
+        final long size = 1L << (32 - prefix.length());
+        String why = null;
+        if (!v4) {
+            why = "checks through the tunnel are IPv4 only";
+        } else if (id < 0 || id >= size) {
+            why = "its backend id " + id + " has no address in instance.health_prefix " + prefix + " (" + size
+                    + " addresses; a longer prefix gives every backend one)";
+        }
+        if (why != null) {
+            if (via == HealthCheckConfig.Via.TUNNEL || v4) {
+                out.println("levitate: warning: health check of " + label + " goes direct: " + why);
+            }
+            return null;
+        }
+        final int address = SnapshotBuilder.v4(prefix.network()) + id;
+        try {
+            return java.net.InetAddress.getByAddress(
+                    new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address
+                    });
+        } catch (final java.net.UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 
     /**

@@ -253,6 +253,16 @@ public final class DataPlane implements AutoCloseable {
      * hand the kernel what is not theirs and send what the kernel writes out of the data port;
      * one queue pair per worker, like the data ports.
      */
+    /** First address of a health prefix as an int (IPv4), or 0 without one. */
+    static int healthBase(final Cidr prefix) {
+        return prefix == null ? 0 : SnapshotBuilder.v4(prefix.network());
+    }
+
+    /** Addresses in a health prefix (at most 2^16: its length is 16..30), or 0 without one. */
+    static int healthSize(final Cidr prefix) {
+        return prefix == null ? 0 : 1 << (32 - prefix.length());
+    }
+
     /** Descriptors per exception TAP queue (the pool's default size counts them, see RunCommand). */
     public static final int EXCEPTION_RING = 256;
 
@@ -296,8 +306,11 @@ public final class DataPlane implements AutoCloseable {
             exceptionPorts.add(state);
             out.printf(
                     Locale.ROOT,
-                    "levitate: exception path for port %d: kernel interface %s%d (port %d, mac %s), "
+                    "levitate: %s for port %d: kernel interface %s%d (port %d, mac %s), "
                             + "%d queue pair(s), mtu %d%s%n",
+                    spec.config().instance().exceptionTap() != null
+                            ? "exception path"
+                            : "health probes' TAP (no exception path)",
                     ports.get(i).id(),
                     tap,
                     i,
@@ -421,6 +434,10 @@ public final class DataPlane implements AutoCloseable {
                     .ports(portIds, peers)
                     .pointerArrays(rx, tx, replies, drop, kernel)
                     .exceptionPath(exception, config.instance().exceptionRate())
+                    .healthPrefix(
+                            healthBase(config.instance().healthPrefix()),
+                            healthSize(config.instance().healthPrefix()),
+                            config.instance().exceptionTap() != null)
                     .pool(poolsBySocket.values().iterator().next())
                     .snapshots(published)
                     .neighbours(neighbours)

@@ -65,9 +65,19 @@ public final class EalArguments {
         return argv;
     }
 
-    /** The exception path's interface prefix, or null when traffic that is not ours is dropped. */
+    /**
+     * The prefix of the TAPs' kernel interfaces: the exception path's, else with a health prefix
+     * the health probes' TAPs ({@code lvh}), else null (no TAPs).
+     */
     public static String exceptionTap(final RunSpec spec) {
-        return spec.config() == null ? null : spec.config().instance().exceptionTap();
+        if (spec.config() == null) {
+            return null;
+        }
+        final var instance = spec.config().instance();
+        if (instance.exceptionTap() != null) {
+            return instance.exceptionTap();
+        }
+        return instance.healthPrefix() != null ? io.levitate.forwarder.config.ConfigDefaults.HEALTH_INTERFACE : null;
     }
 
     /**

@@ -58,6 +58,8 @@ public final class CountersLayout {
     public static final int TYPE_WORKER_TO_KERNEL = 1006;
     /** Packets the kernel wrote to the exception path that a worker sent out of the data port. */
     public static final int TYPE_WORKER_FROM_KERNEL = 1007;
+    /** Health probes (health_check.via: tunnel) a worker took from a TAP and tunnelled to their backend. */
+    public static final int TYPE_WORKER_HEALTH_PROBES = 1008;
     /** 1100 + drop reason id. */
     public static final int TYPE_WORKER_DROP_BASE = 1100;
 

@@ -224,8 +224,9 @@ public final class RunCommand implements Callable<Integer> {
             countersDir = instanceConfig.countersDir();
         }
         mode = "l2fwd";
-        exceptionPorts =
-                instanceConfig.exceptionTap() != null ? instanceConfig.ports().size() : 0;
+        exceptionPorts = instanceConfig.exceptionTap() != null || instanceConfig.healthPrefix() != null
+                ? instanceConfig.ports().size()
+                : 0;
         final RunSpec base = toSpec(allowedCpus);
         return new RunSpec(
                 base.ports(),

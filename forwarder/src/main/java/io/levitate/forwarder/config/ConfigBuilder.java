@@ -78,8 +78,12 @@ final class ConfigBuilder {
         final Long seed = seedNode == null ? null : Values.uint64(sink, seedNode, "hash_seed");
         final ConntrackSettings conntrack = conntrack(top.get("conntrack"), top.keyNode("conntrack"));
         final Node servicesNode = top.require("services");
-        final ServiceBinder serviceBinder =
-                new ServiceBinder(sink, instanceBinder.addresses(), instanceBinder.gateways());
+        final ServiceBinder serviceBinder = new ServiceBinder(
+                sink,
+                instanceBinder.addresses(),
+                instanceBinder.gateways(),
+                // An instance section with errors has said its piece: no second error here.
+                instance == null || instance.healthPrefix() != null);
         final List<ServiceDefinition> services =
                 servicesNode == null ? List.of() : serviceBinder.bind(servicesNode, conntrack);
         backendPositions = serviceBinder.backendPositions();

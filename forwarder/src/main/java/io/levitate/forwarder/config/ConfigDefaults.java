@@ -49,6 +49,12 @@ public final class ConfigDefaults {
     public static final int EXCEPTION_RATE = 20_000;
 
     public static final int MAX_EXCEPTION_RATE = 10_000_000;
+
+    /**
+     * Shortest {@code instance.health_prefix}: a /16 holds an address for each of the 2 x
+     * MAX_BACKENDS backend ids with room to spare; anything shorter is a typo, not a plan.
+     */
+    public static final int MIN_HEALTH_PREFIX_LENGTH = 16;
     /**
      * How long a forwarder told to stop keeps forwarding in state "stopping": the announcer sees
      * the state within its poll (10 ms) and withdraws at once, the withdraw crosses the still
@@ -60,6 +66,11 @@ public final class ConfigDefaults {
     public static final Duration MAX_STOP_GRACE = Duration.ofSeconds(20);
     /** Default prefix of the exception path's kernel interfaces: lvx0, lvx1, ... */
     public static final String EXCEPTION_INTERFACE = "lvx";
+    /**
+     * Prefix of the TAPs a kernel-homed forwarder (no exception path) makes for health probes
+     * through the tunnel alone (instance.health_prefix): lvh0, lvh1, ...
+     */
+    public static final String HEALTH_INTERFACE = "lvh";
     /** Linux interface names are at most 15 bytes; up to 12 for the prefix leaves 3 for the port index. */
     public static final java.util.regex.Pattern EXCEPTION_INTERFACE_NAME =
             java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,12}");

@@ -30,30 +30,23 @@ final class HealthCheckBinder {
             "query_name",
             "query_type",
             "expect_rcode",
-            "command");
+            "command",
+            "via");
+    private static final List<String> VIAS = List.of("direct", "tunnel");
     private static final List<String> HEALTH_TYPES = List.of("tcp", "http", "https", "dns", "exec");
     /** Keys of some check types only: key, then the types it applies to. */
-    private static final Map<String, List<String>> HEALTH_KEY_TYPES = Map.of(
-            "port",
-            List.of("tcp", "http", "https", "dns"),
-            "path",
-            List.of("http", "https"),
-            "expect_status",
-            List.of("http", "https"),
-            "sni",
-            List.of("https"),
-            "tls_verify",
-            List.of("https"),
-            "ca_file",
-            List.of("https"),
-            "query_name",
-            List.of("dns"),
-            "query_type",
-            List.of("dns"),
-            "expect_rcode",
-            List.of("dns"),
-            "command",
-            List.of("exec"));
+    private static final Map<String, List<String>> HEALTH_KEY_TYPES = Map.ofEntries(
+            Map.entry("port", List.of("tcp", "http", "https", "dns")),
+            Map.entry("path", List.of("http", "https")),
+            Map.entry("expect_status", List.of("http", "https")),
+            Map.entry("sni", List.of("https")),
+            Map.entry("tls_verify", List.of("https")),
+            Map.entry("ca_file", List.of("https")),
+            Map.entry("query_name", List.of("dns")),
+            Map.entry("query_type", List.of("dns")),
+            Map.entry("expect_rcode", List.of("dns")),
+            Map.entry("command", List.of("exec")),
+            Map.entry("via", List.of("tcp", "http", "https", "dns")));
 
     private static final List<String> DNS_RCODES =
             List.of("NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED");
@@ -63,9 +56,12 @@ final class HealthCheckBinder {
                     + "(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
 
     private final ErrorSink sink;
+    /** Whether {@code instance.health_prefix} is set: {@code via: tunnel} needs it. */
+    private final boolean healthPrefix;
 
-    HealthCheckBinder(final ErrorSink sink) {
+    HealthCheckBinder(final ErrorSink sink, final boolean healthPrefix) {
         this.sink = sink;
+        this.healthPrefix = healthPrefix;
     }
 
     HealthCheckConfig bind(final Node node, final Node owner, final String path) {
@@ -125,6 +121,21 @@ final class HealthCheckBinder {
         }
         final Integer rise = h.optionalInt("rise", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.RISE);
         final Integer fall = h.optionalInt("fall", 1, ConfigDefaults.MAX_RISE_FALL, ConfigDefaults.FALL);
+        HealthCheckConfig.Via via = HealthCheckConfig.Via.DEFAULT;
+        if (h.get("via") != null) {
+            final int v = Values.word(sink, h.get("via"), h.child("via"), VIAS);
+            via = v < 0 ? null : v == 0 ? HealthCheckConfig.Via.DIRECT : HealthCheckConfig.Via.TUNNEL;
+            if (via == HealthCheckConfig.Via.TUNNEL && !healthPrefix) {
+                // Refused rather than checked directly: an operator who asked for the tunnel
+                // believes a pass means the backend decapsulates, which a direct probe cannot show.
+                sink.at(
+                        h.get("via"),
+                        h.child("via") + ": tunnel needs instance.health_prefix (the probes' source addresses, "
+                                + "which must route back to this machine; OPERATIONS.md, Health checks through "
+                                + "the tunnel)");
+                via = null;
+            }
+        }
         final boolean http = type == HealthCheckConfig.Type.HTTP || type == HealthCheckConfig.Type.HTTPS;
         if (type == null
                 || port == null
@@ -135,10 +146,12 @@ final class HealthCheckBinder {
                 || interval == null
                 || timeout == null
                 || rise == null
-                || fall == null) {
+                || fall == null
+                || via == null) {
             return null;
         }
-        return new HealthCheckConfig(type, port, httpPath, status, interval, timeout, rise, fall, tls, dns, command);
+        return new HealthCheckConfig(
+                type, port, httpPath, status, interval, timeout, rise, fall, tls, dns, command, via);
     }
 
     /** An https check's sni, tls_verify and ca_file, or null after an error. */

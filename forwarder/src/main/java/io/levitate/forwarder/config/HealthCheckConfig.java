@@ -19,6 +19,7 @@ import java.util.List;
  * @param tls          https only: server name and certificate verification, else null
  * @param dns          dns only: the query and the expected RCODE, else null
  * @param command      exec only: the argv run without a shell, else null
+ * @param via          how the probe reaches the backend ({@code health_check.via}): {@link Via}
  */
 public record HealthCheckConfig(
         Type type,
@@ -31,7 +32,24 @@ public record HealthCheckConfig(
         int fall,
         Tls tls,
         Dns dns,
-        List<String> command) {
+        List<String> command,
+        Via via) {
+    /**
+     * The way a probe travels. {@code path} names the HTTP path already, hence {@code via}.
+     */
+    public enum Via {
+        /** Not given: {@link #TUNNEL} when the instance has a {@code health_prefix} and the type can, else {@link #DIRECT}. */
+        DEFAULT,
+        /** To the backend's own address and the check's port, from the host's address. */
+        DIRECT,
+        /**
+         * Like client traffic: to the VIP and the check's port, from the backend's address in {@code
+         * instance.health_prefix}, GRE-encapsulated to the backend by the worker; the answer comes
+         * back DSR to that address. It fails when the backend does not decapsulate or lacks the VIP.
+         */
+        TUNNEL
+    }
+
     /** Probe kinds. */
     public enum Type {
         TCP,
@@ -70,6 +88,28 @@ public record HealthCheckConfig(
 
     public HealthCheckConfig {
         command = command == null ? null : List.copyOf(command);
+        via = via == null ? Via.DEFAULT : via;
+    }
+
+    /** A check that travels the default way ({@link Via#DEFAULT}). */
+    public HealthCheckConfig(
+            final Type type,
+            final int port,
+            final String path,
+            final int expectStatus,
+            final Duration interval,
+            final Duration timeout,
+            final int rise,
+            final int fall,
+            final Tls tls,
+            final Dns dns,
+            final List<String> command) {
+        this(type, port, path, expectStatus, interval, timeout, rise, fall, tls, dns, command, Via.DEFAULT);
+    }
+
+    /** Whether this check's probes can travel through the tunnel (not exec: it runs a command). */
+    public boolean tunnelable() {
+        return type != Type.EXEC;
     }
 
     /** A tcp or http check (no type-specific parts). */
@@ -82,6 +122,6 @@ public record HealthCheckConfig(
             final Duration timeout,
             final int rise,
             final int fall) {
-        this(type, port, path, expectStatus, interval, timeout, rise, fall, null, null, null);
+        this(type, port, path, expectStatus, interval, timeout, rise, fall, null, null, null, Via.DEFAULT);
     }
 }

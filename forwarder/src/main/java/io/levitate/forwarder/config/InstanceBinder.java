@@ -40,6 +40,7 @@ final class InstanceBinder {
             "addresses",
             "gateways",
             "gre_source_prefix",
+            "health_prefix",
             "idle",
             "exception_path",
             "exception_interface",
@@ -158,6 +159,7 @@ final class InstanceBinder {
                                 + " (GRE packets of that family leave from our address of that family)");
             }
         }
+        final Cidr healthPrefix = healthPrefix(m, addresses);
         if (name == null
                 || workers == null
                 || mainCore == null
@@ -187,7 +189,44 @@ final class InstanceBinder {
                 exceptionTap,
                 exceptionRate,
                 neighbours,
-                stopGrace);
+                stopGrace,
+                healthPrefix);
+    }
+
+    /**
+     * {@code instance.health_prefix}: the IPv4 prefix of the checker's per-backend source addresses.
+     * Ideally it holds an address for every backend id; a smaller one is allowed (a lab's /28), and
+     * the backends whose id falls outside it are checked directly, with a warning in the log.
+     */
+    private Cidr healthPrefix(final MappingView m, final AddressPair addresses) {
+        if (m.get("health_prefix") == null) {
+            return null;
+        }
+        final Cidr prefix = cidr(m.get("health_prefix"), m.child("health_prefix"));
+        if (prefix == null) {
+            return null;
+        }
+        if (!(prefix.network() instanceof Inet4Address)) {
+            sink.at(
+                    m.get("health_prefix"),
+                    m.child("health_prefix") + ": must be an IPv4 prefix (checks through the tunnel are IPv4 only; "
+                            + "IPv6 services are checked directly)");
+            return null;
+        }
+        if (prefix.length() < ConfigDefaults.MIN_HEALTH_PREFIX_LENGTH || prefix.length() > 30) {
+            sink.at(
+                    m.get("health_prefix"),
+                    m.child("health_prefix") + ": a prefix length of " + ConfigDefaults.MIN_HEALTH_PREFIX_LENGTH
+                            + " to 30, got /" + prefix.length());
+            return null;
+        }
+        if (addresses != null && addresses.ipv4() == null) {
+            sink.at(
+                    m.get("health_prefix"),
+                    m.child("health_prefix") + ": needs instance.addresses.ipv4 (probes are tunnelled from it)");
+            return null;
+        }
+        return prefix;
     }
 
     private List<PortConfig> ports(final Node node, final String path) {

@@ -26,6 +26,10 @@ import java.util.List;
  *                        dropped and counted
  * @param exceptionRate   packets per second per worker the exception path hands the kernel
  * @param neighbours      whether the gateways' MACs are learnt or pinned (and the pinned MACs)
+ * @param healthPrefix    IPv4 prefix of the health checker's per-backend source addresses for checks
+ *                        through the tunnel ({@code health_check.via: tunnel}), or null: the address
+ *                        of backend id i is the prefix's first address plus i (see {@code
+ *                        HealthTunnel} in the lb package)
  * @param stopGrace       how long a forwarder told to stop (SIGTERM, SIGINT) keeps forwarding in
  *                        state "stopping", so the announcer's withdraw reaches the peers first
  */
@@ -46,7 +50,8 @@ public record InstanceConfig(
         String exceptionTap,
         int exceptionRate,
         NeighbourSettings neighbours,
-        Duration stopGrace) {
+        Duration stopGrace,
+        Cidr healthPrefix) {
     public InstanceConfig {
         ports = List.copyOf(ports);
         cores = List.copyOf(cores);

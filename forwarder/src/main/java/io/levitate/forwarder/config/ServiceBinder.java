@@ -58,8 +58,17 @@ final class ServiceBinder {
     private final AddressPair gatewayAddresses;
 
     ServiceBinder(final ErrorSink sink, final AddressPair ourAddresses, final AddressPair gatewayAddresses) {
+        this(sink, ourAddresses, gatewayAddresses, true);
+    }
+
+    /** @param healthPrefix whether checks may travel through the tunnel (instance.health_prefix set, or unknown) */
+    ServiceBinder(
+            final ErrorSink sink,
+            final AddressPair ourAddresses,
+            final AddressPair gatewayAddresses,
+            final boolean healthPrefix) {
         this.sink = sink;
-        this.healthChecks = new HealthCheckBinder(sink);
+        this.healthChecks = new HealthCheckBinder(sink, healthPrefix);
         this.ourAddresses = ourAddresses;
         this.gatewayAddresses = gatewayAddresses;
     }

@@ -34,12 +34,23 @@ final class DnsProbe {
             final HealthCheckConfig.Dns dns,
             final long deadline,
             final Random random) {
+        return probe(null, address, port, dns, deadline, random);
+    }
+
+    /** @param local where the socket is bound (a health check through the tunnel), or null for anywhere */
+    static String probe(
+            final java.net.InetSocketAddress local,
+            final InetAddress address,
+            final int port,
+            final HealthCheckConfig.Dns dns,
+            final long deadline,
+            final Random random) {
         final byte[] query = new byte[DnsMessage.MAX_QUERY_LENGTH];
         final int queryLength =
                 DnsMessage.encodeQuery(query, random.nextInt(0x10000), dns.queryName(), dns.queryType());
         final byte[] reply = new byte[RECEIVE_BUFFER];
         int ignored = 0;
-        try (DatagramSocket socket = new DatagramSocket()) {
+        try (DatagramSocket socket = local != null ? new DatagramSocket(local) : new DatagramSocket()) {
             socket.connect(address, port);
             socket.send(new DatagramPacket(query, queryLength));
             while (true) {

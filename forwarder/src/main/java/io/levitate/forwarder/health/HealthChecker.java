@@ -47,6 +47,13 @@ public final class HealthChecker implements AutoCloseable {
     /**
      * One probed backend: its label ("service/address:port"), where to probe and how; the service's
      * name and VIP (null when unknown) are handed to an exec check's command.
+     *
+     * <p>{@code source} is null for a direct probe (to {@code address}, from whatever the host
+     * picks). For a probe through the tunnel ({@code health_check.via: tunnel}) it is the backend's
+     * address in {@code instance.health_prefix} and {@code address} is the service's VIP: the socket
+     * is bound to {@code source} and connects to the VIP, so the kernel sends it into a TAP and a
+     * worker tunnels it to the backend that {@code source} names (lb's {@code
+     * GeneralPath.healthProbe}).
      */
     public record Target(
             String label,
@@ -54,10 +61,21 @@ public final class HealthChecker implements AutoCloseable {
             int backendPort,
             HealthCheckConfig check,
             String service,
-            InetAddress vip) {
+            InetAddress vip,
+            InetAddress source) {
         public Target(
                 final String label, final InetAddress address, final int backendPort, final HealthCheckConfig check) {
-            this(label, address, backendPort, check, null, null);
+            this(label, address, backendPort, check, null, null, null);
+        }
+
+        public Target(
+                final String label,
+                final InetAddress address,
+                final int backendPort,
+                final HealthCheckConfig check,
+                final String service,
+                final InetAddress vip) {
+            this(label, address, backendPort, check, service, vip, null);
         }
 
         /** The check's port, else the backend's; a dns check of an "any" service's backend asks port 53. */
@@ -66,6 +84,11 @@ public final class HealthChecker implements AutoCloseable {
                 return check.port();
             }
             return backendPort == 0 && check.type() == HealthCheckConfig.Type.DNS ? DnsProbe.DEFAULT_PORT : backendPort;
+        }
+
+        /** Where the probe's socket is bound: the backend's health address (tunnel), or anywhere (null). */
+        InetSocketAddress local() {
+            return source == null ? null : new InetSocketAddress(source, 0);
         }
     }
 
@@ -172,10 +195,12 @@ public final class HealthChecker implements AutoCloseable {
         if (s.up && s.failures >= check.fall()) {
             s.up = false;
             transition = target.label() + " is DOWN after " + s.failures + " failed " + kind(check) + " checks"
+                    + (target.source() != null ? " through the tunnel" : "")
                     + (error != null ? " (" + error + ")" : "");
         } else if (!s.up && s.successes >= check.rise()) {
             s.up = true;
-            transition = target.label() + " is UP after " + s.successes + " passed " + kind(check) + " checks";
+            transition = target.label() + " is UP after " + s.successes + " passed " + kind(check) + " checks"
+                    + (target.source() != null ? " through the tunnel" : "");
         }
         if (transition != null) {
             listener.changed(snapshotOfStates(), transition);
@@ -216,7 +241,8 @@ public final class HealthChecker implements AutoCloseable {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         return switch (check.type()) {
             case TCP, HTTP, HTTPS -> streamProbe(target, timeoutMillis, deadline);
-            case DNS -> DnsProbe.probe(target.address(), target.probePort(), check.dns(), deadline, random);
+            case DNS ->
+                DnsProbe.probe(target.local(), target.address(), target.probePort(), check.dns(), deadline, random);
             case EXEC -> ExecProbe.probe(target, timeoutMillis);
         };
     }
@@ -232,6 +258,9 @@ public final class HealthChecker implements AutoCloseable {
         final Socket socket = new Socket();
         final ScheduledFuture<?> watchdog;
         try {
+            if (target.source() != null) {
+                socket.bind(target.local());
+            }
             socket.connect(new InetSocketAddress(target.address(), target.probePort()), (int) timeoutMillis);
             if (check.type() == HealthCheckConfig.Type.TCP) {
                 closeQuietly(socket);

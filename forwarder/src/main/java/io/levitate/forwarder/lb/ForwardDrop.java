@@ -48,7 +48,14 @@ public enum ForwardDrop {
     /** An ICMP error about a VIP flow addressed to something other than a VIP (our own address): not a backend's. */
     ICMP_NOT_FOR_VIP(118),
     /** A fragment to a VIP whose services take no fragments for its protocol (services[].fragments). */
-    FRAGMENT_NO_SERVICE(119);
+    FRAGMENT_NO_SERVICE(119),
+    /**
+     * A frame from the kernel with a source in {@code instance.health_prefix} whose backend id has no
+     * backend in the current snapshot (a probe racing a reload), or that is not TCP/UDP to an IPv4 VIP.
+     */
+    HEALTH_NO_BACKEND(120),
+    /** A frame the kernel wrote to a TAP that exists only for health probes (no exception path) and is no probe. */
+    HEALTH_TAP_NOT_PROBE(121);
 
     private final int id;
 

@@ -181,6 +181,66 @@ final class GeneralPath {
         return encapsulate(m, address, s, backend, nowNanos, nowMs);
     }
 
+    /** {@link #healthProbe}'s answer for a frame that is no health probe: the caller decides. */
+    static final int NOT_A_PROBE = -1;
+
+    /**
+     * A frame the kernel wrote to a TAP, when {@code instance.health_prefix} is set: an IPv4 TCP or
+     * UDP packet whose source is the prefix's address of backend id {@code i} is a health probe
+     * ({@code health_check.via: tunnel}) and is GRE-encapsulated to backend {@code i} as it stands,
+     * its inner destination the VIP and port the checker connected to. Neither Maglev nor conntrack
+     * is asked: the probe must reach that one backend, and must not create or disturb a flow. It
+     * runs on the kernel's frames only (the exception path), so client traffic pays nothing for it.
+     *
+     * @param healthBase first address of the prefix; {@code healthSize} its number of addresses
+     * @return {@link Action#FORWARD} (tunnelled in place, to go out of the peer port), {@link
+     *     Action#DROP} (counted) or {@link #NOT_A_PROBE}
+     */
+    int healthProbe(
+            final long m,
+            final DataPlaneSnapshot s,
+            final int healthBase,
+            final int healthSize,
+            final long nowNanos,
+            final long nowMs) {
+        if (Mbuf.segmentCount(m) != 1) {
+            return NOT_A_PROBE;
+        }
+        final long address = Mbuf.dataAddress(m);
+        final Verdict verdict = classifier.classify(ALL, address, Mbuf.dataLength(m), c);
+        final FlowKey k = c.key;
+        if (k.family != FlowKey.FAMILY_IPV4) {
+            return NOT_A_PROBE;
+        }
+        // Unsigned: the offset of the source within the prefix; outside it, no probe.
+        final long id = Integer.toUnsignedLong(k.srcV4() - healthBase);
+        if (id >= healthSize) {
+            return NOT_A_PROBE;
+        }
+        // From a probe address but not TCP/UDP (a fragment, the kernel's ICMP), or for an id with
+        // no backend, or to another service's VIP and port (an id that a reload gave to another
+        // service's backend while the old checker still probed): never let it out untunnelled nor
+        // to another backend. A check port that is no service port is the checker's to choose.
+        if (verdict != Verdict.VIP_CANDIDATE || k.fragment || id >= s.tunnels.length || s.tunnels[(int) id] == null) {
+            return stats.drop(ForwardDrop.HEALTH_NO_BACKEND);
+        }
+        final int service = s.vips.find(k);
+        if (service != VipTable.NONE && service != s.backendService[(int) id]) {
+            return stats.drop(ForwardDrop.HEALTH_NO_BACKEND);
+        }
+        final int action = encapsulate(m, address, s, (int) id, nowNanos, nowMs);
+        if (action == Action.FORWARD) {
+            stats.healthProbes++;
+            return action;
+        }
+        if (action == Action.REPLY) {
+            // An ICMP too-big for our own kernel: a probe is small, so this is a misconfigured MTU;
+            // the checker sees a timeout and the drop says why.
+            return stats.drop(ForwardDrop.TOO_BIG);
+        }
+        return action;
+    }
+
     /** Where the tunnel header is written, for the general path: {@link GreEncapsulator#encapsulate} in the mbuf's headroom. */
     private int encapsulate(
             final long m,

@@ -38,7 +38,7 @@ public final class LbCountersPublisher {
     private final List<int[]> reasonIds = new ArrayList<>();
     private final List<AtomicCounter[]> drops = new ArrayList<>();
     private final List<AtomicCounter[]> conntrackCounters = new ArrayList<>();
-    /** Per worker: exception path to kernel, from kernel. */
+    /** Per worker: exception path to kernel, from kernel, health probes tunnelled. */
     private final List<AtomicCounter[]> kernelCounters = new ArrayList<>();
 
     private final Map<Integer, AtomicCounter[]> services = new HashMap<>();
@@ -91,6 +91,10 @@ public final class LbCountersPublisher {
                 manager.newCounter(
                         "worker " + w + ": exception path from kernel",
                         CountersLayout.TYPE_WORKER_FROM_KERNEL,
+                        key -> key.putInt(0, worker)),
+                manager.newCounter(
+                        "worker " + w + ": health probes tunnelled",
+                        CountersLayout.TYPE_WORKER_HEALTH_PROBES,
                         key -> key.putInt(0, worker))
             });
         }
@@ -112,6 +116,7 @@ public final class LbCountersPublisher {
             }
             kernelCounters.get(w)[0].setRelease(stats.toKernelPackets());
             kernelCounters.get(w)[1].setRelease(stats.fromKernelPackets());
+            kernelCounters.get(w)[2].setRelease(stats.healthProbePackets());
         }
         for (final ServiceState service : snapshot.services()) {
             final AtomicCounter[] c = services.computeIfAbsent(service.index, i -> serviceCounters(service));

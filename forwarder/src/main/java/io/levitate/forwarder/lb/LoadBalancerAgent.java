@@ -82,6 +82,10 @@ public final class LoadBalancerAgent implements Agent {
     private final Ipv4FastPath fastPath;
     private final GeneralPath generalPath;
     private final ExceptionPath exceptionPath;
+    /** instance.health_prefix (for {@link #healthProbeOne}; the exception path has its own copy). */
+    private final int healthBase;
+
+    private final int healthSize;
     /** Worker 0's, else null. */
     private final GatewayResolver gateways;
 
@@ -136,6 +140,8 @@ public final class LoadBalancerAgent implements Agent {
         final BackendSelector backends = new BackendSelector(context);
         this.fastPath = new Ipv4FastPath(context, backends);
         this.exceptionPath = new ExceptionPath(context);
+        this.healthBase = context.healthBase;
+        this.healthSize = context.healthSize;
         this.generalPath = new GeneralPath(context, backends, exceptionPath);
         this.gateways = worker == 0 ? new GatewayResolver(context) : null;
         this.hashes = new long[burst];
@@ -164,7 +170,7 @@ public final class LoadBalancerAgent implements Agent {
             final int tap = exceptionPath.usePort(i);
             work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
             if (tap >= 0) {
-                work += exceptionPath.fromKernel(i);
+                work += exceptionPath.fromKernel(i, generalPath, s, nowNanos, nowMs);
             }
         }
         if ((++cycles & HOUSEKEEPING_MASK) == 0) {
@@ -355,6 +361,16 @@ public final class LoadBalancerAgent implements Agent {
      */
     public int handleOne(final long m, final long nowNanos) {
         return generalPath.handle(m, NO_HASH, acquireSnapshot(), nowNanos, nowNanos / 1_000_000);
+    }
+
+    /**
+     * What the exception path does with one frame the kernel wrote to a TAP, for tests without
+     * DPDK: {@link GeneralPath#healthProbe} with this worker's health prefix.
+     *
+     * @return 0 drop, 1 forward (tunnelled), or {@link GeneralPath#NOT_A_PROBE}
+     */
+    int healthProbeOne(final long m, final long nowNanos) {
+        return generalPath.healthProbe(m, acquireSnapshot(), healthBase, healthSize, nowNanos, nowNanos / 1_000_000);
     }
 
     /**

@@ -91,6 +91,12 @@ public final class SnapshotBuilder {
             this.fresh = fresh;
         }
 
+        /** The id this snapshot gives a backend of a service, or -1. */
+        public int backendId(final String service, final Backend backend) {
+            final Integer id = backendIds.get(key(service, backend));
+            return id == null ? -1 : id;
+        }
+
         /** Ids this snapshot gives to new backends that earlier backends had (for counters). */
         public List<Integer> recycledIds() {
             return recycled;

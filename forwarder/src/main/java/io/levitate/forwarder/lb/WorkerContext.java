@@ -45,6 +45,15 @@ public final class WorkerContext {
     final boolean exceptionPath;
     /** Frames per second the exception path hands the kernel ({@code instance.exception_rate}). */
     final int exceptionRate;
+    /**
+     * Whether the TAPs carry the host's traffic (instance.exception_path: tap); false when they
+     * exist only for health probes through the tunnel (a kernel-homed machine with a health prefix).
+     */
+    final boolean hostTraffic;
+    /** First address of instance.health_prefix (IPv4, as an int), and its number of addresses (0: none). */
+    final int healthBase;
+
+    final int healthSize;
     /** The mbuf pool worker 0 allocates gateway requests from. */
     final long pool;
 
@@ -78,6 +87,9 @@ public final class WorkerContext {
         }
         exceptionPath = any;
         exceptionRate = b.exceptionRate;
+        hostTraffic = b.hostTraffic;
+        healthBase = b.healthBase;
+        healthSize = b.healthSize;
         pool = b.pool;
         published = b.published;
         neighbours = b.neighbours;
@@ -117,6 +129,9 @@ public final class WorkerContext {
         private long kernel;
         private int[] exceptionPorts;
         private int exceptionRate = ConfigDefaults.EXCEPTION_RATE;
+        private boolean hostTraffic = true;
+        private int healthBase;
+        private int healthSize;
         private long pool;
         private AtomicReference<DataPlaneSnapshot> published;
         private Neighbours neighbours;
@@ -170,6 +185,18 @@ public final class WorkerContext {
         public Builder exceptionPath(final int[] exceptionPorts, final int ratePerSecond) {
             this.exceptionPorts = exceptionPorts;
             this.exceptionRate = ratePerSecond;
+            return this;
+        }
+
+        /**
+         * Health probes through the tunnel: sources {@code base .. base + size - 1} (IPv4, host
+         * order as an int) are backend ids 0 .. size - 1. With {@code hostTraffic} false the TAPs
+         * exist for these probes only: nothing else goes to or comes from the kernel through them.
+         */
+        public Builder healthPrefix(final int base, final int size, final boolean hostTraffic) {
+            this.healthBase = base;
+            this.healthSize = size;
+            this.hostTraffic = hostTraffic;
             return this;
         }
 

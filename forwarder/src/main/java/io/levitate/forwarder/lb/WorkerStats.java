@@ -33,6 +33,8 @@ public final class WorkerStats {
     long replies;
     long toKernel;
     long fromKernel;
+    /** Health probes the kernel wrote to a TAP that were tunnelled to their backend ({@link GeneralPath#healthProbe}). */
+    long healthProbes;
 
     // Published copies.
     private final long[] publishedDrops = new long[REASONS];
@@ -41,7 +43,7 @@ public final class WorkerStats {
     /** Per backend id, what its earlier backends counted ({@link #rebaseBackend}); control thread writes. */
     private final long[] backendBase;
 
-    private final long[] publishedTotals = new long[6];
+    private final long[] publishedTotals = new long[7];
 
     /**
      * The generation of the snapshot the worker had taken when its last complete conntrack sweep
@@ -110,6 +112,7 @@ public final class WorkerStats {
         LONGS.setRelease(publishedTotals, 3, replies);
         LONGS.setRelease(publishedTotals, 4, toKernel);
         LONGS.setRelease(publishedTotals, 5, fromKernel);
+        LONGS.setRelease(publishedTotals, 6, healthProbes);
     }
 
     public long drop(final int reasonId) {
@@ -164,5 +167,10 @@ public final class WorkerStats {
     /** Packets from the kernel's exception interface sent out of the data port. */
     public long fromKernelPackets() {
         return (long) LONGS.getAcquire(publishedTotals, 5);
+    }
+
+    /** Health probes from the kernel tunnelled to their backend (health_check.via: tunnel). */
+    public long healthProbePackets() {
+        return (long) LONGS.getAcquire(publishedTotals, 6);
     }
 }

@@ -264,6 +264,54 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void healthPrefix() {
+        assertErrors(
+                minimalWith("  name: lb1\n", "  name: lb1\n  health_prefix: fd00:9::/120\n"),
+                "t.yaml:3:18: instance.health_prefix: must be an IPv4 prefix (checks through the tunnel are IPv4 "
+                        + "only; IPv6 services are checked directly)");
+        assertErrors(
+                minimalWith("  name: lb1\n", "  name: lb1\n  health_prefix: 10.0.0.0/8\n"),
+                "t.yaml:3:18: instance.health_prefix: a prefix length of 16 to 30, got /8");
+        assertEquals(
+                "10.0.1.128/28",
+                ConfigTesting.valid(minimalWith("  name: lb1\n", "  name: lb1\n  health_prefix: 10.0.1.128/28\n"))
+                        .instance()
+                        .healthPrefix()
+                        .toString());
+    }
+
+    @Test
+    void healthCheckVia() {
+        // Refused, not quietly checked directly: the operator would trust a pass it cannot mean.
+        assertErrors(
+                minimalWith(
+                        "    protocol: tcp\n",
+                        "    protocol: tcp\n    health_check:\n      type: tcp\n      via: tunnel\n"),
+                "t.yaml:17:12: services[0].health_check.via: tunnel needs instance.health_prefix (the probes' source "
+                        + "addresses, which must route back to this machine; OPERATIONS.md, Health checks through the "
+                        + "tunnel)");
+        assertErrors(
+                minimalWith(
+                        "    protocol: tcp\n",
+                        "    protocol: tcp\n    health_check:\n      type: exec\n      command: [/bin/true]\n"
+                                + "      via: direct\n"),
+                "t.yaml:18:7: services[0].health_check.via: applies to tcp, http, https and dns checks only (type is "
+                        + "exec)");
+        assertErrors(
+                minimalWith(
+                        "    protocol: tcp\n",
+                        "    protocol: tcp\n    health_check:\n      type: tcp\n      via: gre\n"),
+                "t.yaml:17:12: services[0].health_check.via: must be direct or tunnel, got 'gre'");
+        final LevitateConfig tunnelled = ConfigTesting.valid(minimalWith(
+                        "    protocol: tcp\n",
+                        "    protocol: tcp\n    health_check:\n      type: tcp\n      via: tunnel\n")
+                .replace("  name: lb1\n", "  name: lb1\n  health_prefix: 10.0.1.128/28\n"));
+        assertEquals(
+                HealthCheckConfig.Via.TUNNEL,
+                tunnelled.services().get(0).healthCheck().via());
+    }
+
+    @Test
     void idleMode() {
         assertErrors(
                 minimalWith("  name: lb1\n", "  name: lb1\n  idle: sleepy\n"),

@@ -55,6 +55,21 @@ final class OffPortWorker {
             final ConntrackTable conntrack,
             final GreEncapsulator encapsulator,
             final long portMac) {
+        this(arena, worker, burst, published, neighbours, conntrack, encapsulator, portMac, 0, 0);
+    }
+
+    /** As above, with a health prefix: sources {@code healthBase ..} + {@code healthSize} are probes. */
+    OffPortWorker(
+            final Arena arena,
+            final int worker,
+            final int burst,
+            final AtomicReference<DataPlaneSnapshot> published,
+            final Neighbours neighbours,
+            final ConntrackTable conntrack,
+            final GreEncapsulator encapsulator,
+            final long portMac,
+            final int healthBase,
+            final int healthSize) {
         this.conntrack = conntrack;
         final CountersManager counters = new CountersManager(
                 new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)),
@@ -70,6 +85,7 @@ final class OffPortWorker {
                         new GreEncapsulator[] {encapsulator},
                         new ControlResponder[] {new ControlResponder(portMac, neighbours)})
                 .reporting(stats, new WorkerCounters(counters, worker), new WorkerStartup())
+                .healthPrefix(healthBase, healthSize, true)
                 .build());
         mbufs = new long[burst];
         actions = new int[burst];
@@ -114,6 +130,12 @@ final class OffPortWorker {
     int general(final byte[] frame, final long nowNanos) {
         load(0, frame);
         return agent.handleOne(mbufs[0], nowNanos);
+    }
+
+    /** {@code frame} as the kernel wrote it to a TAP: the health-probe check; 0 drop, 1 tunnel, -1 not a probe. */
+    int fromKernel(final byte[] frame, final long nowNanos) {
+        load(0, frame);
+        return agent.healthProbeOne(mbufs[0], nowNanos);
     }
 
     /** The frame mbuf {@code i} holds now (a tunnel packet, a reply, or what was received). */
