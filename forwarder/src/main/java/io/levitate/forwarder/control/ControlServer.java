@@ -1,5 +1,7 @@
 package io.levitate.forwarder.control;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.levitate.core.runtime.RuntimeDirectories;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -15,13 +17,26 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
- * only) and queues them for the control thread. Protocol: the client writes one line,
- * {@code reload [allow-table-resize] [FILE]}; the server answers with report lines and a final
- * {@code ok} or {@code refused}, then closes. {@code allow-table-resize} lets a service's table size
+ * The control socket: a Unix-domain socket (mode 0600 in a 0700 directory: root only). Protocol:
+ * the client writes one request line (at most {@value #MAX_REQUEST_BYTES} bytes, within
+ * {@value #REQUEST_TIMEOUT_MS} ms of connecting); the server answers with text lines, then closes.
+ * An unknown command gets one {@code refused: unknown command} line naming the known ones.
+ * {@code reload [allow-table-resize] [FILE]} is queued for the control thread and answered with
+ * report lines and a final {@code ok} or {@code refused}; the read-only commands ({@code tables},
+ * {@code lookup}, ...) are {@link ControlCommands} handlers that read the published snapshot.
+ *
+ * <p>Each client is answered on its own virtual thread (at most {@value #MAX_CLIENTS} at once;
+ * more are refused with {@code busy}), and a client is closed at its deadline: one that connects
+ * and hangs, or sends a huge or malformed line, never blocks the accept loop, another client or
+ * the control thread. {@code allow-table-resize} lets a service's table size
+ * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does). {@code allow-table-resize} lets a service's table size
  * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does).
  *
  * <p>A reload always re-reads the file the forwarder was started with: the daemon never takes a
@@ -35,13 +50,25 @@ public final class ControlServer implements AutoCloseable {
     private static final long REPLY_TIMEOUT_S = 30;
 
     /** Longest request line read: "reload " and a path (PATH_MAX is 4096). */
-    private static final int MAX_REQUEST_BYTES = 8192;
+    static final int MAX_REQUEST_BYTES = 8192;
+
+    /** A client has this long to send its request line once connected. */
+    static final long REQUEST_TIMEOUT_MS = 5_000;
+
+    /** Requests answered at once; each holds one virtual thread. */
+    static final int MAX_CLIENTS = 8;
 
     private final Path path;
     private final Path configFile;
     private final ServerSocketChannel server;
     private final Thread thread;
     private final Queue<ReloadRequest> requests = new ConcurrentLinkedQueue<>();
+    /** The other commands (tables, lookup, ...): each a handler of its own. */
+    private final ControlCommands commands;
+    /** Requests under way; past it a client is refused at once rather than queued. */
+    private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    /** Closes a client that has not finished by its deadline (one small daemon thread). */
+    private final ScheduledExecutorService timer;
 
     /** The request word that also allows a change of table size: {@code reload allow-table-resize [FILE]}. */
     public static final String ALLOW_TABLE_RESIZE = "allow-table-resize";
@@ -60,7 +87,17 @@ public final class ControlServer implements AutoCloseable {
      * @param configFile the file the forwarder was started with, which every reload re-reads
      */
     public ControlServer(final Path path, final Path configFile) throws IOException {
+        this(path, configFile, new ControlCommands());
+    }
+
+    /**
+     * @param path       the socket
+     * @param configFile the file the forwarder was started with, which every reload re-reads
+     * @param commands   the handlers of the commands other than reload
+     */
+    public ControlServer(final Path path, final Path configFile, final ControlCommands commands) throws IOException {
         this.path = path;
+        this.commands = commands;
         this.configFile = configFile.toAbsolutePath().normalize();
         // Whoever could write to the directory could put their own socket in our place.
         RuntimeDirectories.createSecure(path.toAbsolutePath().getParent(), RuntimeDirectories.PRIVATE);
@@ -77,6 +114,11 @@ public final class ControlServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "levitate-control-timer");
+            t.setDaemon(true);
+            return t;
+        });
         thread = new Thread(this::serve, "levitate-control");
         thread.setDaemon(true);
         thread.start();
@@ -96,44 +138,126 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve() {
         while (server.isOpen()) {
-            try (SocketChannel client = server.accept()) {
-                final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
-                while (in.hasRemaining()
-                        && client.read(in) > 0
-                        && !new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).contains("\n")) {
-                    // Read until the end of the command line.
-                }
-                final String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
-                final String command = (line.indexOf('\n') >= 0 ? line.substring(0, line.indexOf('\n')) : line).strip();
-                String reply;
-                String rest =
-                        command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
-                final boolean allowResize =
-                        rest != null && (rest.equals(ALLOW_TABLE_RESIZE) || rest.startsWith(ALLOW_TABLE_RESIZE + " "));
-                if (allowResize) {
-                    rest = rest.substring(ALLOW_TABLE_RESIZE.length()).strip();
-                }
-                final String named = rest == null || rest.isEmpty() ? null : rest;
-                if (named != null && !isOurFile(named)) {
-                    reply = "refused: this forwarder re-reads " + configFile + ", the file it was started with, not "
-                            + named + "; put the new configuration there first\n";
-                } else if (rest != null) {
-                    try {
-                        final List<String> report = requestReload(allowResize).get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
-                        reply = String.join("\n", report) + "\n";
-                    } catch (final Exception ex) {
-                        reply = "refused: " + ex + "\n";
-                    }
-                } else {
-                    reply = "refused: unknown command '" + command + "' (known: reload [" + ALLOW_TABLE_RESIZE
-                            + "] [FILE])\n";
-                }
-                client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+            final SocketChannel client;
+            try {
+                client = server.accept();
             } catch (final IOException ex) {
                 if (!server.isOpen()) {
                     return;
                 }
+                continue;
             }
+            if (!clients.tryAcquire()) {
+                // Never queue behind clients that hang: the surplus is told and closed at once.
+                reply(client, "refused: busy (" + MAX_CLIENTS + " requests under way); try again\n");
+                closeQuietly(client);
+                continue;
+            }
+            Thread.ofVirtual().name("levitate-control-client").start(() -> {
+                try {
+                    answer(client);
+                } finally {
+                    closeQuietly(client);
+                    clients.release();
+                }
+            });
+        }
+    }
+
+    /**
+     * One client, on its own virtual thread: a client that connects and never writes, or never
+     * reads, holds only that thread and is closed at its deadline; the accept loop and the
+     * control thread never wait for it.
+     */
+    private void answer(final SocketChannel client) {
+        ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(client), REQUEST_TIMEOUT_MS, MILLISECONDS);
+        final String command;
+        try {
+            command = readRequest(client);
+        } catch (final IOException ex) {
+            return;
+        } finally {
+            deadline.cancel(false);
+        }
+        deadline = timer.schedule(() -> closeQuietly(client), REPLY_TIMEOUT_S + 5, TimeUnit.SECONDS);
+        try {
+            if (command == null) {
+                reply(
+                        client,
+                        "refused: request longer than " + MAX_REQUEST_BYTES + " bytes or not ended by a line feed\n");
+                return;
+            }
+            reply(client, dispatch(command));
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /** The request line without its line feed, or null when none came within the size bound. */
+    private static String readRequest(final SocketChannel client) throws IOException {
+        final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
+        int scanned = 0;
+        while (in.hasRemaining()) {
+            if (client.read(in) < 0) {
+                break;
+            }
+            for (; scanned < in.position(); scanned++) {
+                if (in.get(scanned) == '\n') {
+                    return new String(in.array(), 0, scanned, StandardCharsets.UTF_8).strip();
+                }
+            }
+        }
+        // A client that wrote its line and shut its output down without a line feed still counts.
+        return in.hasRemaining() && in.position() > 0
+                ? new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).strip()
+                : null;
+    }
+
+    /** The reply to one request line: reload is handled here, every other command by {@link #commands}. */
+    String dispatch(final String command) {
+        String rest = command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
+        if (rest == null) {
+            final String word = command.split(" ", 2)[0];
+            if (commands.handles(word)) {
+                return String.join("\n", commands.dispatch(command)) + "\n";
+            }
+            return "refused: unknown command '" + (word.length() > 64 ? word.substring(0, 64) + "..." : word)
+                    + "' (known: reload [" + ALLOW_TABLE_RESIZE + "] [FILE]"
+                    + (commands.commands().isEmpty() ? "" : ", " + String.join(", ", commands.commands())) + ")\n";
+        }
+        final boolean allowResize = rest.equals(ALLOW_TABLE_RESIZE) || rest.startsWith(ALLOW_TABLE_RESIZE + " ");
+        if (allowResize) {
+            rest = rest.substring(ALLOW_TABLE_RESIZE.length()).strip();
+        }
+        final String named = rest.isEmpty() ? null : rest;
+        if (named != null && !isOurFile(named)) {
+            return "refused: this forwarder re-reads " + configFile + ", the file it was started with, not " + named
+                    + "; put the new configuration there first\n";
+        }
+        try {
+            final List<String> report = requestReload(allowResize).get(REPLY_TIMEOUT_S, TimeUnit.SECONDS);
+            return String.join("\n", report) + "\n";
+        } catch (final Exception ex) {
+            return "refused: " + ex + "\n";
+        }
+    }
+
+    private static void reply(final SocketChannel client, final String text) {
+        try {
+            final ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (out.hasRemaining()) {
+                client.write(out);
+            }
+        } catch (final IOException ignored) {
+            // The client went away (or hung past its deadline and was closed): nothing to tell.
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel client) {
+        try {
+            client.close();
+        } catch (final IOException ignored) {
+            // Already closed.
         }
     }
 
@@ -151,6 +275,7 @@ public final class ControlServer implements AutoCloseable {
     public void close() {
         try {
             server.close();
+            timer.shutdownNow();
             Files.deleteIfExists(path);
         } catch (final IOException ignored) {
             // Best effort on shutdown.
