@@ -40,13 +40,14 @@ public final class LiveState {
             final ServiceTable table = service.table;
             lines.add(String.format(
                     Locale.ROOT,
-                    "service %s match=%s M=%d digest=%s healthy=%d seed=%d generation=%d",
+                    "service %s match=%s M=%d digest=%s healthy=%d seed=%d hash=%s generation=%d",
                     service.name,
                     match(table),
                     table.size(),
                     table.digestHex(),
                     service.healthyBackends,
                     table.seed(),
+                    table.config().hashFields().name().toLowerCase(Locale.ROOT),
                     snapshot.generation));
             final ServiceDefinition definition = configured != null ? configured.service(service.name) : null;
             for (int i = 0; i < table.backendCount(); i++) {
