@@ -55,6 +55,9 @@ public final class ControlServer implements AutoCloseable {
     /** A client has this long to send its request line once connected. */
     static final long REQUEST_TIMEOUT_MS = 5_000;
 
+    /** What is read and discarded of an oversized request before the connection is closed. */
+    static final int MAX_DISCARD_BYTES = 1 << 20;
+
     /** Requests answered at once; each holds one virtual thread. */
     static final int MAX_CLIENTS = 8;
 
@@ -67,6 +70,8 @@ public final class ControlServer implements AutoCloseable {
     private final ControlCommands commands;
     /** Requests under way; past it a client is refused at once rather than queued. */
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    /** Clients being told "busy". */
+    private final Semaphore refusals = new Semaphore(MAX_CLIENTS);
     /** Closes a client that has not finished by its deadline (one small daemon thread). */
     private final ScheduledExecutorService timer;
 
@@ -149,8 +154,7 @@ public final class ControlServer implements AutoCloseable {
             }
             if (!clients.tryAcquire()) {
                 // Never queue behind clients that hang: the surplus is told and closed at once.
-                reply(client, "refused: busy (" + MAX_CLIENTS + " requests under way); try again\n");
-                closeQuietly(client);
+                refuseBusy(client);
                 continue;
             }
             Thread.ofVirtual().name("levitate-control-client").start(() -> {
@@ -162,6 +166,30 @@ public final class ControlServer implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * Past {@value #MAX_CLIENTS} requests under way: the client is told so on a short-lived thread
+     * of its own (at most as many again, each closed within a second); past that it is closed
+     * unanswered. Its request is read and discarded first: closing with unread input would reset
+     * the connection before the client read the reply.
+     */
+    private void refuseBusy(final SocketChannel client) {
+        if (!refusals.tryAcquire()) {
+            closeQuietly(client);
+            return;
+        }
+        Thread.ofVirtual().name("levitate-control-busy").start(() -> {
+            final ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(client), 1, TimeUnit.SECONDS);
+            try {
+                reply(client, "refused: busy (" + MAX_CLIENTS + " requests under way); try again\n");
+                drain(client);
+            } finally {
+                deadline.cancel(false);
+                closeQuietly(client);
+                refusals.release();
+            }
+        });
     }
 
     /**
@@ -185,6 +213,7 @@ public final class ControlServer implements AutoCloseable {
                 reply(
                         client,
                         "refused: request longer than " + MAX_REQUEST_BYTES + " bytes or not ended by a line feed\n");
+                drain(client);
                 return;
             }
             reply(client, dispatch(command));
@@ -239,6 +268,26 @@ public final class ControlServer implements AutoCloseable {
             return String.join("\n", report) + "\n";
         } catch (final Exception ex) {
             return "refused: " + ex + "\n";
+        }
+    }
+
+    /**
+     * After refusing an oversized request: the reply is sent and the rest of the request discarded
+     * (at most {@value #MAX_DISCARD_BYTES} bytes, within the deadline), because closing a Unix socket
+     * with unread input resets the connection and the client would lose the reply.
+     */
+    private static void drain(final SocketChannel client) {
+        try {
+            client.shutdownOutput();
+            final ByteBuffer sink = ByteBuffer.allocate(MAX_REQUEST_BYTES);
+            long discarded = 0;
+            int n;
+            while (discarded < MAX_DISCARD_BYTES && (n = client.read(sink)) >= 0) {
+                discarded += n;
+                sink.clear();
+            }
+        } catch (final IOException ignored) {
+            // Closed at its deadline, or gone.
         }
     }
 
