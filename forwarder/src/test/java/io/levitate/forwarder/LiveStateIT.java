@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LiveStateIT {
     private static final int FLOWS = 1200;
     private static final Pattern FLOW = Pattern.compile(
-            "^flow tcp,([0-9.]+),([0-9]+),198\\.18\\.0\\.10,80 service=web backend=([0-9.]+):0 reason=maglev");
+            "^flow tcp,([0-9.]+),([0-9]+),198\\.18\\.0\\.10,80 service=web backend=([0-9.]+):80 reason=maglev");
 
     @TempDir
     Path dir;
@@ -69,7 +69,7 @@ class LiveStateIT {
                 vip: 198.18.0.10
                 port: 80
                 protocol: tcp
-                backends: [{address: 10.0.2.1}, {address: 10.0.2.2}, {address: 10.0.2.3, weight: 2}, {address: 10.0.2.4}]
+                backends: [{address: 10.0.2.1}, {address: 10.0.2.2}, {address: 10.0.2.3, weight: 200}, {address: 10.0.2.4}]
             """.formatted(ProcessHandle.current().pid(), dir.resolve("counters"), in, out, socket));
         final Map<String, String> answered = new HashMap<>();
         try (LevitateProcess levitate = LevitateProcess.start(
@@ -89,7 +89,7 @@ class LiveStateIT {
                     assertEquals(0, tables.awaitExit(Duration.ofSeconds(60)), String.join("\n", tables.stderr()));
                     final String text = String.join("\n", tables.stdout());
                     assertTrue(text.startsWith("service web match=198.18.0.10:80/tcp M="), text);
-                    assertTrue(text.contains("backend 10.0.2.3:0 weight=2 state=active health=up slots="), text);
+                    assertTrue(text.contains("backend 10.0.2.3:80 weight=200 state=active health=up slots="), text);
                 }
                 try (LevitateProcess json =
                         LevitateProcess.start("tables", "--live", "--json", "--config", config.toString())) {
@@ -117,8 +117,8 @@ class LiveStateIT {
                     "plan", "--fail", "10.0.2.3", "--against", "live", "--socket", socket.toString())) {
                 assertEquals(0, fail.awaitExit(Duration.ofSeconds(60)), String.join("\n", fail.stderr()));
                 final String text = String.join("\n", fail.stdout());
-                assertTrue(text.contains("if 10.0.2.3:0 fails, "), text);
-                assertTrue(text.contains("to 10.0.2.1:0"), text);
+                assertTrue(text.contains("if 10.0.2.3:80 fails, "), text);
+                assertTrue(text.contains("to 10.0.2.1:80"), text);
             }
             final String metrics = new String(
                     java.net
