@@ -124,8 +124,8 @@ public final class Launcher {
 
     /**
      * The control socket's read-only commands: each reads the snapshot the workers use now (an
-     * acquire load of an immutable object), never a worker's own state, so asking never disturbs
-     * forwarding.
+     * acquire load of an immutable object); a worker's conntrack table is asked only through its
+     * mailbox, which the worker answers in its housekeeping, so asking never disturbs forwarding.
      */
     private static ControlCommands liveCommands(final DataPlane dataPlane) {
         return new ControlCommands()
@@ -138,7 +138,8 @@ public final class Launcher {
                 })
                 .register(
                         "lookup",
-                        args -> List.of(LiveState.lookup(dataPlane.snapshot(), LiveState.Flow.parse(args), -1)));
+                        args -> List.of(LiveState.lookupLive(
+                                dataPlane.snapshot(), LiveState.Flow.parse(args), dataPlane.conntrackMailboxes())));
     }
 
     private static ControlServer startControl(

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LiveStateIT {
     private static final int FLOWS = 1200;
     private static final Pattern FLOW = Pattern.compile(
-            "^flow tcp,([0-9.]+),([0-9]+),198\\.18\\.0\\.10,80 service=web backend=([0-9.]+):80 reason=maglev");
+            "^flow tcp,([0-9.]+),([0-9]+),198\\.18\\.0\\.10,80 service=web backend=([0-9.]+):80 reason=(maglev|conntrack)");
 
     @TempDir
     Path dir;
@@ -72,6 +72,7 @@ class LiveStateIT {
                 backends: [{address: 10.0.2.1}, {address: 10.0.2.2}, {address: 10.0.2.3, weight: 200}, {address: 10.0.2.4}]
             """.formatted(ProcessHandle.current().pid(), dir.resolve("counters"), in, out, socket));
         final Map<String, String> answered = new HashMap<>();
+        final Map<String, Integer> reasons = new HashMap<>();
         try (LevitateProcess levitate = LevitateProcess.start(
                 "run", "--config", config.toString(), "--stats-interval", "0.2", "--metrics", "127.0.0.1:0")) {
             final String bound =
@@ -105,6 +106,7 @@ class LiveStateIT {
                     final Matcher m = FLOW.matcher(line);
                     assertTrue(m.find(), line);
                     answered.put(m.group(2), m.group(3));
+                    reasons.merge(m.group(4), 1, Integer::sum);
                 }
             }
             try (LevitateProcess plan = LevitateProcess.start("plan", config.toString(), "--against", "live")) {
@@ -144,7 +146,9 @@ class LiveStateIT {
             assertEquals(e.getValue(), answered.get(e.getKey()), "flow from port " + e.getKey());
             agree++;
         }
-        System.out.printf("LiveStateIT: lookup --live agrees with the data plane for %d of %d flows%n", agree, FLOWS);
+        System.out.printf(
+                "LiveStateIT: lookup --live agrees with the data plane for %d of %d flows (reasons %s)%n",
+                agree, FLOWS, reasons);
     }
 
     private static String request(final Path socket, final String line) throws Exception {

@@ -97,7 +97,7 @@ public final class LookupCommand implements Callable<Integer> {
             }
             final DataPlaneSnapshot snapshot = new SnapshotBuilder().build(result.config(), Map.of());
             for (final LiveState.Flow f : requests) {
-                exit = print(LiveState.lookup(snapshot, f, -1), exit);
+                exit = print(LiveState.lookup(snapshot, f, LiveState.NOT_ASKED), exit);
             }
         }
         System.out.flush();

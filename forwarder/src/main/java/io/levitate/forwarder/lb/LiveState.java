@@ -143,13 +143,47 @@ public final class LiveState {
         }
     }
 
+    /** {@link #lookup}'s conntrack argument when no worker was asked (a configuration file). */
+    public static final int NOT_ASKED = Integer.MIN_VALUE + 1;
+
     /**
-     * Where the workers' Maglev table sends a flow: {@code flow ... service=S backend=B reason=maglev
-     * slot=N M=.. digest=..}, or a {@code refused:} line when no service has the VIP. A flow a worker
-     * already tracks keeps its conntrack backend; {@code conntrackBackend} is that backend's global id
-     * when the caller found one (the reason is then {@code conntrack}), or -1.
+     * {@code lookup} of a running forwarder: asks each worker's conntrack table (through its
+     * {@link ConntrackMailbox}, answered in the worker's housekeeping), then answers as {@link #lookup}.
      */
-    public static String lookup(final DataPlaneSnapshot snapshot, final Flow flow, final int conntrackBackend) {
+    public static String lookupLive(
+            final DataPlaneSnapshot snapshot, final Flow flow, final java.util.List<ConntrackMailbox> workers) {
+        final long[] vip = SnapshotBuilder.halves(flow.vip());
+        final long[] client = SnapshotBuilder.halves(flow.client());
+        final boolean v4 = flow.vip().getAddress().length == 4;
+        final int tracked = workers.isEmpty()
+                ? NOT_ASKED
+                : ConntrackMailbox.ask(
+                        workers,
+                        v4 ? FlowKey.FAMILY_IPV4 : FlowKey.FAMILY_IPV6,
+                        client[0],
+                        client[1],
+                        vip[0],
+                        vip[1],
+                        flow.clientPort(),
+                        flow.vipPort(),
+                        flow.protocol(),
+                        1000);
+        return lookup(snapshot, flow, tracked);
+    }
+
+    /**
+     * Where a flow goes: {@code flow ... service=S backend=B reason=conntrack|maglev|no-backend
+     * slot=N M=.. digest=..}, or a {@code refused:} line when no service has the VIP. A flow a worker
+     * tracks keeps its conntrack backend (reason {@code conntrack}) unless that backend is down,
+     * when the worker rebinds it to Maglev's choice ({@code conntrack=backend-down}); otherwise
+     * Maglev's slot decides ({@code conntrack=miss}, or {@code no-answer} when a worker did not
+     * answer in time).
+     *
+     * @param tracked a backend id, {@link io.levitate.conntrack.ConntrackTable#MISS},
+     *                {@link io.levitate.conntrack.ConntrackTable#RESOLVE},
+     *                {@link ConntrackMailbox#NO_ANSWER} or {@link #NOT_ASKED}
+     */
+    public static String lookup(final DataPlaneSnapshot snapshot, final Flow flow, final int tracked) {
         final boolean v4 = flow.vip().getAddress().length == 4;
         final long[] vip = SnapshotBuilder.halves(flow.vip());
         final long[] client = SnapshotBuilder.halves(flow.client());
@@ -177,12 +211,18 @@ public final class LiveState {
         final int number = table.lookup(hash);
         final String maglev = number < 0 ? "none" : table.backend(number).identity();
         final String head = "flow " + flow.words().replace(' ', ',') + " service=" + service.name;
-        if (conntrackBackend >= 0 && conntrackBackend < snapshot.backendCount()) {
-            return head + " backend=" + identityOf(snapshot.backendName(conntrackBackend)) + " reason=conntrack"
-                    + " maglev=" + maglev + " slot=" + slot + " M=" + table.size() + " digest=" + table.digestHex();
+        final String where = " slot=" + slot + " M=" + table.size() + " digest=" + table.digestHex();
+        if (tracked >= 0 && tracked < snapshot.backendCount()) {
+            return head + " backend=" + identityOf(snapshot.backendName(tracked)) + " reason=conntrack maglev=" + maglev
+                    + where;
         }
-        return head + " backend=" + maglev + " reason=" + (number < 0 ? "no-backend" : "maglev") + " slot=" + slot
-                + " M=" + table.size() + " digest=" + table.digestHex();
+        final String conntrack = switch (tracked) {
+            case NOT_ASKED -> "";
+            case io.levitate.conntrack.ConntrackTable.RESOLVE -> " conntrack=backend-down";
+            case ConntrackMailbox.NO_ANSWER -> " conntrack=no-answer";
+            default -> " conntrack=miss";
+        };
+        return head + " backend=" + maglev + " reason=" + (number < 0 ? "no-backend" : "maglev") + conntrack + where;
     }
 
     /** "service/address:port" (a backend label) to "address:port". */
