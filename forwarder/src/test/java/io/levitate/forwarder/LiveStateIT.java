@@ -64,6 +64,7 @@ class LiveStateIT {
               gateways: {ipv4: 10.0.1.1}
             hash_seed: 7
             control: {socket: %s}
+            conntrack: {timeouts: {tcp_syn: 300s}}
             services:
               - name: web
                 vip: 198.18.0.10
@@ -146,6 +147,8 @@ class LiveStateIT {
             assertEquals(e.getValue(), answered.get(e.getKey()), "flow from port " + e.getKey());
             agree++;
         }
+        // Every flow is still tracked (SYN-only timeout 300 s): the answers came from the workers' tables.
+        assertEquals(Map.of("conntrack", FLOWS), reasons, "each worker's conntrack answered through its mailbox");
         System.out.printf(
                 "LiveStateIT: lookup --live agrees with the data plane for %d of %d flows (reasons %s)%n",
                 agree, FLOWS, reasons);
