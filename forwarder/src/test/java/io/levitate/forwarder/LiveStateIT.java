@@ -120,7 +120,7 @@ class LiveStateIT {
                     "plan", "--fail", "10.0.2.3", "--against", "live", "--socket", socket.toString())) {
                 assertEquals(0, fail.awaitExit(Duration.ofSeconds(60)), String.join("\n", fail.stderr()));
                 final String text = String.join("\n", fail.stdout());
-                assertTrue(text.contains("if 10.0.2.3:80 fails, "), text);
+                assertTrue(text.contains("service web 198.18.0.10:80/tcp: if 10.0.2.3:80 fails, "), text);
                 assertTrue(text.contains("to 10.0.2.1:80"), text);
             }
             final String metrics = new String(

@@ -35,18 +35,23 @@ final class LivePlan {
         return table;
     }
 
-    /** Per service holding {@code backend}: the share of new flows that move if it goes down, and where to. */
-    static String fail(final List<ServiceTable> tables, final String backend) {
+    /**
+     * Per service holding {@code backend}: the share of new flows that move if it goes down, and
+     * where to, from the slots that differ between the table now and the table with it down (its
+     * own slots, and the few others a Maglev rebuild reshuffles).
+     */
+    static String fail(final Map<String, ServiceTable> tables, final String backend) {
         final StringBuilder out = new StringBuilder();
         int matched = 0;
-        for (final ServiceTable table : tables) {
+        for (final Map.Entry<String, ServiceTable> entry : tables.entrySet()) {
+            final ServiceTable table = entry.getValue();
             for (int i = 0; i < table.backendCount(); i++) {
                 final Backend b = table.backend(i);
                 if (!matches(b, backend)) {
                     continue;
                 }
                 matched++;
-                final String name = LiveMatch.of(table);
+                final String name = entry.getKey() + " " + LiveMatch.of(table);
                 if (b.state() == BackendState.DOWN || table.slotCount(i) == 0) {
                     out.append("service ")
                             .append(name)

@@ -6,8 +6,9 @@ import io.levitate.forwarder.config.ConfigResult;
 import io.levitate.maglev.ServiceTable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,7 +61,7 @@ public final class PlanCommand implements Callable<Integer> {
     public Integer call() {
         final PrintWriter out = commandSpec.commandLine().getOut();
         if (fail != null) {
-            final List<ServiceTable> tables = LIVE.equals(against) ? liveTables() : fileTables();
+            final Map<String, ServiceTable> tables = LIVE.equals(against) ? liveTables() : fileTables();
             out.print(LivePlan.fail(tables, fail));
             out.flush();
             return LevitateCli.EXIT_OK;
@@ -100,17 +101,17 @@ public final class PlanCommand implements Callable<Integer> {
     /** The word of {@code --against} that asks the running forwarder. */
     static final String LIVE = "live";
 
-    private List<ServiceTable> liveTables() {
+    private Map<String, ServiceTable> liveTables() {
         final List<String> lines =
                 ControlClient.checked(ControlClient.request(ControlClient.socket(socket, file, "plan"), "tables"));
-        final List<ServiceTable> tables = new ArrayList<>();
+        final Map<String, ServiceTable> tables = new LinkedHashMap<>();
         for (final LiveLines.Service service : LiveLines.services(lines)) {
-            tables.add(LivePlan.rebuilt(service));
+            tables.put(service.name(), LivePlan.rebuilt(service));
         }
         return tables;
     }
 
-    private List<ServiceTable> fileTables() {
+    private Map<String, ServiceTable> fileTables() {
         if (file == null) {
             throw new LevitateCli.UsageException("plan --fail needs FILE, or --against live");
         }
@@ -119,6 +120,10 @@ public final class PlanCommand implements Callable<Integer> {
             throw new LevitateException("invalid configuration: "
                     + result.errors().getFirst() + " (levitate check " + file + " lists every error)");
         }
-        return new ArrayList<>(result.config().buildTables().values());
+        final Map<String, ServiceTable> tables = new LinkedHashMap<>();
+        result.config()
+                .services()
+                .forEach(s -> tables.put(s.name(), s.buildTable(result.config().hashSeed())));
+        return tables;
     }
 }
