@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -180,12 +181,12 @@ public final class ControlServer implements AutoCloseable {
             return;
         }
         Thread.ofVirtual().name("levitate-control-busy").start(() -> {
-            final ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(client), 1, TimeUnit.SECONDS);
+            final Cancellable deadline = closeAt(client, 1000);
             try {
                 reply(client, "refused: busy (" + MAX_CLIENTS + " requests under way); try again\n");
                 drain(client);
             } finally {
-                deadline.cancel(false);
+                deadline.cancel();
                 closeQuietly(client);
                 refusals.release();
             }
@@ -198,16 +199,16 @@ public final class ControlServer implements AutoCloseable {
      * control thread never wait for it.
      */
     private void answer(final SocketChannel client) {
-        ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(client), REQUEST_TIMEOUT_MS, MILLISECONDS);
+        Cancellable deadline = closeAt(client, REQUEST_TIMEOUT_MS);
         final String command;
         try {
             command = readRequest(client);
         } catch (final IOException ex) {
             return;
         } finally {
-            deadline.cancel(false);
+            deadline.cancel();
         }
-        deadline = timer.schedule(() -> closeQuietly(client), REPLY_TIMEOUT_S + 5, TimeUnit.SECONDS);
+        deadline = closeAt(client, TimeUnit.SECONDS.toMillis(REPLY_TIMEOUT_S + 5));
         try {
             if (command == null) {
                 reply(
@@ -218,7 +219,7 @@ public final class ControlServer implements AutoCloseable {
             }
             reply(client, dispatch(command));
         } finally {
-            deadline.cancel(false);
+            deadline.cancel();
         }
     }
 
@@ -300,6 +301,26 @@ public final class ControlServer implements AutoCloseable {
         } catch (final IOException ignored) {
             // The client went away (or hung past its deadline and was closed): nothing to tell.
         }
+    }
+
+    /**
+     * Closes {@code client} after {@code delayMs} unless the returned deadline is cancelled first; at
+     * once when the server is closing (its timer is shut down).
+     */
+    private Cancellable closeAt(final SocketChannel client, final long delayMs) {
+        try {
+            final ScheduledFuture<?> future = timer.schedule(() -> closeQuietly(client), delayMs, MILLISECONDS);
+            return () -> future.cancel(false);
+        } catch (final RejectedExecutionException closing) {
+            closeQuietly(client);
+            return () -> {};
+        }
+    }
+
+    /** A deadline that may be called off. */
+    @FunctionalInterface
+    private interface Cancellable {
+        void cancel();
     }
 
     private static void closeQuietly(final SocketChannel client) {
