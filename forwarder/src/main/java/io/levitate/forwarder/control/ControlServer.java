@@ -151,6 +151,8 @@ public final class ControlServer implements AutoCloseable {
                 if (!server.isOpen()) {
                     return;
                 }
+                // Out of file descriptors, say: do not spin on it.
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
                 continue;
             }
             if (!clients.tryAcquire()) {
@@ -172,8 +174,8 @@ public final class ControlServer implements AutoCloseable {
     /**
      * Past {@value #MAX_CLIENTS} requests under way: the client is told so on a short-lived thread
      * of its own (at most as many again, each closed within a second); past that it is closed
-     * unanswered. Its request is read and discarded first: closing with unread input would reset
-     * the connection before the client read the reply.
+     * unanswered. After the reply its request is read and discarded: closing with unread input
+     * would reset the connection before the client read the reply.
      */
     private void refuseBusy(final SocketChannel client) {
         if (!refusals.tryAcquire()) {
