@@ -359,6 +359,50 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     /**
+     * What {@link #lookupV4} would answer, without its effects: no clock or state update, no
+     * counter, no expiry, nothing remembered for {@link #rebindLastHit}. For an operator's question
+     * ({@code levitate lookup --live}); like every method of this table, only the worker that owns
+     * it may call it.
+     *
+     * @return the backend id, {@link #MISS} (absent or expired) or {@link #RESOLVE} (its backend is down)
+     */
+    public int peekV4(int src, int dst, int srcPort, int dstPort, int proto, long now) {
+        final int ports = ports(srcPort, dstPort);
+        final long h = hashV4(src, dst, ports, proto & 0xFF);
+        return peek(
+                find(
+                        h,
+                        0L,
+                        V4_MAPPED | (src & 0xFFFF_FFFFL),
+                        0L,
+                        V4_MAPPED | (dst & 0xFFFF_FFFFL),
+                        ports,
+                        proto & 0xFF),
+                proto & 0xFF,
+                now);
+    }
+
+    /** {@link #peekV4} for an IPv6 flow (addresses as two big-endian longs each). */
+    public int peekV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto, long now) {
+        final int ports = ports(srcPort, dstPort);
+        final long h = hashV6(srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF);
+        return peek(find(h, srcHi, srcLo, dstHi, dstLo, ports, proto & 0xFF), proto & 0xFF, now);
+    }
+
+    private int peek(long x, int proto, long now) {
+        if (x < 0) {
+            return MISS;
+        }
+        final long base = base(x);
+        final int k = lane(x);
+        if (expired(proto, Memory.getByte(base + H_STATE + k), Memory.getLong(hot(base, k) + LAST_SEEN), now)) {
+            return MISS;
+        }
+        final int backend = Memory.getInt(hot(base, k) + BACKEND);
+        return backendStates.isDown(backend) ? RESOLVE : backend;
+    }
+
+    /**
      * The hash {@link #bucketLines}, {@link #recordToPrefetch} and {@link #lookupV4} use for an IPv4
      * key, for a caller that prefetches a burst's entries in steps (and then looks them up with
      * {@link #lookupV4Hashed} or {@link #lookupV4Hinted}).

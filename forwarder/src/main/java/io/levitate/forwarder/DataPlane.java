@@ -10,6 +10,7 @@ import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
 import io.levitate.forwarder.config.LevitateConfig;
 import io.levitate.forwarder.config.NeighbourSettings;
+import io.levitate.forwarder.lb.ConntrackMailbox;
 import io.levitate.forwarder.lb.ControlResponder;
 import io.levitate.forwarder.lb.DataPlaneSnapshot;
 import io.levitate.forwarder.lb.LoadBalancerAgent;
@@ -79,6 +80,7 @@ public final class DataPlane implements AutoCloseable {
     private final List<WorkerStartup> startups = new ArrayList<>();
     private final List<WorkerStats> workerStats = new ArrayList<>();
     private final List<ConntrackTable> conntracks = new ArrayList<>();
+    private final List<ConntrackMailbox> mailboxes = new ArrayList<>();
     private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
     private Neighbours neighbours;
     /** Configuration, snapshots, health checks and reload (null in L2 mode). */
@@ -445,6 +447,7 @@ public final class DataPlane implements AutoCloseable {
                     .perPort(encapsulators, responders)
                     .reporting(stats, counters, startup)
                     .build());
+            mailboxes.add(agent.mailbox());
             launch(agent, counters, startup);
             workerStats.add(stats);
         }
@@ -557,6 +560,11 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /** Conntrack tables, one per worker (empty in L2 mode); their counters are readable from any thread. */
+    /** Each load-balancing worker's conntrack mailbox (empty in L2 mode). */
+    public List<ConntrackMailbox> conntrackMailboxes() {
+        return List.copyOf(mailboxes);
+    }
+
     public List<ConntrackTable> conntracks() {
         return List.copyOf(conntracks);
     }

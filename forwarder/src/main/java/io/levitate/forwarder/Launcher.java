@@ -2,9 +2,11 @@ package io.levitate.forwarder;
 
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.core.runtime.RuntimeDirectories;
+import io.levitate.forwarder.control.ControlCommands;
 import io.levitate.forwarder.control.ControlServer;
 import io.levitate.forwarder.counters.CountersFile;
 import io.levitate.forwarder.lb.LbCountersPublisher;
+import io.levitate.forwarder.lb.LiveState;
 import io.levitate.forwarder.metrics.PrometheusExporter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -83,7 +85,7 @@ public final class Launcher {
                     : new LbCountersPublisher(counters.manager(), dataPlane.workerStats(), dataPlane.conntracks());
             control = spec.config() == null
                     ? null
-                    : startControl(spec.config().control().socket(), configFile);
+                    : startControl(spec.config().control().socket(), configFile, liveCommands(dataPlane));
             final ControlServer controlServer = control;
             Signal.handle(new Signal("HUP"), signal -> {
                 if (controlServer != null) {
@@ -120,9 +122,30 @@ public final class Launcher {
         }
     }
 
-    private static ControlServer startControl(final Path socket, final Path configFile) {
+    /**
+     * The control socket's read-only commands: each reads the snapshot the workers use now (an
+     * acquire load of an immutable object); a worker's conntrack table is asked only through its
+     * mailbox, which the worker answers in its housekeeping, so asking never disturbs forwarding.
+     */
+    private static ControlCommands liveCommands(final DataPlane dataPlane) {
+        return new ControlCommands()
+                .register("tables", args -> {
+                    if (!args.isEmpty()) {
+                        throw new IllegalArgumentException("tables takes no argument");
+                    }
+                    return LiveState.tables(
+                            dataPlane.snapshot(), dataPlane.controlPlane().config());
+                })
+                .register(
+                        "lookup",
+                        args -> List.of(LiveState.lookupLive(
+                                dataPlane.snapshot(), LiveState.Flow.parse(args), dataPlane.conntrackMailboxes())));
+    }
+
+    private static ControlServer startControl(
+            final Path socket, final Path configFile, final ControlCommands commands) {
         try {
-            return new ControlServer(socket, configFile);
+            return new ControlServer(socket, configFile, commands);
         } catch (final IOException ex) {
             throw new LevitateException("cannot open the control socket " + socket + ": " + ex.getMessage(), ex);
         }
@@ -148,7 +171,11 @@ public final class Launcher {
             }
             final List<SingleWriterRecorder> recorders = new ArrayList<>();
             dataPlane.workerStats().forEach(s -> recorders.add(s.burstLatency));
-            final PrometheusExporter started = new PrometheusExporter(listen, counters.reader(), recorders);
+            final PrometheusExporter started = new PrometheusExporter(
+                    listen,
+                    counters.reader(),
+                    recorders,
+                    spec.config() == null ? text -> {} : text -> LiveState.prometheus(dataPlane.snapshot(), text));
             out.println("levitate: metrics on http://"
                     + (listen.getAddress() != null
                             ? io.levitate.packet.Addresses.withPort(

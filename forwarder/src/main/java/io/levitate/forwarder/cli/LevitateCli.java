@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ReloadCommand.class,
             CheckCommand.class,
             PlanCommand.class,
+            LookupCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class LevitateCli {

@@ -71,6 +71,8 @@ public final class LoadBalancerAgent implements Agent {
     private final long kernel;
     private final AtomicReference<DataPlaneSnapshot> published;
     private final ConntrackTable conntrack;
+    /** Questions of the control side about this worker's conntrack table, answered in housekeeping. */
+    private final ConntrackMailbox mailbox = new ConntrackMailbox();
     /** By port position: each port has its own MAC. */
     private final GreEncapsulator[] encapsulators;
 
@@ -401,6 +403,11 @@ public final class LoadBalancerAgent implements Agent {
         return new long[] {burstPackets, tagStagePackets, recordStagePackets};
     }
 
+    /** Where the control side asks this worker about its conntrack table ({@code levitate lookup --live}). */
+    public ConntrackMailbox mailbox() {
+        return mailbox;
+    }
+
     /** Tests: one housekeeping pass as {@link #doWork} makes it, with the newest snapshot taken first. */
     void housekeepingNow(final long nowMs) {
         acquireSnapshot();
@@ -410,6 +417,7 @@ public final class LoadBalancerAgent implements Agent {
     private void housekeeping(final long nowMs) {
         final long passes = conntrack.sweeps();
         conntrack.expireSlice(nowMs, EXPIRY_SLICE);
+        mailbox.serve(conntrack, nowMs);
         publish();
         if (conntrack.sweeps() != passes) {
             // After the statistics: whoever reuses an id on the strength of this has the final

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
@@ -31,6 +32,7 @@ public final class PrometheusExporter implements AutoCloseable {
 
     private final HttpServer server;
     private final CountersReader counters;
+    private final Consumer<PrometheusText> live;
     private final List<SingleWriterRecorder> recorders;
     private final List<Histogram> cumulative = new ArrayList<>();
     /**
@@ -42,6 +44,20 @@ public final class PrometheusExporter implements AutoCloseable {
     public PrometheusExporter(
             final InetSocketAddress listen, final CountersReader counters, final List<SingleWriterRecorder> recorders)
             throws IOException {
+        this(listen, counters, recorders, text -> {});
+    }
+
+    /**
+     * @param live writes the samples read from the running state rather than from counters (the
+     *             per-service table info), on each scrape
+     */
+    public PrometheusExporter(
+            final InetSocketAddress listen,
+            final CountersReader counters,
+            final List<SingleWriterRecorder> recorders,
+            final Consumer<PrometheusText> live)
+            throws IOException {
+        this.live = live;
         this.counters = counters;
         this.recorders = List.copyOf(recorders);
         this.intervals = new Histogram[recorders.size()];
@@ -92,6 +108,7 @@ public final class PrometheusExporter implements AutoCloseable {
             }
             text.sample("levitate_burst_latency_seconds_count", total.getTotalCount(), "worker", worker);
         }
+        live.accept(text);
         return text.toString();
     }
 

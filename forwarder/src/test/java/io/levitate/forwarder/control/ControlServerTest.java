@@ -103,4 +103,23 @@ class ControlServerTest {
             assertEquals("ok\n", plain.get(30, TimeUnit.SECONDS));
         }
     }
+
+    /**
+     * A client that connects and never writes must not keep the next client from its answer (the
+     * server used to read each client to its end on its one thread, so one hanging client stopped
+     * every reload).
+     */
+    @Test
+    void aClientThatConnectsAndHangsBlocksNobody() throws Exception {
+        final Path own = Files.writeString(dir.resolve("levitate.yaml"), "# the running file\n");
+        final Path other = Files.writeString(dir.resolve("new.yaml"), "# another\n");
+        final Path socket = dir.resolve("ctl/control.sock");
+        try (ControlServer ignored = new ControlServer(socket, own);
+                SocketChannel hanging = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            hanging.connect(UnixDomainSocketAddress.of(socket));
+            final String reply = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(3), () -> request(socket, "reload " + other));
+            assertTrue(reply.startsWith("refused: this forwarder re-reads"), reply);
+        }
+    }
 }
