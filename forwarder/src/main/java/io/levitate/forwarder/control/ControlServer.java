@@ -1,6 +1,7 @@
 package io.levitate.forwarder.control;
 
 import io.levitate.core.runtime.RuntimeDirectories;
+import io.levitate.forwarder.capture.CaptureService;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Accepts {@code reload} requests on a Unix-domain socket (mode 0600 in a 0700 directory: root
- * only) and queues them for the control thread. Protocol: the client writes one line,
+ * only) and queues them for the control thread; hands {@code capture} requests, with their
+ * connection, to the {@link CaptureService} when one is offered ({@link #capture}). Protocol: the client writes one line,
  * {@code reload [allow-table-resize] [FILE]}; the server answers with report lines and a final
  * {@code ok} or {@code refused}, then closes. {@code allow-table-resize} lets a service's table size
  * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does).
@@ -42,6 +44,8 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread thread;
     private final Queue<ReloadRequest> requests = new ConcurrentLinkedQueue<>();
+    /** Takes {@code capture ...} requests (and their connections), or null: none offered. */
+    private volatile CaptureService capture;
 
     /** The request word that also allows a change of table size: {@code reload allow-table-resize [FILE]}. */
     public static final String ALLOW_TABLE_RESIZE = "allow-table-resize";
@@ -89,6 +93,14 @@ public final class ControlServer implements AutoCloseable {
         return reply;
     }
 
+    /**
+     * Offers {@code levitate capture} on this socket: a {@code capture [KEY=VALUE...]} request's
+     * connection is handed to {@code service}, which streams pcapng on it until the capture ends.
+     */
+    public void capture(final CaptureService service) {
+        this.capture = service;
+    }
+
     /** The control thread takes the next pending request, or null. */
     public ReloadRequest nextRequest() {
         return requests.poll();
@@ -96,7 +108,10 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve() {
         while (server.isOpen()) {
-            try (SocketChannel client = server.accept()) {
+            SocketChannel client = null;
+            boolean handedOff = false;
+            try {
+                client = server.accept();
                 final ByteBuffer in = ByteBuffer.allocate(MAX_REQUEST_BYTES);
                 while (in.hasRemaining()
                         && client.read(in) > 0
@@ -105,6 +120,19 @@ public final class ControlServer implements AutoCloseable {
                 }
                 final String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
                 final String command = (line.indexOf('\n') >= 0 ? line.substring(0, line.indexOf('\n')) : line).strip();
+                final CaptureService captures = capture;
+                if (captures != null
+                        && (command.equals(CaptureService.COMMAND)
+                                || command.startsWith(CaptureService.COMMAND + " "))) {
+                    final String refusal = captures.start(command.substring(CaptureService.COMMAND.length()), client);
+                    if (refusal == null) {
+                        // The capture owns the connection now: it must outlive this request.
+                        handedOff = true;
+                        continue;
+                    }
+                    client.write(ByteBuffer.wrap(refusal.getBytes(StandardCharsets.UTF_8)));
+                    continue;
+                }
                 String reply;
                 String rest =
                         command.equals("reload") ? "" : command.startsWith("reload ") ? command.substring(7) : null;
@@ -133,7 +161,19 @@ public final class ControlServer implements AutoCloseable {
                 if (!server.isOpen()) {
                     return;
                 }
+            } finally {
+                if (client != null && !handedOff) {
+                    closeQuietly(client);
+                }
             }
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel client) {
+        try {
+            client.close();
+        } catch (final IOException ignored) {
+            // The reply is sent or lost either way.
         }
     }
 
