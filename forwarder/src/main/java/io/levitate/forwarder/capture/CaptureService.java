@@ -161,7 +161,7 @@ public final class CaptureService {
                 while (!stopped && !clientGone && !limitReached()) {
                     int read = 0;
                     for (final CaptureTap t : taps) {
-                        read += t.ring.read(this, FRAMES_PER_READ);
+                        read += t.drain(this, FRAMES_PER_READ);
                         if (writer.remaining() < PcapngWriter.packetSize(request.snaplen(), 256)) {
                             flush();
                         }

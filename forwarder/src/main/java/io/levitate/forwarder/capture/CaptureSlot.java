@@ -14,11 +14,13 @@ public final class CaptureSlot {
         return tap;
     }
 
-    void install(final CaptureTap tap) {
+    /** The capture service (and tests): from the next burst on, the worker feeds {@code tap}. */
+    public void install(final CaptureTap tap) {
         this.tap = tap;
     }
 
-    void remove() {
+    /** The capture service (and tests): from the next burst on, the worker copies nothing. */
+    public void remove() {
         this.tap = null;
     }
 }

@@ -4,6 +4,7 @@ import io.levitate.dpdk.Mbuf;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -31,15 +32,15 @@ public final class CaptureTap {
     /** {@link #before}: the frame matches, but no rx record was claimed (rx not asked for, or the ring was full). */
     public static final int MATCH = -1;
 
-    static final int TIME = 0;
-    static final int ORIGINAL_LENGTH = 8;
-    static final int WORKER = 12;
-    static final int VERDICT = 16;
-    static final int REASON = 20;
-    static final int SERVICE = 24;
-    static final int BACKEND = 28;
-    static final int CAPTURED_LENGTH = 32;
-    static final int HEADER = 40;
+    public static final int TIME = 0;
+    public static final int ORIGINAL_LENGTH = 8;
+    public static final int WORKER = 12;
+    public static final int VERDICT = 16;
+    public static final int REASON = 20;
+    public static final int SERVICE = 24;
+    public static final int BACKEND = 28;
+    public static final int CAPTURED_LENGTH = 32;
+    public static final int HEADER = 40;
 
     private static final VarHandle FULL;
     private static final VarHandle COPIED;
@@ -57,7 +58,7 @@ public final class CaptureTap {
     private final int worker;
     private final CaptureFilter filter;
     private final int snaplen;
-    final OneToOneRingBuffer ring;
+    private final OneToOneRingBuffer ring;
     private final UnsafeBuffer buffer;
     /** Re-pointed at each frame copied: a view of native memory, never allocated per packet. */
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
@@ -72,13 +73,21 @@ public final class CaptureTap {
     /**
      * @param ringBytes the ring's capacity, a power of two (records need {@link #HEADER} + snaplen + 8 bytes each)
      */
-    CaptureTap(final int worker, final CaptureFilter filter, final int snaplen, final int ringBytes) {
+    public CaptureTap(final int worker, final CaptureFilter filter, final int snaplen, final int ringBytes) {
         this.worker = worker;
         this.filter = filter;
         this.snaplen = snaplen;
         final ByteBuffer memory = ByteBuffer.allocateDirect(ringBytes + RingBufferDescriptor.TRAILER_LENGTH);
         this.buffer = new UnsafeBuffer(memory);
         this.ring = new OneToOneRingBuffer(buffer);
+    }
+
+    /**
+     * The capture thread: hands up to {@code limit} committed records to {@code handler} (type: the
+     * point; offset: the metadata, then the frame at {@link #HEADER}) and frees their space.
+     */
+    public int drain(final MessageHandler handler, final int limit) {
+        return ring.read(handler, limit);
     }
 
     public int worker() {
