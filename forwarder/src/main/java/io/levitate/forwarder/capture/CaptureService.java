@@ -43,6 +43,7 @@ public final class CaptureService {
     private final IntFunction<String> backendNames;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Session session;
+    private volatile Thread thread;
 
     /**
      * @param slots        one per worker, the ones the workers were built with
@@ -96,17 +97,29 @@ public final class CaptureService {
         }
         final Session s = new Session(request, client);
         session = s;
-        final Thread thread = new Thread(s::run, "levitate-capture");
-        thread.setDaemon(true);
-        thread.start();
+        final Thread t = new Thread(s::run, "levitate-capture");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
         return null;
     }
 
-    /** Stops a running capture (forwarder shutdown); returns at once, the session ends within {@link #CLIENT_CHECK_MS}. */
+    /**
+     * Stops a running capture (forwarder shutdown) and waits (a second at most) for its session to
+     * end, so its client gets the closing statistics before the process exits.
+     */
     public void stop() {
         final Session s = session;
         if (s != null) {
             s.stopped = true;
+        }
+        final Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(1000);
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -152,11 +165,12 @@ public final class CaptureService {
         void run() {
             try {
                 client.configureBlocking(false);
-                writer.header(request.snaplen(), "levitate capture");
-                flush();
+                // Taps first: a client that has read the header knows every later frame is seen.
                 for (int w = 0; w < slots.length; w++) {
                     slots[w].install(taps[w]);
                 }
+                writer.header(request.snaplen(), "levitate capture");
+                flush();
                 long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLIENT_CHECK_MS);
                 while (!stopped && !clientGone && !limitReached()) {
                     int read = 0;

@@ -228,11 +228,11 @@ public final class CaptureCommand implements Callable<Integer> {
                 }
                 out.write(h.array());
                 out.write(body);
+                // Every block out at once (as tcpdump -U): a reader of a pipe sees frames as they come,
+                // and whoever stops this command loses nothing already received.
+                out.flush();
                 if (type == PcapngWriter.EPB) {
                     frames++;
-                    if (frames % 64 == 0) {
-                        out.flush();
-                    }
                 } else if (type == PcapngWriter.ISB) {
                     final String comment = statisticsComment(body);
                     if (comment != null) {
