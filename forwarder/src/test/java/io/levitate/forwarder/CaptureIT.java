@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * pcapng header, which the forwarder sends once the taps are in) before the frames it should see
  * are written.
  *
- * The worker blocks in its rx burst until the FIFO has a burst's worth of frames ({@link #fillers}).
+ * The worker blocks in its rx burst until the FIFO has a burst's worth of frames, so the test
+ * writes a frame to another service every millisecond between phases ({@link #feed}).
  *
  * <p>Phase A: a capture of one VIP's frames as received and as sent holds exactly the input frames
  * to that VIP and exactly the output's tunnel packets of that VIP (byte for byte, tshark saying
@@ -38,8 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CaptureIT {
     private static final String VIP = "198.18.0.1";
     private static final String DNS_VIP = "198.18.0.2";
-    /** More than a burst (the forwarder's default burst is 32). */
-    private static final int FILLERS = 40;
 
     @TempDir
     Path dir;
@@ -124,7 +123,6 @@ class CaptureIT {
         writer.setDaemon(true);
         writer.start();
         phases.add(TestFrames.gatewaysIntroduced());
-        final int gateways = TestFrames.gatewaysIntroduced().size();
         try (LevitateProcess levitate = LevitateProcess.start(
                 "run", "--config", config.toString(), "--stats-interval", "0.2", "--metrics", "127.0.0.1:0")) {
             levitate.awaitLine(l -> l.contains("levitate: forwarding"), Duration.ofSeconds(60));
@@ -145,7 +143,6 @@ class CaptureIT {
                     "2048");
             awaitHeader(a, captureA);
             phases.add(phaseA);
-            phases.add(fillers(0));
             awaitFrames(a, 2 * web.size());
             captureA.kill();
             captureA.awaitExit(Duration.ofSeconds(10));
@@ -158,11 +155,8 @@ class CaptureIT {
             awaitHeader(b, captureB);
             // Phase B: malformed frames among valid ones, drops only.
             phases.add(phaseB);
-            phases.add(fillers(1));
-            phases.add(List.of()); // end of input
-            final int afterB = gateways + phaseA.size() + phaseB.size() + 2 * FILLERS;
-            levitate.awaitLine(l -> l.contains("w0 rx " + afterB + " "), Duration.ofSeconds(30));
             awaitFrames(b, 2 * reasons.size()); // each drop as received and where it was dropped
+            phases.add(List.of()); // end of input
             levitate.terminate();
             assertEquals(0, levitate.awaitExit(Duration.ofSeconds(60)), String.join("\n", levitate.stderr()));
             assertEquals(0, captureB.awaitExit(Duration.ofSeconds(10)), String.join("\n", captureB.stderr()));
@@ -235,19 +229,6 @@ class CaptureIT {
         }
     }
 
-    /**
-     * A burst's worth of frames to the other service (tunnelled: neither the first capture's VIP nor
-     * a drop). net_pcap reads a FIFO with blocking reads and fills a burst before it returns, so a
-     * phase's last frames are handled only once the next frames arrive: these push them through.
-     */
-    private static List<byte[]> fillers(final int phase) {
-        final List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < FILLERS; i++) {
-            frames.add(TestFrames.l4("203.0.114." + (1 + i), DNS_VIP, 17, 6000 + 100 * phase + i, 53, 0));
-        }
-        return frames;
-    }
-
     private static void fixChecksum(final byte[] f) {
         f[24] = 0;
         f[25] = 0;
@@ -263,7 +244,10 @@ class CaptureIT {
         f[25] = (byte) sum;
     }
 
-    /** Writes the pcap header, then each phase's frames as it is queued; an empty phase closes the FIFO. */
+    /**
+     * Writes the pcap header, then each phase's frames as it is queued and filler frames in between;
+     * an empty phase closes the FIFO.
+     */
     private static void feed(final Path fifo, final BlockingQueue<List<byte[]>> phases) {
         try (OutputStream o = Files.newOutputStream(fifo)) {
             final ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
@@ -277,11 +261,19 @@ class CaptureIT {
             o.write(h.array());
             o.flush();
             int n = 0;
+            int filler = 0;
             while (true) {
-                final List<byte[]> frames = phases.take();
-                if (frames.isEmpty()) {
+                // Between phases, a frame to the other service every millisecond: net_pcap blocks
+                // in its rx burst until a burst's worth of frames has come, inside a downcall the
+                // JVM cannot stop at a safepoint, so the input must never run dry for long.
+                final List<byte[]> phase = phases.poll(1, TimeUnit.MILLISECONDS);
+                if (phase != null && phase.isEmpty()) {
                     return;
                 }
+                final List<byte[]> frames = phase != null
+                        ? phase
+                        : List.of(TestFrames.l4(
+                                "203.0.114." + (1 + filler % 200), DNS_VIP, 17, 6000 + filler++ % 1000, 53, 0));
                 for (final byte[] f : frames) {
                     final ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
                     r.putInt(1).putInt(n++).putInt(f.length).putInt(f.length);
@@ -344,7 +336,10 @@ class CaptureIT {
             }
             Thread.sleep(10);
         }
-        return fail("no capture header in " + file);
+        return fail(
+                "no capture header in " + file + " (" + (Files.exists(file) ? Files.size(file) + " bytes" : "absent")
+                        + "); the client " + (capture.isAlive() ? "runs" : "exited") + ", said: "
+                        + String.join("\n", capture.stderr()) + String.join("\n", capture.stdout()));
     }
 
     private static void awaitFrames(final Path file, final int frames) throws Exception {

@@ -38,8 +38,9 @@ class LevitateCliTest {
         assertEquals(2, LevitateCli.execute("lookup"));
         final List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(
-                List.of("levitate: unknown command 'lookup' (commands: run, stat, tables, reload, check, plan, help; "
-                        + "see: levitate --help)"),
+                List.of(
+                        "levitate: unknown command 'lookup' (commands: run, stat, tables, reload, capture, check, plan, help; "
+                                + "see: levitate --help)"),
                 lines);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
@@ -48,8 +49,9 @@ class LevitateCliTest {
     void noCommandAtAllIsAUsageError() {
         assertEquals(2, LevitateCli.execute());
         assertEquals(
-                List.of("levitate: a command is needed (commands: run, stat, tables, reload, check, plan, help; "
-                        + "see: levitate --help)"),
+                List.of(
+                        "levitate: a command is needed (commands: run, stat, tables, reload, capture, check, plan, help; "
+                                + "see: levitate --help)"),
                 err.toString(StandardCharsets.UTF_8).lines().toList());
     }
 
@@ -74,6 +76,6 @@ class LevitateCliTest {
             }
         }
         assertTrue(summary != null && summary.endsWith("."), "cut mid-sentence: " + summary);
-        assertEquals(7, seen, lines.toString());
+        assertEquals(8, seen, lines.toString());
     }
 }
