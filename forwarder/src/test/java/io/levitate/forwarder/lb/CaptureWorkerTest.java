@@ -192,6 +192,39 @@ class CaptureWorkerTest {
         assertEquals(0, tap.drain((type, buffer, index, length) -> {}, Integer.MAX_VALUE));
     }
 
+    /** While a capture runs the worker still allocates nothing (after warm-up, as the forwarder runs). */
+    @org.junit.jupiter.api.Test
+    void aRunningCaptureAllocatesNothingOnTheWorker() throws Exception {
+        final LevitateConfig config = FastPathEquivalenceTest.parse("active");
+        final DataPlaneSnapshot snapshot = FastPathEquivalenceTest.keyed(new SnapshotBuilder().build(config, Map.of()));
+        final OffPortWorker w = worker(config, snapshot);
+        final CaptureTap tap =
+                new CaptureTap(1, CaptureRequest.parse("", n -> -1, t -> -1).filter(), SNAPLEN, 1 << 16);
+        w.capture.install(tap);
+        final SplittableRandom random = new SplittableRandom(3);
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        for (int b = 0; b < 30_000; b++) {
+            for (int i = 0; i < BURST; i++) {
+                final FastPathEquivalenceTest.Frame f = FastPathEquivalenceTest.frame(random);
+                w.load(i, f.bytes(), f.headroom(), f.segments());
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            w.receive(BURST, 5_000_000_000L + b * 1_000_000L);
+            final long spent = threads.getCurrentThreadAllocatedBytes() - before;
+            if (b >= 20_000) {
+                allocated += spent;
+            }
+            if (b % 8 == 0) {
+                // Drained now and then only: the ring also fills, and a full ring is counted.
+                tap.drain((type, buffer, index, length) -> {}, Integer.MAX_VALUE);
+            }
+        }
+        assertEquals(0, allocated, "bytes allocated by 10,000 captured bursts");
+        assertTrue(tap.copied() > 0 && tap.ringFull() > 0, "frames copied and frames lost to a full ring");
+    }
+
     private static Rec rec(
             final int point,
             final int verdict,
