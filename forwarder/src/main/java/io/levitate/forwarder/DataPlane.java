@@ -6,6 +6,7 @@ import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Lcore;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.Mempool;
+import io.levitate.forwarder.capture.CaptureSlot;
 import io.levitate.forwarder.config.AddressPair;
 import io.levitate.forwarder.config.Cidr;
 import io.levitate.forwarder.config.LevitateConfig;
@@ -79,6 +80,7 @@ public final class DataPlane implements AutoCloseable {
     private final List<WorkerCounters> workerCounters = new ArrayList<>();
     private final List<WorkerStartup> startups = new ArrayList<>();
     private final List<WorkerStats> workerStats = new ArrayList<>();
+    private final List<CaptureSlot> captureSlots = new ArrayList<>();
     private final List<ConntrackTable> conntracks = new ArrayList<>();
     private final List<ConntrackMailbox> mailboxes = new ArrayList<>();
     private final AtomicReference<DataPlaneSnapshot> published = new AtomicReference<>();
@@ -420,6 +422,7 @@ public final class DataPlane implements AutoCloseable {
             }
             final WorkerCounters counters = new WorkerCounters(countersManager, w);
             final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS);
+            captureSlots.add(new CaptureSlot());
             final WorkerStartup startup = new WorkerStartup();
             final long rx = arena.allocate(8L * spec.burst(), 64).address();
             final long tx = arena.allocate(8L * spec.burst(), 64).address();
@@ -446,6 +449,7 @@ public final class DataPlane implements AutoCloseable {
                     .conntrack(conntrack)
                     .perPort(encapsulators, responders)
                     .reporting(stats, counters, startup)
+                    .capture(captureSlots.get(w))
                     .build());
             mailboxes.add(agent.mailbox());
             launch(agent, counters, startup);
@@ -557,6 +561,11 @@ public final class DataPlane implements AutoCloseable {
     /** Load-balancing statistics of worker {@code w} (empty list in L2 mode). */
     public List<WorkerStats> workerStats() {
         return List.copyOf(workerStats);
+    }
+
+    /** Where {@code levitate capture} installs each load-balancing worker's tap, by worker (empty in L2 mode). */
+    public CaptureSlot[] captureSlots() {
+        return captureSlots.toArray(new CaptureSlot[0]);
     }
 
     /** Conntrack tables, one per worker (empty in L2 mode); their counters are readable from any thread. */

@@ -2,6 +2,8 @@ package io.levitate.forwarder;
 
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.core.runtime.RuntimeDirectories;
+import io.levitate.forwarder.capture.CaptureService;
+import io.levitate.forwarder.capture.SnapshotNames;
 import io.levitate.forwarder.control.ControlCommands;
 import io.levitate.forwarder.control.ControlServer;
 import io.levitate.forwarder.counters.CountersFile;
@@ -78,6 +80,7 @@ public final class Launcher {
         }
         PrometheusExporter exporter = null;
         ControlServer control = null;
+        CaptureService captures = null;
         try (counters;
                 DataPlane dataPlane = DataPlane.start(spec, out, counters.manager())) {
             final LbCountersPublisher lbCounters = spec.config() == null
@@ -87,6 +90,7 @@ public final class Launcher {
                     ? null
                     : startControl(spec.config().control().socket(), configFile, liveCommands(dataPlane));
             final ControlServer controlServer = control;
+            captures = control == null ? null : offerCapture(control, dataPlane);
             Signal.handle(new Signal("HUP"), signal -> {
                 if (controlServer != null) {
                     controlServer.requestReload(false);
@@ -116,6 +120,9 @@ public final class Launcher {
             if (exporter != null) {
                 exporter.close();
             }
+            if (captures != null) {
+                captures.stop();
+            }
             if (control != null) {
                 control.close();
             }
@@ -140,6 +147,15 @@ public final class Launcher {
                         "lookup",
                         args -> List.of(LiveState.lookupLive(
                                 dataPlane.snapshot(), LiveState.Flow.parse(args), dataPlane.conntrackMailboxes())));
+    }
+
+    /** {@code levitate capture} on the control socket, over the workers' capture slots and the snapshot's names. */
+    private static CaptureService offerCapture(final ControlServer control, final DataPlane dataPlane) {
+        final SnapshotNames names = new SnapshotNames(dataPlane::snapshot);
+        final CaptureService service = new CaptureService(
+                dataPlane.captureSlots(), names::serviceId, names::backendId, names::serviceName, names::backendName);
+        control.capture(service);
+        return service;
     }
 
     private static ControlServer startControl(

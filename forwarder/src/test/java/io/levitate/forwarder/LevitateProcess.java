@@ -118,6 +118,11 @@ final class LevitateProcess implements AutoCloseable {
         signal("TERM");
     }
 
+    /** SIGKILL: the process dies at once, closing nothing itself (the kernel closes its sockets). */
+    void kill() throws IOException, InterruptedException {
+        signal("KILL");
+    }
+
     /** SIGINT, as Ctrl-C sends it. */
     void interrupt() throws IOException, InterruptedException {
         signal("INT");
@@ -146,6 +151,10 @@ final class LevitateProcess implements AutoCloseable {
 
     List<String> stderr() {
         return List.copyOf(stderr);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     long pid() {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             StatCommand.class,
             TablesCommand.class,
             ReloadCommand.class,
+            CaptureCommand.class,
             CheckCommand.class,
             PlanCommand.class,
             LookupCommand.class,

@@ -3,6 +3,7 @@ package io.levitate.forwarder.control;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import io.levitate.core.runtime.RuntimeDirectories;
+import io.levitate.forwarder.capture.CaptureService;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -31,14 +32,16 @@ import java.util.concurrent.TimeUnit;
  * An unknown command gets one {@code refused: unknown command} line naming the known ones.
  * {@code reload [allow-table-resize] [FILE]} is queued for the control thread and answered with
  * report lines and a final {@code ok} or {@code refused}; the read-only commands ({@code tables},
- * {@code lookup}, ...) are {@link ControlCommands} handlers that read the published snapshot.
+ * {@code lookup}, ...) are {@link ControlCommands} handlers that read the published snapshot; a
+ * {@code capture [KEY=VALUE...]} request, with its connection, is handed to the {@link CaptureService}
+ * when one is offered ({@link #capture}), which streams pcapng on it until the capture ends.
  *
  * <p>Each client is answered on its own virtual thread (at most {@value #MAX_CLIENTS} at once;
  * more are refused with {@code busy}), and a client is closed at its deadline: one that connects
  * and hangs, or sends a huge or malformed line, never blocks the accept loop, another client or
- * the control thread. {@code allow-table-resize} lets a service's table size
- * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does). {@code allow-table-resize} lets a service's table size
- * change (it moves nearly every new flow, so it must be asked for; SIGHUP never does).
+ * the control thread. A capture's connection is the capture's from then on, outside that bound.
+ * {@code allow-table-resize} lets a service's table size change (it moves nearly every new flow,
+ * so it must be asked for; SIGHUP never does).
  *
  * <p>A reload always re-reads the file the forwarder was started with: the daemon never takes a
  * path from a client, so the file it runs from and the file it re-reads stay one (a restart, a
@@ -75,6 +78,8 @@ public final class ControlServer implements AutoCloseable {
     private final Semaphore refusals = new Semaphore(MAX_CLIENTS);
     /** Closes a client that has not finished by its deadline (one small daemon thread). */
     private final ScheduledExecutorService timer;
+    /** Takes {@code capture ...} requests (and their connections), or null: none offered. */
+    private volatile CaptureService capture;
 
     /** The request word that also allows a change of table size: {@code reload allow-table-resize [FILE]}. */
     public static final String ALLOW_TABLE_RESIZE = "allow-table-resize";
@@ -137,6 +142,14 @@ public final class ControlServer implements AutoCloseable {
         return reply;
     }
 
+    /**
+     * Offers {@code levitate capture} on this socket: a {@code capture [KEY=VALUE...]} request's
+     * connection is handed to {@code service}, which streams pcapng on it until the capture ends.
+     */
+    public void capture(final CaptureService service) {
+        this.capture = service;
+    }
+
     /** The control thread takes the next pending request, or null. */
     public ReloadRequest nextRequest() {
         return requests.poll();
@@ -161,10 +174,13 @@ public final class ControlServer implements AutoCloseable {
                 continue;
             }
             Thread.ofVirtual().name("levitate-control-client").start(() -> {
+                boolean handedOff = false;
                 try {
-                    answer(client);
+                    handedOff = answer(client);
                 } finally {
-                    closeQuietly(client);
+                    if (!handedOff) {
+                        closeQuietly(client);
+                    }
                     clients.release();
                 }
             });
@@ -200,15 +216,28 @@ public final class ControlServer implements AutoCloseable {
      * reads, holds only that thread and is closed at its deadline; the accept loop and the
      * control thread never wait for it.
      */
-    private void answer(final SocketChannel client) {
+    private boolean answer(final SocketChannel client) {
         Cancellable deadline = closeAt(client, REQUEST_TIMEOUT_MS);
         final String command;
         try {
             command = readRequest(client);
         } catch (final IOException ex) {
-            return;
+            return false;
         } finally {
             deadline.cancel();
+        }
+        final CaptureService captures = capture;
+        if (command != null
+                && captures != null
+                && (command.equals(CaptureService.COMMAND) || command.startsWith(CaptureService.COMMAND + " "))) {
+            final String refusal = captures.start(command.substring(CaptureService.COMMAND.length()), client);
+            if (refusal == null) {
+                // The capture owns the connection now: it outlives this request, and ends when the
+                // client goes away or a limit is reached.
+                return true;
+            }
+            reply(client, refusal);
+            return false;
         }
         deadline = closeAt(client, TimeUnit.SECONDS.toMillis(REPLY_TIMEOUT_S + 5));
         try {
@@ -217,9 +246,10 @@ public final class ControlServer implements AutoCloseable {
                         client,
                         "refused: request longer than " + MAX_REQUEST_BYTES + " bytes or not ended by a line feed\n");
                 drain(client);
-                return;
+                return false;
             }
             reply(client, dispatch(command));
+            return false;
         } finally {
             deadline.cancel();
         }
@@ -255,7 +285,8 @@ public final class ControlServer implements AutoCloseable {
             }
             return "refused: unknown command '" + (word.length() > 64 ? word.substring(0, 64) + "..." : word)
                     + "' (known: reload [" + ALLOW_TABLE_RESIZE + "] [FILE]"
-                    + (commands.commands().isEmpty() ? "" : ", " + String.join(", ", commands.commands())) + ")\n";
+                    + (commands.commands().isEmpty() ? "" : ", " + String.join(", ", commands.commands()))
+                    + (capture == null ? "" : ", " + CaptureService.COMMAND) + ")\n";
         }
         final boolean allowResize = rest.equals(ALLOW_TABLE_RESIZE) || rest.startsWith(ALLOW_TABLE_RESIZE + " ");
         if (allowResize) {

@@ -1,7 +1,9 @@
 /**
  * The control socket: a Unix-domain socket only root can use, over which {@code levitate reload}
- * asks the running forwarder to re-read its configuration and hears the result, and the read-only
- * commands ({@code tables}, {@code lookup}) answer what the workers use now.
+ * asks the running forwarder to re-read its configuration and hears the result, the read-only
+ * commands ({@code tables}, {@code lookup}) answer what the workers use now, and over which
+ * {@code levitate capture} receives its pcapng (the connection is handed to
+ * {@code io.levitate.forwarder.capture.CaptureService}).
  *
  * <p>Owns: the socket, its one-line protocol, its guards (a thread and a deadline per client, a
  * bound on clients and on request size) and the dispatch of commands to their handlers

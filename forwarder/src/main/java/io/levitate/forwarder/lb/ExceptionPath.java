@@ -92,8 +92,7 @@ final class ExceptionPath {
             }
             return stats.drop(ForwardDrop.KERNEL_RATE_LIMITED);
         }
-        stats.drops[reasonId]++;
-        return Action.DROP;
+        return stats.countDrop(reasonId);
     }
 
     /**

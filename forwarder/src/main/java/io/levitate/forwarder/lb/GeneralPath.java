@@ -95,8 +95,7 @@ final class GeneralPath {
                                 : -ForwardDrop.NOT_HANDLED.id(),
                         nowNanos);
             default:
-                stats.drops[c.dropReasonId()]++;
-                return Action.DROP;
+                return stats.countDrop(c.dropReasonId());
         }
     }
 
@@ -116,8 +115,7 @@ final class GeneralPath {
                     : exception.notOurs(ForwardDrop.NO_SERVICE, k, nowNanos);
         }
         if (martianSource(k, s.vips)) {
-            stats.drops[DropReason.MARTIAN_SOURCE.id()]++;
-            return Action.DROP;
+            return stats.countDrop(DropReason.MARTIAN_SOURCE.id());
         }
         final ServiceState state = s.services[service];
         // flowHash's hash is this key's only if it guessed the layout right (untagged Ethernet,
@@ -165,8 +163,7 @@ final class GeneralPath {
         }
         final DropReason why = steering.steer(ALL, c, steered);
         if (why != DropReason.NONE) {
-            stats.drops[why.id()]++;
-            return Action.DROP;
+            return stats.countDrop(why.id());
         }
         final int service = s.vips.find(steered);
         if (service == VipTable.NONE) {
@@ -300,8 +297,7 @@ final class GeneralPath {
             if (reason == ForwardDrop.NEIGHBOUR_CONSUMED.id() || reason == ForwardDrop.NOT_HANDLED.id()) {
                 return exception.kernelOrDrop(reason, c.key, nowNanos);
             }
-            stats.drops[reason]++;
-            return Action.DROP;
+            return stats.countDrop(reason);
         }
         if (result != Mbuf.dataLength(m)) {
             Mbuf.setLength(m, result);

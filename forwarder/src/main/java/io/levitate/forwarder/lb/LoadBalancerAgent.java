@@ -5,6 +5,8 @@ import io.levitate.dpdk.EthDev;
 import io.levitate.dpdk.Mbuf;
 import io.levitate.dpdk.NativeMemory;
 import io.levitate.dpdk.Prefetch;
+import io.levitate.forwarder.capture.CaptureSlot;
+import io.levitate.forwarder.capture.CaptureTap;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.GreEncapsulator;
@@ -80,6 +82,8 @@ public final class LoadBalancerAgent implements Agent {
     private final WorkerStats stats;
     private final WorkerCounters counters;
     private final WorkerStartup startup;
+    /** Where a running capture installs this worker's tap ({@link #handleBurst}); read once per burst. */
+    private final CaptureSlot capture;
 
     private final Ipv4FastPath fastPath;
     private final GeneralPath generalPath;
@@ -139,6 +143,7 @@ public final class LoadBalancerAgent implements Agent {
         this.stats = context.stats;
         this.counters = context.counters;
         this.startup = context.startup;
+        this.capture = context.capture;
         final BackendSelector backends = new BackendSelector(context);
         this.fastPath = new Ipv4FastPath(context, backends);
         this.exceptionPath = new ExceptionPath(context);
@@ -249,22 +254,16 @@ public final class LoadBalancerAgent implements Agent {
         // The paths in locals once per burst: per packet, the loop reads only its own arrays.
         final Ipv4FastPath fast = fastPath;
         final GeneralPath general = generalPath;
-        for (int i = 0; i < count; i++) {
-            hashes[i] = fast.flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+        // With no capture running this read and its branch are all a capture costs (once per burst).
+        final CaptureTap tap = capture.tap();
+        if (tap != null) {
+            handleBurstCaptured(tap, mbufs, count, s, nowNanos, nowMs);
+            return;
         }
-        burstPackets += count;
-        prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
-        prefetchLines(recordLines(0, Math.min(RECORDS_AHEAD, count), 0));
+        hashAndPrologue(fast, mbufs, count);
         for (int g = 0; g < count; g += GROUP) {
             final int end = Math.min(g + GROUP, count);
-            int n = 0;
-            if (g + TAGS_AHEAD < count) {
-                n = tagLines(g + TAGS_AHEAD, Math.min(end + TAGS_AHEAD, count), n);
-            }
-            if (g + RECORDS_AHEAD < count) {
-                n = recordLines(g + RECORDS_AHEAD, Math.min(end + RECORDS_AHEAD, count), n);
-            }
-            prefetchLines(n);
+            prefetchGroup(g, end, count);
             for (int i = g; i < end; i++) {
                 actions[i] = dispatch(
                         fast,
@@ -277,6 +276,61 @@ public final class LoadBalancerAgent implements Agent {
                         nowMs);
             }
         }
+    }
+
+    /**
+     * {@link #handleBurst} while a capture runs: the same schedule, and around each packet's
+     * dispatch the tap's two points ({@link CaptureTap#before} on the frame as received, before any
+     * path alters it; {@link CaptureTap#after} with the verdict, the drop reason, service and
+     * backend the paths recorded in {@link WorkerStats}, on the frame as sent or dropped).
+     */
+    private void handleBurstCaptured(
+            final CaptureTap tap,
+            final long mbufs,
+            final int count,
+            final DataPlaneSnapshot s,
+            final long nowNanos,
+            final long nowMs) {
+        final Ipv4FastPath fast = fastPath;
+        final GeneralPath general = generalPath;
+        final WorkerStats st = stats;
+        hashAndPrologue(fast, mbufs, count);
+        for (int g = 0; g < count; g += GROUP) {
+            final int end = Math.min(g + GROUP, count);
+            prefetchGroup(g, end, count);
+            for (int i = g; i < end; i++) {
+                final long m = NativeMemory.getLong(mbufs + i * POINTER);
+                final int state = tap.before(m, nowNanos);
+                st.lastReason = -1;
+                st.lastService = -1;
+                st.lastBackend = -1;
+                final int action = dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
+                actions[i] = action;
+                tap.after(state, m, action, st.lastReason, st.lastService, st.lastBackend, nowNanos);
+            }
+        }
+    }
+
+    /** {@link #handleBurst}'s first stage: every packet's flow hash, and the prologue's prefetches. */
+    private void hashAndPrologue(final Ipv4FastPath fast, final long mbufs, final int count) {
+        for (int i = 0; i < count; i++) {
+            hashes[i] = fast.flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+        }
+        burstPackets += count;
+        prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
+        prefetchLines(recordLines(0, Math.min(RECORDS_AHEAD, count), 0));
+    }
+
+    /** Before packets {@code g..end-1} are handled: the tag lines and records of those further ahead. */
+    private void prefetchGroup(final int g, final int end, final int count) {
+        int n = 0;
+        if (g + TAGS_AHEAD < count) {
+            n = tagLines(g + TAGS_AHEAD, Math.min(end + TAGS_AHEAD, count), n);
+        }
+        if (g + RECORDS_AHEAD < count) {
+            n = recordLines(g + RECORDS_AHEAD, Math.min(end + RECORDS_AHEAD, count), n);
+        }
+        prefetchLines(n);
     }
 
     /** Appends to {@link #lines} (from index {@code n}) the conntrack tag lines of packets {@code from..to-1}. */

@@ -1,6 +1,7 @@
 package io.levitate.forwarder.lb;
 
 import io.levitate.conntrack.ConntrackTable;
+import io.levitate.forwarder.capture.CaptureSlot;
 import io.levitate.forwarder.config.ConfigDefaults;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
@@ -67,6 +68,8 @@ public final class WorkerContext {
     final WorkerStats stats;
     final WorkerCounters counters;
     final WorkerStartup startup;
+    /** Where {@code levitate capture} installs this worker's tap (a slot of its own when none was given). */
+    final CaptureSlot capture;
 
     private WorkerContext(final Builder b) {
         worker = b.worker;
@@ -99,6 +102,7 @@ public final class WorkerContext {
         stats = b.stats;
         counters = b.counters;
         startup = b.startup;
+        capture = b.capture != null ? b.capture : new CaptureSlot();
     }
 
     private static int[] noTaps(final int ports) {
@@ -141,6 +145,7 @@ public final class WorkerContext {
         private WorkerStats stats;
         private WorkerCounters counters;
         private WorkerStartup startup;
+        private CaptureSlot capture;
 
         private Builder() {}
 
@@ -235,6 +240,12 @@ public final class WorkerContext {
             this.stats = stats;
             this.counters = counters;
             this.startup = startup;
+            return this;
+        }
+
+        /** Where the control side's capture service installs this worker's tap (optional). */
+        public Builder capture(final CaptureSlot capture) {
+            this.capture = capture;
             return this;
         }
 

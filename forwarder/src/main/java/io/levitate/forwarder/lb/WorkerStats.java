@@ -29,6 +29,15 @@ public final class WorkerStats {
     long rxBursts;
 
     long txPackets;
+    /**
+     * The reason of the last drop and the service and backend of the last tunnelled packet: plain
+     * stores beside the counts they go with, read back only by a running capture (which resets
+     * them before each packet) to say why a captured frame was dropped or where it went.
+     */
+    int lastReason;
+
+    int lastService;
+    int lastBackend;
     long encapsulated;
     long replies;
     long toKernel;
@@ -69,6 +78,8 @@ public final class WorkerStats {
 
     /** Worker thread: a packet of {@code bytes} IP bytes tunnelled for {@code service} to {@code backend} (both paths). */
     void countTunnelled(final int service, final int backend, final int bytes) {
+        lastService = service;
+        lastBackend = backend;
         servicePackets[service]++;
         serviceBytes[service] += bytes;
         backendPackets[backend]++;
@@ -77,7 +88,13 @@ public final class WorkerStats {
 
     /** Worker thread: a drop counted under {@code reason}; returns {@link Action#DROP} for the caller to return. */
     int drop(final ForwardDrop reason) {
-        drops[reason.id()]++;
+        return countDrop(reason.id());
+    }
+
+    /** Worker thread: a drop counted under reason id {@code reasonId} (the parser's or the forwarder's). */
+    int countDrop(final int reasonId) {
+        drops[reasonId]++;
+        lastReason = reasonId;
         return Action.DROP;
     }
 

@@ -39,7 +39,7 @@ class LevitateCliTest {
         final List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(
                 List.of(
-                        "levitate: unknown command 'lokup' (commands: run, stat, tables, reload, check, plan, lookup, help; "
+                        "levitate: unknown command 'lokup' (commands: run, stat, tables, reload, capture, check, plan, lookup, help; "
                                 + "see: levitate --help)"),
                 lines);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
@@ -50,7 +50,7 @@ class LevitateCliTest {
         assertEquals(2, LevitateCli.execute());
         assertEquals(
                 List.of(
-                        "levitate: a command is needed (commands: run, stat, tables, reload, check, plan, lookup, help; "
+                        "levitate: a command is needed (commands: run, stat, tables, reload, capture, check, plan, lookup, help; "
                                 + "see: levitate --help)"),
                 err.toString(StandardCharsets.UTF_8).lines().toList());
     }

@@ -149,7 +149,7 @@ class FastPathEquivalenceTest {
         }
     }
 
-    private record Frame(byte[] bytes, int headroom, int segments) {}
+    record Frame(byte[] bytes, int headroom, int segments) {}
 
     /** Every DF policy, with a /24 outer IPv4 source prefix; and one with a single source address. */
     static Stream<Arguments> policies() {
@@ -226,7 +226,7 @@ class FastPathEquivalenceTest {
      * The same snapshot with backend 0's tunnel and every IPv6 tunnel keyed (the largest overhead:
      * 48 bytes); the test shares it between both agents.
      */
-    private static DataPlaneSnapshot keyed(final DataPlaneSnapshot snapshot) {
+    static DataPlaneSnapshot keyed(final DataPlaneSnapshot snapshot) {
         for (int i = 0; i < snapshot.tunnels.length; i++) {
             if (snapshot.tunnels[i] != null && (i == 0 || snapshot.tunnels[i].family() == 6)) {
                 snapshot.tunnels[i] = snapshot.tunnels[i].withKey(0x5EED + i);
@@ -235,7 +235,7 @@ class FastPathEquivalenceTest {
         return snapshot;
     }
 
-    private static LevitateConfig parse(final String state) throws Exception {
+    static LevitateConfig parse(final String state) throws Exception {
         return ConfigReader.parse(CONFIG.replace("STATE2", state), "equivalence.yaml")
                 .config();
     }
@@ -267,7 +267,7 @@ class FastPathEquivalenceTest {
     // ---------------------------------------------------------------- frames
 
     /** A TCP or UDP frame to a VIP (or another address), most of them valid, some broken in one field. */
-    private static Frame frame(final SplittableRandom random) {
+    static Frame frame(final SplittableRandom random) {
         final boolean udp = random.nextInt(4) == 0;
         final int flow = random.nextInt(600);
         final int src = 0x0A64_0000 | flow;

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.levitate.conntrack.ConntrackTable;
 import io.levitate.dpdk.Mbuf;
+import io.levitate.forwarder.capture.CaptureSlot;
 import io.levitate.forwarder.worker.WorkerCounters;
 import io.levitate.forwarder.worker.WorkerStartup;
 import io.levitate.gre.GreEncapsulator;
@@ -33,6 +34,9 @@ final class OffPortWorker {
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     final WorkerStats stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS);
+    /** Where a test installs a capture tap. */
+    final CaptureSlot capture = new CaptureSlot();
+
     final LoadBalancerAgent agent;
     final ConntrackTable conntrack;
     final long[] mbufs;
@@ -86,6 +90,7 @@ final class OffPortWorker {
                         new ControlResponder[] {new ControlResponder(portMac, neighbours)})
                 .reporting(stats, new WorkerCounters(counters, worker), new WorkerStartup())
                 .healthPrefix(healthBase, healthSize, true)
+                .capture(capture)
                 .build());
         mbufs = new long[burst];
         actions = new int[burst];
