@@ -76,6 +76,6 @@ class LevitateCliTest {
             }
         }
         assertTrue(summary != null && summary.endsWith("."), "cut mid-sentence: " + summary);
-        assertEquals(8, seen, lines.toString());
+        assertEquals(9, seen, lines.toString());
     }
 }
