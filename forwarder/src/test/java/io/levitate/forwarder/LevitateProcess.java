@@ -68,6 +68,26 @@ final class LevitateProcess implements AutoCloseable {
         return new LevitateProcess(List.of("ip", "netns", "exec", netns), List.of(), List.of(args));
     }
 
+    /** A {@code levitate stat} line: id, type, label, value (thousands separated). */
+    private static final java.util.regex.Pattern STAT_LINE =
+            java.util.regex.Pattern.compile("^\\s*\\d+\\s+\\d+\\s+(.*?)\\s+(-?[\\d,]+)\\s*$");
+
+    /** Runs {@code levitate stat} for {@code instance} and returns its counters by label. */
+    static java.util.Map<String, Long> stat(final String instance, final Path countersDir, final Duration timeout)
+            throws IOException, InterruptedException {
+        try (LevitateProcess stat = start("stat", "--instance", instance, "--counters-dir", countersDir.toString())) {
+            assertEquals(0, stat.awaitExit(timeout), String.join("\n", stat.stderr()));
+            final java.util.Map<String, Long> counters = new java.util.HashMap<>();
+            for (final String line : stat.stdout()) {
+                final java.util.regex.Matcher m = STAT_LINE.matcher(line);
+                if (m.matches()) {
+                    counters.put(m.group(1), Long.parseLong(m.group(2).replace(",", "")));
+                }
+            }
+            return counters;
+        }
+    }
+
     private static Thread pump(final java.io.InputStream in, final List<String> sink) {
         final Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

@@ -10,15 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +52,6 @@ class TunnelProbeIT {
         """;
     private static final String PYTHON =
             Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-    private static final Pattern STAT = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+(.*?)\\s+(-?[\\d,]+)\\s*$");
 
     @TempDir
     Path dir;
@@ -65,22 +61,7 @@ class TunnelProbeIT {
     }
 
     private Map<String, Long> stat() throws Exception {
-        try (LevitateProcess stat = LevitateProcess.start(
-                "stat",
-                "--instance",
-                "probes",
-                "--counters-dir",
-                dir.resolve("counters").toString())) {
-            assertEquals(0, stat.awaitExit(TIMEOUT), String.join("\n", stat.stderr()));
-            final Map<String, Long> counters = new HashMap<>();
-            for (final String line : stat.stdout()) {
-                final Matcher m = STAT.matcher(line);
-                if (m.matches()) {
-                    counters.put(m.group(1), Long.parseLong(m.group(2).replace(",", "")));
-                }
-            }
-            return counters;
-        }
+        return LevitateProcess.stat("probes", dir.resolve("counters"), TIMEOUT);
     }
 
     @Test
