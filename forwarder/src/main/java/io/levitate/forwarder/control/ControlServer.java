@@ -74,6 +74,11 @@ public final class ControlServer implements AutoCloseable {
     private final ControlCommands commands;
     /** Requests under way; past it a client is refused at once rather than queued. */
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+
+    /** Tests: requests whose threads hold a place now (at most {@value #MAX_CLIENTS}). */
+    int clientsUnderWay() {
+        return MAX_CLIENTS - clients.availablePermits();
+    }
     /** Clients being told "busy". */
     private final Semaphore refusals = new Semaphore(MAX_CLIENTS);
     /** Closes a client that has not finished by its deadline (one small daemon thread). */

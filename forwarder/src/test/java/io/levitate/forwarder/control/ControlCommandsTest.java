@@ -67,9 +67,10 @@ class ControlCommandsTest {
     void aHugeRequestIsRefusedAndHangingClientsBlockNobody() throws Exception {
         final Path socket = dir.resolve("ctl/control.sock");
         final List<SocketChannel> hanging = new ArrayList<>();
-        try (ControlServer ignored = server(socket)) {
+        try (ControlServer server = server(socket)) {
             assertTrue(request(socket, "x".repeat(100_000)).startsWith("refused: request longer than 8192 bytes"));
-            Thread.sleep(300); // its thread gives its place back once it has seen the client close
+            // Its thread gives its place back once it has seen the client close.
+            awaitClients(server, 0);
             // Fewer hanging clients than the bound: each holds only its own thread.
             for (int i = 0; i < ControlServer.MAX_CLIENTS - 1; i++) {
                 final SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -83,7 +84,7 @@ class ControlCommandsTest {
             final SocketChannel last = SocketChannel.open(StandardProtocolFamily.UNIX);
             last.connect(UnixDomainSocketAddress.of(socket));
             hanging.add(last);
-            Thread.sleep(200);
+            awaitClients(server, ControlServer.MAX_CLIENTS);
             assertTrue(request(socket, "tables").startsWith("refused: busy"));
             // The hanging clients are closed at their deadline, and the socket answers again.
             Thread.sleep(ControlServer.REQUEST_TIMEOUT_MS + 500);
@@ -93,5 +94,14 @@ class ControlCommandsTest {
                 c.close();
             }
         }
+    }
+
+    /** Waits (5 s at most) until {@code expected} requests hold a place on the server. */
+    private static void awaitClients(final ControlServer server, final int expected) throws InterruptedException {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.clientsUnderWay() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(expected, server.clientsUnderWay(), "requests under way on the control socket");
     }
 }
