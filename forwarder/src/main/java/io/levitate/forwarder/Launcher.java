@@ -3,6 +3,7 @@ package io.levitate.forwarder;
 import io.levitate.core.counters.CountersLayout;
 import io.levitate.core.runtime.RuntimeDirectories;
 import io.levitate.forwarder.capture.CaptureService;
+import io.levitate.forwarder.capture.CaptureSlot;
 import io.levitate.forwarder.capture.SnapshotNames;
 import io.levitate.forwarder.control.ControlCommands;
 import io.levitate.forwarder.control.ControlServer;
@@ -90,7 +91,7 @@ public final class Launcher {
                     ? null
                     : startControl(spec.config().control().socket(), configFile, liveCommands(dataPlane));
             final ControlServer controlServer = control;
-            captures = control == null ? null : offerCapture(control, dataPlane);
+            captures = control == null ? null : offerCapture(control, dataPlane, counters);
             Signal.handle(new Signal("HUP"), signal -> {
                 if (controlServer != null) {
                     controlServer.requestReload(false);
@@ -105,6 +106,11 @@ public final class Launcher {
             // The agent's own failures are rethrown below; the runner need not report them.
             try (AgentRunner runner = new AgentRunner(agent.idleStrategy(), t -> {}, null, agent)) {
                 runner.run();
+            } finally {
+                // Before the counters file is unmapped: a capture's thread writes its ring-full counters.
+                if (captures != null) {
+                    captures.stop();
+                }
             }
             if (agent.failure() != null) {
                 throw agent.failure();
@@ -119,9 +125,6 @@ public final class Launcher {
         } finally {
             if (exporter != null) {
                 exporter.close();
-            }
-            if (captures != null) {
-                captures.stop();
             }
             if (control != null) {
                 control.close();
@@ -150,10 +153,20 @@ public final class Launcher {
     }
 
     /** {@code levitate capture} on the control socket, over the workers' capture slots and the snapshot's names. */
-    private static CaptureService offerCapture(final ControlServer control, final DataPlane dataPlane) {
+    private static CaptureService offerCapture(
+            final ControlServer control, final DataPlane dataPlane, final CountersFile counters) {
+        final CaptureSlot[] slots = dataPlane.captureSlots();
+        for (int w = 0; w < slots.length; w++) {
+            final int worker = w;
+            slots[w].countRingFullIn(counters.manager()
+                    .newCounter(
+                            "worker " + w + ": capture ring full",
+                            CountersLayout.TYPE_WORKER_CAPTURE_RING_FULL,
+                            key -> key.putInt(0, worker)));
+        }
         final SnapshotNames names = new SnapshotNames(dataPlane::snapshot);
-        final CaptureService service = new CaptureService(
-                dataPlane.captureSlots(), names::serviceId, names::backendId, names::serviceName, names::backendName);
+        final CaptureService service =
+                new CaptureService(slots, names::serviceId, names::backendId, names::serviceName, names::backendName);
         control.capture(service);
         return service;
     }

@@ -146,6 +146,10 @@ class CaptureIT {
             awaitFrames(a, 2 * web.size());
             captureA.kill();
             captureA.awaitExit(Duration.ofSeconds(10));
+            // The counters file keeps what captures lost to a full ring (none here: the ring is 4 MiB).
+            final java.util.Map<String, Long> stat = LevitateProcess.stat(
+                    "capture-" + ProcessHandle.current().pid(), dir.resolve("counters"), Duration.ofSeconds(30));
+            assertEquals(0L, stat.get("worker 0: capture ring full"), stat.toString());
 
             // The killed client's capture ended (its session notices within 100 ms, sooner than a
             // new client's JVM starts): a new capture is accepted, not refused as a second one.

@@ -60,6 +60,8 @@ public final class CountersLayout {
     public static final int TYPE_WORKER_FROM_KERNEL = 1007;
     /** Health probes (health_check.via: tunnel) a worker took from a TAP and tunnelled to their backend. */
     public static final int TYPE_WORKER_HEALTH_PROBES = 1008;
+    /** Frames a running capture matched on a worker but found no room for in its ring (levitate capture), over all captures. */
+    public static final int TYPE_WORKER_CAPTURE_RING_FULL = 1009;
     /** 1100 + drop reason id. */
     public static final int TYPE_WORKER_DROP_BASE = 1100;
 

@@ -185,6 +185,9 @@ public final class CaptureService {
                     }
                     final long now = System.nanoTime();
                     if (now - nextCheck >= 0) {
+                        for (int w = 0; w < slots.length; w++) {
+                            slots[w].publishRingFull(taps[w]);
+                        }
                         checkClient();
                         nextCheck = now + TimeUnit.MILLISECONDS.toNanos(CLIENT_CHECK_MS);
                     }
@@ -195,8 +198,9 @@ public final class CaptureService {
             } catch (final IOException ex) {
                 clientGone = true;
             } finally {
-                for (final CaptureSlot slot : slots) {
-                    slot.remove();
+                for (int w = 0; w < slots.length; w++) {
+                    slots[w].remove();
+                    slots[w].retire(taps[w]);
                 }
                 finish();
                 session = this;

@@ -84,6 +84,8 @@ public final class LoadBalancerAgent implements Agent {
     private final WorkerStartup startup;
     /** Where a running capture installs this worker's tap ({@link #handleBurst}); read once per burst. */
     private final CaptureSlot capture;
+    /** Labels captured frames (drop reason, service, backend) while a capture runs. */
+    private final CaptureAttribution attribution = new CaptureAttribution();
 
     private final Ipv4FastPath fastPath;
     private final GeneralPath generalPath;
@@ -281,8 +283,9 @@ public final class LoadBalancerAgent implements Agent {
     /**
      * {@link #handleBurst} while a capture runs: the same schedule, and around each packet's
      * dispatch the tap's two points ({@link CaptureTap#before} on the frame as received, before any
-     * path alters it; {@link CaptureTap#after} with the verdict, the drop reason, service and
-     * backend the paths recorded in {@link WorkerStats}, on the frame as sent or dropped).
+     * path alters it; {@link CaptureTap#after} with the verdict, on the frame as sent or dropped).
+     * The drop reason, service and backend a captured frame is labelled with are worked out here
+     * ({@link CaptureAttribution}), not recorded by the paths, so they cost nothing without a capture.
      */
     private void handleBurstCaptured(
             final CaptureTap tap,
@@ -294,6 +297,8 @@ public final class LoadBalancerAgent implements Agent {
         final Ipv4FastPath fast = fastPath;
         final GeneralPath general = generalPath;
         final WorkerStats st = stats;
+        final CaptureAttribution why = attribution;
+        why.startBurst(st);
         hashAndPrologue(fast, mbufs, count);
         for (int g = 0; g < count; g += GROUP) {
             final int end = Math.min(g + GROUP, count);
@@ -301,12 +306,23 @@ public final class LoadBalancerAgent implements Agent {
             for (int i = g; i < end; i++) {
                 final long m = NativeMemory.getLong(mbufs + i * POINTER);
                 final int state = tap.before(m, nowNanos);
-                st.lastReason = -1;
-                st.lastService = -1;
-                st.lastBackend = -1;
+                if (state != CaptureTap.NO_MATCH) {
+                    why.received(m);
+                }
                 final int action = dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
                 actions[i] = action;
-                tap.after(state, m, action, st.lastReason, st.lastService, st.lastBackend, nowNanos);
+                // Every drop, matched or not, keeps the attribution's copy of the drop counts exact.
+                final int reason = action == Action.DROP ? why.droppedFor(st) : -1;
+                if (state != CaptureTap.NO_MATCH) {
+                    int service = -1;
+                    int backend = -1;
+                    if (action == Action.FORWARD) {
+                        why.attributeTunnel(m, s);
+                        service = why.service;
+                        backend = why.backend;
+                    }
+                    tap.after(state, m, action, reason, service, backend, nowNanos);
+                }
             }
         }
     }

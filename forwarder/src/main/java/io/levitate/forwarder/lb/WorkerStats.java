@@ -29,15 +29,6 @@ public final class WorkerStats {
     long rxBursts;
 
     long txPackets;
-    /**
-     * The reason of the last drop and the service and backend of the last tunnelled packet: plain
-     * stores beside the counts they go with, read back only by a running capture (which resets
-     * them before each packet) to say why a captured frame was dropped or where it went.
-     */
-    int lastReason;
-
-    int lastService;
-    int lastBackend;
     long encapsulated;
     long replies;
     long toKernel;
@@ -78,8 +69,6 @@ public final class WorkerStats {
 
     /** Worker thread: a packet of {@code bytes} IP bytes tunnelled for {@code service} to {@code backend} (both paths). */
     void countTunnelled(final int service, final int backend, final int bytes) {
-        lastService = service;
-        lastBackend = backend;
         servicePackets[service]++;
         serviceBytes[service] += bytes;
         backendPackets[backend]++;
@@ -94,7 +83,6 @@ public final class WorkerStats {
     /** Worker thread: a drop counted under reason id {@code reasonId} (the parser's or the forwarder's). */
     int countDrop(final int reasonId) {
         drops[reasonId]++;
-        lastReason = reasonId;
         return Action.DROP;
     }
 
