@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,6 +72,12 @@ public final class BenchRunner implements Callable<Integer> {
 
     @Option(names = "--flows", description = "override the scenario's established flows (1k..10M; pool limits replay)")
     Long flows;
+
+    @Option(
+            names = "--sweep-flows",
+            split = ",",
+            description = "flow counts of a sweep scenario, comma-separated (default: the sweep's own; see --list)")
+    List<Long> sweepFlows;
 
     @Option(
             names = "--packets",
@@ -170,6 +177,14 @@ public final class BenchRunner implements Callable<Integer> {
                         s.description(),
                         s.contenders().stream().map(Contender::name).toList());
             }
+            for (Sweep w : Sweep.ALL) {
+                System.out.printf(
+                        "%-10s %s%n           flows: %s; contenders: %s%n",
+                        w.name(),
+                        w.description(),
+                        w.flows(),
+                        w.scenario().contenders().stream().map(Contender::name).toList());
+            }
             return 0;
         }
         if (rounds < 1 || seconds < 1 || warmup < 0) {
@@ -177,16 +192,28 @@ public final class BenchRunner implements Callable<Integer> {
                     new CommandLine(this), "rounds, seconds must be >= 1, warmup >= 0");
         }
         List<Scenario> selected = new ArrayList<>();
+        List<Sweep> sweeps = new ArrayList<>();
         for (String name : scenarios) {
             Scenario s = Scenario.BY_NAME.get(name);
+            if (s == null && Sweep.BY_NAME.containsKey(name)) {
+                sweeps.add(Sweep.BY_NAME.get(name));
+                continue;
+            }
             if (s == null) {
                 throw new CommandLine.ParameterException(
-                        new CommandLine(this), "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet());
+                        new CommandLine(this),
+                        "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet() + " and sweeps "
+                                + Sweep.BY_NAME.keySet());
             }
             selected.add(s);
         }
+        if (sweepFlows != null && sweepFlows.stream().anyMatch(f -> f < 1 || f > TrafficSpec.MAX_FLOWS)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--sweep-flows: each in [1, " + TrafficSpec.MAX_FLOWS + "]");
+        }
         if (only != null) {
-            List<String> known = selected.stream()
+            List<String> known = Stream.concat(
+                            selected.stream(), sweeps.stream().map(Sweep::scenario))
                     .flatMap(s -> s.contenders().stream())
                     .map(Contender::name)
                     .toList();
@@ -212,6 +239,9 @@ public final class BenchRunner implements Callable<Integer> {
             for (Scenario s : selected) {
                 failures += runScenario(s, stamp, pages);
             }
+            for (Sweep w : sweeps) {
+                failures += runSweep(w, stamp, pages);
+            }
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("bench: error: " + e.getMessage());
             return 2;
@@ -223,8 +253,103 @@ public final class BenchRunner implements Callable<Integer> {
 
     /** Returns the number of contenders without a single good sample. */
     private int runScenario(Scenario scenario, String stamp, Hugepages pages) throws IOException {
+        ScenarioReport report =
+                measure(scenario, flows != null ? flows : scenario.flows(), scenario.name(), stamp, pages);
+        System.out.print(report.table());
+        writeResult(scenario.name(), stamp, report.json());
+        return failures(report);
+    }
+
+    /**
+     * Runs {@code sweep.scenario()} at each flow count and writes one file holding every point
+     * (rewritten after each point, so an interrupted sweep keeps what it measured). Returns the
+     * number of (point, contender) pairs without a single good sample.
+     */
+    private int runSweep(Sweep sweep, String stamp, Hugepages pages) throws IOException {
+        List<Long> points = sweepFlows != null ? sweepFlows : sweep.flows();
+        int contenders = (int) sweep.scenario().contenders().stream()
+                .filter(c -> only == null || only.contains(c.name()))
+                .count();
+        long expected = Sweep.expectedSeconds(points, contenders, rounds, warmup, seconds);
+        System.out.printf(
+                "bench: %s: %d flow counts %s x %d contenders x %d rounds x (%d s warm-up + %d s measured + ≈ %d s "
+                        + "start/stop): expect ≈ %d min %02d s, plus generating pcaps not yet in %s%n",
+                sweep.name(),
+                points.size(),
+                points,
+                contenders,
+                rounds,
+                warmup,
+                seconds,
+                Sweep.LAUNCH_OVERHEAD_SECONDS,
+                expected / 60,
+                expected % 60,
+                workDir.resolve("pcap"));
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("scenario", sweep.name());
+        root.put("description", sweep.description());
+        root.put("sweep_of", sweep.scenario().name());
+        root.put("flows_points", points);
+        List<Object> results = new ArrayList<>();
+        int failures = 0;
+        for (long f : points) {
+            ScenarioReport report = measure(sweep.scenario(), f, sweep.name() + "-f" + f, stamp, pages);
+            System.out.print(report.table());
+            Map<String, Object> point = report.json();
+            if (results.isEmpty()) {
+                // The run's parameters once at the top (the same at every point but flows and pool).
+                for (String k : SWEEP_COMMON_FIELDS) {
+                    root.put(k, point.get(k));
+                }
+            }
+            results.add(point);
+            root.put("points", results);
+            failures += failures(report);
+            writeResult(sweep.name(), stamp, root);
+        }
+        return failures;
+    }
+
+    /** Fields of a point's JSON that a sweep's file also has at the top. */
+    static final List<String> SWEEP_COMMON_FIELDS = List.of(
+            "date",
+            "git_commit",
+            "syn_share",
+            "ipv6",
+            "frame_size",
+            "seed",
+            "seconds",
+            "warmup_seconds",
+            "rounds",
+            "hugepages",
+            "burst",
+            "cores",
+            "method",
+            "machine");
+
+    private static int failures(ScenarioReport report) {
+        return (int) report.entries.stream()
+                .filter(e -> e.skipReason == null && e.mpps().length == 0)
+                .count();
+    }
+
+    /** Writes {@code results-dir/<name>-<stamp>.json} and its chart beside it. */
+    private void writeResult(String name, String stamp, Map<String, Object> json) throws IOException {
+        Files.createDirectories(resultsDir);
+        Path file = resultsDir.resolve(name + "-" + stamp + ".json");
+        Files.writeString(file, Json.write(json));
+        System.out.println("bench: wrote " + file);
+        Charts.drawQuietly(file);
+    }
+
+    /**
+     * Measures {@code scenario} at {@code flowCount} flows, every round of every contender;
+     * {@code label} names the log files and progress lines.
+     */
+    private ScenarioReport measure(Scenario scenario, long flowCount, String label, String stamp, Hugepages pages)
+            throws IOException {
         TrafficSpec spec = new TrafficSpec(
-                flows != null ? flows : scenario.flows(),
+                flowCount,
                 packets,
                 synShare != null ? synShare : scenario.synShare(),
                 ipv6 || scenario.ipv6(),
@@ -292,13 +417,13 @@ public final class BenchRunner implements Callable<Integer> {
             if (skip == null) {
                 runnable.add(entry);
             } else {
-                System.out.printf("bench: %s: skipping %s: %s%n", scenario.name(), c.name(), skip);
+                System.out.printf("bench: %s: skipping %s: %s%n", label, c.name(), skip);
             }
         }
         Path logDir = workDir.resolve("logs").resolve(stamp);
         System.out.printf(
                 "bench: %s: %s, %d packets, pool %d mbufs, %s; logs in %s%n",
-                scenario.name(),
+                label,
                 pcap,
                 summary.packets(),
                 mbufs,
@@ -307,8 +432,8 @@ public final class BenchRunner implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             for (ScenarioReport.Entry e : runnable) {
                 String prefix = prefix(e.contender, round);
-                Path log = logDir.resolve(scenario.name() + "-" + e.contender.name() + "-r" + round + ".log");
-                System.out.printf("bench: %s round %d/%d: %-16s ", scenario.name(), round, rounds, e.contender.name());
+                Path log = logDir.resolve(label + "-" + e.contender.name() + "-r" + round + ".log");
+                System.out.printf("bench: %s round %d/%d: %-16s ", label, round, rounds, e.contender.name());
                 System.out.flush();
                 ContenderRun.Sample s = ContenderRun.measure(
                         e.contender.command(setup, prefix), prefix, log, round, warmup, seconds, startTimeout);
@@ -319,12 +444,7 @@ public final class BenchRunner implements Callable<Integer> {
                                 : "FAILED: " + s.error() + " (see " + log + ")");
             }
         }
-        System.out.print(report.table());
-        Files.createDirectories(resultsDir);
-        Path json = resultsDir.resolve(scenario.name() + "-" + stamp + ".json");
-        Files.writeString(json, Json.write(report.json()));
-        System.out.println("bench: wrote " + json);
-        return (int) runnable.stream().filter(e -> e.mpps().length == 0).count();
+        return report;
     }
 
     private String prefix(Contender c, int round) {
