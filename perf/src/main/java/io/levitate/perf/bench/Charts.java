@@ -219,6 +219,14 @@ public final class Charts {
                 s.add(flows, median, min == null ? median : min, max == null ? median : max);
             }
         }
+        // A sweep cut short still spans the flow counts it was to run.
+        for (Object o : list(root.get("flows_points"))) {
+            Long f = longValue(o);
+            if (f != null && f >= 1) {
+                lo = Math.min(lo, f);
+                hi = Math.max(hi, f);
+            }
+        }
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         XYErrorRenderer renderer = new XYErrorRenderer();
         renderer.setDrawXError(false);
@@ -318,12 +326,47 @@ public final class Charts {
                 machine(root));
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
         chart.addSubtitle(new TextTitle(line, font));
+        String noise = noise(root);
+        if (noise != null) {
+            chart.addSubtitle(new TextTitle(noise, font));
+        }
         for (String n : notes) {
             TextTitle t = new TextTitle(n, font);
             t.setPosition(RectangleEdge.BOTTOM);
             chart.addSubtitle(t);
         }
         chart.setBackgroundPaint(Color.WHITE);
+    }
+
+    /**
+     * A warning when a measured forwarding thread was off its CPU for over 10 % of an interval
+     * ({@code round_details[].fwd_thread_on_cpu_share}): other work shared the core, and the
+     * figures say more about the machine than about the contenders. Null when all were on CPU.
+     */
+    static String noise(Map<?, ?> root) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        List<Object> files = new ArrayList<>(list(root.get("points")));
+        files.add(root);
+        for (Object f : files) {
+            for (Object c : list(map(f).get("contenders"))) {
+                for (Object r : list(map(c).get("round_details"))) {
+                    Double share = number(map(r).get("fwd_thread_on_cpu_share"));
+                    if (share != null) {
+                        lo = Math.min(lo, share);
+                        hi = Math.max(hi, share);
+                    }
+                }
+            }
+        }
+        if (!(lo < 0.9)) {
+            return null;
+        }
+        return String.format(
+                Locale.ROOT,
+                "shared machine: forwarding threads on a CPU for %.0f–%.0f %% of the measured intervals; figures indicative",
+                lo * 100,
+                hi * 100);
     }
 
     private static String machine(Map<?, ?> root) {

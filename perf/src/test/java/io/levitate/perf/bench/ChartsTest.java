@@ -207,6 +207,24 @@ class ChartsTest {
     }
 
     @Test
+    void roundsWithTheForwardingThreadOffItsCpuAreFlagged() {
+        Map<String, Object> quiet = scenario(10_000, new ArrayList<>());
+        Map<String, Object> c = contender("testpmd-io", 50.0, 48.0, 56.0);
+        c.put(
+                "round_details",
+                List.of(Map.of("fwd_thread_on_cpu_share", 0.99), Map.of("fwd_thread_on_cpu_share", 0.97)));
+        quiet.put("contenders", List.of(c));
+        assertEquals(null, Charts.noise(quiet));
+        Map<String, Object> busy = contender("levitate-lb", 10.0, 9.0, 11.0);
+        busy.put("round_details", List.of(Map.of("fwd_thread_on_cpu_share", 0.303)));
+        Map<String, Object> sweep = new LinkedHashMap<>();
+        sweep.put("points", List.of(quiet, scenario(1000, List.of(busy))));
+        assertEquals(
+                "shared machine: forwarding threads on a CPU for 30–99 % of the measured intervals; figures indicative",
+                Charts.noise(sweep));
+    }
+
+    @Test
     void notAResultFileIsRefused() throws IOException {
         Path p = dir.resolve("x.json");
         Files.writeString(p, "[1, 2]");
