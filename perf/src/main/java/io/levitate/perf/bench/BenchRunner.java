@@ -267,6 +267,9 @@ public final class BenchRunner implements Callable<Integer> {
      */
     private int runSweep(Sweep sweep, String stamp, Hugepages pages) throws IOException {
         List<Long> points = sweepFlows != null ? sweepFlows : sweep.flows();
+        if (flows != null) {
+            System.out.printf("bench: %s: --flows does not apply to a sweep (--sweep-flows does)%n", sweep.name());
+        }
         int contenders = (int) sweep.scenario().contenders().stream()
                 .filter(c -> only == null || only.contains(c.name()))
                 .count();
