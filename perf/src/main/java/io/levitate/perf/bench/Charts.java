@@ -147,6 +147,10 @@ public final class Charts {
             if (c.get("skip_reason") != null) {
                 notes.add(name + " skipped: " + c.get("skip_reason"));
             }
+            String error = firstError(c);
+            if (error != null) {
+                notes.add(name + " failed a round: " + error);
+            }
             medians.addValue(median, "median", label);
             range.addValue(number(mpps.get("min")), "min", label);
             range.addValue(number(mpps.get("max")), "max", label);
@@ -362,11 +366,23 @@ public final class Charts {
         if (!(lo < 0.9)) {
             return null;
         }
-        return String.format(
-                Locale.ROOT,
-                "shared machine: forwarding threads on a CPU for %.0f–%.0f %% of the measured intervals; figures indicative",
-                lo * 100,
-                hi * 100);
+        String range = Math.round(lo * 100) == Math.round(hi * 100)
+                ? String.format(Locale.ROOT, "%.0f %%", lo * 100)
+                : String.format(Locale.ROOT, "%.0f–%.0f %%", lo * 100, hi * 100);
+        return "shared machine: forwarding threads on a CPU for " + range
+                + " of the measured intervals; figures indicative";
+    }
+
+    /** The first failed round's error of a contender, cut to fit a chart's width; or null. */
+    private static String firstError(Map<?, ?> contender) {
+        for (Object r : list(contender.get("round_details"))) {
+            Object e = map(r).get("error");
+            if (e != null) {
+                String t = String.valueOf(e);
+                return t.length() > 110 ? t.substring(0, 110) + "…" : t;
+            }
+        }
+        return null;
     }
 
     private static String machine(Map<?, ?> root) {

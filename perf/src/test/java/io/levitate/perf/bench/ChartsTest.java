@@ -222,6 +222,10 @@ class ChartsTest {
         assertEquals(
                 "shared machine: forwarding threads on a CPU for 30–99 % of the measured intervals; figures indicative",
                 Charts.noise(sweep));
+        Map<String, Object> once = scenario(1000, List.of(busy));
+        assertEquals(
+                "shared machine: forwarding threads on a CPU for 30 % of the measured intervals; figures indicative",
+                Charts.noise(once));
     }
 
     @Test
