@@ -253,106 +253,8 @@ public final class BenchRunner implements Callable<Integer> {
 
     /** Returns the number of contenders without a single good sample. */
     private int runScenario(Scenario scenario, String stamp, Hugepages pages) throws IOException {
-        ScenarioReport report =
-                measure(scenario, flows != null ? flows : scenario.flows(), scenario.name(), stamp, pages);
-        System.out.print(report.table());
-        writeResult(scenario.name(), stamp, report.json());
-        return failures(report);
-    }
-
-    /**
-     * Runs {@code sweep.scenario()} at each flow count and writes one file holding every point
-     * (rewritten after each point, so an interrupted sweep keeps what it measured). Returns the
-     * number of (point, contender) pairs without a single good sample.
-     */
-    private int runSweep(Sweep sweep, String stamp, Hugepages pages) throws IOException {
-        List<Long> points = sweepFlows != null ? sweepFlows : sweep.flows();
-        if (flows != null) {
-            System.out.printf("bench: %s: --flows does not apply to a sweep (--sweep-flows does)%n", sweep.name());
-        }
-        int contenders = (int) sweep.scenario().contenders().stream()
-                .filter(c -> only == null || only.contains(c.name()))
-                .count();
-        long expected = Sweep.expectedSeconds(points, contenders, rounds, warmup, seconds);
-        System.out.printf(
-                "bench: %s: %d flow counts %s x %d contenders x %d rounds x (%d s warm-up + %d s measured + ≈ %d s "
-                        + "start/stop): expect ≈ %d min %02d s, plus generating pcaps not yet in %s%n",
-                sweep.name(),
-                points.size(),
-                points,
-                contenders,
-                rounds,
-                warmup,
-                seconds,
-                Sweep.LAUNCH_OVERHEAD_SECONDS,
-                expected / 60,
-                expected % 60,
-                workDir.resolve("pcap"));
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("scenario", sweep.name());
-        root.put("description", sweep.description());
-        root.put("sweep_of", sweep.scenario().name());
-        root.put("flows_points", points);
-        List<Object> results = new ArrayList<>();
-        int failures = 0;
-        for (long f : points) {
-            ScenarioReport report = measure(sweep.scenario(), f, sweep.name() + "-f" + f, stamp, pages);
-            System.out.print(report.table());
-            Map<String, Object> point = report.json();
-            if (results.isEmpty()) {
-                // The run's parameters once at the top (the same at every point but flows and pool).
-                for (String k : SWEEP_COMMON_FIELDS) {
-                    root.put(k, point.get(k));
-                }
-            }
-            results.add(point);
-            root.put("points", results);
-            failures += failures(report);
-            writeResult(sweep.name(), stamp, root);
-        }
-        return failures;
-    }
-
-    /** Fields of a point's JSON that a sweep's file also has at the top. */
-    static final List<String> SWEEP_COMMON_FIELDS = List.of(
-            "date",
-            "git_commit",
-            "syn_share",
-            "ipv6",
-            "frame_size",
-            "seed",
-            "seconds",
-            "warmup_seconds",
-            "rounds",
-            "hugepages",
-            "burst",
-            "cores",
-            "method",
-            "machine");
-
-    private static int failures(ScenarioReport report) {
-        return (int) report.entries.stream()
-                .filter(e -> e.skipReason == null && e.mpps().length == 0)
-                .count();
-    }
-
-    /** Writes {@code results-dir/<name>-<stamp>.json} and its chart beside it. */
-    private void writeResult(String name, String stamp, Map<String, Object> json) throws IOException {
-        Files.createDirectories(resultsDir);
-        Path file = resultsDir.resolve(name + "-" + stamp + ".json");
-        Files.writeString(file, Json.write(json));
-        System.out.println("bench: wrote " + file);
-        Charts.drawQuietly(file);
-    }
-
-    /**
-     * Measures {@code scenario} at {@code flowCount} flows, every round of every contender;
-     * {@code label} names the log files and progress lines.
-     */
-    private ScenarioReport measure(Scenario scenario, long flowCount, String label, String stamp, Hugepages pages)
-            throws IOException {
         TrafficSpec spec = new TrafficSpec(
-                flowCount,
+                flows != null ? flows : scenario.flows(),
                 packets,
                 synShare != null ? synShare : scenario.synShare(),
                 ipv6 || scenario.ipv6(),
@@ -420,9 +322,13 @@ public final class BenchRunner implements Callable<Integer> {
             if (skip == null) {
                 runnable.add(entry);
             } else {
-                System.out.printf("bench: %s: skipping %s: %s%n", label, c.name(), skip);
+                System.out.printf(
+                        "bench: %s: skipping %s: %s%n",
+                        sweepPoint != null ? sweepPoint.label() : scenario.name(), c.name(), skip);
             }
         }
+        // A sweep's point: its own name in log files and progress lines, e.g. sweep-f10000.
+        String label = sweepPoint != null ? sweepPoint.label() : scenario.name();
         Path logDir = workDir.resolve("logs").resolve(stamp);
         System.out.printf(
                 "bench: %s: %s, %d packets, pool %d mbufs, %s; logs in %s%n",
@@ -447,7 +353,115 @@ public final class BenchRunner implements Callable<Integer> {
                                 : "FAILED: " + s.error() + " (see " + log + ")");
             }
         }
-        return report;
+        System.out.print(report.table());
+        if (sweepPoint != null) {
+            sweepPoint.report = report;
+        } else {
+            writeResult(scenario.name(), stamp, report.json());
+        }
+        return (int) runnable.stream().filter(e -> e.mpps().length == 0).count();
+    }
+
+    /** Set while {@link #runSweep} runs a point: the point's label, then what it measured. */
+    private SweepPoint sweepPoint;
+
+    private static final class SweepPoint {
+        private final String label;
+        private ScenarioReport report;
+
+        SweepPoint(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+    }
+
+    /**
+     * Runs {@code sweep.scenario()} at each flow count and writes one file holding every point
+     * (rewritten after each point, so an interrupted sweep keeps what it measured). Returns the
+     * number of (point, contender) pairs without a single good sample.
+     */
+    private int runSweep(Sweep sweep, String stamp, Hugepages pages) throws IOException {
+        List<Long> points = sweepFlows != null ? sweepFlows : sweep.flows();
+        if (flows != null) {
+            System.out.printf("bench: %s: --flows does not apply to a sweep (--sweep-flows does)%n", sweep.name());
+        }
+        int contenders = (int) sweep.scenario().contenders().stream()
+                .filter(c -> only == null || only.contains(c.name()))
+                .count();
+        long expected = Sweep.expectedSeconds(points, contenders, rounds, warmup, seconds);
+        System.out.printf(
+                "bench: %s: %d flow counts %s x %d contenders x %d rounds x (%d s warm-up + %d s measured + ≈ %d s "
+                        + "start/stop): expect ≈ %d min %02d s, plus generating pcaps not yet in %s%n",
+                sweep.name(),
+                points.size(),
+                points,
+                contenders,
+                rounds,
+                warmup,
+                seconds,
+                Sweep.LAUNCH_OVERHEAD_SECONDS,
+                expected / 60,
+                expected % 60,
+                workDir.resolve("pcap"));
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("scenario", sweep.name());
+        root.put("description", sweep.description());
+        root.put("sweep_of", sweep.scenario().name());
+        root.put("flows_points", points);
+        List<Object> results = new ArrayList<>();
+        int failures = 0;
+        Long given = flows;
+        for (long f : points) {
+            // runScenario takes the flow count from --flows and hands the report back to here.
+            flows = f;
+            sweepPoint = new SweepPoint(sweep.name() + "-f" + f);
+            try {
+                failures += runScenario(sweep.scenario(), stamp, pages);
+            } finally {
+                flows = given;
+            }
+            Map<String, Object> point = sweepPoint.report.json();
+            sweepPoint = null;
+            if (results.isEmpty()) {
+                // The run's parameters once at the top (the same at every point but flows and pool).
+                for (String k : SWEEP_COMMON_FIELDS) {
+                    root.put(k, point.get(k));
+                }
+            }
+            results.add(point);
+            root.put("points", results);
+            writeResult(sweep.name(), stamp, root);
+        }
+        return failures;
+    }
+
+    /** Fields of a point's JSON that a sweep's file also has at the top. */
+    static final List<String> SWEEP_COMMON_FIELDS = List.of(
+            "date",
+            "git_commit",
+            "syn_share",
+            "ipv6",
+            "frame_size",
+            "seed",
+            "seconds",
+            "warmup_seconds",
+            "rounds",
+            "hugepages",
+            "burst",
+            "cores",
+            "method",
+            "machine");
+
+    /** Writes {@code results-dir/<name>-<stamp>.json} and its chart beside it. */
+    private void writeResult(String name, String stamp, Map<String, Object> json) throws IOException {
+        Files.createDirectories(resultsDir);
+        Path file = resultsDir.resolve(name + "-" + stamp + ".json");
+        Files.writeString(file, Json.write(json));
+        System.out.println("bench: wrote " + file);
+        Charts.drawQuietly(file);
     }
 
     private String prefix(Contender c, int round) {
