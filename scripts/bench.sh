@@ -13,6 +13,10 @@
 # Environment: LEVITATE_BENCH_DIR (default /var/tmp/levitate-bench: pcaps, logs, l3fwd build),
 #              LEVITATE_JAVA_OPTS (extra JVM options for the Levitate contender, via scripts/levitate).
 # The pcap generator alone: java -cp perf/target/benchmarks.jar io.levitate.perf.bench.PcapGenerator --help
+# Each result file perf/results/<scenario>-<stamp>.json gets a chart beside it (<same name>.png:
+# Mpps per contender, median bar and min-max whisker; a sweep: one line per contender over the flow
+# counts). Redraw any result file, older ones included:
+#   java -cp perf/target/benchmarks.jar io.levitate.perf.bench.Charts perf/results/<file>.json...
 set -euo pipefail
 # shellcheck source=env.sh
 . "$(dirname "$0")/env.sh"

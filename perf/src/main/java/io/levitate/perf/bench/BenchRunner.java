@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,6 +72,12 @@ public final class BenchRunner implements Callable<Integer> {
 
     @Option(names = "--flows", description = "override the scenario's established flows (1k..10M; pool limits replay)")
     Long flows;
+
+    @Option(
+            names = "--sweep-flows",
+            split = ",",
+            description = "flow counts of a sweep scenario, comma-separated (default: the sweep's own; see --list)")
+    List<Long> sweepFlows;
 
     @Option(
             names = "--packets",
@@ -170,6 +177,14 @@ public final class BenchRunner implements Callable<Integer> {
                         s.description(),
                         s.contenders().stream().map(Contender::name).toList());
             }
+            for (Sweep w : Sweep.ALL) {
+                System.out.printf(
+                        "%-10s %s%n           flows: %s; contenders: %s%n",
+                        w.name(),
+                        w.description(),
+                        w.flows(),
+                        w.scenario().contenders().stream().map(Contender::name).toList());
+            }
             return 0;
         }
         if (rounds < 1 || seconds < 1 || warmup < 0) {
@@ -177,16 +192,28 @@ public final class BenchRunner implements Callable<Integer> {
                     new CommandLine(this), "rounds, seconds must be >= 1, warmup >= 0");
         }
         List<Scenario> selected = new ArrayList<>();
+        List<Sweep> sweeps = new ArrayList<>();
         for (String name : scenarios) {
             Scenario s = Scenario.BY_NAME.get(name);
+            if (s == null && Sweep.BY_NAME.containsKey(name)) {
+                sweeps.add(Sweep.BY_NAME.get(name));
+                continue;
+            }
             if (s == null) {
                 throw new CommandLine.ParameterException(
-                        new CommandLine(this), "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet());
+                        new CommandLine(this),
+                        "unknown scenario " + name + "; known: " + Scenario.BY_NAME.keySet() + " and sweeps "
+                                + Sweep.BY_NAME.keySet());
             }
             selected.add(s);
         }
+        if (sweepFlows != null && sweepFlows.stream().anyMatch(f -> f < 1 || f > TrafficSpec.MAX_FLOWS)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--sweep-flows: each in [1, " + TrafficSpec.MAX_FLOWS + "]");
+        }
         if (only != null) {
-            List<String> known = selected.stream()
+            List<String> known = Stream.concat(
+                            selected.stream(), sweeps.stream().map(Sweep::scenario))
                     .flatMap(s -> s.contenders().stream())
                     .map(Contender::name)
                     .toList();
@@ -211,6 +238,9 @@ public final class BenchRunner implements Callable<Integer> {
         try {
             for (Scenario s : selected) {
                 failures += runScenario(s, stamp, pages);
+            }
+            for (Sweep w : sweeps) {
+                failures += runSweep(w, stamp, pages);
             }
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("bench: error: " + e.getMessage());
@@ -292,13 +322,17 @@ public final class BenchRunner implements Callable<Integer> {
             if (skip == null) {
                 runnable.add(entry);
             } else {
-                System.out.printf("bench: %s: skipping %s: %s%n", scenario.name(), c.name(), skip);
+                System.out.printf(
+                        "bench: %s: skipping %s: %s%n",
+                        sweepPoint != null ? sweepPoint.label() : scenario.name(), c.name(), skip);
             }
         }
+        // A sweep's point: its own name in log files and progress lines, e.g. sweep-f10000.
+        String label = sweepPoint != null ? sweepPoint.label() : scenario.name();
         Path logDir = workDir.resolve("logs").resolve(stamp);
         System.out.printf(
                 "bench: %s: %s, %d packets, pool %d mbufs, %s; logs in %s%n",
-                scenario.name(),
+                label,
                 pcap,
                 summary.packets(),
                 mbufs,
@@ -307,8 +341,8 @@ public final class BenchRunner implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             for (ScenarioReport.Entry e : runnable) {
                 String prefix = prefix(e.contender, round);
-                Path log = logDir.resolve(scenario.name() + "-" + e.contender.name() + "-r" + round + ".log");
-                System.out.printf("bench: %s round %d/%d: %-16s ", scenario.name(), round, rounds, e.contender.name());
+                Path log = logDir.resolve(label + "-" + e.contender.name() + "-r" + round + ".log");
+                System.out.printf("bench: %s round %d/%d: %-16s ", label, round, rounds, e.contender.name());
                 System.out.flush();
                 ContenderRun.Sample s = ContenderRun.measure(
                         e.contender.command(setup, prefix), prefix, log, round, warmup, seconds, startTimeout);
@@ -320,11 +354,114 @@ public final class BenchRunner implements Callable<Integer> {
             }
         }
         System.out.print(report.table());
-        Files.createDirectories(resultsDir);
-        Path json = resultsDir.resolve(scenario.name() + "-" + stamp + ".json");
-        Files.writeString(json, Json.write(report.json()));
-        System.out.println("bench: wrote " + json);
+        if (sweepPoint != null) {
+            sweepPoint.report = report;
+        } else {
+            writeResult(scenario.name(), stamp, report.json());
+        }
         return (int) runnable.stream().filter(e -> e.mpps().length == 0).count();
+    }
+
+    /** Set while {@link #runSweep} runs a point: the point's label, then what it measured. */
+    private SweepPoint sweepPoint;
+
+    private static final class SweepPoint {
+        private final String label;
+        private ScenarioReport report;
+
+        SweepPoint(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+    }
+
+    /**
+     * Runs {@code sweep.scenario()} at each flow count and writes one file holding every point
+     * (rewritten after each point, so an interrupted sweep keeps what it measured). Returns the
+     * number of (point, contender) pairs without a single good sample.
+     */
+    private int runSweep(Sweep sweep, String stamp, Hugepages pages) throws IOException {
+        List<Long> points = sweepFlows != null ? sweepFlows : sweep.flows();
+        if (flows != null) {
+            System.out.printf("bench: %s: --flows does not apply to a sweep (--sweep-flows does)%n", sweep.name());
+        }
+        int contenders = (int) sweep.scenario().contenders().stream()
+                .filter(c -> only == null || only.contains(c.name()))
+                .count();
+        long expected = Sweep.expectedSeconds(points, contenders, rounds, warmup, seconds);
+        System.out.printf(
+                "bench: %s: %d flow counts %s x %d contenders x %d rounds x (%d s warm-up + %d s measured + ≈ %d s "
+                        + "start/stop): expect ≈ %d min %02d s, plus generating pcaps not yet in %s%n",
+                sweep.name(),
+                points.size(),
+                points,
+                contenders,
+                rounds,
+                warmup,
+                seconds,
+                Sweep.LAUNCH_OVERHEAD_SECONDS,
+                expected / 60,
+                expected % 60,
+                workDir.resolve("pcap"));
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("scenario", sweep.name());
+        root.put("description", sweep.description());
+        root.put("sweep_of", sweep.scenario().name());
+        root.put("flows_points", points);
+        List<Object> results = new ArrayList<>();
+        int failures = 0;
+        Long given = flows;
+        for (long f : points) {
+            // runScenario takes the flow count from --flows and hands the report back to here.
+            flows = f;
+            sweepPoint = new SweepPoint(sweep.name() + "-f" + f);
+            try {
+                failures += runScenario(sweep.scenario(), stamp, pages);
+            } finally {
+                flows = given;
+            }
+            Map<String, Object> point = sweepPoint.report.json();
+            sweepPoint = null;
+            if (results.isEmpty()) {
+                // The run's parameters once at the top (the same at every point but flows and pool).
+                for (String k : SWEEP_COMMON_FIELDS) {
+                    root.put(k, point.get(k));
+                }
+            }
+            results.add(point);
+            root.put("points", results);
+            writeResult(sweep.name(), stamp, root);
+        }
+        return failures;
+    }
+
+    /** Fields of a point's JSON that a sweep's file also has at the top. */
+    static final List<String> SWEEP_COMMON_FIELDS = List.of(
+            "date",
+            "git_commit",
+            "syn_share",
+            "ipv6",
+            "frame_size",
+            "seed",
+            "seconds",
+            "warmup_seconds",
+            "rounds",
+            "hugepages",
+            "burst",
+            "cores",
+            "method",
+            "machine");
+
+    /** Writes {@code results-dir/<name>-<stamp>.json} and its chart beside it. */
+    private void writeResult(String name, String stamp, Map<String, Object> json) throws IOException {
+        Files.createDirectories(resultsDir);
+        Path file = resultsDir.resolve(name + "-" + stamp + ".json");
+        Files.writeString(file, Json.write(json));
+        System.out.println("bench: wrote " + file);
+        Charts.drawQuietly(file);
     }
 
     private String prefix(Contender c, int round) {
