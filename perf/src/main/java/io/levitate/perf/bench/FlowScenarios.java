@@ -49,7 +49,7 @@ final class FlowScenarios {
     static final Scenario FLOOD = new Scenario(
             "flood",
             "SYN flood: 10 k established flows (service established) and 50 % SYNs from unique sources (service "
-                    + "flood): flood guard 1 M/s and flood quota 8192 (levitate-flood) vs neither (levitate-flood-unguarded)",
+                    + "flood): flood guard 500 k/s and flood quota 8192 (levitate-flood) vs neither (levitate-flood-unguarded)",
             10_000,
             0.5,
             false,
@@ -71,6 +71,7 @@ final class FlowScenarios {
     private static final Pattern RX = Pattern.compile("worker \\d+: rx packets");
     private static final Pattern DROP = Pattern.compile("worker \\d+: drop .*");
     private static final Pattern SERVICE_NEW_FLOWS = Pattern.compile("service .*: new flows");
+    private static final Pattern SERVICE_PACKETS = Pattern.compile("service .*: packets");
     /** Per-worker conntrack counters, as LbCountersPublisher labels them. */
     private static final String[] CONNTRACK = {
         "hits", "misses", "inserts", "evictions", "expirations", "flood-guard skips", "quota skips", "window-full skips"
@@ -83,8 +84,8 @@ final class FlowScenarios {
     /**
      * The figures of one measured interval, for the JSON (in this order) and the table.
      *
-     * @param establishedShare share of the received packets (pcap frames, the gateway's ARP included)
-     *                         that belong to established flows
+     * @param establishedShare share of the pcap's frames (the gateway's ARP reply included) that
+     *                         belong to established flows
      * @param workers          the contender's workers
      */
     static Map<String, Object> figures(Extras x, LevitateCounters.Delta d, double establishedShare, int workers) {
@@ -98,7 +99,15 @@ final class FlowScenarios {
         f.put("new_flows_per_second", round(newFlows / seconds, 0));
         f.put("new_flows_per_second_per_worker", round(newFlows / seconds / workers, 0));
         f.put("new_flows_per_packet", round((double) newFlows / rx, 4));
-        f.put("drops", d.sumDelta(l -> DROP.matcher(l).matches()));
+        long drops = d.sumDelta(l -> DROP.matcher(l).matches());
+        f.put("drops", drops);
+        Map<String, Object> reasons = new LinkedHashMap<>();
+        for (String label : d.after().values().keySet()) {
+            if (DROP.matcher(label).matches() && d.delta(label) != 0) {
+                reasons.put(label, d.delta(label));
+            }
+        }
+        f.put("drops_by_reason", reasons);
         Map<String, Object> ct = new LinkedHashMap<>();
         for (String name : CONNTRACK) {
             Pattern p = conntrack(name);
@@ -129,8 +138,12 @@ final class FlowScenarios {
             String est = "service " + x.establishedService() + ": ";
             String flood = "service " + x.newFlowService() + ": ";
             long estPackets = d.delta(est + "packets");
-            // Forwarded (tunnelled to a backend) over received, both read from one snapshot pair.
-            f.put("established_delivered_share", round(estPackets / (rx * establishedShare), 4));
+            // What arrived, as forwarded (every service's packets) plus dropped (the gateway's ARP
+            // reply of each loop among them): the control thread writes all of these in one pass,
+            // while the workers' rx counters run up to its 100 ms period ahead of them.
+            long received = d.sumDelta(l -> SERVICE_PACKETS.matcher(l).matches()) + drops;
+            f.put("received_packets", received);
+            f.put("established_delivered_share", round(estPackets / (received * establishedShare), 4));
             // A packet of an established flow that found no entry became a "new flow" again.
             f.put("established_state_kept_share", round(1 - (double) d.delta(est + "new flows") / estPackets, 4));
             // 1.0: every flood SYN missed, i.e. the replay kept the flood new.

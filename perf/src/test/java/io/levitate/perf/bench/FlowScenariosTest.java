@@ -259,7 +259,7 @@ class FlowScenariosTest {
         Map<String, Long> after = new HashMap<>();
         put(before, after, "worker 0: rx packets", 1_000, 2_001_000);
         put(before, after, "worker 0: drop tx_full", 0, 0);
-        put(before, after, "worker 0: drop no_service", 5, 25);
+        put(before, after, "worker 0: drop neighbour_consumed", 5, 15);
         put(before, after, "service established: packets", 500, 990_500);
         put(before, after, "service established: new flows", 10, 110);
         put(before, after, "service flood: packets", 500, 1_000_500);
@@ -273,8 +273,11 @@ class FlowScenariosTest {
         assertEquals(2_000_000L, f.get("rx_packets"));
         assertEquals(100L + 999_500L, f.get("new_flows"));
         assertEquals(499_800.0, f.get("new_flows_per_second_per_worker"));
-        assertEquals(20L, f.get("drops"));
-        assertEquals(0.99, f.get("established_delivered_share"), "990 k of the 1 M established packets received");
+        assertEquals(10L, f.get("drops"));
+        assertEquals(Map.of("worker 0: drop neighbour_consumed", 10L), f.get("drops_by_reason"));
+        // Received: 990 k + 1 M forwarded + 10 dropped; half of them established.
+        assertEquals(1_990_010L, f.get("received_packets"));
+        assertEquals(0.995, f.get("established_delivered_share"), "990 k of the 995 k established packets received");
         assertEquals(0.9999, f.get("established_state_kept_share"), "100 of 990 k packets were new flows again");
         assertEquals(0.9995, f.get("flood_new_share"));
         @SuppressWarnings("unchecked")
