@@ -173,7 +173,7 @@ class FlowScenariosTest {
         }
         assertEquals(s.distinctTuples(), all.size());
         LevitateConfig small = config(scenario, "levitate-newflows");
-        LevitateConfig large = config(scenario, "levitate-lb");
+        LevitateConfig large = config(scenario, "levitate-kept");
         assertTrue(
                 synTuples.size() >= 8L * small.conntrack().capacity(),
                 "new tuples per loop (" + synTuples.size() + ") at least 8x the small table ("
@@ -271,6 +271,7 @@ class FlowScenariosTest {
                 new LevitateCounters.Snapshot(0, before), new LevitateCounters.Snapshot(2_000_000_000L, after));
         Map<String, Object> f = FlowScenarios.figures(x, d, 0.5, 1);
         assertEquals(2_000_000L, f.get("rx_packets"));
+        assertEquals(0.5023, f.get("new_flows_per_packet"), "999.6 k new flows over 1.99 M packets received");
         assertEquals(100L + 999_500L, f.get("new_flows"));
         assertEquals(499_800.0, f.get("new_flows_per_second_per_worker"));
         assertEquals(10L, f.get("drops"));
