@@ -177,7 +177,7 @@ final class FlowScenarios {
                     .mapToDouble(o -> (Double) o)
                     .toArray();
             if (v.length > 0) {
-                m.put(name, ScenarioReport.median(v));
+                m.put(name, round(ScenarioReport.median(v), name.endsWith("per_second_per_worker") ? 0 : 4));
             }
         }
         return m;
