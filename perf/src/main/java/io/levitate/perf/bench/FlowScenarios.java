@@ -49,13 +49,13 @@ final class FlowScenarios {
     static final Scenario FLOOD = new Scenario(
             "flood",
             "SYN flood: 10 k established flows (service established) and 50 % SYNs from unique sources (service "
-                    + "flood): flood guard 500 k/s and flood quota 8192 (levitate-flood) vs neither (levitate-flood-unguarded)",
+                    + "flood): flood guard 500 k/s and flood quota 8192 (levitate-flood) vs neither (levitate-unguarded)",
             10_000,
             0.5,
             false,
             List.of(
                     levitate("levitate-flood", "perf/bench/lb-flood.yaml"),
-                    levitate("levitate-flood-unguarded", "perf/bench/lb-flood-unguarded.yaml")),
+                    levitate("levitate-unguarded", "perf/bench/lb-flood-unguarded.yaml")),
             true,
             null);
 

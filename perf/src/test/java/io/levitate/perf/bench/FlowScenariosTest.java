@@ -210,7 +210,7 @@ class FlowScenariosTest {
         assertEquals(FlowScenarios.PACKETS / 2, flood.size(), "half the packets are the flood");
         assertEquals(scenario.flows(), established.size());
 
-        for (String contender : List.of("levitate-flood", "levitate-flood-unguarded")) {
+        for (String contender : List.of("levitate-flood", "levitate-unguarded")) {
             LevitateConfig c = config(scenario, contender);
             ServiceDefinition est = c.service(x.establishedService());
             ServiceDefinition fl = c.service(x.newFlowService());
@@ -228,7 +228,7 @@ class FlowScenariosTest {
                 flood.size() >= 16L * quota,
                 "flood sources per loop at least 16x its quota: an entry the flood got is replaced by its own later"
                         + " SYNs before the replay brings its source back");
-        LevitateConfig unguarded = config(scenario, "levitate-flood-unguarded");
+        LevitateConfig unguarded = config(scenario, "levitate-unguarded");
         assertEquals(0, unguarded.conntrack().floodGuardNewFlowsPerSecond());
         assertEquals(0, unguarded.service(x.newFlowService()).quota());
 
