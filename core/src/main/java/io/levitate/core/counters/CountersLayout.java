@@ -73,8 +73,8 @@ public final class CountersLayout {
     public static final int TYPE_BACKEND_BYTES = 3002;
     public static final int TYPE_BACKEND_NEW_FLOWS = 3003;
     public static final int TYPE_BACKEND_HEALTH = 3004;
-    /** Per worker conntrack figures, 4001..4007: hits, misses, inserts, evictions, expirations,
-     *  flood-guard skips, occupancy. */
+    /** Per worker conntrack figures, 4001..4009: hits, misses, inserts, evictions, expirations,
+     *  flood-guard skips, occupancy, quota skips, window-full skips. */
     public static final int TYPE_WORKER_CONNTRACK_BASE = 4001;
 
     /** Length of the service key at the start of a service's or backend's 112-byte counter key. */

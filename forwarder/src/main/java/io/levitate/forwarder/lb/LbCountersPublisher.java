@@ -25,11 +25,22 @@ public final class LbCountersPublisher {
         ConntrackCounters.EVICTIONS,
         ConntrackCounters.EXPIRATIONS,
         ConntrackCounters.FLOOD_GUARD_SKIPS,
-        ConntrackCounters.OCCUPANCY
+        ConntrackCounters.OCCUPANCY,
+        // Appended after occupancy so the earlier type ids stay what they were.
+        ConntrackCounters.QUOTA_SKIPS,
+        ConntrackCounters.WINDOW_FULL_SKIPS
     };
 
     private static final String[] CONNTRACK_NAMES = {
-        "hits", "misses", "inserts", "evictions", "expirations", "flood-guard skips", "occupancy"
+        "hits",
+        "misses",
+        "inserts",
+        "evictions",
+        "expirations",
+        "flood-guard skips",
+        "occupancy",
+        "quota skips",
+        "window-full skips"
     };
 
     private final CountersManager manager;

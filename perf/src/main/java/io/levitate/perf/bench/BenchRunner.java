@@ -253,15 +253,17 @@ public final class BenchRunner implements Callable<Integer> {
 
     /** Returns the number of contenders without a single good sample. */
     private int runScenario(Scenario scenario, String stamp, Hugepages pages) throws IOException {
+        FlowScenarios.Extras extras = FlowScenarios.extras(scenario);
         TrafficSpec spec = new TrafficSpec(
                 flows != null ? flows : scenario.flows(),
-                packets,
+                packets == 0 && extras != null ? extras.packets() : packets,
                 synShare != null ? synShare : scenario.synShare(),
                 ipv6 || scenario.ipv6(),
                 frameSize,
                 1,
                 80,
-                seed);
+                seed,
+                extras != null ? extras.synVipOffset() : 0);
         Path pcapDir = Files.createDirectories(workDir.resolve("pcap"));
         String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gwarp" : "");
         Path pcap = pcapDir.resolve(stem + ".pcap");
@@ -309,6 +311,12 @@ public final class BenchRunner implements Callable<Integer> {
                 safety);
 
         Map<String, Object> context = context(spec, summary, pcap, mbufs, copies, huge, memoryMb);
+        if (extras != null) {
+            // The gateway's ARP reply is a frame of every loop too, and the workers count it as received.
+            long frames = summary.packets() + (scenario.gatewayArp() ? 1 : 0);
+            context.put("established_packet_share", (double) (summary.packets() - summary.synPackets()) / frames);
+            context.put("syn_vip_offset", spec.synVipOffset());
+        }
         ScenarioReport report = new ScenarioReport(scenario, context);
         List<ScenarioReport.Entry> runnable = new ArrayList<>();
         for (Contender c : scenario.contenders()) {
@@ -345,7 +353,14 @@ public final class BenchRunner implements Callable<Integer> {
                 System.out.printf("bench: %s round %d/%d: %-16s ", label, round, rounds, e.contender.name());
                 System.out.flush();
                 ContenderRun.Sample s = ContenderRun.measure(
-                        e.contender.command(setup, prefix), prefix, log, round, warmup, seconds, startTimeout);
+                        e.contender.command(setup, prefix),
+                        prefix,
+                        log,
+                        round,
+                        warmup,
+                        seconds,
+                        startTimeout,
+                        extras != null ? LevitateCounters.fileOf(e.contender) : null);
                 e.samples.add(s);
                 System.out.println(
                         s.ok()

@@ -35,6 +35,7 @@ final class ContenderRun {
      * Result of one launch; {@code mpps} is NaN when the launch failed ({@code error} says why).
      *
      * @param exitCode the process's exit status after SIGTERM (−1 if it had to be killed)
+     * @param counters a Levitate contender's own counters at t0 and t1 (its counters file), or null
      */
     record Sample(
             int round,
@@ -45,7 +46,21 @@ final class ContenderRun {
             double loadAverage,
             int exitCode,
             Path log,
-            String error) {
+            String error,
+            LevitateCounters.Delta counters) {
+        Sample(
+                int round,
+                double mpps,
+                double rxMpps,
+                double seconds,
+                ThreadCpu.Shares cpu,
+                double loadAverage,
+                int exitCode,
+                Path log,
+                String error) {
+            this(round, mpps, rxMpps, seconds, cpu, loadAverage, exitCode, log, error, null);
+        }
+
         boolean ok() {
             return error == null;
         }
@@ -61,6 +76,22 @@ final class ContenderRun {
             int warmupSecs,
             int seconds,
             int startTimeoutSecs) {
+        return measure(command, prefix, log, round, warmupSecs, seconds, startTimeoutSecs, null);
+    }
+
+    /**
+     * As above; with {@code countersFile} (a Levitate contender's, {@link LevitateCounters#fileOf})
+     * its counters are read at t0 and t1 too, right after the telemetry, into {@link Sample#counters()}.
+     */
+    static Sample measure(
+            List<String> command,
+            String prefix,
+            Path log,
+            int round,
+            int warmupSecs,
+            int seconds,
+            int startTimeoutSecs,
+            Path countersFile) {
         Process process;
         try {
             Files.createDirectories(log.getParent());
@@ -89,6 +120,7 @@ final class ContenderRun {
         double elapsed = 0;
         ThreadCpu.Shares cpu = ThreadCpu.Shares.UNKNOWN;
         double load = Double.NaN;
+        LevitateCounters.Delta counters = null;
         try (TelemetryClient telemetry = connect(process, prefix, startTimeoutSecs)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startTimeoutSecs);
             int sink = portByName(telemetry, process, RunSetup.SINK_DEVICE, deadline);
@@ -100,9 +132,13 @@ final class ContenderRun {
             ThreadCpu.Snapshot cpu0 = ThreadCpu.snapshot(process.toHandle());
             TelemetryClient.PortSample sink0 = telemetry.portStats(sink);
             TelemetryClient.PortSample source0 = telemetry.portStats(source);
+            LevitateCounters.Snapshot counters0 = countersFile == null ? null : LevitateCounters.read(countersFile);
             sleepAlive(process, TimeUnit.SECONDS.toMillis(seconds));
             TelemetryClient.PortSample sink1 = telemetry.portStats(sink);
             TelemetryClient.PortSample source1 = telemetry.portStats(source);
+            if (counters0 != null) {
+                counters = new LevitateCounters.Delta(counters0, LevitateCounters.read(countersFile));
+            }
             ThreadCpu.Snapshot cpu1 = ThreadCpu.snapshot(process.toHandle());
             cpu = ThreadCpu.between(cpu0, cpu1);
             load = loadAverage();
@@ -122,7 +158,7 @@ final class ContenderRun {
         }
         int exit = stop(process);
         removeRuntimeDir(prefix);
-        return new Sample(round, mpps, rxMpps, elapsed, cpu, load, exit, log, error);
+        return new Sample(round, mpps, rxMpps, elapsed, cpu, load, exit, log, error, counters);
     }
 
     /** The last log line that is not part of a stack trace: usually the reason a process quit. */

@@ -81,6 +81,13 @@ public final class PcapGenerator implements Callable<Integer> {
     @Option(names = "--dst-port", defaultValue = "80", description = "destination TCP port (default ${DEFAULT-VALUE})")
     int dstPort;
 
+    @Option(
+            names = "--syn-vip-offset",
+            defaultValue = "0",
+            description = "SYNs of new flows go to the VIP plus this (0 = the established flows' VIPs; "
+                    + "1 puts a flood on a service of its own)")
+    int synVipOffset;
+
     @Option(names = "--seed", defaultValue = "1", description = "RNG seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -106,7 +113,8 @@ public final class PcapGenerator implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TrafficSpec spec = new TrafficSpec(flows, packets, synShare, ipv6, frameSize, vips, dstPort, seed);
+        TrafficSpec spec =
+                new TrafficSpec(flows, packets, synShare, ipv6, frameSize, vips, dstPort, seed, synVipOffset);
         Summary s = generate(spec, parseVip(vip), out, rules, rulePort);
         System.out.printf(
                 "wrote %s: %d packets of %d bytes (+4 FCS), %d established flows, %d SYNs, %d distinct 5-tuples%s%n",
@@ -187,7 +195,7 @@ public final class PcapGenerator implements Callable<Integer> {
                 boolean syn = rng.nextLong(total - i) < synBudget - synPackets;
                 long flowIndex = syn ? spec.flows() + synPackets++ : established++ % spec.flows();
                 long key = keys.key(flowIndex);
-                int vipIndex = (int) (flowIndex % spec.vips());
+                int vipIndex = (int) (flowIndex % spec.vips()) + (syn ? spec.synVipOffset() : 0);
                 int seq = rng.nextInt();
                 int flags = syn ? TcpFrameBuilder.TCP_FLAG_SYN : TcpFrameBuilder.TCP_FLAG_ACK;
                 if (spec.ipv6()) {
@@ -238,7 +246,7 @@ public final class PcapGenerator implements Callable<Integer> {
                     continue; // flows that the packet budget never reached are not in the pcap
                 }
                 long key = keys.key(f);
-                int vipIndex = (int) (f % spec.vips());
+                int vipIndex = (int) (f % spec.vips()) + (f >= spec.flows() ? spec.synVipOffset() : 0);
                 line.setLength(0);
                 line.append('R');
                 if (spec.ipv6()) {

@@ -81,7 +81,10 @@ record Scenario(
                             levitateLb("levitate-lb"),
                             levitateLb("levitate-lb-2w", "--workers", "2", "--cores", "0,1")),
                     true,
-                    "levitate-lb"));
+                    "levitate-lb"),
+            // New flows and a SYN flood, with figures from Levitate's own counters (FlowScenarios).
+            FlowScenarios.NEWFLOWS,
+            FlowScenarios.FLOOD);
     // Further candidates: lb with --flows 1000000 (pool ≈ 2.5 GB) and a SYN mix (--syn-share 0.5).
 
     static final Map<String, Scenario> BY_NAME =

@@ -146,7 +146,15 @@ final class ScenarioReport {
                     own == null ? "" : String.format(Locale.ROOT, " %18s", ratio(med, base)),
                     rounds.toString().trim()));
         }
+        if (FlowScenarios.extras(scenario) != null) {
+            sb.append(FlowScenarios.table(this, establishedShare()));
+        }
         return sb.toString();
+    }
+
+    /** For the flow scenarios: the share of received frames that are established flows' packets. */
+    private double establishedShare() {
+        return context.get("established_packet_share") instanceof Double d ? d : Double.NaN;
     }
 
     private static String ratio(double value, double base) {
@@ -204,6 +212,15 @@ final class ScenarioReport {
                 r.put("exit_code", s.exitCode());
                 r.put("error", s.error());
                 r.put("log", s.log().toString());
+                if (s.ok() && s.counters() != null) {
+                    r.put(
+                            "levitate_counters",
+                            FlowScenarios.figures(
+                                    FlowScenarios.extras(scenario),
+                                    s.counters(),
+                                    establishedShare(),
+                                    e.contender.workers()));
+                }
                 rounds.add(r);
             }
             c.put(
@@ -214,6 +231,11 @@ final class ScenarioReport {
                             .mapToObj(ScenarioReport::round3)
                             .toList());
             c.put("round_details", rounds);
+            if (FlowScenarios.extras(scenario) != null) {
+                c.put(
+                        "levitate_counters_median",
+                        FlowScenarios.medians(FlowScenarios.extras(scenario), e, establishedShare()));
+            }
             contenders.add(c);
         }
         root.put("contenders", contenders);

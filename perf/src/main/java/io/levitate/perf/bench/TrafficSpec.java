@@ -15,9 +15,20 @@ package io.levitate.perf.bench;
  * @param vips      number of destination addresses the flows are spread over
  * @param dstPort   destination TCP port of every flow
  * @param seed      seeds tuple scrambling and the SYN placement: same seed, same bytes
+ * @param synVipOffset added to the VIP of every SYN of a new flow (0: the established flows' VIPs),
+ *                  so that a forwarder can keep the new flows (a flood, say) on a service of their
+ *                  own and count them apart from the established ones
  */
 record TrafficSpec(
-        long flows, long packets, double synShare, boolean ipv6, int frameSize, int vips, int dstPort, long seed) {
+        long flows,
+        long packets,
+        double synShare,
+        boolean ipv6,
+        int frameSize,
+        int vips,
+        int dstPort,
+        long seed,
+        int synVipOffset) {
     /** Upper bound of the flag; the tuple space itself holds 2^39. */
     static final long MAX_FLOWS = 100_000_000L;
 
@@ -34,9 +45,18 @@ record TrafficSpec(
         if (vips < 1 || vips > 65535) {
             throw new IllegalArgumentException("vips must be in [1, 65535]: " + vips);
         }
+        if (synVipOffset < 0 || synVipOffset > 65535) {
+            throw new IllegalArgumentException("syn VIP offset must be in [0, 65535]: " + synVipOffset);
+        }
         if (frameSize == 0) {
             frameSize = ipv6 ? TcpFrameBuilder.MIN_FRAME_IPV6 : TcpFrameBuilder.MIN_FRAME_IPV4;
         }
+    }
+
+    /** New flows on the established flows' VIPs. */
+    TrafficSpec(
+            long flows, long packets, double synShare, boolean ipv6, int frameSize, int vips, int dstPort, long seed) {
+        this(flows, packets, synShare, ipv6, frameSize, vips, dstPort, seed, 0);
     }
 
     /** Packets in the file: as given, or enough for every flow once plus the SYN share. */
@@ -50,6 +70,7 @@ record TrafficSpec(
     /** A short stable name for caching files generated from this spec. */
     String fileStem() {
         return (ipv6 ? "tcp6" : "tcp4") + "-f" + flows + "-p" + totalPackets() + "-syn" + Math.round(synShare * 1000)
-                + "pm-s" + frameSize + "-v" + vips + "-d" + dstPort + "-seed" + seed;
+                + "pm-s" + frameSize + "-v" + vips + "-d" + dstPort + "-seed" + seed
+                + (synVipOffset == 0 ? "" : "-synvip" + synVipOffset);
     }
 }
