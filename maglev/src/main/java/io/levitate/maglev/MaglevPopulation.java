@@ -25,12 +25,13 @@ import java.util.Arrays;
  *       needs no reduction mod M. Permutations are stepped incrementally ({@code pos += skip},
  *       conditional subtract), never with a division.</li>
  *   <li><b>Lanes phase</b> (equal weights, the common case, until e<sup>-2</sup> of the table is
- *       empty). A turn then mostly takes one or two probes, and its cost is the mispredicted branch
- *       at its end. Eight consecutive turns (eight different backends) search together, each lane
+ *       empty). A turn then mostly takes one or two probes, and the data-dependent branch that
+ *       ends it costs more than they do. Eight consecutive turns (eight different backends) search together, each lane
  *       advancing branch-free while its slot is claimed, so there is one loop exit per eight turns;
  *       the turns are then resolved in order, and a lane whose slot an earlier lane just took goes
  *       on from there, which is exactly where its turn alone would have gone on.</li>
- *   <li><b>Blocked probing</b> (later, and for unequal weights): a turn tests eight probes of its
+ *   <li><b>Blocked probing</b> (after that; with unequal weights turns probe one slot at a time
+ *       until then, as turns of one backend can follow each other closely): a turn tests eight probes of its
  *       permutation with independent loads and one branch per block, and picks the first free one
  *       from the block's bits without a branch.</li>
  *   <li><b>Tail phase.</b> With E slots empty a probing turn costs about M / E probes, so the last
