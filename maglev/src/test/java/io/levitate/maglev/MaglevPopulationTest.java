@@ -32,6 +32,10 @@ class MaglevPopulationTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> MaglevPopulation.populate(7, new int[] {0}, new int[] {0}, new int[] {1}));
+        // 2^31 - 1 is prime, but the doubled claim bitmap's positions would overflow an int.
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MaglevPopulation.populate(Integer.MAX_VALUE, new int[] {0}, new int[] {1}, new int[] {1}));
     }
 
     @Test

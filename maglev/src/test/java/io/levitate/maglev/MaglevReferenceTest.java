@@ -53,6 +53,81 @@ class MaglevReferenceTest {
         }
     }
 
+    /**
+     * The paper's population loop (section 3.4, Pseudocode 1) as it is written there, for equal
+     * weights: a full permutation table {@code permutation[i][j] = (offset_i + j * skip_i) mod M}
+     * computed up front, {@code next[i]} the index into it, round-robin over the backends, each
+     * taking the first slot of its permutation whose entry is still -1. A removed backend (here:
+     * weight 0) is simply left out of the round-robin, as the paper removes it.
+     */
+    static int[] paper(int m, int[] offsets, int[] skips, boolean[] present) {
+        final int n = offsets.length;
+        final int[] entry = new int[m];
+        Arrays.fill(entry, -1);
+        int count = 0;
+        for (boolean p : present) {
+            count += p ? 1 : 0;
+        }
+        if (count == 0) {
+            return entry;
+        }
+        final int[][] permutation = new int[n][];
+        for (int i = 0; i < n; i++) {
+            if (present[i]) {
+                permutation[i] = new int[m];
+                for (int j = 0; j < m; j++) {
+                    permutation[i][j] = (int) ((offsets[i] + (long) j * skips[i]) % m);
+                }
+            }
+        }
+        final int[] next = new int[n];
+        int filled = 0;
+        while (true) {
+            for (int i = 0; i < n; i++) {
+                if (!present[i]) {
+                    continue;
+                }
+                int c = permutation[i][next[i]];
+                while (entry[c] >= 0) {
+                    next[i]++;
+                    c = permutation[i][next[i]];
+                }
+                entry[c] = i;
+                next[i]++;
+                filled++;
+                if (filled == m) {
+                    return entry;
+                }
+            }
+        }
+    }
+
+    @Test
+    void equalWeightsGiveThePapersTableOnRandomInputs() {
+        final SplittableRandom rnd = new SplittableRandom(0xBA9E5L);
+        final int[] sizes = {2, 3, 7, 101, 1009, 4099, 65537};
+        for (int trial = 0; trial < 60; trial++) {
+            final int m = sizes[trial % sizes.length];
+            // The permutation table is n * M ints: keep it to a few MB.
+            final int n = 1 + rnd.nextInt(Math.min(m, m > 4099 ? 40 : 300));
+            final int[] offsets = new int[n];
+            final int[] skips = new int[n];
+            final int[] weights = new int[n];
+            final boolean[] present = new boolean[n];
+            final int weight = 1 + rnd.nextInt(5);
+            for (int i = 0; i < n; i++) {
+                offsets[i] = rnd.nextInt(m);
+                skips[i] = m == 2 ? 1 : 1 + rnd.nextInt(m - 1);
+                present[i] = trial % 3 != 0 || rnd.nextInt(4) != 0; // every third trial: some removed
+                weights[i] = present[i] ? weight : 0;
+            }
+            assertArrayEquals(
+                    paper(m, offsets, skips, present),
+                    MaglevPopulation.populate(m, offsets, skips, weights),
+                    "trial " + trial + " m=" + m + " n=" + n);
+        }
+    }
+
     @Test
     void matchesTheReferenceOnRandomInputs() {
         final SplittableRandom rnd = new SplittableRandom(0x5EED_1E5L);

@@ -6,6 +6,7 @@ import io.levitate.maglev.ServiceConfig;
 import io.levitate.maglev.ServiceTable;
 import io.levitate.maglev.XxHash64;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * and 22.9 ms on 2016 hardware; goals here &lt; 1 ms and &lt; 10 ms).
  * {@code build}: the whole service-table build (sort, identity hashes, population, slot counts,
  * digest). {@code populate}: the population loop alone, from precomputed offsets and skips.
- * Run with {@code -prof gc} for B/op (all of it is the table and build-time scratch arrays).
+ * {@code populateLegacy}: the same with the population code of before its lanes and blocked
+ * probing ({@link LegacyMaglevPopulation}), so one run gives the old/new ratio on the same
+ * machine state. Run with {@code -prof gc} for B/op (all of it is the table and build-time
+ * scratch arrays).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,6 +65,11 @@ public class MaglevBuildBenchmark {
             skips[i] = (int) Long.remainderUnsigned(XxHash64.hash(id, ~1L), m - 1) + 1;
             weights[i] = 1;
         }
+        if (!Arrays.equals(
+                MaglevPopulation.populate(m, offsets, skips, weights),
+                LegacyMaglevPopulation.populate(m, offsets, skips, weights))) {
+            throw new IllegalStateException("old and new population differ at m=" + m);
+        }
     }
 
     @Benchmark
@@ -71,5 +80,10 @@ public class MaglevBuildBenchmark {
     @Benchmark
     public int[] populate() {
         return MaglevPopulation.populate(m, offsets, skips, weights);
+    }
+
+    @Benchmark
+    public int[] populateLegacy() {
+        return LegacyMaglevPopulation.populate(m, offsets, skips, weights);
     }
 }
