@@ -305,15 +305,41 @@ public final class ConntrackTable implements AutoCloseable {
         final long dLo = V4_MAPPED | (dst & 0xFFFF_FFFFL);
         final int ports = ports(srcPort, dstPort);
         final int p = proto & 0xFF;
-        long x = record != 0 ? atHint(h, record, sLo, dLo, ports, p) : -1;
+        long x = record != 0 ? atHint(h, record, 0L, sLo, 0L, dLo, ports, p) : -1;
         if (x < 0) {
             x = find(h, 0L, sLo, 0L, dLo, ports, p);
         }
         return hit(x, p, tcpFlags, now);
     }
 
-    /** The entry of the IPv4 key at hot-part address {@code record}, if that lane holds it, else -1. */
-    private long atHint(long h, long record, long sLo, long dLo, int ports, int proto) {
+    /**
+     * {@link #lookupV6} with the key's hash ({@link #hashOfV6} of exactly these arguments) and a
+     * hint, as {@link #lookupV4Hinted} for IPv4: {@code record} is what {@link #recordToPrefetch}
+     * gave for {@code h} (0 for none), checked first; the result is {@link #lookupV6}'s either way.
+     */
+    public int lookupV6Hinted(
+            long h,
+            long record,
+            long srcHi,
+            long srcLo,
+            long dstHi,
+            long dstLo,
+            int srcPort,
+            int dstPort,
+            int proto,
+            int tcpFlags,
+            long now) {
+        final int ports = ports(srcPort, dstPort);
+        final int p = proto & 0xFF;
+        long x = record != 0 ? atHint(h, record, srcHi, srcLo, dstHi, dstLo, ports, p) : -1;
+        if (x < 0) {
+            x = find(h, srcHi, srcLo, dstHi, dstLo, ports, p);
+        }
+        return hit(x, p, tcpFlags, now);
+    }
+
+    /** The entry of the key at hot-part address {@code record}, if that lane holds it, else -1. */
+    private long atHint(long h, long record, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         final long offset = record - addr;
         final long inBucket = (offset & (BUCKET_BYTES - 1)) - HOT;
         // Inside the table, and a lane's hot part: 0, 32, .. 224 bytes past the header line.
@@ -324,7 +350,7 @@ public final class ConntrackTable implements AutoCloseable {
         final int k = (int) inBucket >>> 5;
         if (Memory.getShortLE(base + H_TAG + 2L * k) != (short) tag(h)
                 || Memory.getByte(base + H_PROTO + k) != (byte) proto
-                || !keyEquals(base, k, 0L, sLo, 0L, dLo, ports)) {
+                || !keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
             return -1;
         }
         return entry(base, k);
@@ -409,6 +435,11 @@ public final class ConntrackTable implements AutoCloseable {
      */
     public long hashOfV4(int src, int dst, int srcPort, int dstPort, int proto) {
         return hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);
+    }
+
+    /** {@link #hashOfV4} for an IPv6 key (addresses as two big-endian longs each): {@link #lookupV6Hinted}'s hash. */
+    public long hashOfV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto) {
+        return hashV6(srcHi, srcLo, dstHi, dstLo, ports(srcPort, dstPort), proto & 0xFF);
     }
 
     /**

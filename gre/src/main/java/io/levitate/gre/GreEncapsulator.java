@@ -179,6 +179,35 @@ public final class GreEncapsulator {
     }
 
     /**
+     * {@link #encapsulateIpv4} for the IPv6 packet of an untagged frame (no extension headers
+     * needed: the caller passes the flow's fields), with the same preconditions: every check of
+     * {@link #encapsulate} made by the caller. The bytes written and the counting are {@link
+     * #encapsulate}'s for the same packet; an IPv6 inner packet never has its fragmentation allowed,
+     * so the outer IPv4 DF is the policy's with the inner DF set.
+     *
+     * @param srcHi      the inner source address's high 64 bits
+     * @param srcLo      its low 64 bits
+     * @param ports      the inner source port in the high 16 bits, the destination port in the low 16
+     * @return where the new frame starts; it ends where the IP packet does
+     */
+    public long encapsulateIpv6(
+            long l3,
+            int ipLength,
+            int trafficClass,
+            long srcHi,
+            long srcLo,
+            int ports,
+            int protocol,
+            GreTunnel tunnel,
+            long nextHopMac) {
+        counters[EncapVerdict.ENCAPSULATED.id()]++;
+        // The flow label and the outer source's host bits come from it, whatever the outer family.
+        final long hash = flowHash(srcHi, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
+        return writeTunnel(
+                NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV6, trafficClass, true, hash, tunnel, nextHopMac);
+    }
+
+    /**
      * {@link #writeTunnel} for an IPv4 inner packet, an IPv4 outer header and GRE without a key,
      * in {@link NetworkOrder#ALL}: the same bytes, as five big-endian 8-byte stores (the last two
      * overlap by two bytes of the destination address) instead of a dozen narrow ones.
