@@ -24,8 +24,8 @@ import org.agrona.concurrent.Agent;
  * <p>This class is the duty cycle and the prefetch schedule. Per cycle: acquire the newest
  * {@link DataPlaneSnapshot}; per port, rx; hash the burst's flows and prefetch each packet's
  * conntrack lines a few packets ahead of it ({@link #handleBurst}); per packet, the
- * {@link Ipv4FastPath} for the common case (untagged IPv4 TCP/UDP to a VIP, doing exactly what the
- * general path does for it), else the {@link GeneralPath} (classify; VIP traffic, ARP/ND, ICMP,
+ * {@link Ipv4FastPath} or {@link Ipv6FastPath} for the common case (untagged IPv4 or IPv6 TCP/UDP
+ * to a VIP, doing exactly what the general path does for it), else the {@link GeneralPath} (classify; VIP traffic, ARP/ND, ICMP,
  * the {@link ExceptionPath}); both choose backends through one {@link BackendSelector}. Then one
  * tx burst per port, the kernel's frames to its TAP and back, and one bulk free of the drops.
  * Housekeeping every 2^10 cycles: conntrack expiry slice, statistics publication, heartbeat, and
@@ -88,6 +88,7 @@ public final class LoadBalancerAgent implements Agent {
     private final CaptureAttribution attribution = new CaptureAttribution();
 
     private final Ipv4FastPath fastPath;
+    private final Ipv6FastPath fastPath6;
     private final GeneralPath generalPath;
     private final ExceptionPath exceptionPath;
     /** instance.health_prefix (for {@link #healthProbeOne}; the exception path has its own copy). */
@@ -103,7 +104,7 @@ public final class LoadBalancerAgent implements Agent {
     private final long lines;
     /** {@link #handleBurst}: the action of each packet of the burst. */
     private final int[] actions;
-    /** {@link Ipv4FastPath#flowHash} of each packet of the burst being handled. */
+    /** {@link Ipv4FastPath#flowHash} or {@link Ipv6FastPath#flowHash} of each packet of the burst being handled. */
     private final long[] hashes;
     /**
      * {@link ConntrackTable#recordToPrefetch} of each packet of the burst (0: none), as the record
@@ -148,6 +149,7 @@ public final class LoadBalancerAgent implements Agent {
         this.capture = context.capture;
         final BackendSelector backends = new BackendSelector(context);
         this.fastPath = new Ipv4FastPath(context, backends);
+        this.fastPath6 = new Ipv6FastPath(context, backends);
         this.exceptionPath = new ExceptionPath(context);
         this.healthBase = context.healthBase;
         this.healthSize = context.healthSize;
@@ -175,6 +177,7 @@ public final class LoadBalancerAgent implements Agent {
             // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
             final GreEncapsulator outgoing = encapsulators[peers[i]];
             fastPath.usePort(outgoing);
+            fastPath6.usePort(outgoing);
             generalPath.usePort(outgoing, responders[i]);
             final int tap = exceptionPath.usePort(i);
             work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
@@ -243,7 +246,8 @@ public final class LoadBalancerAgent implements Agent {
 
     /**
      * A burst of {@code count} mbufs (pointers at {@code mbufs}) handled into {@link #actions},
-     * software-pipelined: first each packet's {@link Ipv4FastPath#flowHash} into {@link #hashes};
+     * software-pipelined: first each packet's flow hash ({@link Ipv4FastPath#flowHash} or {@link
+     * Ipv6FastPath#flowHash}, by EtherType) into {@link #hashes};
      * then, in groups of {@link #GROUP}, the conntrack tag lines of the packets {@link #TAGS_AHEAD}
      * places ahead and the records of those {@link #RECORDS_AHEAD} places ahead (whose tag lines came
      * one group earlier) are prefetched ({@link Prefetch}, one call per group) before the group's
@@ -329,8 +333,10 @@ public final class LoadBalancerAgent implements Agent {
 
     /** {@link #handleBurst}'s first stage: every packet's flow hash, and the prologue's prefetches. */
     private void hashAndPrologue(final Ipv4FastPath fast, final long mbufs, final int count) {
+        final Ipv6FastPath fast6 = fastPath6;
         for (int i = 0; i < count; i++) {
-            hashes[i] = fast.flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+            final long m = NativeMemory.getLong(mbufs + i * POINTER);
+            hashes[i] = Ipv6FastPath.isIpv6(m) ? fast6.flowHash(m) : fast.flowHash(m);
         }
         burstPackets += count;
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
@@ -385,10 +391,12 @@ public final class LoadBalancerAgent implements Agent {
     }
 
     /**
-     * One received packet: the fast path when {@link Ipv4FastPath#flowHash} recognised its shape
-     * (untagged IPv4 without options, TCP or UDP) and it holds up, else the general path.
+     * One received packet: a fast path when its flowHash recognised the shape ({@link
+     * Ipv4FastPath#flowHash}: untagged IPv4 without options, TCP or UDP; {@link
+     * Ipv6FastPath#flowHash}: untagged IPv6 whose next header is TCP or UDP) and it holds up, else
+     * the general path.
      */
-    private static int dispatch(
+    private int dispatch(
             final Ipv4FastPath fast,
             final GeneralPath general,
             final long m,
@@ -398,7 +406,9 @@ public final class LoadBalancerAgent implements Agent {
             final long nowNanos,
             final long nowMs) {
         if (hash != NO_HASH) {
-            final int action = fast.forward(m, hash, record, s, nowMs);
+            final int action = Ipv6FastPath.isIpv6(m)
+                    ? fastPath6.forward(m, hash, record, s, nowMs)
+                    : fast.forward(m, hash, record, s, nowMs);
             if (action != Action.GENERAL) {
                 return action;
             }
@@ -459,9 +469,9 @@ public final class LoadBalancerAgent implements Agent {
         System.arraycopy(this.actions, 0, actions, 0, count);
     }
 
-    /** Packets the fast path handled to the end (tests: the comparison with the general path is not vacuous). */
+    /** Packets the fast paths handled to the end (tests: the comparison with the general path is not vacuous). */
     long fastPathPackets() {
-        return fastPath.packets;
+        return fastPath.packets + fastPath6.packets;
     }
 
     /**
