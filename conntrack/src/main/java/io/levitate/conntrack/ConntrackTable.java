@@ -487,6 +487,19 @@ public final class ConntrackTable implements AutoCloseable {
         return r != 0 || !secondBucketInUse() ? r : matchingRecord(bucket2(h), pattern);
     }
 
+    /**
+     * Step three, for a record {@link #recordToPrefetch} named: the address of its cold part's line
+     * (the addresses' high words) when its entry holds a key whose high words are not both 0, an
+     * IPv6 flow, whose hit compares them; 0 for an IPv4 flow, whose hit never reads that line.
+     * Reads the tag line (its state byte), which step one prefetched.
+     */
+    public long coldLineToPrefetch(long record) {
+        final long offset = record - addr;
+        final long base = addr + (offset & -BUCKET_BYTES);
+        final int k = (int) (((offset & (BUCKET_BYTES - 1)) - HOT) / HOT_BYTES);
+        return (Memory.getByte(base + H_STATE + k) & ST_HIGH_ZERO) != 0 ? 0 : cold(base, k);
+    }
+
     private static long matchingRecord(long base, long pattern) {
         final long m1 = zeroLanes(Memory.getLongLE(base + H_TAG) ^ pattern);
         final long m2 = zeroLanes(Memory.getLongLE(base + H_TAG + 8) ^ pattern);

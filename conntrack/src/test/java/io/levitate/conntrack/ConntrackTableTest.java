@@ -578,6 +578,11 @@ class ConntrackTableTest {
             long twin = t.recordToPrefetch(
                     t.hashOfV6(V6_CLIENT_HI + (j & 1), j >> 1, V6_VIP_HI, 1, 1000 + (j >> 1), 80, TCP));
             long v4 = t.recordToPrefetch(t.hashOfV4(CLIENT + i, VIP, 1000 + i, 80, UDP));
+            // An IPv6 record's cold line is in its bucket, 320 + 16 k bytes in; an IPv4 record has none.
+            long cold = t.coldLineToPrefetch(own);
+            long bucket = (own - base) & -512L;
+            assertEquals(ConntrackTable.ENTRY_BYTES * 5 + 16 * (((own - base) % 512 - 64) / 32), cold - base - bucket);
+            assertEquals(0, t.coldLineToPrefetch(v4));
             long[] hints = {
                 own, 0, twin, v4, own + 8, base - 512 + 64, base + bytes + 64, base + (random.nextLong(bytes) & -32)
             };

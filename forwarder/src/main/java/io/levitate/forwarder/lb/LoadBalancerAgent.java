@@ -50,10 +50,10 @@ public final class LoadBalancerAgent implements Agent {
     private static final int TAGS_AHEAD = RECORDS_AHEAD + GROUP;
     /**
      * Most lines one {@link Prefetch} call of {@link #handleBurst} names: the prologue's tag lines
-     * (up to 2 per packet, {@link #TAGS_AHEAD} packets), or a group's tag lines and records (2 + 1
-     * per packet). The stages check it ({@link #prefetchLines}).
+     * (up to 2 per packet, {@link #TAGS_AHEAD} packets), or a group's tag lines and records (2 + 2
+     * per packet: an IPv6 record's cold line too). The stages check it ({@link #prefetchLines}).
      */
-    private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 3 * GROUP);
+    private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 4 * GROUP);
 
     private static final long NO_HASH = BackendSelector.NO_HASH;
 
@@ -368,7 +368,10 @@ public final class LoadBalancerAgent implements Agent {
         return k;
     }
 
-    /** Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code from..to-1}. */
+    /**
+     * Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code
+     * from..to-1}, and for an IPv6 flow's record the line of its addresses' high words as well.
+     */
     private int recordLines(final int from, final int to, final int n) {
         recordStagePackets += to - from;
         int k = n;
@@ -378,6 +381,10 @@ public final class LoadBalancerAgent implements Agent {
             records[i] = r;
             if (r != 0) {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
+                final long cold = conntrack.coldLineToPrefetch(r);
+                if (cold != 0) {
+                    NativeMemory.putLong(lines + k++ * POINTER, cold);
+                }
             }
         }
         return k;
