@@ -66,11 +66,6 @@ final class Ipv6FastPath {
         encapsulator = outgoing;
     }
 
-    /** Whether the untagged EtherType of mbuf {@code m}'s frame is IPv6: this path's frames, else {@link Ipv4FastPath}'s. */
-    static boolean isIpv6(final long m) {
-        return EthernetFlyweight.outerEtherType(ALL, Mbuf.dataAddress(m)) == EtherTypes.IPV6;
-    }
-
     /**
      * {@link Ipv4FastPath#flowHash} for IPv6: the conntrack hash of the 5-tuple, guessed from fixed
      * offsets (untagged Ethernet, IPv6 next header TCP or UDP); a wrong guess costs only useless

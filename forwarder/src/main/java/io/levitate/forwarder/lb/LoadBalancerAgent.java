@@ -106,6 +106,8 @@ public final class LoadBalancerAgent implements Agent {
     private final int[] actions;
     /** {@link Ipv4FastPath#flowHash} or {@link Ipv6FastPath#flowHash} of each packet of the burst being handled. */
     private final long[] hashes;
+    /** Whether each packet's hash is {@link Ipv6FastPath#flowHash}'s: {@link #dispatch} then tries that path. */
+    private final boolean[] ipv6;
     /**
      * {@link ConntrackTable#recordToPrefetch} of each packet of the burst (0: none), as the record
      * stage found it: the fast path's lookup starts there ({@link ConntrackTable#lookupV4Hinted}).
@@ -156,6 +158,7 @@ public final class LoadBalancerAgent implements Agent {
         this.generalPath = new GeneralPath(context, backends, exceptionPath);
         this.gateways = worker == 0 ? new GatewayResolver(context) : null;
         this.hashes = new long[burst];
+        this.ipv6 = new boolean[burst];
         this.records = new long[burst];
         this.actions = new int[burst];
         this.lineArray = Arena.ofAuto().allocate(POINTER * LINES_CAPACITY, 64);
@@ -277,6 +280,7 @@ public final class LoadBalancerAgent implements Agent {
                         NativeMemory.getLong(mbufs + i * POINTER),
                         hashes[i],
                         records[i],
+                        ipv6[i],
                         s,
                         nowNanos,
                         nowMs);
@@ -313,7 +317,7 @@ public final class LoadBalancerAgent implements Agent {
                 if (state != CaptureTap.NO_MATCH) {
                     why.received(m);
                 }
-                final int action = dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
+                final int action = dispatch(fast, general, m, hashes[i], records[i], ipv6[i], s, nowNanos, nowMs);
                 actions[i] = action;
                 // Every drop, matched or not, keeps the attribution's copy of the drop counts exact.
                 final int reason = action == Action.DROP ? why.droppedFor(st) : -1;
@@ -336,7 +340,16 @@ public final class LoadBalancerAgent implements Agent {
         final Ipv6FastPath fast6 = fastPath6;
         for (int i = 0; i < count; i++) {
             final long m = NativeMemory.getLong(mbufs + i * POINTER);
-            hashes[i] = Ipv6FastPath.isIpv6(m) ? fast6.flowHash(m) : fast.flowHash(m);
+            // IPv4's guess first: for its frames this stage costs what it did before IPv6 had a fast
+            // path; an IPv6 frame fails it at the EtherType.
+            long h = fast.flowHash(m);
+            boolean v6 = false;
+            if (h == NO_HASH) {
+                h = fast6.flowHash(m);
+                v6 = h != NO_HASH;
+            }
+            hashes[i] = h;
+            ipv6[i] = v6;
         }
         burstPackets += count;
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
@@ -409,13 +422,13 @@ public final class LoadBalancerAgent implements Agent {
             final long m,
             final long hash,
             final long record,
+            final boolean v6,
             final DataPlaneSnapshot s,
             final long nowNanos,
             final long nowMs) {
         if (hash != NO_HASH) {
-            final int action = Ipv6FastPath.isIpv6(m)
-                    ? fastPath6.forward(m, hash, record, s, nowMs)
-                    : fast.forward(m, hash, record, s, nowMs);
+            final int action =
+                    v6 ? fastPath6.forward(m, hash, record, s, nowMs) : fast.forward(m, hash, record, s, nowMs);
             if (action != Action.GENERAL) {
                 return action;
             }
