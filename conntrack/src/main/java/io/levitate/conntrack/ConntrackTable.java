@@ -305,15 +305,41 @@ public final class ConntrackTable implements AutoCloseable {
         final long dLo = V4_MAPPED | (dst & 0xFFFF_FFFFL);
         final int ports = ports(srcPort, dstPort);
         final int p = proto & 0xFF;
-        long x = record != 0 ? atHint(h, record, sLo, dLo, ports, p) : -1;
+        long x = record != 0 ? atHint(h, record, 0L, sLo, 0L, dLo, ports, p) : -1;
         if (x < 0) {
             x = find(h, 0L, sLo, 0L, dLo, ports, p);
         }
         return hit(x, p, tcpFlags, now);
     }
 
-    /** The entry of the IPv4 key at hot-part address {@code record}, if that lane holds it, else -1. */
-    private long atHint(long h, long record, long sLo, long dLo, int ports, int proto) {
+    /**
+     * {@link #lookupV6} with the key's hash ({@link #hashOfV6} of exactly these arguments) and a
+     * hint, as {@link #lookupV4Hinted} for IPv4: {@code record} is what {@link #recordToPrefetch}
+     * gave for {@code h} (0 for none), checked first; the result is {@link #lookupV6}'s either way.
+     */
+    public int lookupV6Hinted(
+            long h,
+            long record,
+            long srcHi,
+            long srcLo,
+            long dstHi,
+            long dstLo,
+            int srcPort,
+            int dstPort,
+            int proto,
+            int tcpFlags,
+            long now) {
+        final int ports = ports(srcPort, dstPort);
+        final int p = proto & 0xFF;
+        long x = record != 0 ? atHint(h, record, srcHi, srcLo, dstHi, dstLo, ports, p) : -1;
+        if (x < 0) {
+            x = find(h, srcHi, srcLo, dstHi, dstLo, ports, p);
+        }
+        return hit(x, p, tcpFlags, now);
+    }
+
+    /** The entry of the key at hot-part address {@code record}, if that lane holds it, else -1. */
+    private long atHint(long h, long record, long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
         final long offset = record - addr;
         final long inBucket = (offset & (BUCKET_BYTES - 1)) - HOT;
         // Inside the table, and a lane's hot part: 0, 32, .. 224 bytes past the header line.
@@ -324,7 +350,7 @@ public final class ConntrackTable implements AutoCloseable {
         final int k = (int) inBucket >>> 5;
         if (Memory.getShortLE(base + H_TAG + 2L * k) != (short) tag(h)
                 || Memory.getByte(base + H_PROTO + k) != (byte) proto
-                || !keyEquals(base, k, 0L, sLo, 0L, dLo, ports)) {
+                || !keyEquals(base, k, sHi, sLo, dHi, dLo, ports)) {
             return -1;
         }
         return entry(base, k);
@@ -411,6 +437,11 @@ public final class ConntrackTable implements AutoCloseable {
         return hashV4(src, dst, ports(srcPort, dstPort), proto & 0xFF);
     }
 
+    /** {@link #hashOfV4} for an IPv6 key (addresses as two big-endian longs each): {@link #lookupV6Hinted}'s hash. */
+    public long hashOfV6(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int proto) {
+        return hashV6(srcHi, srcLo, dstHi, dstLo, ports(srcPort, dstPort), proto & 0xFF);
+    }
+
     /**
      * Step one of prefetching: the addresses of the tag lines of the buckets of the key with hash
      * {@code h} ({@link #hashOfV4}), for the caller to prefetch, so that its lookups a few packets
@@ -454,6 +485,19 @@ public final class ConntrackTable implements AutoCloseable {
         final long b1 = bucket1(h);
         final long r = matchingRecord(b1, pattern);
         return r != 0 || !secondBucketInUse() ? r : matchingRecord(bucket2(h), pattern);
+    }
+
+    /**
+     * Step three, for a record {@link #recordToPrefetch} named: the address of its cold part's line
+     * (the addresses' high words) when its entry holds a key whose high words are not both 0, an
+     * IPv6 flow, whose hit compares them; 0 for an IPv4 flow, whose hit never reads that line.
+     * Reads the tag line (its state byte), which step one prefetched.
+     */
+    public long coldLineToPrefetch(long record) {
+        final long offset = record - addr;
+        final long base = addr + (offset & -BUCKET_BYTES);
+        final int k = (int) (((offset & (BUCKET_BYTES - 1)) - HOT) / HOT_BYTES);
+        return (Memory.getByte(base + H_STATE + k) & ST_HIGH_ZERO) != 0 ? 0 : cold(base, k);
     }
 
     private static long matchingRecord(long base, long pattern) {

@@ -556,6 +556,77 @@ class ConntrackTableTest {
     }
 
     @Test
+    void aHintedIpv6LookupFindsWhatTheUnhintedOneDoesWhateverTheHint() {
+        // As for IPv4, half full: IPv6 keys and as many IPv4 keys. Every other IPv6 key differs from
+        // its neighbour only in the high words (the cold part), so a hint whose hot part matches (low
+        // words, ports) is not enough: the compare must read the high words too.
+        ConntrackTable t = table(4096);
+        int n = 1024;
+        for (int i = 0; i < n; i++) {
+            long srcHi = V6_CLIENT_HI + (i & 1);
+            assertEquals(INSERTED, t.insertV6(srcHi, i >> 1, V6_VIP_HI, 1, 1000 + (i >> 1), 80, TCP, TCP_SYN, i, 0, 0));
+            assertEquals(INSERTED, t.insertV4(CLIENT + i, VIP, 1000 + i, 80, UDP, 0, n + i, 0, 0));
+        }
+        long base = t.baseAddress();
+        long bytes = 4096L * 64;
+        java.util.Random random = new java.util.Random(6);
+        for (int i = 0; i < n; i++) {
+            long srcHi = V6_CLIENT_HI + (i & 1);
+            long h = t.hashOfV6(srcHi, i >> 1, V6_VIP_HI, 1, 1000 + (i >> 1), 80, TCP);
+            long own = t.recordToPrefetch(h);
+            int j = i ^ 1;
+            long twin = t.recordToPrefetch(
+                    t.hashOfV6(V6_CLIENT_HI + (j & 1), j >> 1, V6_VIP_HI, 1, 1000 + (j >> 1), 80, TCP));
+            long v4 = t.recordToPrefetch(t.hashOfV4(CLIENT + i, VIP, 1000 + i, 80, UDP));
+            // An IPv6 record's cold line is in its bucket, 320 + 16 k bytes in; an IPv4 record has none.
+            long cold = t.coldLineToPrefetch(own);
+            long bucket = (own - base) & -512L;
+            assertEquals(ConntrackTable.ENTRY_BYTES * 5 + 16 * (((own - base) % 512 - 64) / 32), cold - base - bucket);
+            assertEquals(0, t.coldLineToPrefetch(v4));
+            long[] hints = {
+                own, 0, twin, v4, own + 8, base - 512 + 64, base + bytes + 64, base + (random.nextLong(bytes) & -32)
+            };
+            for (long hint : hints) {
+                assertEquals(
+                        i,
+                        t.lookupV6Hinted(h, hint, srcHi, i >> 1, V6_VIP_HI, 1, 1000 + (i >> 1), 80, TCP, TCP_ACK, 1),
+                        "key " + i + " hint " + Long.toHexString(hint));
+            }
+            // The twin's record, asked with this key's low words and the twin's high words: the twin.
+            assertEquals(
+                    j,
+                    t.lookupV6Hinted(
+                            t.hashOfV6(V6_CLIENT_HI + (j & 1), i >> 1, V6_VIP_HI, 1, 1000 + (i >> 1), 80, TCP),
+                            own,
+                            V6_CLIENT_HI + (j & 1),
+                            i >> 1,
+                            V6_VIP_HI,
+                            1,
+                            1000 + (i >> 1),
+                            80,
+                            TCP,
+                            TCP_ACK,
+                            1));
+        }
+        assertEquals(9L * n, c(t, HITS));
+        assertEquals(0, c(t, MISSES));
+        // Another key whose tag matches a stored key's misses through that key's record.
+        long stored = t.hashOfV6(V6_CLIENT_HI, 0, V6_VIP_HI, 1, 1000, 80, TCP);
+        long other = 1L << 40;
+        while (((t.hashOfV6(V6_CLIENT_HI, other, V6_VIP_HI, 1, 1000, 80, TCP) ^ stored) & 0xFFFF) != 0) {
+            other++;
+        }
+        long h = t.hashOfV6(V6_CLIENT_HI, other, V6_VIP_HI, 1, 1000, 80, TCP);
+        assertEquals(
+                MISS,
+                t.lookupV6Hinted(
+                        h, t.recordToPrefetch(stored), V6_CLIENT_HI, other, V6_VIP_HI, 1, 1000, 80, TCP, TCP_ACK, 1));
+        // The hashed lookup agrees, and a hint changes nothing of what a hit records.
+        assertEquals(MISS, t.lookupV6(V6_CLIENT_HI, other, V6_VIP_HI, 1, 1000, 80, TCP, TCP_ACK, 1));
+        assertEquals(2, c(t, MISSES));
+    }
+
+    @Test
     void aHintedLookupFindsTheKeyAtItsHint() {
         // With a hash whose tag is the key's but whose bucket bits are not, only the hint can find it:
         // the hashed lookup searches other buckets. (Real hints always come with the key's hash.)

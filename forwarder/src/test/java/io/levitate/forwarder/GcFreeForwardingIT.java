@@ -73,17 +73,18 @@ class GcFreeForwardingIT {
     }
 
     /**
-     * The load-balancing worker at full rate (two-armed: net_pcap replaying VIP flows in, net_null
-     * out): no GC after warm-up either, and the burst latency percentiles from the Prometheus
-     * endpoint are reported.
+     * The load-balancing worker at full rate (two-armed: net_pcap replaying IPv4 and IPv6 VIP flows
+     * in, so both fast paths run, net_null out): no GC after warm-up either, and the burst latency
+     * percentiles from the Prometheus endpoint are reported.
      */
     @Test
     void loadBalancerAllocatesNothingAndReportsBurstLatency() throws Exception {
         final int seconds = Integer.getInteger("levitate.gcRunSeconds", 20);
         final List<byte[]> frames = new java.util.ArrayList<>();
-        frames.add(TestFrames.arp(2, TestFrames.GATEWAY_MAC, "10.0.1.1", TestFrames.PORT_MAC, "10.0.1.2"));
+        frames.addAll(TestFrames.gatewaysIntroduced());
         for (int f = 0; f < 1000; f++) {
             frames.add(TestFrames.l4("10.9." + (f / 200) + "." + (1 + f % 200), "198.18.0.10", 6, 40000 + f, 80, 0x10));
+            frames.add(TestFrames.l4("fd00:64::" + Integer.toHexString(1 + f), "fd00:99::10", 6, 40000 + f, 80, 0x10));
         }
         final Path in = dir.resolve("lb-loop.pcap");
         PcapFile.write(in, frames);
@@ -97,8 +98,10 @@ class GcFreeForwardingIT {
                 - device: "net_null0"
               addresses:
                 ipv4: 10.0.1.2
+                ipv6: "fd00:1::2"
               gateways:
                 ipv4: 10.0.1.1
+                ipv6: "fd00:1::1"
             hash_seed: 7
             conntrack:
               capacity: 65536
@@ -108,6 +111,11 @@ class GcFreeForwardingIT {
                 port: 80
                 protocol: tcp
                 backends: [{address: 10.0.2.11}, {address: 10.0.2.12}, {address: 10.0.2.13}]
+              - name: web6
+                vip: "fd00:99::10"
+                port: 80
+                protocol: tcp
+                backends: [{address: "fd00:2::11"}, {address: "fd00:2::12"}]
             control:
               socket: %s
             """.formatted(ProcessHandle.current().pid(), dir.resolve("counters"), dir.resolve("ctl.sock")));
@@ -154,6 +162,12 @@ class GcFreeForwardingIT {
             // Any per-packet allocation over a million packets would show as megabytes; the one-off
             // seen so far is a few hundred bytes, whatever the run length.
             assertTrue(packets > 1_000_000 && bytes < ONE_OFF_ALLOCATION_LIMIT, allocation + " / " + lb);
+            // Half of them IPv6 (the gateway's MAC learnt from the advertisement).
+            final long v6 = out.stream()
+                    .filter(l -> l.startsWith("levitate: backend web6/"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll(".*: packets (\\d+) .*", "$1")))
+                    .sum();
+            assertTrue(v6 > packets / 3, v6 + " IPv6 packets of " + packets + ": " + out);
             final long warmUptime = warmUpUptime(out);
             final int afterWarmUp = gcEventsSince(gcLog, warmUptime);
             assertEquals(0, afterWarmUp, Files.readString(gcLog));

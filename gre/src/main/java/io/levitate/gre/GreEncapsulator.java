@@ -53,6 +53,8 @@ public final class GreEncapsulator {
     private static final int ETHERNET = EthernetFlyweight.HEADER_LENGTH;
     /** Ethernet, outer IPv4 and a key-less GRE header: {@link #writeTunnel}'s 38 bytes for such a tunnel. */
     private static final int IPV4_GRE_HEADERS = ETHERNET + Ipv4Flyweight.MIN_HEADER_LENGTH + GreFlyweight.BASE_LENGTH;
+    /** Ethernet, outer IPv6 and a key-less GRE header: {@link #writeTunnel}'s 58 bytes for such a tunnel. */
+    private static final int IPV6_GRE_HEADERS = ETHERNET + Ipv6Flyweight.HEADER_LENGTH + GreFlyweight.BASE_LENGTH;
 
     private final EncapConfig config;
     private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
@@ -161,6 +163,16 @@ public final class GreEncapsulator {
             long nextHopMac) {
         counters[EncapVerdict.ENCAPSULATED.id()]++;
         final boolean wide = tunnel.family() == FlowKey.FAMILY_IPV4 && !tunnel.keyed();
+        if (tunnel.family() == FlowKey.FAMILY_IPV6 && !tunnel.keyed()) {
+            return writeIpv6Unkeyed(
+                    l3,
+                    ipLength,
+                    tos,
+                    EtherTypes.IPV4,
+                    flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol),
+                    tunnel,
+                    nextHopMac);
+        }
         final int mask = config.sourceV4HostMask;
         // The flow hash only where it is used: the outer IPv4 source's host bits, or the general writer.
         final long hash = wide && mask == 0 ? 0 : flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
@@ -176,6 +188,38 @@ public final class GreEncapsulator {
         }
         return writeTunnel(
                 NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, hash, tunnel, nextHopMac);
+    }
+
+    /**
+     * {@link #encapsulateIpv4} for the IPv6 packet of an untagged frame (no extension headers
+     * needed: the caller passes the flow's fields), with the same preconditions: every check of
+     * {@link #encapsulate} made by the caller. The bytes written and the counting are {@link
+     * #encapsulate}'s for the same packet; an IPv6 inner packet never has its fragmentation allowed,
+     * so the outer IPv4 DF is the policy's with the inner DF set.
+     *
+     * @param srcHi      the inner source address's high 64 bits
+     * @param srcLo      its low 64 bits
+     * @param ports      the inner source port in the high 16 bits, the destination port in the low 16
+     * @return where the new frame starts; it ends where the IP packet does
+     */
+    public long encapsulateIpv6(
+            long l3,
+            int ipLength,
+            int trafficClass,
+            long srcHi,
+            long srcLo,
+            int ports,
+            int protocol,
+            GreTunnel tunnel,
+            long nextHopMac) {
+        counters[EncapVerdict.ENCAPSULATED.id()]++;
+        // The flow label and the outer source's host bits come from it, whatever the outer family.
+        final long hash = flowHash(srcHi, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
+        if (tunnel.family() == FlowKey.FAMILY_IPV6 && !tunnel.keyed()) {
+            return writeIpv6Unkeyed(l3, ipLength, trafficClass, EtherTypes.IPV6, hash, tunnel, nextHopMac);
+        }
+        return writeTunnel(
+                NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV6, trafficClass, true, hash, tunnel, nextHopMac);
     }
 
     /**
@@ -204,6 +248,38 @@ public final class GreEncapsulator {
                 all, frame + 24, (long) checksum << 48 | (source & 0xFFFF_FFFFL) << 16 | destination >>> 16);
         // 30: destination, GRE flags and version (0), protocol type (the inner packet is IPv4).
         NetworkOrder.putI64(all, frame + 30, (destination & 0xFFFF_FFFFL) << 32 | EtherTypes.IPV4);
+        return frame;
+    }
+
+    /**
+     * {@link #writeTunnel} for an IPv6 outer header and GRE without a key (inner packet of either
+     * family), in {@link NetworkOrder#ALL}: the same bytes, as eight big-endian 8-byte stores (the
+     * last two overlap by four bytes of the destination address) instead of a flyweight's fields.
+     */
+    private long writeIpv6Unkeyed(
+            long l3, int ipLength, int trafficClass, int innerEtherType, long hash, GreTunnel tunnel, long nextHopMac) {
+        final long frame = l3 - IPV6_GRE_HEADERS;
+        // writeOuterV6's fields: a flow label that is never 0, the outer source's host bits from the hash.
+        final int label = (int) (hash >>> 40) & Ipv6Flyweight.FLOW_LABEL_MASK;
+        final int w0 = Ipv6Flyweight.PLAIN_VERSION_WORD | (trafficClass & 0xFF) << 20 | (label == 0 ? 1 : label);
+        final int w1 = (ipLength + GreFlyweight.BASE_LENGTH) << 16 | IpProtocols.GRE << 8 | (config.ttl & 0xFF);
+        final long srcHi = config.sourceV6Hi;
+        final long srcLo = config.sourceV6Lo | (hash & config.sourceV6HostMask);
+        final long dstHi = tunnel.destinationV6Hi();
+        final long dstLo = tunnel.destinationV6Lo();
+        final long mac = config.portMac;
+        final MemorySegment all = NetworkOrder.ALL;
+        // 0: next hop MAC, port MAC's first 2 bytes; 8: its last 4, EtherType, word 0's first half.
+        NetworkOrder.putI64(all, frame, nextHopMac << 16 | (mac >>> 32 & 0xFFFF));
+        NetworkOrder.putI64(all, frame + 8, (mac & 0xFFFF_FFFFL) << 32 | (long) EtherTypes.IPV6 << 16 | w0 >>> 16);
+        // 16: word 0's second half, word 1, the source's first 2 bytes; then 8 bytes at a time, shifted by 2.
+        NetworkOrder.putI64(all, frame + 16, (long) (w0 & 0xFFFF) << 48 | (w1 & 0xFFFF_FFFFL) << 16 | srcHi >>> 48);
+        NetworkOrder.putI64(all, frame + 24, srcHi << 16 | srcLo >>> 48);
+        NetworkOrder.putI64(all, frame + 32, srcLo << 16 | dstHi >>> 48);
+        NetworkOrder.putI64(all, frame + 40, dstHi << 16 | dstLo >>> 48);
+        NetworkOrder.putI64(all, frame + 48, dstLo << 16);
+        // 50: the destination's last 4 bytes, GRE flags and version (0), protocol type (the inner family).
+        NetworkOrder.putI64(all, frame + 50, (dstLo & 0xFFFF_FFFFL) << 32 | innerEtherType);
         return frame;
     }
 

@@ -13,7 +13,7 @@ final class Action {
     static final int REPLY = 2;
     /** Not ours, but well-formed: to the kernel through the exception path. */
     static final int KERNEL = 3;
-    /** {@link Ipv4FastPath#forward}: not the fast path's packet; nothing was changed or counted. */
+    /** {@link Ipv4FastPath#forward}, {@link Ipv6FastPath#forward}: not the fast path's packet; nothing was changed or counted. */
     static final int GENERAL = -1;
 
     private Action() {}

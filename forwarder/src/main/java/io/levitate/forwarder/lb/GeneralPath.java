@@ -22,7 +22,7 @@ import io.levitate.packet.ip.Ipv6Flyweight;
 // flyweights, the encapsulator and the responders skip their per-access checks only for that very
 // instance (NetworkOrder.ALL).
 /**
- * The worker's general path: every packet the {@link Ipv4FastPath} does not take. {@link #handle}
+ * The worker's general path: every packet the {@link Ipv4FastPath} and {@link Ipv6FastPath} do not take. {@link #handle}
  * parses it with the {@link PacketClassifier} (length-checked, any shape: VLAN tags, IPv4 options,
  * IPv6 and its extension headers, fragments) and switches on the verdict:
  * <ul>
@@ -69,7 +69,8 @@ final class GeneralPath {
     }
 
     /**
-     * @param hash {@code Ipv4FastPath.flowHash} of the frame, or {@link BackendSelector#NO_HASH}
+     * @param hash {@code Ipv4FastPath.flowHash} or {@code Ipv6FastPath.flowHash} of the frame, or
+     *     {@link BackendSelector#NO_HASH}; only an IPv4 key's is used
      * @return the {@link Action} (never {@link Action#GENERAL})
      */
     int handle(final long m, final long hash, final DataPlaneSnapshot s, final long nowNanos, final long nowMs) {

@@ -24,8 +24,8 @@ import org.agrona.concurrent.Agent;
  * <p>This class is the duty cycle and the prefetch schedule. Per cycle: acquire the newest
  * {@link DataPlaneSnapshot}; per port, rx; hash the burst's flows and prefetch each packet's
  * conntrack lines a few packets ahead of it ({@link #handleBurst}); per packet, the
- * {@link Ipv4FastPath} for the common case (untagged IPv4 TCP/UDP to a VIP, doing exactly what the
- * general path does for it), else the {@link GeneralPath} (classify; VIP traffic, ARP/ND, ICMP,
+ * {@link Ipv4FastPath} or {@link Ipv6FastPath} for the common case (untagged IPv4 or IPv6 TCP/UDP
+ * to a VIP, doing exactly what the general path does for it), else the {@link GeneralPath} (classify; VIP traffic, ARP/ND, ICMP,
  * the {@link ExceptionPath}); both choose backends through one {@link BackendSelector}. Then one
  * tx burst per port, the kernel's frames to its TAP and back, and one bulk free of the drops.
  * Housekeeping every 2^10 cycles: conntrack expiry slice, statistics publication, heartbeat, and
@@ -50,10 +50,10 @@ public final class LoadBalancerAgent implements Agent {
     private static final int TAGS_AHEAD = RECORDS_AHEAD + GROUP;
     /**
      * Most lines one {@link Prefetch} call of {@link #handleBurst} names: the prologue's tag lines
-     * (up to 2 per packet, {@link #TAGS_AHEAD} packets), or a group's tag lines and records (2 + 1
-     * per packet). The stages check it ({@link #prefetchLines}).
+     * (up to 2 per packet, {@link #TAGS_AHEAD} packets), or a group's tag lines and records (2 + 2
+     * per packet: an IPv6 record's cold line too). The stages check it ({@link #prefetchLines}).
      */
-    private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 3 * GROUP);
+    private static final int LINES_CAPACITY = Math.max(2 * TAGS_AHEAD, 4 * GROUP);
 
     private static final long NO_HASH = BackendSelector.NO_HASH;
 
@@ -88,6 +88,7 @@ public final class LoadBalancerAgent implements Agent {
     private final CaptureAttribution attribution = new CaptureAttribution();
 
     private final Ipv4FastPath fastPath;
+    private final Ipv6FastPath fastPath6;
     private final GeneralPath generalPath;
     private final ExceptionPath exceptionPath;
     /** instance.health_prefix (for {@link #healthProbeOne}; the exception path has its own copy). */
@@ -103,8 +104,10 @@ public final class LoadBalancerAgent implements Agent {
     private final long lines;
     /** {@link #handleBurst}: the action of each packet of the burst. */
     private final int[] actions;
-    /** {@link Ipv4FastPath#flowHash} of each packet of the burst being handled. */
+    /** {@link Ipv4FastPath#flowHash} or {@link Ipv6FastPath#flowHash} of each packet of the burst being handled. */
     private final long[] hashes;
+    /** Whether each packet's hash is {@link Ipv6FastPath#flowHash}'s: {@link #dispatch} then tries that path. */
+    private final boolean[] ipv6;
     /**
      * {@link ConntrackTable#recordToPrefetch} of each packet of the burst (0: none), as the record
      * stage found it: the fast path's lookup starts there ({@link ConntrackTable#lookupV4Hinted}).
@@ -148,12 +151,14 @@ public final class LoadBalancerAgent implements Agent {
         this.capture = context.capture;
         final BackendSelector backends = new BackendSelector(context);
         this.fastPath = new Ipv4FastPath(context, backends);
+        this.fastPath6 = new Ipv6FastPath(context, backends);
         this.exceptionPath = new ExceptionPath(context);
         this.healthBase = context.healthBase;
         this.healthSize = context.healthSize;
         this.generalPath = new GeneralPath(context, backends, exceptionPath);
         this.gateways = worker == 0 ? new GatewayResolver(context) : null;
         this.hashes = new long[burst];
+        this.ipv6 = new boolean[burst];
         this.records = new long[burst];
         this.actions = new int[burst];
         this.lineArray = Arena.ofAuto().allocate(POINTER * LINES_CAPACITY, 64);
@@ -175,6 +180,7 @@ public final class LoadBalancerAgent implements Agent {
             // Tunnel packets carry the outgoing port's MAC; replies the receiving port's.
             final GreEncapsulator outgoing = encapsulators[peers[i]];
             fastPath.usePort(outgoing);
+            fastPath6.usePort(outgoing);
             generalPath.usePort(outgoing, responders[i]);
             final int tap = exceptionPath.usePort(i);
             work += poll(i, ports[i], ports[peers[i]], s, nowNanos, nowMs);
@@ -243,7 +249,8 @@ public final class LoadBalancerAgent implements Agent {
 
     /**
      * A burst of {@code count} mbufs (pointers at {@code mbufs}) handled into {@link #actions},
-     * software-pipelined: first each packet's {@link Ipv4FastPath#flowHash} into {@link #hashes};
+     * software-pipelined: first each packet's flow hash ({@link Ipv4FastPath#flowHash} or {@link
+     * Ipv6FastPath#flowHash}, by EtherType) into {@link #hashes};
      * then, in groups of {@link #GROUP}, the conntrack tag lines of the packets {@link #TAGS_AHEAD}
      * places ahead and the records of those {@link #RECORDS_AHEAD} places ahead (whose tag lines came
      * one group earlier) are prefetched ({@link Prefetch}, one call per group) before the group's
@@ -273,6 +280,7 @@ public final class LoadBalancerAgent implements Agent {
                         NativeMemory.getLong(mbufs + i * POINTER),
                         hashes[i],
                         records[i],
+                        ipv6[i],
                         s,
                         nowNanos,
                         nowMs);
@@ -309,7 +317,7 @@ public final class LoadBalancerAgent implements Agent {
                 if (state != CaptureTap.NO_MATCH) {
                     why.received(m);
                 }
-                final int action = dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
+                final int action = dispatch(fast, general, m, hashes[i], records[i], ipv6[i], s, nowNanos, nowMs);
                 actions[i] = action;
                 // Every drop, matched or not, keeps the attribution's copy of the drop counts exact.
                 final int reason = action == Action.DROP ? why.droppedFor(st) : -1;
@@ -329,8 +337,19 @@ public final class LoadBalancerAgent implements Agent {
 
     /** {@link #handleBurst}'s first stage: every packet's flow hash, and the prologue's prefetches. */
     private void hashAndPrologue(final Ipv4FastPath fast, final long mbufs, final int count) {
+        final Ipv6FastPath fast6 = fastPath6;
         for (int i = 0; i < count; i++) {
-            hashes[i] = fast.flowHash(NativeMemory.getLong(mbufs + i * POINTER));
+            final long m = NativeMemory.getLong(mbufs + i * POINTER);
+            // IPv4's guess first: for its frames this stage costs what it did before IPv6 had a fast
+            // path; an IPv6 frame fails it at the EtherType.
+            long h = fast.flowHash(m);
+            boolean v6 = false;
+            if (h == NO_HASH) {
+                h = fast6.flowHash(m);
+                v6 = h != NO_HASH;
+            }
+            hashes[i] = h;
+            ipv6[i] = v6;
         }
         burstPackets += count;
         prefetchLines(tagLines(0, Math.min(TAGS_AHEAD, count), 0));
@@ -362,7 +381,10 @@ public final class LoadBalancerAgent implements Agent {
         return k;
     }
 
-    /** Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code from..to-1}. */
+    /**
+     * Appends to {@link #lines} (from index {@code n}) the likely conntrack records of packets {@code
+     * from..to-1}, and for an IPv6 flow's record the line of its addresses' high words as well.
+     */
     private int recordLines(final int from, final int to, final int n) {
         recordStagePackets += to - from;
         int k = n;
@@ -372,6 +394,10 @@ public final class LoadBalancerAgent implements Agent {
             records[i] = r;
             if (r != 0) {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
+                final long cold = conntrack.coldLineToPrefetch(r);
+                if (cold != 0) {
+                    NativeMemory.putLong(lines + k++ * POINTER, cold);
+                }
             }
         }
         return k;
@@ -385,20 +411,24 @@ public final class LoadBalancerAgent implements Agent {
     }
 
     /**
-     * One received packet: the fast path when {@link Ipv4FastPath#flowHash} recognised its shape
-     * (untagged IPv4 without options, TCP or UDP) and it holds up, else the general path.
+     * One received packet: a fast path when its flowHash recognised the shape ({@link
+     * Ipv4FastPath#flowHash}: untagged IPv4 without options, TCP or UDP; {@link
+     * Ipv6FastPath#flowHash}: untagged IPv6 whose next header is TCP or UDP) and it holds up, else
+     * the general path.
      */
-    private static int dispatch(
+    private int dispatch(
             final Ipv4FastPath fast,
             final GeneralPath general,
             final long m,
             final long hash,
             final long record,
+            final boolean v6,
             final DataPlaneSnapshot s,
             final long nowNanos,
             final long nowMs) {
         if (hash != NO_HASH) {
-            final int action = fast.forward(m, hash, record, s, nowMs);
+            final int action =
+                    v6 ? fastPath6.forward(m, hash, record, s, nowMs) : fast.forward(m, hash, record, s, nowMs);
             if (action != Action.GENERAL) {
                 return action;
             }
@@ -459,9 +489,9 @@ public final class LoadBalancerAgent implements Agent {
         System.arraycopy(this.actions, 0, actions, 0, count);
     }
 
-    /** Packets the fast path handled to the end (tests: the comparison with the general path is not vacuous). */
+    /** Packets the fast paths handled to the end (tests: the comparison with the general path is not vacuous). */
     long fastPathPackets() {
-        return fastPath.packets;
+        return fastPath.packets + fastPath6.packets;
     }
 
     /**

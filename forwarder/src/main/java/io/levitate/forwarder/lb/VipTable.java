@@ -11,8 +11,8 @@ import io.levitate.packet.FlowKey;
  * <p>Fragments carry no ports, so they have rows of their own: per (family, VIP, protocol) the one
  * service that takes that VIP's fragments ({@link #findFragment}; the builder decides which, see
  * {@code SnapshotBuilder}). The table also answers whether an address is any VIP
- * ({@link #isVip}), for the martian-source check, with a one-line filter in front
- * ({@link #mayBeVipV4}) so that the common client address costs one load.
+ * ({@link #isVip}), for the martian-source check, with a one-line filter per family in front
+ * ({@link #mayBeVipV4}, {@link #mayBeVipV6}) so that the common client address costs one load.
  */
 public final class VipTable {
     /** No service for this destination. */
@@ -34,6 +34,8 @@ public final class VipTable {
      * bit) is settled by {@link #isVip}.
      */
     private final long[] v4Filter = new long[FILTER_WORDS];
+    /** {@link #v4Filter} for IPv6 VIPs ({@link #filterBitV6}). */
+    private final long[] v6Filter = new long[FILTER_WORDS];
 
     /** Rows of fragments: port 0 and this flag (ports never exceed 16 bits, families 6). */
     private static final int FRAGMENT_ROW = 1 << 28;
@@ -90,6 +92,9 @@ public final class VipTable {
             if (e.family() == 4) {
                 final int bit = filterBit((int) e.addressLo());
                 table.v4Filter[bit >>> 6] |= 1L << bit;
+            } else {
+                final int bit = filterBitV6(e.addressHi(), e.addressLo());
+                table.v6Filter[bit >>> 6] |= 1L << bit;
             }
         }
         return table;
@@ -155,6 +160,17 @@ public final class VipTable {
     public boolean mayBeVipV4(final int address) {
         final int bit = filterBit(address);
         return (v4Filter[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    /** False when the IPv6 address is certainly no VIP; true when it may be one ({@link #isVip} tells). */
+    public boolean mayBeVipV6(final long addressHi, final long addressLo) {
+        final int bit = filterBitV6(addressHi, addressLo);
+        return (v6Filter[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    /** 9 well-mixed bits of an IPv6 address (both halves), as {@link #filterBit}. */
+    private static int filterBitV6(final long addressHi, final long addressLo) {
+        return (int) (((addressHi * 0x9E3779B97F4A7C15L) ^ addressLo) * 0xBF58476D1CE4E5B9L >>> 55);
     }
 
     /** 9 well-mixed bits of an IPv4 address: a Fibonacci multiply keeps the top bits. */

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code lcore_conf} or Aeron's {@code Context}). Built once by {@link Builder#build}, which checks
  * that the per-port arrays agree; immutable afterwards (arrays are copied in and never written).
  *
- * <p>The worker's parts ({@link LoadBalancerAgent}, {@link Ipv4FastPath}, {@link GeneralPath},
+ * <p>The worker's parts ({@link LoadBalancerAgent}, {@link Ipv4FastPath}, {@link Ipv6FastPath}, {@link GeneralPath},
  * {@link ExceptionPath}, {@link BackendSelector}, {@link GatewayResolver}) copy what they use into
  * their own final fields when they are constructed, so the packet path reads the same fields it
  * always did and never goes through this object.

@@ -6,8 +6,8 @@
  * discovery, ICMP echo) a one-armed load balancer needs on its data port.
  *
  * <p>The worker is wired by one {@code WorkerContext} and made of: {@code LoadBalancerAgent} (duty
- * cycle, prefetch schedule, rx/tx, housekeeping), {@code Ipv4FastPath} (the common IPv4 TCP/UDP
- * packet: parse, lookup, tunnel header), {@code GeneralPath} (everything else, through the
+ * cycle, prefetch schedule, rx/tx, housekeeping), {@code Ipv4FastPath} and {@code Ipv6FastPath}
+ * (the common IPv4 and IPv6 TCP/UDP packet: parse, lookup, tunnel header), {@code GeneralPath} (everything else, through the
  * classifier), {@code BackendSelector} (conntrack and Maglev, for both paths), {@code
  * ExceptionPath} (the kernel's TAP, rate-limited) and {@code GatewayResolver} (worker 0's ARP/ND
  * requests for the gateways).

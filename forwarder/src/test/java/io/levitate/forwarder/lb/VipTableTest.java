@@ -56,4 +56,29 @@ class VipTableTest {
                 () -> VipTable.of(
                         List.of(new VipTable.Entry(4, 0, VIP, 80, 6, 0), new VipTable.Entry(4, 0, VIP, 80, 6, 1))));
     }
+
+    @Test
+    void theFiltersPassEveryVipOfTheirFamilyAndStopMostOtherAddresses() {
+        // The fast paths send a source that passes a filter to the general path (isVip): a VIP must
+        // always pass, or a reflection would be tunnelled; most client addresses must not.
+        final List<VipTable.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            entries.add(new VipTable.Entry(4, 0, VIP + i, 80, 6, i));
+            entries.add(new VipTable.Entry(6, 0x2001_0DB8_0000_0000L + i, 0xFFFF_0000_0001L, 80, 6, 20 + i));
+        }
+        final VipTable t = VipTable.of(entries);
+        for (int i = 0; i < 20; i++) {
+            assertTrue(t.mayBeVipV4((int) (VIP + i)));
+            assertTrue(t.mayBeVipV6(0x2001_0DB8_0000_0000L + i, 0xFFFF_0000_0001L));
+        }
+        int v4 = 0;
+        int v6 = 0;
+        for (int c = 0; c < 10_000; c++) {
+            v4 += t.mayBeVipV4(0x0A00_0000 + c) ? 1 : 0;
+            v6 += t.mayBeVipV6(0x2001_0DB8_0000_0000L, c) ? 1 : 0;
+        }
+        // 20 of 512 bits set: about 4 % pass; the families' filters are apart (no IPv6 VIP in v4's).
+        assertTrue(v4 < 1000 && v6 < 1000, "passed: IPv4 " + v4 + ", IPv6 " + v6);
+        assertFalse(VipTable.of(entries.subList(0, 1)).mayBeVipV6(0, VIP), "an IPv4 VIP sets no IPv6 bit");
+    }
 }

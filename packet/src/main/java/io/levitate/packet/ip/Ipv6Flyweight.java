@@ -2,6 +2,7 @@ package io.levitate.packet.ip;
 
 import io.levitate.packet.DropReason;
 import io.levitate.packet.HeaderFlyweight;
+import io.levitate.packet.NetworkOrder;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -39,6 +40,67 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     public static final int DESTINATION_LO_OFFSET = DESTINATION_OFFSET + LOW_HALF;
     /** The first word of a header with traffic class 0 and no flow label: version 6 alone. */
     public static final int PLAIN_VERSION_WORD = VERSION << 28;
+
+    // ---- static accessors (as Ipv4Flyweight's): for a caller that reads a header at a raw address
+    // of NetworkOrder.ALL (the worker's IPv6 fast path), or that already holds one of its first two
+    // 32-bit words. Each is a constant offset or a shift and a mask; the numbers live here once.
+
+    /** The first word (version, traffic class, flow label) of the header at {@code ip}. */
+    public static int word0(MemorySegment segment, long ip) {
+        return NetworkOrder.i32(segment, ip + VERSION_CLASS_FLOW_OFFSET);
+    }
+
+    /** The second word (payload length, next header, hop limit) of the header at {@code ip}. */
+    public static int word1(MemorySegment segment, long ip) {
+        return NetworkOrder.i32(segment, ip + PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /** The next header of the header at {@code ip}. */
+    public static int nextHeader(MemorySegment segment, long ip) {
+        return NetworkOrder.u8(segment, ip + NEXT_HEADER_OFFSET);
+    }
+
+    /** The source address's high 64 bits, of the header at {@code ip}. */
+    public static long sourceHi(MemorySegment segment, long ip) {
+        return NetworkOrder.i64(segment, ip + SOURCE_OFFSET);
+    }
+
+    public static long sourceLo(MemorySegment segment, long ip) {
+        return NetworkOrder.i64(segment, ip + SOURCE_LO_OFFSET);
+    }
+
+    public static long destinationHi(MemorySegment segment, long ip) {
+        return NetworkOrder.i64(segment, ip + DESTINATION_OFFSET);
+    }
+
+    public static long destinationLo(MemorySegment segment, long ip) {
+        return NetworkOrder.i64(segment, ip + DESTINATION_LO_OFFSET);
+    }
+
+    /** From word 0: the version. */
+    public static int versionOf(int word0) {
+        return word0 >>> 28;
+    }
+
+    /** From word 0: the traffic class. */
+    public static int trafficClassOf(int word0) {
+        return (word0 >>> 20) & 0xFF;
+    }
+
+    /** From word 1: the payload length (extension headers included). */
+    public static int payloadLengthOf(int word1) {
+        return word1 >>> 16;
+    }
+
+    /** From word 1: the next header. */
+    public static int nextHeaderOf(int word1) {
+        return (word1 >>> 8) & 0xFF;
+    }
+
+    /** From word 1: the hop limit. */
+    public static int hopLimitOf(int word1) {
+        return word1 & 0xFF;
+    }
 
     // ---- address classes, on an address's high and low 64 bits as the flow key holds them.
 
@@ -117,7 +179,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     }
 
     public long sourceLo() {
-        return i64(SOURCE_OFFSET + 8);
+        return i64(SOURCE_LO_OFFSET);
     }
 
     public long destinationHi() {
@@ -125,7 +187,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     }
 
     public long destinationLo() {
-        return i64(DESTINATION_OFFSET + 8);
+        return i64(DESTINATION_LO_OFFSET);
     }
 
     // ---- writers ----

@@ -265,7 +265,9 @@ public final class BenchRunner implements Callable<Integer> {
                 seed,
                 extras != null ? extras.synVipOffset() : 0);
         Path pcapDir = Files.createDirectories(workDir.resolve("pcap"));
-        String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gwarp" : "");
+        // "-gw": the gateway's ARP reply, and for IPv6 its neighbour advertisement (a new name, so a
+        // cached "-gwarp" IPv6 pcap from before the advertisement is not reused).
+        String stem = spec.fileStem() + (scenario.gatewayArp() ? "-gw" : "");
         Path pcap = pcapDir.resolve(stem + ".pcap");
         Path rules = pcapDir.resolve(stem + ".l3fwd-rules");
         // net_pcap keeps every packet of the pcap in an mbuf, once per rx queue (one per worker).

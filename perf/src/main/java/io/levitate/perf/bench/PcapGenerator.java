@@ -168,10 +168,58 @@ public final class PcapGenerator implements Callable<Integer> {
         return b.array();
     }
 
+    /** The IPv6 gateway perf/bench/lb.yaml names (2001:db8:1::1), as two halves; its MAC is {@link #GATEWAY_MAC}. */
+    static final long GATEWAY_IPV6_HIGH = 0x20010DB800010000L;
+
+    static final long GATEWAY_IPV6_LOW = 1;
+    /** ff02::1, all nodes (RFC 4291 section 2.7.1), and its Ethernet group address 33:33:00:00:00:01 (RFC 2464 section 7). */
+    static final long ALL_NODES_HIGH = 0xFF02000000000000L;
+
+    static final byte[] ALL_NODES_MAC = {0x33, 0x33, 0, 0, 0, 0x01};
+    /** RFC 4861 section 4.4: an NA is 24 bytes, then the target link-layer address option (8 on Ethernet). */
+    static final int NA_LENGTH = 24 + 8;
+
+    /**
+     * An unsolicited neighbour advertisement from the IPv6 gateway to all nodes (RFC 4861 section
+     * 7.2.6: Override set, Solicited clear, its target link-layer address option), hop limit 255,
+     * with a correct ICMPv6 checksum: what a router sends when its address comes up, and what a
+     * forwarder validating ND (RFC 4861 section 7.1.2) learns the gateway's MAC from.
+     */
+    static byte[] gatewayNeighbourAdvertisement() {
+        int l3 = TcpFrameBuilder.ETHERNET_HEADER_LENGTH;
+        int l4 = l3 + TcpFrameBuilder.IPV6_HEADER_LENGTH;
+        byte[] frame = new byte[l4 + NA_LENGTH];
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        b.put(ALL_NODES_MAC).put(GATEWAY_MAC).putShort((short) TcpFrameBuilder.ETHERTYPE_IPV6);
+        b.putInt(6 << 28)
+                .putShort((short) NA_LENGTH)
+                .put((byte) 58) // ICMPv6
+                .put((byte) 255) // hop limit: on-link only
+                .putLong(GATEWAY_IPV6_HIGH)
+                .putLong(GATEWAY_IPV6_LOW)
+                .putLong(ALL_NODES_HIGH)
+                .putLong(1);
+        b.put((byte) 136) // neighbour advertisement
+                .put((byte) 0)
+                .putShort((short) 0) // checksum, below
+                .putInt(0x2000_0000) // Override
+                .putLong(GATEWAY_IPV6_HIGH)
+                .putLong(GATEWAY_IPV6_LOW)
+                .put((byte) 2) // target link-layer address
+                .put((byte) 1) // one 8-byte unit
+                .put(GATEWAY_MAC);
+        // RFC 8200 section 8.1 pseudo-header: addresses, upper-layer length, next header.
+        int pseudo = TcpFrameBuilder.onesComplementSum(frame, l3 + 8, 32, 0) + NA_LENGTH + 58;
+        int sum = TcpFrameBuilder.onesComplementSum(frame, l4, NA_LENGTH, pseudo);
+        b.putShort(l4 + 2, (short) ~sum);
+        return frame;
+    }
+
     /**
      * As {@link #generate(TrafficSpec, int, Path, Path, int)}; with {@code gatewayArp} the capture
-     * starts with {@link #gatewayArpReply()} (not counted in the summary), so a forwarder that
-     * resolves its next hop from the wire learns it on every replay.
+     * starts with {@link #gatewayArpReply()}, and an IPv6 capture then with
+     * {@link #gatewayNeighbourAdvertisement()} too (neither counted in the summary), so a forwarder
+     * that resolves its next hops from the wire learns them on every replay.
      */
     static Summary generate(TrafficSpec spec, int vip4, Path pcap, Path rules, int rulePort, boolean gatewayArp)
             throws IOException {
@@ -189,6 +237,10 @@ public final class PcapGenerator implements Callable<Integer> {
             if (gatewayArp) {
                 byte[] arp = gatewayArpReply();
                 writer.write(arp, arp.length);
+                if (spec.ipv6()) {
+                    byte[] na = gatewayNeighbourAdvertisement();
+                    writer.write(na, na.length);
+                }
             }
             for (long i = 0; i < total; i++) {
                 // Exactly synBudget SYNs, spread uniformly: selection sampling (Knuth's Algorithm S).

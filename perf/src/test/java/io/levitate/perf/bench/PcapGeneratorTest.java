@@ -112,6 +112,47 @@ class PcapGeneratorTest {
     }
 
     @Test
+    void anIpv6CaptureIntroducesBothGatewaysFirst() throws Exception {
+        assumeTrue(Files.isExecutable(TSHARK), "tshark not installed");
+        TrafficSpec spec = new TrafficSpec(10, 0, 0.0, true, 0, 1, 80, 3);
+        Path pcap = dir.resolve("gw6.pcap");
+        PcapGenerator.Summary s = PcapGenerator.generate(spec, VIP, pcap, null, 1, true);
+        assertEquals(10, s.packets(), "the introductions are not counted");
+        List<String[]> rows = tshark(
+                pcap,
+                "-e",
+                "arp.src.proto_ipv4",
+                "-e",
+                "icmpv6.type",
+                "-e",
+                "icmpv6.checksum.status",
+                "-e",
+                "ipv6.hlim",
+                "-e",
+                "icmpv6.nd.na.target_address",
+                "-e",
+                "icmpv6.nd.na.flag.o",
+                "-e",
+                "icmpv6.nd.na.flag.s",
+                "-e",
+                "icmpv6.opt.linkaddr",
+                "-e",
+                "ipv6.dst");
+        assertEquals(12, rows.size());
+        assertEquals("10.0.1.1", rows.get(0)[0], "the ARP reply first");
+        String[] na = rows.get(1);
+        assertEquals("136", na[1], "then a neighbour advertisement");
+        assertEquals("1", na[2], "ICMPv6 checksum status (1 = good)");
+        assertEquals("255", na[3]);
+        assertEquals("2001:db8:1::1", na[4], "for the gateway of perf/bench/lb.yaml");
+        assertTrue(na[5].equals("1") || na[5].equalsIgnoreCase("true"), "override");
+        assertTrue(na[6].equals("0") || na[6].equalsIgnoreCase("false"), "unsolicited");
+        assertEquals("02:00:00:00:00:01", na[7]);
+        assertEquals("ff02::1", na[8]);
+        assertEquals("", rows.get(2)[1], "then the TCP frames");
+    }
+
+    @Test
     void sameSeedSameBytesOtherSeedOtherBytes() throws IOException {
         TrafficSpec spec = new TrafficSpec(500, 0, 0.1, false, 0, 4, 80, 42);
         Path a = dir.resolve("a.pcap");
