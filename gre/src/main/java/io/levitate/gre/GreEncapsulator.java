@@ -162,29 +162,39 @@ public final class GreEncapsulator {
             GreTunnel tunnel,
             long nextHopMac) {
         counters[EncapVerdict.ENCAPSULATED.id()]++;
-        final boolean wide = tunnel.family() == FlowKey.FAMILY_IPV4 && !tunnel.keyed();
-        if (tunnel.family() == FlowKey.FAMILY_IPV6 && !tunnel.keyed()) {
-            return writeIpv6Unkeyed(
-                    l3,
-                    ipLength,
-                    tos,
-                    EtherTypes.IPV4,
-                    flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol),
-                    tunnel,
-                    nextHopMac);
+        if (tunnel.family() != FlowKey.FAMILY_IPV4 || tunnel.keyed()) {
+            // Kept out of this method so that its common case stays small enough to be inlined
+            // into the fast path (the JIT's size limits; measured, see perf/results/README.md).
+            return encapsulateIpv4Otherwise(
+                    l3, ipLength, tos, dontFragment, srcLo, ports, protocol, tunnel, nextHopMac);
         }
         final int mask = config.sourceV4HostMask;
-        // The flow hash only where it is used: the outer IPv4 source's host bits, or the general writer.
-        final long hash = wide && mask == 0 ? 0 : flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
-        if (wide) {
-            return writeIpv4Unkeyed(
-                    l3,
-                    ipLength,
-                    tos,
-                    dontFragment,
-                    config.sourceV4 | ((int) hash & mask),
-                    tunnel.destinationV4(),
-                    nextHopMac);
+        // The flow hash only where it is used: the outer IPv4 source's host bits.
+        final long hash = mask == 0 ? 0 : flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
+        return writeIpv4Unkeyed(
+                l3,
+                ipLength,
+                tos,
+                dontFragment,
+                config.sourceV4 | ((int) hash & mask),
+                tunnel.destinationV4(),
+                nextHopMac);
+    }
+
+    /** {@link #encapsulateIpv4} toward an IPv6 backend or through a keyed tunnel (already counted). */
+    private long encapsulateIpv4Otherwise(
+            long l3,
+            int ipLength,
+            int tos,
+            boolean dontFragment,
+            long srcLo,
+            int ports,
+            int protocol,
+            GreTunnel tunnel,
+            long nextHopMac) {
+        final long hash = flowHash(0, srcLo, ports >>> 16, ports & 0xFFFF, protocol);
+        if (tunnel.family() == FlowKey.FAMILY_IPV6 && !tunnel.keyed()) {
+            return writeIpv6Unkeyed(l3, ipLength, tos, EtherTypes.IPV4, hash, tunnel, nextHopMac);
         }
         return writeTunnel(
                 NetworkOrder.ALL, l3, ipLength, FlowKey.FAMILY_IPV4, tos, dontFragment, hash, tunnel, nextHopMac);

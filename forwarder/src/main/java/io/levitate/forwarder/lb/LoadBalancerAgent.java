@@ -274,16 +274,10 @@ public final class LoadBalancerAgent implements Agent {
             final int end = Math.min(g + GROUP, count);
             prefetchGroup(g, end, count);
             for (int i = g; i < end; i++) {
-                actions[i] = dispatch(
-                        fast,
-                        general,
-                        NativeMemory.getLong(mbufs + i * POINTER),
-                        hashes[i],
-                        records[i],
-                        ipv6[i],
-                        s,
-                        nowNanos,
-                        nowMs);
+                final long m = NativeMemory.getLong(mbufs + i * POINTER);
+                actions[i] = ipv6[i]
+                        ? dispatch6(fastPath6, general, m, hashes[i], records[i], s, nowNanos, nowMs)
+                        : dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
             }
         }
     }
@@ -317,7 +311,9 @@ public final class LoadBalancerAgent implements Agent {
                 if (state != CaptureTap.NO_MATCH) {
                     why.received(m);
                 }
-                final int action = dispatch(fast, general, m, hashes[i], records[i], ipv6[i], s, nowNanos, nowMs);
+                final int action = ipv6[i]
+                        ? dispatch6(fastPath6, general, m, hashes[i], records[i], s, nowNanos, nowMs)
+                        : dispatch(fast, general, m, hashes[i], records[i], s, nowNanos, nowMs);
                 actions[i] = action;
                 // Every drop, matched or not, keeps the attribution's copy of the drop counts exact.
                 final int reason = action == Action.DROP ? why.droppedFor(st) : -1;
@@ -394,9 +390,13 @@ public final class LoadBalancerAgent implements Agent {
             records[i] = r;
             if (r != 0) {
                 NativeMemory.putLong(lines + k++ * POINTER, r);
-                final long cold = conntrack.coldLineToPrefetch(r);
-                if (cold != 0) {
-                    NativeMemory.putLong(lines + k++ * POINTER, cold);
+                // Only an IPv6 packet's entry can have a cold line its hit reads: an IPv4 packet
+                // pays neither the state byte's load nor the branch.
+                if (ipv6[i]) {
+                    final long cold = conntrack.coldLineToPrefetch(r);
+                    if (cold != 0) {
+                        NativeMemory.putLong(lines + k++ * POINTER, cold);
+                    }
                 }
             }
         }
@@ -416,24 +416,40 @@ public final class LoadBalancerAgent implements Agent {
      * Ipv6FastPath#flowHash}: untagged IPv6 whose next header is TCP or UDP) and it holds up, else
      * the general path.
      */
-    private int dispatch(
+    private static int dispatch(
             final Ipv4FastPath fast,
             final GeneralPath general,
             final long m,
             final long hash,
             final long record,
-            final boolean v6,
             final DataPlaneSnapshot s,
             final long nowNanos,
             final long nowMs) {
         if (hash != NO_HASH) {
-            final int action =
-                    v6 ? fastPath6.forward(m, hash, record, s, nowMs) : fast.forward(m, hash, record, s, nowMs);
+            final int action = fast.forward(m, hash, record, s, nowMs);
             if (action != Action.GENERAL) {
                 return action;
             }
         }
         return general.handle(m, hash, s, nowNanos, nowMs);
+    }
+
+    /**
+     * {@link #dispatch} for a packet whose hash is {@link Ipv6FastPath#flowHash}'s. A method of its
+     * own, called from the burst loop, so that IPv4's {@link #dispatch} stays as small as it was
+     * before IPv6 had a fast path (the JIT's inlining size limits).
+     */
+    private static int dispatch6(
+            final Ipv6FastPath fast6,
+            final GeneralPath general,
+            final long m,
+            final long hash,
+            final long record,
+            final DataPlaneSnapshot s,
+            final long nowNanos,
+            final long nowMs) {
+        final int action = fast6.forward(m, hash, record, s, nowMs);
+        return action != Action.GENERAL ? action : general.handle(m, hash, s, nowNanos, nowMs);
     }
 
     /**
