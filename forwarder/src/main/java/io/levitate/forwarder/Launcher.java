@@ -5,11 +5,13 @@ import io.levitate.core.runtime.RuntimeDirectories;
 import io.levitate.forwarder.capture.CaptureService;
 import io.levitate.forwarder.capture.CaptureSlot;
 import io.levitate.forwarder.capture.SnapshotNames;
+import io.levitate.forwarder.config.ConfigDefaults;
 import io.levitate.forwarder.control.ControlCommands;
 import io.levitate.forwarder.control.ControlServer;
 import io.levitate.forwarder.counters.CountersFile;
 import io.levitate.forwarder.lb.LbCountersPublisher;
 import io.levitate.forwarder.lb.LiveState;
+import io.levitate.forwarder.lb.WorkerStats;
 import io.levitate.forwarder.metrics.PrometheusExporter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,7 +20,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.SingleWriterRecorder;
+import org.agrona.BitUtil;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.status.CountersManager;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -36,8 +40,28 @@ import sun.misc.SignalHandler;
  * runs in what order, what happens while it runs.
  */
 public final class Launcher {
-    /** Counter values bytes: 8192 counters of 128 bytes, room for every worker, reason, service and backend. */
-    private static final int COUNTERS_VALUES_BYTES = 1024 * 1024;
+    /** The process's own counters (heartbeat, state, worker errors, ...), with room to spare. */
+    private static final int PROCESS_COUNTERS = 64;
+    /** A worker's: rx/tx and friends, a counter per drop reason, conntrack figures, kernel, capture. */
+    private static final int WORKER_COUNTERS = WorkerStats.REASONS + 32;
+    /** A service's (healthy backends, packets, bytes, new flows) and a backend id's (the same three and up). */
+    private static final int SERVICE_COUNTERS = 4;
+
+    private static final int BACKEND_COUNTERS = 4;
+
+    /**
+     * The counters file's values length for {@code workers} workers: room for the most services and
+     * backend ids a forwarder runs ({@link ConfigDefaults#MAX_SERVICES}, {@link
+     * ConfigDefaults#MAX_BACKENDS}), since a reload may grow to them and a full file would stop the
+     * control thread. 128 bytes a counter (plus 512 of metadata): 4 MiB of values for one worker.
+     */
+    static int countersValuesBytes(final int workers) {
+        final long counters = PROCESS_COUNTERS
+                + (long) workers * WORKER_COUNTERS
+                + (long) ConfigDefaults.MAX_SERVICES * SERVICE_COUNTERS
+                + (long) ConfigDefaults.MAX_BACKENDS * BACKEND_COUNTERS;
+        return (int) BitUtil.findNextPositivePowerOfTwo(counters * CountersManager.COUNTER_LENGTH);
+    }
 
     private Launcher() {}
 
@@ -75,7 +99,7 @@ public final class Launcher {
         final CountersFile counters;
         try {
             counters = CountersFile.create(
-                    CountersFile.pathOf(spec.countersDir(), spec.instance()), COUNTERS_VALUES_BYTES);
+                    CountersFile.pathOf(spec.countersDir(), spec.instance()), countersValuesBytes(spec.workers()));
         } catch (final IOException | IllegalStateException ex) {
             throw new LevitateException("cannot create the counters file: " + ex.getMessage(), ex);
         }
