@@ -24,8 +24,8 @@ import java.util.Arrays;
  *       copy taken at the start of the burst and brought up to date after each drop ({@link
  *       Arrays#mismatch}, a vectorised compare of 128 longs);
  *   <li>the service: the VIP, port and protocol of the frame as received ({@link #received}),
- *       looked up in the snapshot the worker used, as the paths do ({@link VipTable#findService},
- *       or the VIP's fragment taker);
+ *       looked up in the snapshot the worker used, as the general path does ({@link
+ *       VipTable#serviceFor});
  *   <li>the backend: the tunnel the sent frame carries (outer destination and GRE key) among that
  *       service's backends; if the service is unknown (an ICMP error steered to a flow's backend),
  *       among every backend, and the service is then the backend's.
@@ -85,7 +85,7 @@ final class CaptureAttribution {
         final GreFlyweight g = gre.wrap(ALL, asSent.l4Offset, asSent.l4Length);
         final boolean keyed = asSent.l4Length >= GreFlyweight.BASE_LENGTH + Integer.BYTES && g.hasKey();
         final int key = keyed ? g.key() : 0;
-        final int candidate = receivedValid ? serviceOf(asReceived.key, s) : VipTable.NONE;
+        final int candidate = receivedValid ? s.vips.serviceFor(asReceived.key) : VipTable.NONE;
         if (candidate != VipTable.NONE && candidate < s.services.length) {
             final int[] ids = s.services[candidate].backendIds;
             for (final int id : ids) {
@@ -99,20 +99,10 @@ final class CaptureAttribution {
         for (int id = 0; id < s.tunnels.length; id++) {
             if (s.tunnels[id] != null && carries(s.tunnels[id], keyed, key)) {
                 backend = id;
-                service = owner(id, s);
+                service = s.backendService(id);
                 return;
             }
         }
-    }
-
-    private static int serviceOf(final FlowKey k, final DataPlaneSnapshot s) {
-        if (k.fragment) {
-            final int taker = s.vips.findFragment(k.family, k.dstHi, k.dstLo, k.protocol);
-            if (taker != VipTable.NONE) {
-                return taker;
-            }
-        }
-        return s.vips.findService(k.family, k.dstHi, k.dstLo, k.dstPort, k.protocol);
     }
 
     private boolean carries(final GreTunnel t, final boolean keyed, final int key) {
@@ -123,19 +113,5 @@ final class CaptureAttribution {
         return outer.family == FlowKey.FAMILY_IPV4
                 ? (t.destinationV4() & 0xFFFF_FFFFL) == outer.dstLo
                 : t.destinationV6Hi() == outer.dstHi && t.destinationV6Lo() == outer.dstLo;
-    }
-
-    private static int owner(final int backend, final DataPlaneSnapshot s) {
-        for (final ServiceState state : s.services) {
-            if (state == null) {
-                continue;
-            }
-            for (final int id : state.backendIds) {
-                if (id == backend) {
-                    return state.index;
-                }
-            }
-        }
-        return -1;
     }
 }

@@ -108,7 +108,7 @@ final class GeneralPath {
             final long nowNanos,
             final long nowMs) {
         final FlowKey k = c.key;
-        final int service = k.fragment ? s.vips.findFragment(k.family, k.dstHi, k.dstLo, k.protocol) : s.vips.find(k);
+        final int service = s.vips.serviceFor(k);
         if (service == VipTable.NONE) {
             // A VIP's fragment that no service takes (docs/CONFIG.md) is no business of the kernel's.
             return k.fragment && s.vips.isVip(k.family, k.dstHi, k.dstLo)

@@ -106,7 +106,7 @@ public final class LoadBalancerAgent implements Agent {
     private final int[] actions;
     /** {@link Ipv4FastPath#flowHash} or {@link Ipv6FastPath#flowHash} of each packet of the burst being handled. */
     private final long[] hashes;
-    /** Whether each packet's hash is {@link Ipv6FastPath#flowHash}'s: {@link #dispatch} then tries that path. */
+    /** Whether each packet's hash is {@link Ipv6FastPath#flowHash}'s: the burst loop then calls {@link #dispatch6}. */
     private final boolean[] ipv6;
     /**
      * {@link ConntrackTable#recordToPrefetch} of each packet of the burst (0: none), as the record

@@ -121,6 +121,11 @@ public final class VipTable {
         return find(addressHi, addressLo, FRAGMENT_ROW | meta(family, protocol, 0));
     }
 
+    /** The service a flow's packet goes to: a fragment's VIP's fragment taker ({@link #findFragment}), else {@link #find}. */
+    public int serviceFor(final FlowKey key) {
+        return key.fragment ? findFragment(key.family, key.dstHi, key.dstLo, key.protocol) : find(key);
+    }
+
     /** The service for a flow's destination, or {@link #NONE}. */
     public int find(final FlowKey key) {
         return findService(key.family, key.dstHi, key.dstLo, key.dstPort, key.protocol);
