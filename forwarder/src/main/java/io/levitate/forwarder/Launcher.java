@@ -13,6 +13,7 @@ import io.levitate.forwarder.lb.LbCountersPublisher;
 import io.levitate.forwarder.lb.LiveState;
 import io.levitate.forwarder.lb.WorkerStats;
 import io.levitate.forwarder.metrics.PrometheusExporter;
+import io.levitate.forwarder.worker.WorkerCounters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -181,12 +182,11 @@ public final class Launcher {
             final ControlServer control, final DataPlane dataPlane, final CountersFile counters) {
         final CaptureSlot[] slots = dataPlane.captureSlots();
         for (int w = 0; w < slots.length; w++) {
-            final int worker = w;
-            slots[w].countRingFullIn(counters.manager()
-                    .newCounter(
-                            "worker " + w + ": capture ring full",
-                            CountersLayout.TYPE_WORKER_CAPTURE_RING_FULL,
-                            key -> key.putInt(0, worker)));
+            slots[w].countRingFullIn(WorkerCounters.newCounter(
+                    counters.manager(),
+                    w,
+                    "worker " + w + ": capture ring full",
+                    CountersLayout.TYPE_WORKER_CAPTURE_RING_FULL));
         }
         final SnapshotNames names = new SnapshotNames(dataPlane::snapshot);
         final CaptureService service =

@@ -33,7 +33,7 @@ public final class WorkerCounters {
     }
 
     /** A counter keyed by the worker index (int32 at key offset 0, docs/COUNTERS.md). */
-    static AtomicCounter newCounter(
+    public static AtomicCounter newCounter(
             final CountersManager counters, final int worker, final String label, final int type) {
         return counters.newCounter(label, type, key -> key.putInt(0, worker));
     }
