@@ -227,6 +227,8 @@ final class ControlAgent implements Agent {
                         Locale.ROOT,
                         "levitate: warm-up done at JVM uptime %d ms%n",
                         ManagementFactory.getRuntimeMXBean().getUptime());
+                // The JIT and the GC may have started threads since the workers did.
+                dataPlane.keepOtherThreadsOffWorkers();
             }
             if (now >= deadline) {
                 endRunning();

@@ -359,6 +359,26 @@ public final class DataPlane implements AutoCloseable {
             startL2Forwarders();
         }
         awaitWorkers();
+        keepOtherThreadsOffWorkers();
+    }
+
+    /**
+     * Restricts the process's other threads to the CPUs no worker uses ({@link ThreadPlacement});
+     * run once the workers have pinned themselves, and again after warm-up for the threads the
+     * JVM started meanwhile. A failure is reported, not fatal: forwarding works without it.
+     */
+    void keepOtherThreadsOffWorkers() {
+        final Set<Integer> workers = new HashSet<>();
+        for (final WorkerStartup startup : startups) {
+            workers.add(startup.threadId());
+        }
+        try {
+            out.println("levitate: "
+                    + ThreadPlacement.keepOffWorkers(workers, spec.workerCores())
+                            .describe());
+        } catch (final IllegalStateException ex) {
+            out.println("levitate: warning: " + ex.getMessage() + "; other threads may interrupt the workers");
+        }
     }
 
     private void startLoadBalancers() {

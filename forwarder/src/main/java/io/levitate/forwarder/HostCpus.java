@@ -51,6 +51,26 @@ public final class HostCpus {
         return new ArrayList<>(cpus);
     }
 
+    /** A CPU list in the Linux form {@link #parseList} reads, e.g. "0-3,8" (ascending input). */
+    public static String format(final List<Integer> cpus) {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < cpus.size(); ) {
+            int j = i;
+            while (j + 1 < cpus.size() && cpus.get(j + 1) == cpus.get(j) + 1) {
+                j++;
+            }
+            if (!text.isEmpty()) {
+                text.append(',');
+            }
+            text.append(cpus.get(i));
+            if (j > i) {
+                text.append('-').append(cpus.get(j));
+            }
+            i = j + 1;
+        }
+        return text.toString();
+    }
+
     /** True when /proc/meminfo reports free hugepages. */
     public static boolean hugepagesFree() {
         try {

@@ -15,6 +15,24 @@ class HostCpusTest {
     }
 
     @Test
+    void formatsWhatParseListReads() {
+        assertEquals("0-3,8,10-11", HostCpus.format(List.of(0, 1, 2, 3, 8, 10, 11)));
+        assertEquals("1", HostCpus.format(List.of(1)));
+        assertEquals("0,2,4", HostCpus.format(List.of(0, 2, 4)));
+        assertEquals("", HostCpus.format(List.of()));
+        final List<Integer> cpus = List.of(0, 1, 5, 6, 7, 9);
+        assertEquals(cpus, HostCpus.parseList(HostCpus.format(cpus)));
+    }
+
+    @Test
+    void theHousekeepingCpusAreTheAllowedOnesNoWorkerUses() {
+        assertEquals(List.of(0, 3), ThreadPlacement.housekeepingCpus(List.of(0, 1, 2, 3), List.of(1, 2)));
+        assertEquals(List.of(), ThreadPlacement.housekeepingCpus(List.of(0, 1), List.of(0, 1)));
+        // A worker CPU outside the process's mask takes nothing away.
+        assertEquals(List.of(0, 1), ThreadPlacement.housekeepingCpus(List.of(0, 1), List.of(5)));
+    }
+
+    @Test
     void thisProcessMayRunSomewhere() {
         assertFalse(HostCpus.allowed().isEmpty());
     }

@@ -14,11 +14,13 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * sched.h (libc): CPU pinning of the calling thread.
+ * sched.h (libc): CPU pinning of the calling thread, and of another thread of this process.
  *
  * <p>{@code rte_eal_init} pins the main thread to the main lcore and threads created later inherit
  * that mask, so a worker must pin itself, from its own thread, before it registers with DPDK
- * (an unpinned worker shared the main thread's CPU and lost about 25 %).
+ * (an unpinned worker shared the main thread's CPU and lost about 25 %). The JVM's own threads
+ * (compiler, GC, VM thread) start before {@code rte_eal_init} and keep the whole mask: {@link
+ * #setThreadAffinity} moves them.
  */
 public final class Affinity {
     /** glibc's cpu_set_t: 1024 bits. */
@@ -35,6 +37,10 @@ public final class Affinity {
             Linker.Option.captureCallState("errno"));
     private static final MethodHandle SCHED_GETCPU =
             NativeLibrary.libc("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETTID = NativeLibrary.libc("gettid", FunctionDescriptor.of(JAVA_INT));
+
+    /** errno when a thread id names no thread (it ended). */
+    public static final int ESRCH = 3;
 
     private Affinity() {}
 
@@ -59,6 +65,45 @@ public final class Affinity {
             }
         } catch (final IllegalArgumentException ex) {
             throw ex;
+        } catch (final Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Restricts thread {@code tid} of this process (a Linux thread id, as in /proc/self/task) to
+     * {@code cpus}.
+     *
+     * @return 0, or the errno of the failure ({@link #ESRCH}: the thread has ended)
+     * @throws IllegalArgumentException when {@code cpus} is empty or a CPU is out of range
+     */
+    public static int setThreadAffinity(final int tid, final int[] cpus) {
+        if (cpus.length == 0) {
+            throw new IllegalArgumentException("no CPU given");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment set = arena.allocate(CPU_SET_BYTES, 8);
+            for (final int cpu : cpus) {
+                if (cpu < 0 || cpu >= CPU_SETSIZE) {
+                    throw new IllegalArgumentException("CPU " + cpu + " out of range 0.." + (CPU_SETSIZE - 1));
+                }
+                final long offset = (cpu / 64) * 8L;
+                set.set(JAVA_LONG, offset, set.get(JAVA_LONG, offset) | 1L << (cpu % 64));
+            }
+            final MemorySegment state = arena.allocate(CAPTURED);
+            final int rc = (int) SCHED_SETAFFINITY.invokeExact(state, tid, CPU_SET_BYTES, set);
+            return rc == 0 ? 0 : (int) CAPTURED_ERRNO.get(state, 0L);
+        } catch (final IllegalArgumentException ex) {
+            throw ex;
+        } catch (final Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The calling thread's Linux thread id (gettid), as named in /proc/self/task. */
+    public static int currentThreadId() {
+        try {
+            return (int) GETTID.invokeExact();
         } catch (final Throwable t) {
             throw new AssertionError(t);
         }

@@ -13,6 +13,7 @@ public final class WorkerStartup {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile int lcore = -1;
     private volatile int cpu = -1;
+    private volatile int threadId = -1;
     private volatile RuntimeException failure;
 
     /**
@@ -24,6 +25,7 @@ public final class WorkerStartup {
     public void enterWorkerThread(final int cpu, final WorkerCounters counters) {
         try {
             Affinity.pinCurrentThread(cpu);
+            threadId = Affinity.currentThreadId();
             final int lcore = Lcore.registerThread();
             counters.heartbeat.setRelease(System.currentTimeMillis());
             started(lcore, Affinity.currentCpu());
@@ -66,6 +68,11 @@ public final class WorkerStartup {
     /** The DPDK lcore id the worker registered as, or -1. */
     public int lcore() {
         return lcore;
+    }
+
+    /** The worker thread's Linux thread id (/proc/self/task), or -1 before it started. */
+    public int threadId() {
+        return threadId;
     }
 
     /** The CPU the worker ran on right after pinning, or -1. */
