@@ -60,6 +60,9 @@ final class ControlAgent implements Agent {
 
     private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(CountersLayout.HEARTBEAT_INTERVAL_MS);
 
+    /** Run once, on this thread, when warm-up ends ({@link #onWarmUp}). */
+    private Runnable warmUpHook = () -> {};
+
     /** Where the run is. */
     enum Phase {
         /** Forwarding until --duration or a stop signal. */
@@ -203,6 +206,11 @@ final class ControlAgent implements Agent {
         return work;
     }
 
+    /** {@code hook} runs once, on the control thread, when warm-up ends (before the run's figures after warm-up). */
+    void onWarmUp(final Runnable hook) {
+        this.warmUpHook = hook;
+    }
+
     /** True once the agent ended the run normally (not by a failure or an interrupt). */
     boolean finished() {
         return phase == Phase.DONE && failure == null;
@@ -229,6 +237,7 @@ final class ControlAgent implements Agent {
                         ManagementFactory.getRuntimeMXBean().getUptime());
                 // The JIT and the GC may have started threads since the workers did.
                 dataPlane.keepOtherThreadsOffWorkers();
+                warmUpHook.run();
             }
             if (now >= deadline) {
                 endRunning();

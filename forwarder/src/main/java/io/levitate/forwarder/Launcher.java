@@ -125,6 +125,10 @@ public final class Launcher {
             final ControlAgent agent =
                     new ControlAgent(spec, dataPlane, counters, lbCounters, controlServer, configFile, signals, out);
             exporter = startExporter(spec, metricsListen, counters, dataPlane, out);
+            if (exporter != null) {
+                // The latency quantiles describe the compiled worker, not the JIT's first seconds.
+                agent.onWarmUp(exporter::restartLatency);
+            }
             counters.state(CountersLayout.STATE_RUNNING);
             out.println("levitate: forwarding (" + spec.workers() + " worker(s)); counters in " + counters.path()
                     + "; SIGINT or SIGTERM stops");

@@ -88,6 +88,19 @@ public final class PrometheusExporter implements AutoCloseable {
         }
     }
 
+    /**
+     * Burst latency from now on: what the recorders hold so far is dropped and the quantiles start
+     * again. The forwarder calls it at the end of warm-up, so the quantiles describe the compiled
+     * code, not the first seconds while the JIT compiles the worker (as the allocation and GC
+     * figures after warm-up do).
+     */
+    public synchronized void restartLatency() {
+        for (int w = 0; w < recorders.size(); w++) {
+            intervals[w] = recorders.get(w).getIntervalHistogram(intervals[w]);
+            cumulative.get(w).reset();
+        }
+    }
+
     /** The whole exposition; synchronized because HdrHistogram intervals are swapped here. */
     public synchronized String render() {
         final PrometheusText text = new PrometheusText(16 * 1024);

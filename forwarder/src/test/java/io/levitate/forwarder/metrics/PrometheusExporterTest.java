@@ -69,4 +69,35 @@ class PrometheusExporterTest {
             exporter.close();
         }
     }
+
+    /**
+     * After {@link PrometheusExporter#restartLatency} (the end of warm-up) the quantiles and the
+     * count cover only the bursts recorded since, whether or not a scrape came between.
+     */
+    @Test
+    void latencyRestartsAtWarmUp() throws Exception {
+        final CountersManager counters = new CountersManager(
+                new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
+                new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+        final SingleWriterRecorder w0 = new SingleWriterRecorder(1, 10_000_000_000L, 3);
+        final PrometheusExporter exporter = new PrometheusExporter(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), counters, List.of(w0));
+        try {
+            // The JIT's first seconds: slow bursts, one scraped and one not.
+            w0.recordValue(90_000_000);
+            assertTrue(exporter.render().contains("levitate_burst_latency_seconds_count{worker=\"0\"} 1\n"));
+            w0.recordValue(80_000_000);
+            exporter.restartLatency();
+            for (int i = 0; i < 1000; i++) {
+                w0.recordValue(2_000);
+            }
+            final String text = exporter.render();
+            assertTrue(text.contains("levitate_burst_latency_seconds_count{worker=\"0\"} 1000\n"), text);
+            assertTrue(
+                    text.contains("levitate_burst_latency_seconds{worker=\"0\",quantile=\"0.999\"} 0.000002000\n"),
+                    text);
+        } finally {
+            exporter.close();
+        }
+    }
 }
