@@ -194,7 +194,6 @@ public class BurstPathBenchmark {
     private final int[] actions = new int[BURST];
     private LoadBalancerAgent agent;
     private ConntrackTable conntrack;
-    private WorkerStats stats;
     private long now;
     /** The flow the next burst starts with. */
     private int next;
@@ -234,7 +233,6 @@ public class BurstPathBenchmark {
                 .sourceV4("10.0.1.2")
                 .sourceV6("2001:db8:1::2")
                 .build());
-        stats = new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS);
         final CountersManager counters = new CountersManager(
                 new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024 * 4)),
                 new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)));
@@ -249,7 +247,10 @@ public class BurstPathBenchmark {
                 .perPort(
                         new GreEncapsulator[] {encapsulator},
                         new ControlResponder[] {new ControlResponder(PORT_MAC, neighbours)})
-                .reporting(stats, new WorkerCounters(counters, 0), new WorkerStartup())
+                .reporting(
+                        new WorkerStats(SnapshotBuilder.MAX_SERVICES, SnapshotBuilder.BACKEND_IDS),
+                        new WorkerCounters(counters, 0),
+                        new WorkerStartup())
                 .build());
 
         arena = Arena.ofShared();
