@@ -10,7 +10,7 @@ package io.levitate.perf.bench;
  * {@code [0, 2^39)}: 24 bits of client host address and 15 bits of an ephemeral port
  * (32768..65535, the Linux default range starts at 32768 too).
  */
-final class FlowKeys {
+public final class FlowKeys {
     /** 24 host bits: IPv4 10.0.0.0/8, or the low 24 bits of the IPv6 client address. */
     static final int HOST_BITS = 24;
     /** 15 port bits on top of {@link #PORT_BASE}. */
@@ -26,7 +26,7 @@ final class FlowKeys {
 
     private final long[] roundKeys = new long[ROUNDS];
 
-    FlowKeys(long seed) {
+    public FlowKeys(long seed) {
         long s = seed;
         for (int i = 0; i < ROUNDS; i++) {
             s += 0x9E3779B97F4A7C15L; // splitmix64 step: independent round keys from one seed
@@ -35,7 +35,7 @@ final class FlowKeys {
     }
 
     /** The scrambled 39-bit key of flow {@code index}; distinct for distinct indices. */
-    long key(long index) {
+    public long key(long index) {
         if (index < 0 || index >= CAPACITY) {
             throw new IllegalArgumentException("flow index out of range: " + index);
         }
@@ -46,11 +46,11 @@ final class FlowKeys {
         return x;
     }
 
-    static int host(long key) {
+    public static int host(long key) {
         return (int) (key & ((1L << HOST_BITS) - 1));
     }
 
-    static int port(long key) {
+    public static int port(long key) {
         return PORT_BASE + (int) (key >>> HOST_BITS);
     }
 

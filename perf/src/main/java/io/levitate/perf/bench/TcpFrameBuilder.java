@@ -5,14 +5,15 @@ import java.nio.ByteOrder;
 
 /**
  * Writes one Ethernet + IPv4/IPv6 + TCP frame into a reused buffer, checksums included. Used
- * only offline by {@link PcapGenerator}, so it favours plain, readable code over speed.
+ * only offline, by {@link PcapGenerator} and to set up {@code lb.BurstPathBenchmark}'s frames, so it
+ * favours plain, readable code over speed.
  *
  * <p>Frame size follows RFC 2544: a "64-byte frame" counts the 4-byte FCS the NIC appends, so
  * the bytes captured in a pcap are {@code frameSize - 4}. The IP total length covers everything
  * after the Ethernet header (the extra bytes are zero TCP payload, not an Ethernet trailer), so
  * every byte of the frame belongs to the packet and no dissector reports padding.
  */
-final class TcpFrameBuilder {
+public final class TcpFrameBuilder {
     /** Ethernet FCS: on the wire, not in the capture. */
     static final int FCS_LENGTH = 4;
 
@@ -24,9 +25,10 @@ final class TcpFrameBuilder {
     /** RFC 9293: 20 bytes without options. */
     static final int TCP_HEADER_LENGTH = 20;
     /** Smallest frame (with FCS) holding Ethernet + IPv4 + TCP: 58 rounds up to Ethernet's 64. */
-    static final int MIN_FRAME_IPV4 = 64;
+    public static final int MIN_FRAME_IPV4 = 64;
     /** Ethernet + IPv6 + TCP + FCS = 78, above Ethernet's 64-byte minimum. */
-    static final int MIN_FRAME_IPV6 = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + TCP_HEADER_LENGTH + FCS_LENGTH;
+    public static final int MIN_FRAME_IPV6 =
+            ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + TCP_HEADER_LENGTH + FCS_LENGTH;
 
     static final int MAX_FRAME = 1518;
 
@@ -34,7 +36,7 @@ final class TcpFrameBuilder {
     static final int ETHERTYPE_IPV6 = 0x86DD;
     static final int PROTO_TCP = 6;
     static final int TCP_FLAG_SYN = 0x02;
-    static final int TCP_FLAG_ACK = 0x10;
+    public static final int TCP_FLAG_ACK = 0x10;
     /** Locally administered unicast MACs: no real vendor, never multicast. */
     static final byte[] SRC_MAC = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 
@@ -45,7 +47,7 @@ final class TcpFrameBuilder {
     private final byte[] frame;
     private final ByteBuffer buffer;
 
-    TcpFrameBuilder(boolean ipv6, int frameSize) {
+    public TcpFrameBuilder(boolean ipv6, int frameSize) {
         int min = ipv6 ? MIN_FRAME_IPV6 : MIN_FRAME_IPV4;
         if (frameSize < min || frameSize > MAX_FRAME) {
             throw new IllegalArgumentException("frame size " + frameSize + " outside [" + min + ", " + MAX_FRAME
@@ -57,12 +59,12 @@ final class TcpFrameBuilder {
         this.buffer = ByteBuffer.wrap(frame).order(ByteOrder.BIG_ENDIAN);
     }
 
-    int capturedLength() {
+    public int capturedLength() {
         return capturedLength;
     }
 
     /** The frame built by the last call to a {@code build} method (reused buffer). */
-    byte[] frame() {
+    public byte[] frame() {
         return frame;
     }
 
@@ -71,7 +73,7 @@ final class TcpFrameBuilder {
      * for IPv6 {@code prefixHigh} is the upper 64 bits of both addresses, the low halves are
      * {@code srcLow}/{@code dstLow}.
      */
-    void build(
+    public void build(
             long prefixHigh,
             long srcLow,
             long dstLow,
