@@ -24,25 +24,41 @@ import java.util.Arrays;
  *       slot twice (bit s and bit s + M), so a probe k steps ahead, at {@code s + (k * skip mod M)},
  *       needs no reduction mod M. Permutations are stepped incrementally ({@code pos += skip},
  *       conditional subtract), never with a division.</li>
- *   <li><b>Lanes phase</b> (equal weights, the common case, until e<sup>-2</sup> of the table is
- *       empty). A turn then mostly takes one or two probes, and the data-dependent branch that
- *       ends it costs more than they do. Eight consecutive turns (eight different backends) search together, each lane
- *       advancing branch-free while its slot is claimed, so there is one loop exit per eight turns;
- *       the turns are then resolved in order, and a lane whose slot an earlier lane just took goes
- *       on from there, which is exactly where its turn alone would have gone on.</li>
- *   <li><b>Blocked probing</b> (after that; with unequal weights turns probe one slot at a time
- *       until then, as turns of one backend can follow each other closely): a turn tests eight probes of its
- *       permutation with independent loads and one branch per block, and picks the first free one
- *       from the block's bits without a branch.</li>
+ *   <li><b>Rounds phase</b> (all weights, until 8 % of the table is empty). In a round
+ *       each backend takes at most one turn (a credit below {@code maxWeight} plus a weight of at
+ *       most {@code maxWeight} pays {@code maxWeight} at most once), so the searches of a whole round are
+ *       independent and run together: passes over a list of the round's backends, each pass
+ *       advancing every backend that stands on a claimed slot by one step and keeping only those
+ *       in the list, with no branch on a probe's result. A turn costs its own probes (2.7 on
+ *       average in this phase), with independent loads from many backends in flight, instead of
+ *       a mispredicted loop exit per turn. The turns then claim in order; a turn whose slot an
+ *       earlier turn of the same round has just taken goes on from there by blocked probing,
+ *       which is exactly where its search alone would have gone on, as every slot it passed was
+ *       claimed before. (This replaced searching eight consecutive turns in lockstep, where each
+ *       group waited for its slowest search: about 25 % less time in this phase at M = 655373.)</li>
+ *   <li><b>Blocked probing</b> (after that, in turn order, one turn at a time): a turn tests eight
+ *       probes of its permutation with independent loads and one branch per block, and picks the
+ *       first free one from the block's bits without a branch.</li>
  *   <li><b>Tail phase.</b> With E slots empty a probing turn costs about M / E probes, so the last
- *       few hundred slots would take a good share of all probes. Once at most {@link #tailSlots(int)}
- *       are empty, a turn instead computes, for every empty slot s, how many steps of the backend's
- *       permutation lie between its current position p and s: {@code d = (s - p) * skip^-1 mod M}
- *       (M is prime, so skip has an inverse), and claims the slot of least d. That is exactly the
- *       slot probing would have reached first, at a cost of E multiply-reduce steps per turn.</li>
+ *       thousand or so slots would take a good share of all probes. Once at most
+ *       {@link #tailSlots(int)} are empty, a turn instead computes, for every empty slot s, how
+ *       many steps of the backend's permutation lie between its current position p and s:
+ *       {@code d = (s - p) * skip^-1 mod M} (M is prime, so skip has an inverse), and claims the
+ *       slot of least d. That is exactly the slot probing would have reached first, at a cost of
+ *       E multiply-reduce steps per turn. The steps are computed in doubles, exact below 2^24
+ *       (see {@link #tailSteps}), with the slot's list position packed below the step count so
+ *       that one minimum gives both: no long multiply, no branch, and C2 vectorises the loop
+ *       (with -XX:-UseSuperWord the tail takes 2.5 times as long): about three times faster per
+ *       step than the long version it replaced, which moves the tail's start from 0.4 to 1.0
+ *       sqrt(M) empty slots.</li>
  *   <li>Equal weights skip the credit arithmetic: every eligible backend then takes a turn every
  *       round, as the credit scheme would give. The table is not pre-filled: every slot is
  *       claimed.</li>
+ *   <li>Measured and left out: a {@code char[]} working table for N &le; 65536 widened at the end
+ *       (the random writes to the int table cost at most 0.3 ms at M = 655373, and the widening
+ *       pass took about that), a claim bitmap of power-of-two length so that masking replaces the
+ *       bounds checks (no difference), and rounds down to the tail with eight probes per pass
+ *       (no difference against blocked probing).</li>
  * </ul>
  * A straightforward reference implementation in the tests checks the result on random inputs.
  */
@@ -52,14 +68,19 @@ public final class MaglevPopulation {
 
     /**
      * Tail length factor: the tail phase starts at about {@code TAIL_FACTOR * sqrt(M)} empty slots,
-     * where a probing turn (~M / E blocked probes, a fraction of a ns each) starts to cost more
-     * than a tail turn (E steps of a few ns). Measured at M = 65537 and 655373 with 1000 backends
-     * (0.3 to 0.5 best, 1.0 about 7 % slower, 2.0 about 40 %); any value gives the same table.
+     * where a probing turn (~M / E blocked probes, about a ns each) starts to cost more than a tail
+     * turn (E steps of a fraction of a ns: the step loop is compiled to vector instructions).
+     * Measured at M = 65537 and 655373 with 1000 backends: 1.0 best at 655373 (0.4: 0.6 ms slower,
+     * 2.0: 0.4 ms slower), 1.0 to 1.5 alike at 65537; any value gives the same table.
      */
-    private static final double TAIL_FACTOR = 0.4;
+    private static final double TAIL_FACTOR = 1.0;
 
-    /** Largest M the tail phase runs at: M^2 &lt; 2^52 keeps its double-precision reduction exact. */
-    private static final int TAIL_MAX_M = 1 << 26;
+    /**
+     * Largest M the tail phase runs at: its step counts are computed in doubles, exactly for
+     * M^2 &lt; 2^50 (see {@link #tailSteps}); 2^24 leaves a margin and is above every configured
+     * size ({@link TableSizes#MAX_CONFIGURED}).
+     */
+    static final int TAIL_MAX_M = 1 << 24;
 
     /**
      * Largest M: the claim bitmap holds 2M bits and probe positions reach 2M - 2, both in an int.
@@ -67,14 +88,13 @@ public final class MaglevPopulation {
      */
     static final int MAX_M = 1 << 30;
 
-    /** Turns searched together in the lanes phase (equal weights): {@link #lanes} is written for 8. */
-    private static final int LANES = 8;
-
     /**
-     * The lanes phase ends when this share of the table is still empty (e^-2): later a turn takes
-     * M / E &gt; 7 probes on average, and the lanes would wait for their slowest.
+     * The rounds phase ends when this share of the table is still empty: a turn then takes
+     * M / E &gt; 12 probes on average, and blocked probing (eight probes per step) does them with
+     * fewer instructions than the rounds' one probe per pass. Measured at N = 1000, old and new
+     * interleaved: 0.08 about 2 % faster than 0.135 and 0.03 at M = 655373, alike at 65537.
      */
-    private static final double LANE_EMPTY_SHARE = 0.135;
+    private static final double ROUND_EMPTY_SHARE = 0.08;
 
     /** Probes per block in {@link #firstFreeBlocked}: written for 8. */
     private static final int BLOCK = 8;
@@ -91,7 +111,7 @@ public final class MaglevPopulation {
      * @return m slots, each a backend index, or all {@link #NO_BACKEND} if no weight is positive
      */
     public static int[] populate(int m, int[] offsets, int[] skips, int[] weights) {
-        return populate(m, offsets, skips, weights, tailSlots(m));
+        return populate(m, offsets, skips, weights, tailSlots(m), roundEmptySlots(m));
     }
 
     /** Empty slots at which the tail phase starts. */
@@ -101,6 +121,19 @@ public final class MaglevPopulation {
 
     /** {@link #populate(int, int[], int[], int[])} with a given tail length (tests: any value, same table). */
     static int[] populate(int m, int[] offsets, int[] skips, int[] weights, int tail) {
+        return populate(m, offsets, skips, weights, tail, roundEmptySlots(m));
+    }
+
+    /** Empty slots at which the rounds phase ends. */
+    static int roundEmptySlots(int m) {
+        return (int) (m * ROUND_EMPTY_SHARE);
+    }
+
+    /**
+     * {@link #populate(int, int[], int[], int[])} with a given tail length and end of the rounds
+     * phase, in empty slots (tests: any values, same table; {@code roundEmpty = m}: no rounds).
+     */
+    static int[] populate(int m, int[] offsets, int[] skips, int[] weights, int tail, int roundEmpty) {
         final int n = offsets.length;
         if (skips.length != n || weights.length != n) {
             throw new IllegalArgumentException("offsets, skips and weights differ in length");
@@ -159,24 +192,31 @@ public final class MaglevPopulation {
             }
         }
 
-        // The tail's step count is exact only while M^2 stays within a double's 53 bits.
+        // The tail's double-precision step count is exact only up to TAIL_MAX_M.
         final int tailLength = m <= TAIL_MAX_M ? Math.max(1, Math.min(tail, m)) : 1;
         final int probeFills = m - tailLength;
-        final int laneFills = Math.min(probeFills, m - (int) (m * LANE_EMPTY_SHARE));
+        final int roundFills = Math.min(probeFills, m - Math.max(0, Math.min(roundEmpty, m)));
         // Bit s and bit s + M both mean "slot s claimed", so a probe at s + k * skip (k < BLOCK)
         // needs no reduction mod M: the position is at most 2M - 2.
         final long[] claimed = new long[(2 * m + 63) >>> 6];
         int filled = 0;
-        int e = 0;
-        if (equalWeights && eligibleCount >= LANES) {
-            // Every eligible backend takes a turn every round, so LANES consecutive turns belong
-            // to LANES different backends (round-robin, wrapping at the round's end).
-            while (laneFills - filled >= LANES) {
-                e = lanes(m, table, claimed, e, index, skip, next);
-                filled += LANES;
+        // Rounds while a whole round (at most one turn per backend) fits before roundFills.
+        if (roundFills >= eligibleCount) {
+            final int[] turns = new int[eligibleCount];
+            if (credit == null) {
+                for (int e = 0; e < eligibleCount; e++) {
+                    turns[e] = e;
+                }
+            }
+            final int[] searching = new int[eligibleCount];
+            while (roundFills - filled >= eligibleCount) {
+                filled += round(
+                        m, table, claimed, index, weight, skip, next, multiples, credit, maxWeight, turns, searching);
             }
         }
-        // Blocked probing: until probeFills slots are claimed, then the tail takes over mid-round.
+        // Blocked probing, resuming at the start of a round: until probeFills slots are claimed,
+        // then the tail takes over mid-round.
+        int e = 0;
         while (filled < probeFills) {
             if (credit != null) {
                 final long c = credit[e] + weight[e];
@@ -189,9 +229,7 @@ public final class MaglevPopulation {
                 }
                 credit[e] = c - maxWeight;
             }
-            final int slot = filled < laneFills
-                    ? firstFree(claimed, next[e], skip[e], m)
-                    : firstFreeBlocked(claimed, next[e], skip[e], multiples, e * BLOCK, m);
+            final int slot = firstFreeBlocked(claimed, next[e], skip[e], multiples, e * BLOCK, m);
             claim(m, table, claimed, slot, e, index, skip, next);
             filled++;
             if (++e == eligibleCount) {
@@ -203,88 +241,70 @@ public final class MaglevPopulation {
     }
 
     /**
-     * LANES turns at once, for LANES different backends starting with eligible backend
-     * {@code first}: each lane searches its permutation for the first slot free now, all lanes
-     * advancing together (one probe each per step, branch-free, until every lane has found one),
-     * then the turns are resolved in order. A lane whose slot an earlier lane of the batch has just
-     * claimed continues from there: every slot it passed was claimed before the batch, so what it
-     * finds is what its turn alone would have found. Returns the backend of the next turn.
+     * One round: every backend whose credit allows takes one turn, in index order (with equal
+     * weights, every backend). Searches first, for all the round's turns together: each backend
+     * advances along its permutation to the first slot free now, in passes over a shrinking list
+     * of the backends still on a claimed slot (one probe each per pass, no branch on the probe).
+     * Then the turns claim in order; a turn whose slot an earlier turn of this round has just taken
+     * goes on from there, which is where its search alone would have gone on: every slot it passed
+     * was claimed before. Returns the number of turns (slots claimed).
      */
-    private static int lanes(int m, int[] table, long[] claimed, int first, int[] index, int[] skip, int[] next) {
+    private static int round(
+            int m,
+            int[] table,
+            long[] claimed,
+            int[] index,
+            int[] weight,
+            int[] skip,
+            int[] next,
+            int[] multiples,
+            long[] credit,
+            int maxWeight,
+            int[] turns,
+            int[] searching) {
         final int count = index.length;
-        final int e0 = first;
-        final int e1 = e0 + 1 == count ? 0 : e0 + 1;
-        final int e2 = e1 + 1 == count ? 0 : e1 + 1;
-        final int e3 = e2 + 1 == count ? 0 : e2 + 1;
-        final int e4 = e3 + 1 == count ? 0 : e3 + 1;
-        final int e5 = e4 + 1 == count ? 0 : e4 + 1;
-        final int e6 = e5 + 1 == count ? 0 : e5 + 1;
-        final int e7 = e6 + 1 == count ? 0 : e6 + 1;
-        final int k0 = skip[e0];
-        final int k1 = skip[e1];
-        final int k2 = skip[e2];
-        final int k3 = skip[e3];
-        final int k4 = skip[e4];
-        final int k5 = skip[e5];
-        final int k6 = skip[e6];
-        final int k7 = skip[e7];
-        int s0 = next[e0];
-        int s1 = next[e1];
-        int s2 = next[e2];
-        int s3 = next[e3];
-        int s4 = next[e4];
-        int s5 = next[e5];
-        int s6 = next[e6];
-        int s7 = next[e7];
-        // t_i: 1 while lane i's position is claimed (a lane at a free slot stays there).
-        long t0 = claimed[s0 >>> 6] >>> s0 & 1;
-        long t1 = claimed[s1 >>> 6] >>> s1 & 1;
-        long t2 = claimed[s2 >>> 6] >>> s2 & 1;
-        long t3 = claimed[s3 >>> 6] >>> s3 & 1;
-        long t4 = claimed[s4 >>> 6] >>> s4 & 1;
-        long t5 = claimed[s5 >>> 6] >>> s5 & 1;
-        long t6 = claimed[s6 >>> 6] >>> s6 & 1;
-        long t7 = claimed[s7 >>> 6] >>> s7 & 1;
-        while ((t0 | t1 | t2 | t3 | t4 | t5 | t6 | t7) != 0) {
-            s0 = addMod(s0, k0 & -(int) t0, m);
-            s1 = addMod(s1, k1 & -(int) t1, m);
-            s2 = addMod(s2, k2 & -(int) t2, m);
-            s3 = addMod(s3, k3 & -(int) t3, m);
-            s4 = addMod(s4, k4 & -(int) t4, m);
-            s5 = addMod(s5, k5 & -(int) t5, m);
-            s6 = addMod(s6, k6 & -(int) t6, m);
-            s7 = addMod(s7, k7 & -(int) t7, m);
-            t0 = claimed[s0 >>> 6] >>> s0 & 1;
-            t1 = claimed[s1 >>> 6] >>> s1 & 1;
-            t2 = claimed[s2 >>> 6] >>> s2 & 1;
-            t3 = claimed[s3 >>> 6] >>> s3 & 1;
-            t4 = claimed[s4 >>> 6] >>> s4 & 1;
-            t5 = claimed[s5 >>> 6] >>> s5 & 1;
-            t6 = claimed[s6 >>> 6] >>> s6 & 1;
-            t7 = claimed[s7 >>> 6] >>> s7 & 1;
-        }
-        claim(m, table, claimed, firstFree(claimed, s0, k0, m), e0, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s1, k1, m), e1, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s2, k2, m), e2, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s3, k3, m), e3, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s4, k4, m), e4, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s5, k5, m), e5, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s6, k6, m), e6, index, skip, next);
-        claim(m, table, claimed, firstFree(claimed, s7, k7, m), e7, index, skip, next);
-        return e7 + 1 == count ? 0 : e7 + 1;
-    }
-
-    /** The first free slot of the permutation from {@code slot} on, one probe at a time. */
-    private static int firstFree(long[] claimed, int slot, int skip, int m) {
-        // M prime and 1 <= skip < M: the permutation is a single cycle over all slots, so while
-        // any slot is empty this loop finds one.
-        while ((claimed[slot >>> 6] & (1L << slot)) != 0) {
-            slot += skip;
-            if (slot >= m) {
-                slot -= m;
+        int turnCount = count;
+        if (credit != null) {
+            turnCount = 0;
+            for (int e = 0; e < count; e++) {
+                final long c = credit[e] + weight[e];
+                final int takes = c >= maxWeight ? 1 : 0;
+                credit[e] = c - (maxWeight & -(long) takes);
+                turns[turnCount] = e;
+                turnCount += takes;
             }
         }
-        return slot;
+        // First pass over all turns, then over those whose slot was claimed.
+        int live = 0;
+        for (int k = 0; k < turnCount; k++) {
+            final int e = turns[k];
+            final int s = next[e];
+            final int taken = (int) (claimed[s >>> 6] >>> s) & 1;
+            next[e] = addMod(s, skip[e] & -taken, m);
+            searching[live] = e;
+            live += taken;
+        }
+        while (live > 0) {
+            int stillLive = 0;
+            for (int k = 0; k < live; k++) {
+                final int e = searching[k];
+                final int s = next[e];
+                final int taken = (int) (claimed[s >>> 6] >>> s) & 1;
+                next[e] = addMod(s, skip[e] & -taken, m);
+                searching[stillLive] = e;
+                stillLive += taken;
+            }
+            live = stillLive;
+        }
+        for (int k = 0; k < turnCount; k++) {
+            final int e = turns[k];
+            int slot = next[e];
+            if ((claimed[slot >>> 6] & (1L << slot)) != 0) {
+                slot = firstFreeBlocked(claimed, slot, skip[e], multiples, e * BLOCK, m);
+            }
+            claim(m, table, claimed, slot, e, index, skip, next);
+        }
+        return turnCount;
     }
 
     /**
@@ -360,7 +380,10 @@ public final class MaglevPopulation {
             int maxWeight) {
         final int eligibleCount = index.length;
         int emptyCount = m - filled;
-        final int[] empty = new int[emptyCount];
+        // The empty slots, and each entry's position in this list (constant: a claimed entry is
+        // replaced by the last one), both as doubles for the step loop.
+        final double[] empty = new double[emptyCount];
+        final double[] position = new double[emptyCount];
         for (int w = 0, k = 0, words = (m + 63) >>> 6; w < words; w++) {
             long free = ~claimed[w];
             while (free != 0) {
@@ -368,14 +391,14 @@ public final class MaglevPopulation {
                 if (slot >= m) {
                     break;
                 }
+                position[k] = k;
                 empty[k++] = slot;
                 free &= free - 1;
             }
         }
-        final long[] inverse = new long[eligibleCount];
-        for (int e = 0; e < eligibleCount; e++) {
-            inverse[e] = inverseMod(skip[e], m);
-        }
+        // skip^-1 mod M, computed at a backend's first tail turn (0: not yet).
+        final double[] inverse = new double[eligibleCount];
+        final double md = m;
         final double reciprocal = 1.0 / m;
         int e = firstTurn;
         while (true) {
@@ -388,24 +411,21 @@ public final class MaglevPopulation {
                     }
                     credit[e] = c - maxWeight;
                 }
-                final int p = next[e];
-                final long inv = inverse[e];
-                // Branch-free: steps < 2^26 and k < 2^31 packed in one long, so the least packed
-                // value names the empty slot with the fewest steps (steps are distinct: the
-                // permutation is a bijection).
-                long least = Long.MAX_VALUE;
-                for (int k = 0; k < emptyCount; k++) {
-                    int diff = empty[k] - p;
-                    diff += (diff >> 31) & m; // (s - p) mod M, in [0, M)
-                    final long x = diff * inv; // < M^2 < 2^52: exact in a long and a double
-                    long steps = x - (long) (x * reciprocal) * m;
-                    // The double quotient is off by at most one either way: bring steps into [0, M).
-                    steps += m & (steps >> 63);
-                    steps -= m & ~((steps - m) >> 63);
-                    least = Math.min(least, steps << 32 | k);
+                if (inverse[e] == 0) {
+                    inverse[e] = inverseMod(skip[e], m);
                 }
-                final int best = (int) least;
-                final int slot = empty[best];
+                final double inv = inverse[e];
+                final double back = md - next[e]; // s + back = s - p + M, in [1, 2M - 1]
+                // Steps < 2^24 and positions < 2^24 packed in one double (exact below 2^48), so
+                // the least packed value names the empty slot with the fewest steps (steps are
+                // distinct: the permutation is a bijection). No branch, no long: the loop
+                // vectorises.
+                double least = Double.MAX_VALUE;
+                for (int k = 0; k < emptyCount; k++) {
+                    least = Math.min(least, tailSteps(empty[k] + back, inv, md, reciprocal) * TAIL_PACK + position[k]);
+                }
+                final int best = (int) ((long) least & (TAIL_PACK_MASK));
+                final int slot = (int) empty[best];
                 empty[best] = empty[--emptyCount];
                 table[slot] = index[e];
                 final int after = slot + skip[e];
@@ -416,6 +436,25 @@ public final class MaglevPopulation {
             }
             e = 0;
         }
+    }
+
+    /** Packing factor of a tail step count above an empty slot's list position: 2^24 &gt; both. */
+    private static final double TAIL_PACK = 0x1p24;
+
+    private static final long TAIL_PACK_MASK = (1L << 24) - 1;
+
+    /**
+     * {@code a * inv mod m}, the permutation steps from a backend's position p to slot s when
+     * {@code a = s - p + m} (in [1, 2m - 1]) and {@code inv = skip^-1 mod m}, computed exactly in
+     * doubles for prime m &lt; 2^25 ({@code reciprocal = 1.0 / m}): x = a * inv &lt; 2m^2 &lt;
+     * 2^51 is an exact integer; its true quotient (x + 0.5) / m is at least 0.5 / m from an
+     * integer, and the computed one is within 2m * 2^-52 of it (two roundings of relative error
+     * 2^-53), less than 0.5 / m while m^2 &lt; 2^50, so its floor is the exact quotient q, and
+     * x - q * m is exact too.
+     */
+    static double tailSteps(double a, double inv, double m, double reciprocal) {
+        final double x = a * inv;
+        return x - Math.floor((x + 0.5) * reciprocal) * m;
     }
 
     /** skip<sup>-1</sup> mod m for prime m and 0 &lt; skip &lt; m (extended Euclid). */

@@ -162,6 +162,14 @@ class MaglevReferenceTest {
                         MaglevPopulation.populate(m, offsets, skips, weights, tail),
                         "trial " + trial + " m=" + m + " n=" + n + " tail=" + tail);
             }
+            // Nor the rounds phase whatever its end: rounds until the tail, or no rounds at all.
+            for (int roundEmpty : new int[] {0, m}) {
+                assertArrayEquals(
+                        want,
+                        MaglevPopulation.populate(
+                                m, offsets, skips, weights, MaglevPopulation.tailSlots(m), roundEmpty),
+                        "trial " + trial + " m=" + m + " n=" + n + " roundEmpty=" + roundEmpty);
+            }
         }
     }
 
@@ -179,12 +187,78 @@ class MaglevReferenceTest {
                     skips[i] = 1 + rnd.nextInt(m - 1);
                     weights[i] = kind == 0 ? 1 : rnd.nextInt(4);
                 }
+                final int[] want = reference(m, offsets, skips, weights);
                 assertArrayEquals(
-                        reference(m, offsets, skips, weights),
-                        MaglevPopulation.populate(m, offsets, skips, weights),
-                        "m=" + m + " kind=" + kind);
+                        want, MaglevPopulation.populate(m, offsets, skips, weights), "m=" + m + " kind=" + kind);
+                // Rounds down to the tail: rounds whose turns collide often (about N / E of them).
+                assertArrayEquals(
+                        want,
+                        MaglevPopulation.populate(m, offsets, skips, weights, MaglevPopulation.tailSlots(m), 0),
+                        "m=" + m + " kind=" + kind + " rounds to the tail");
             }
         }
+    }
+
+    /**
+     * The tail's double-precision step count against exact integer arithmetic at the largest M it
+     * runs at and the largest configured M, at the extremes of its inputs (a multiple of M, the
+     * largest products) and on random ones.
+     */
+    @Test
+    void tailStepsAreExactUpToTheLargestTailSize() {
+        final SplittableRandom rnd = new SplittableRandom(0x7A11L);
+        int largest = MaglevPopulation.TAIL_MAX_M;
+        while (!TableSizes.isPrime(largest)) {
+            largest--;
+        }
+        // 16775237: a prime whose 1.0 / M is rounded down far enough that M * (1.0 / M) < 1, so a
+        // quotient without the added half is one short at a = M, inv = 1 (a backend at the slot).
+        for (int m : new int[] {7, 65537, 655373, 16_775_237, TableSizes.MAX_CONFIGURED, largest}) {
+            final double reciprocal = 1.0 / m;
+            final long[] as = {1, 2, m - 1, m, m + 1, 2L * m - 2, 2L * m - 1};
+            final long[] invs = {1, 2, m - 2, m - 1};
+            for (long a : as) {
+                for (long inv : invs) {
+                    assertSteps(a, inv, m, reciprocal);
+                }
+            }
+            for (int i = 0; i < 200_000; i++) {
+                assertSteps(1 + rnd.nextLong(2L * m - 1), 1 + rnd.nextLong(m - 1), m, reciprocal);
+            }
+            // Products just above and below multiples of M.
+            for (int i = 0; i < 20_000; i++) {
+                final long inv = 1 + rnd.nextLong(m - 1);
+                final long a = (rnd.nextLong(2L * inv) * m / inv) + rnd.nextInt(3) - 1;
+                if (a >= 1 && a <= 2L * m - 1) {
+                    assertSteps(a, inv, m, reciprocal);
+                }
+            }
+        }
+    }
+
+    private static void assertSteps(long a, long inv, int m, double reciprocal) {
+        assertEquals(
+                (double) (a * inv % m),
+                MaglevPopulation.tailSteps(a, inv, m, reciprocal),
+                "a=" + a + " inv=" + inv + " m=" + m);
+    }
+
+    /** The tail at the largest configured size (few backends, so probing alone is affordable). */
+    @Test
+    void tailAtTheLargestConfiguredSizeGivesTheProbingTable() {
+        final int m = TableSizes.MAX_CONFIGURED;
+        final SplittableRandom rnd = new SplittableRandom(3);
+        final int n = 3;
+        final int[] offsets = new int[n];
+        final int[] skips = new int[n];
+        final int[] weights = {1, 2, 2};
+        for (int i = 0; i < n; i++) {
+            offsets[i] = rnd.nextInt(m);
+            skips[i] = 1 + rnd.nextInt(m - 1);
+        }
+        final int[] probing = MaglevPopulation.populate(m, offsets, skips, weights, 1);
+        assertArrayEquals(probing, MaglevPopulation.populate(m, offsets, skips, weights, 3000));
+        assertArrayEquals(probing, MaglevPopulation.populate(m, offsets, skips, weights));
     }
 
     @Test

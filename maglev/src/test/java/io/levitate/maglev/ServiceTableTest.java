@@ -118,6 +118,42 @@ class ServiceTableTest {
         assertThrows(IllegalArgumentException.class, () -> table(bs));
     }
 
+    /**
+     * Slot counts (tallied during the digest's pass) against a count of the slots themselves, at
+     * sizes of either remainder mod 4 (the digest takes four slots at a time, then the rest), with
+     * weights and non-eligible backends, and for a table with no eligible backend.
+     */
+    @Test
+    void slotCountsCountTheSlots() {
+        final SplittableRandom rnd = new SplittableRandom(11);
+        for (int m : new int[] {251, 257, 263, 65537, 65539, 131071}) {
+            for (int n : new int[] {1, 7, 200}) {
+                List<Backend> bs = new ArrayList<>(Fixtures.backends(n));
+                for (int i = 0; i < n; i++) {
+                    Backend b = bs.get(i).withWeight(1 + rnd.nextInt(5));
+                    bs.set(i, rnd.nextInt(5) == 0 ? b.withState(BackendState.DRAINING) : b);
+                }
+                for (boolean noneEligible : new boolean[] {false, true}) {
+                    if (noneEligible) {
+                        bs.replaceAll(b -> b.withState(BackendState.DOWN));
+                    }
+                    ServiceTable t = ServiceTable.build(
+                            ServiceConfig.of("192.0.2.1", 80, 6, bs).withTableSize(m), Fixtures.SEED);
+                    int[] want = new int[n];
+                    for (int s = 0; s < t.size(); s++) {
+                        if (t.slot(s) >= 0) {
+                            want[t.slot(s)]++;
+                        }
+                    }
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(want[i], t.slotCount(i), "m=" + m + " n=" + n + " backend " + i);
+                    }
+                    assertEquals(bs.stream().noneMatch(Backend::eligible), t.isEmpty());
+                }
+            }
+        }
+    }
+
     @Test
     void drainingDownAndZeroWeightBackendsOwnNoSlotsButKeepTheirNumber() {
         List<Backend> bs = new ArrayList<>(Fixtures.backends(5));

@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code build}: the whole service-table build (sort, identity hashes, population, slot counts,
  * digest). {@code populate}: the population loop alone, from precomputed offsets and skips.
  * {@code populateLegacy}: the same with the population code of before its lanes and blocked
- * probing ({@link LegacyMaglevPopulation}), so one run gives the old/new ratio on the same
- * machine state. Run with {@code -prof gc} for B/op (all of it is the table and build-time
+ * probing ({@link LegacyMaglevPopulation}), and {@code populatePrevious} with the lanes version
+ * that the rounds replaced ({@link PreviousMaglevPopulation}), so one run gives the old/new ratios
+ * on the same machine state. Run with {@code -prof gc} for B/op (all of it is the table and build-time
  * scratch arrays).
  */
 @State(Scope.Benchmark)
@@ -70,6 +71,11 @@ public class MaglevBuildBenchmark {
                 LegacyMaglevPopulation.populate(m, offsets, skips, weights))) {
             throw new IllegalStateException("old and new population differ at m=" + m);
         }
+        if (!Arrays.equals(
+                MaglevPopulation.populate(m, offsets, skips, weights),
+                PreviousMaglevPopulation.populate(m, offsets, skips, weights))) {
+            throw new IllegalStateException("previous and new population differ at m=" + m);
+        }
     }
 
     @Benchmark
@@ -85,5 +91,10 @@ public class MaglevBuildBenchmark {
     @Benchmark
     public int[] populateLegacy() {
         return LegacyMaglevPopulation.populate(m, offsets, skips, weights);
+    }
+
+    @Benchmark
+    public int[] populatePrevious() {
+        return PreviousMaglevPopulation.populate(m, offsets, skips, weights);
     }
 }
