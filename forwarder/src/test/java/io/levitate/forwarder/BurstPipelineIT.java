@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The load-balancing worker keeps one received burst per port in flight (handled in the next duty
- * cycle, when its conntrack lines have arrived): a burst still goes out when no further burst
- * arrives, packets of a flow leave in the order they came, and what is in flight when the
- * forwarder stops is handled, not lost.
+ * What any schedule of the load-balancing worker's bursts must keep (one that holds a received
+ * burst back a cycle so its conntrack lines arrive first was tried: perf/results/README.md): a
+ * burst goes out even when no further burst arrives, packets of a flow leave in the order they
+ * came, and what a worker holds when the forwarder stops is handled, not lost.
  */
 class BurstPipelineIT {
     private static final String VIP = "198.18.0.10";
