@@ -12,4 +12,9 @@ cd "$LEVITATE_ROOT"
 mapfile -t scripts < <(grep -rlE '^#!/usr/bin/env bash|^#!/bin/bash' scripts dist/src/main/sh | sort)
 shellcheck "${scripts[@]}"
 echo "test: shellcheck clean on ${#scripts[@]} scripts"
+# The machine-jitter tool builds (gcc -Werror) and reports; its figures are the machine's own.
+jitter_dir=$(mktemp -d)
+LEVITATE_BENCH_DIR=$jitter_dir scripts/jitter.sh 0 0.2 | grep -q 'gaps above   20 us'
+rm -rf "$jitter_dir"
+echo "test: scripts/jitter.sh builds and runs"
 exec mvn -B -ntp -Pdist verify "$@"
