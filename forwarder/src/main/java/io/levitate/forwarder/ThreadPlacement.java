@@ -19,10 +19,11 @@ import java.util.Set;
  * it inherit that mask, but the JVM's own threads (the VM thread, the JIT compilers, the GC's
  * service and worker threads, the monitor deflation and reference handler threads) start before
  * it with the whole process mask. Each wakes now and then, and on a worker's CPU it delays the
- * burst being handled by its run time. So once the workers run, every thread of the process but
- * the workers (and the launcher's first thread, which only waits for the JVM to end and whose
- * mask /proc/self/status reports as the process's) is restricted to the allowed CPUs no worker
- * uses. Threads started later inherit that mask from the thread that starts them. The kernel's
+ * burst being handled by its run time. So once the workers run, every thread of the process that
+ * may run on a worker CPU, but the workers (and the launcher's first thread, which only waits for
+ * the JVM to end and whose mask /proc/self/status reports as the process's), is restricted to the
+ * allowed CPUs no worker uses; a thread already kept elsewhere (the main thread on the main lcore)
+ * stays where it is. Threads started later inherit that mask from the thread that starts them. The kernel's
  * own work and other processes stay where the operator puts them (isolcpus, the unit's
  * CPUAffinity: docs/OPERATIONS.md).
  */
@@ -53,9 +54,9 @@ public final class ThreadPlacement {
     }
 
     /**
-     * Restricts every thread of this process except {@code workerThreads} and the process's first
-     * thread to the allowed CPUs outside {@code workerCpus}; nothing when there are none. Threads
-     * that end meanwhile are skipped.
+     * Restricts every thread of this process that may run on a worker CPU, except {@code
+     * workerThreads} and the process's first thread, to the allowed CPUs outside {@code workerCpus};
+     * nothing when there are none. Threads that end meanwhile are skipped.
      *
      * @throws IllegalStateException when a thread cannot be moved for another reason than having ended
      */
@@ -70,7 +71,7 @@ public final class ThreadPlacement {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (final Path task : tasks) {
                 final int tid = Integer.parseInt(task.getFileName().toString());
-                if (tid == leader || workerThreads.contains(tid)) {
+                if (tid == leader || workerThreads.contains(tid) || !mayRunOn(task, workerCpus)) {
                     continue;
                 }
                 final int errno = Affinity.setThreadAffinity(tid, cpus);
@@ -85,5 +86,29 @@ public final class ThreadPlacement {
             throw new IllegalStateException("cannot list " + TASKS + ": " + ex.getMessage(), ex);
         }
         return new Outcome(moved, rest);
+    }
+
+    /**
+     * Whether the thread of /proc/self/task/TID {@code task} may run on one of {@code cpus} now. A
+     * thread already kept elsewhere (the main thread, which EAL pinned to the main lcore) is left
+     * where it is. A thread that ended reads as not running anywhere.
+     */
+    static boolean mayRunOn(final Path task, final Collection<Integer> cpus) {
+        try {
+            for (final String line : Files.readAllLines(task.resolve("status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    for (final int cpu : HostCpus.parseList(
+                            line.substring(line.indexOf(':') + 1).strip())) {
+                        if (cpus.contains(cpu)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+            }
+        } catch (final IOException ended) {
+            return false;
+        }
+        return false;
     }
 }

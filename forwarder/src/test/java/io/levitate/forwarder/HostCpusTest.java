@@ -25,14 +25,6 @@ class HostCpusTest {
     }
 
     @Test
-    void theHousekeepingCpusAreTheAllowedOnesNoWorkerUses() {
-        assertEquals(List.of(0, 3), ThreadPlacement.housekeepingCpus(List.of(0, 1, 2, 3), List.of(1, 2)));
-        assertEquals(List.of(), ThreadPlacement.housekeepingCpus(List.of(0, 1), List.of(0, 1)));
-        // A worker CPU outside the process's mask takes nothing away.
-        assertEquals(List.of(0, 1), ThreadPlacement.housekeepingCpus(List.of(0, 1), List.of(5)));
-    }
-
-    @Test
     void thisProcessMayRunSomewhere() {
         assertFalse(HostCpus.allowed().isEmpty());
     }
