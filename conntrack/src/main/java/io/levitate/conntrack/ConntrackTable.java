@@ -1036,9 +1036,14 @@ public final class ConntrackTable implements AutoCloseable {
         return base + COLD + (long) k * COLD_BYTES;
     }
 
-    // The table's own hash: murmur3-style 64-bit block mixing of the key words, seeded per process,
-    // then murmur3's fmix64 finaliser. It need not match anything outside this process (Maglev's
-    // XXH64 is for that); it must be fast and must not let a sender predict collisions.
+    // The table's own hash. It need not match anything outside this process (Maglev's XXH64 is for
+    // that); it must be fast and must not let a sender predict collisions, so every key word is
+    // mixed with the per-process seed first. IPv6: murmur3-style 64-bit block mixing of the key
+    // words, then murmur3's fmix64 finaliser. IPv4 (every packet's first stage, ahead of the
+    // prefetches): two folded 64x64->128-bit multiplications (the low and high halves xored), the
+    // key's two words against each other, then the result against the seed; four multiply
+    // instructions against murmur's six, measured 3 % less time per packet of the worker's burst
+    // path (BurstPathBenchmark, IPv4, 10 k flows, 7 of 8 alternated pairs).
     private static final long C1 = 0x87C37B91114253D5L;
     private static final long C2 = 0x4CF5AD432745937FL;
 
@@ -1057,9 +1062,13 @@ public final class ConntrackTable implements AutoCloseable {
     }
 
     private long hashV4(int src, int dst, int ports, int proto) {
-        long h = mix(seed, (long) src << 32 | (dst & 0xFFFF_FFFFL));
-        h = mix(h, (long) ports << 8 | proto);
-        return fmix64(h);
+        final long a = ((long) src << 32 | (dst & 0xFFFF_FFFFL)) ^ seed;
+        final long b = ((long) ports << 8 | proto) ^ Long.rotateLeft(seed, 32) ^ C1;
+        return mum(mum(a, b) ^ C2, seed ^ 0x52DCE729L);
+    }
+
+    private static long mum(long x, long y) {
+        return x * y ^ Math.unsignedMultiplyHigh(x, y);
     }
 
     private long hashV6(long sHi, long sLo, long dHi, long dLo, int ports, int proto) {
