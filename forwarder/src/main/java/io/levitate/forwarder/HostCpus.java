@@ -14,11 +14,7 @@ public final class HostCpus {
     /** Allowed CPU ids in ascending order. */
     public static List<Integer> allowed() {
         try {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Cpus_allowed_list:")) {
-                    return parseList(line.substring(line.indexOf(':') + 1).strip());
-                }
-            }
+            return allowedOf(Path.of("/proc/self/status"));
         } catch (final IOException | RuntimeException ignored) {
             // Fall through to the JVM's count.
         }
@@ -27,6 +23,21 @@ public final class HostCpus {
             cpus.add(i);
         }
         return cpus;
+    }
+
+    /**
+     * The CPUs a process or thread may run on, from its /proc status file ({@code /proc/PID/status}
+     * or {@code /proc/PID/task/TID/status}): its Cpus_allowed_list.
+     *
+     * @throws IOException when the file cannot be read (the thread has ended) or has no such line
+     */
+    public static List<Integer> allowedOf(final Path status) throws IOException {
+        for (final String line : Files.readAllLines(status)) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                return parseList(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        throw new IOException("no Cpus_allowed_list in " + status);
     }
 
     /** Parses a Linux CPU list such as "0-3,8,10-11". */

@@ -95,20 +95,14 @@ public final class ThreadPlacement {
      */
     static boolean mayRunOn(final Path task, final Collection<Integer> cpus) {
         try {
-            for (final String line : Files.readAllLines(task.resolve("status"))) {
-                if (line.startsWith("Cpus_allowed_list:")) {
-                    for (final int cpu : HostCpus.parseList(
-                            line.substring(line.indexOf(':') + 1).strip())) {
-                        if (cpus.contains(cpu)) {
-                            return true;
-                        }
-                    }
-                    return false;
+            for (final int cpu : HostCpus.allowedOf(task.resolve("status"))) {
+                if (cpus.contains(cpu)) {
+                    return true;
                 }
             }
+            return false;
         } catch (final IOException ended) {
             return false;
         }
-        return false;
     }
 }

@@ -68,7 +68,7 @@ class ThreadPlacementIT {
                 final List<Integer> cpus;
                 try {
                     comm = Files.readString(task.resolve("comm")).strip();
-                    cpus = cpusAllowed(task);
+                    cpus = HostCpus.allowedOf(task.resolve("status"));
                 } catch (final IOException ended) {
                     continue; // the thread ended between the listing and the read
                 }
@@ -100,14 +100,5 @@ class ThreadPlacementIT {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.toList();
         }
-    }
-
-    private static List<Integer> cpusAllowed(final Path task) throws IOException {
-        for (final String line : Files.readAllLines(task.resolve("status"))) {
-            if (line.startsWith("Cpus_allowed_list:")) {
-                return HostCpus.parseList(line.substring(line.indexOf(':') + 1).strip());
-            }
-        }
-        throw new IOException("no Cpus_allowed_list in " + task);
     }
 }
